@@ -1,0 +1,184 @@
+"""Build the default Word template ``templates/default/report.docx``.
+
+The template is what clerks edit in Word; this script is how developers
+(re)create the default one. Every paragraph is one plain run in a named style
+(one style per role), so tags stay intact and formatting stays clean.
+Run: ``python tools/build_template.py [path]``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_SECTION
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import docx_styles as ds  # noqa: E402
+
+# (style, text). Style keys map to the styles defined in ``define_styles``.
+BODY: list[tuple[str, str]] = [
+    ("cover", "单位名称：{{ unit.name }}"),
+    ("cover", "{{ unit.report_date|cn_date }}"),
+    ("title", "{{ year }}年度{{ unit.name }}整体支出绩效自评报告"),
+    ("blank", ""),
+    ("h1", "一、单位概况"),
+    ("h2", "（一）机构、人员构成"),
+    ("body", "{{ unit.short_name }}内设机构{{ orgs.internal_count|count }}个：{{ orgs.internal|join('、') }}；"
+             "下设{{ orgs.subunit_summary }}：{{ orgs.subunits|join('、') }}。"),
+    ("body", "人员构成：截止{{ year }}年12月底，{{ unit.area_name }}核定编制{{ staff.total.established|count }}个，"
+             "实有编制人数{{ staff.total.actual|count }}人，其中核定行政编制{{ staff.admin.established|count }}个，"
+             "机关工勤{{ staff.worker.established|count }}个，实有行政人员{{ staff.admin.actual|count }}人，"
+             "机关工勤{{ staff.worker.actual|count }}人；财政所编制数{{ staff.finance.established|count }}个，"
+             "实有财政所人员{{ staff.finance.actual|count }}人。核定事业编制{{ staff.institution.established|count }}个，"
+             "实有{{ staff.institution.actual|count }}人：{% for s in staff.subunits %}{{ s.name }}核定编制"
+             "{{ s.established|count }}个，实有{{ s.actual|count }}人{% if loop.last %}。{% else %}；{% endif %}{% endfor %}"),
+    ("h2", "（二）单位主要职责"),
+    ("body", "{{ unit.name }}系{{ unit.rank }}，办公地址为{{ unit.address }}。本单位主要职责："),
+    ("body", "{%p for d in texts.duties %}"),
+    ("body", "{{ loop.index }}.{{ d.text }}"),
+    ("body", "{%p endfor %}"),
+    ("h1", "二、部门财务情况"),
+    ("h2", "（一）部门整体支出情况"),
+    ("body", "1.资产负债及净资产情况"),
+    ("body", "{{ year }}年12月31日单位资产总额{{ finance.assets_total|wan }}万元，其中：流动资产"
+             "{{ finance.assets_current|wan }}万元、非流动资产{{ finance.assets_noncurrent|wan }}万元；负债总额"
+             "{{ finance.liabilities|wan }}万元，净资产总额{{ finance.net_assets|wan }}万元。"),
+    ("body", "2.部门预算收支决算情况"),
+    ("body", "{{ year }}年部门年初预算收入{{ finance.income_budget|wan }}万元。决算收入{{ finance.income_total|wan }}万元，"
+             "其中：一般公共预算拨款{{ finance.income_general|wan }}万元，政府性基金预算财政拨款收入"
+             "{{ finance.income_fund|wan }}万元，国有资本经营预算财政拨款收入{{ finance.income_state_capital|wan }}万元，"
+             "{% if finance.income_special %}纳入专户管理的非税收入拨款{{ finance.income_special|wan }}万元，{% endif %}"
+             "其他收入{{ finance.income_other|wan }}万元。上年结转{{ finance.carry_in|number }}万元。"),
+    ("body", "{{ year }}年部门年初预算支出{{ finance.exp_budget|wan }}万元，其中：基本支出{{ finance.exp_budget_basic|wan }}万元，"
+             "项目支出{{ finance.exp_budget_project|wan }}万元。部门决算支出{{ finance.exp_total|wan }}万元，其中：基本支出"
+             "{{ finance.exp_basic|wan }}万元，项目支出{{ finance.exp_project|wan }}万元。"),
+    ("body", "年末结转结余{{ finance.carry_out|number }}万元。"),
+    ("h2", "（二）“三公经费”支出使用和管理情况"),
+    ("body", "本年三公经费支出{{ sangong.actual.total|yuan }}元{% if sangong.items_actual %}，{{ sangong.items_actual }}{% endif %}，"
+             "{{ prev_year }}年三公经费支出{{ sangong.prev_actual.total|yuan }}元{% if sangong.items_prev %}，"
+             "{{ sangong.items_prev }}{% endif %}。{% if text.sangong_note %}{{ text.sangong_note }}，因此{% endif %}"
+             "{{ sangong.conclusion }}。"),
+    ("h1", "三、部门绩效目标"),
+    ("h2", "（一）部门绩效总目标"),
+    ("body", "{%p for g in texts.goals %}"),
+    ("body", "（{{ loop.index }}）{{ g.text }}"),
+    ("body", "{%p endfor %}"),
+    ("h2", "（二）部门{{ year }}年度绩效目标"),
+    ("body", "{%p for g1 in indicators.groups %}"),
+    ("body", "（{{ loop.index }}）{{ g1.name }}"),
+    ("body", "{%p for g2 in g1.groups %}"),
+    ("body", "{% if g1.groups|length > 1 %}{{ loop.index|circled }}{% endif %}{{ g2.name }}。{{ g2.target_sentence }}"),
+    ("body", "{%p endfor %}"),
+    ("body", "{%p endfor %}"),
+    ("h1", "四、绩效评价工作情况"),
+    ("body", "{{ text.evaluation_work }}根据部门整体支出绩效评价指标评分标准，{{ year }}年我单位部门整体绩效评价自评分为"
+             "{{ score.total|score }}分。"),
+    ("h1", "五、部门整体支出绩效情况"),
+    ("h2", "（一）部门产出指标完成情况"),
+    ("body", "{%p for g2 in indicators.output.groups %}"),
+    ("body", "{{ loop.index }}.{{ g2.name }}。{{ g2.actual_sentence }}"),
+    ("body", "{%p endfor %}"),
+    ("h2", "（二）部门效益指标完成情况"),
+    ("body", "{%p for b in texts.benefits %}"),
+    ("body", "{{ loop.index }}.{% if b.title %}{{ b.title }}。{% endif %}{{ b.text }}"),
+    ("body", "{%p endfor %}"),
+    ("body", "{%p if indicators.satisfaction.groups %}"),
+    ("body", "{{ texts.benefits|length + 1 }}.满意度。{% for g2 in indicators.satisfaction.groups %}{{ g2.actual_sentence }}{% endfor %}"),
+    ("body", "{%p endif %}"),
+    ("h1", "六、存在的主要问题及原因分析"),
+    ("h2", "（一）存在的问题"),
+    ("body", "{%p for p in texts.problems %}"),
+    ("body", "{{ loop.index }}.{% if p.title %}{{ p.title }}。{% endif %}{{ p.text }}"),
+    ("body", "{%p endfor %}"),
+    ("h2", "（二）原因分析"),
+    ("body", "{%p for p in texts.causes %}"),
+    ("body", "{{ loop.index }}.{% if p.title %}{{ p.title }}。{% endif %}{{ p.text }}"),
+    ("body", "{%p endfor %}"),
+    ("h1", "七、下一步改进措施"),
+    ("body", "{%p for m in texts.measures %}"),
+    ("h2", "（{{ loop.index|cn_number }}）{{ m.title }}"),
+    ("body", "{{ m.text }}"),
+    ("body", "{%p endfor %}"),
+    ("h1", "八、有关建议"),
+    ("body", "{%p for s in texts.suggestions %}"),
+    ("body", "{{ s.text }}"),
+    ("body", "{%p endfor %}"),
+    ("blank", ""),
+    ("annex_note", "附件：1.部门整体支出绩效评价基础数据表"),
+    ("annex_note_cont", "2.部门整体支出绩效自评表"),
+    ("annex_note_cont", "3.项目支出绩效自评表"),
+]
+
+STYLE_NAMES = {
+    "title": "公文标题",
+    "cover": "封面信息",
+    "h1": "Heading 1",
+    "h2": "Heading 2",
+    "body": "正文",
+    "blank": "正文",
+    "annex_note": "附件说明",
+    "annex_note_cont": "附件说明续行",
+}
+
+
+def define_styles(doc) -> None:
+    normal = doc.styles["Normal"]
+    ds.set_fonts(normal, ds.FANGSONG, size=ds.SIZE_3)
+    normal.paragraph_format.space_after = ds.Pt(0)
+    ds.paragraph_style(doc, "正文", first_line_chars=2)
+    ds.paragraph_style(doc, "封面信息", align=WD_ALIGN_PARAGRAPH.LEFT)
+    ds.paragraph_style(doc, "公文标题", east_asia=ds.TITLE_FONT, size=ds.SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER,
+                       line_exact=36)
+    h1 = ds.paragraph_style(doc, "Heading 1", east_asia=ds.HEI, first_line_chars=2, keep_with_next=True,
+                            align=WD_ALIGN_PARAGRAPH.LEFT)
+    h2 = ds.paragraph_style(doc, "Heading 2", east_asia=ds.KAI, first_line_chars=2, keep_with_next=True,
+                            align=WD_ALIGN_PARAGRAPH.LEFT)
+    for h in (h1, h2):
+        h.font.bold = False
+        h.font.italic = False
+    ds.paragraph_style(doc, "附件说明", first_line_chars=2, align=WD_ALIGN_PARAGRAPH.LEFT)
+    cont = ds.paragraph_style(doc, "附件说明续行", align=WD_ALIGN_PARAGRAPH.LEFT)
+    ds.set_indent_chars(cont, left_chars=5)  # aligned under the first attachment name ("附件：" after 2 chars)
+    ds.paragraph_style(doc, "附件标记", east_asia=ds.HEI, align=WD_ALIGN_PARAGRAPH.LEFT)
+    ds.paragraph_style(doc, "附表标题", east_asia=ds.TITLE_FONT, size=ds.SIZE_S2, align=WD_ALIGN_PARAGRAPH.CENTER,
+                       line_exact=None)
+    ds.paragraph_style(doc, "附表说明", size=ds.SIZE_S4, align=WD_ALIGN_PARAGRAPH.LEFT, line_exact=None)
+    ds.paragraph_style(doc, "表格文字", size=ds.SIZE_5, align=WD_ALIGN_PARAGRAPH.CENTER, line_exact=None)
+    ds.paragraph_style(doc, "表格文字左对齐", base="表格文字", size=ds.SIZE_5, align=WD_ALIGN_PARAGRAPH.LEFT,
+                       line_exact=None)
+    ds.paragraph_style(doc, "表头文字", size=ds.SIZE_5, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, line_exact=None)
+    ds.paragraph_style(doc, "页码", east_asia=ds.SONG, latin=ds.SONG, size=ds.SIZE_4, line_exact=None)
+
+
+def build(path: Path) -> None:
+    doc = Document()
+    define_styles(doc)
+    doc.settings.odd_and_even_pages_header_footer = True
+    section = doc.sections[0]
+    ds.page_setup(section)
+    ds.page_number_footers(section)
+    body = doc.paragraphs[0] if doc.paragraphs else None
+    for i, (role, text) in enumerate(BODY):
+        p = body if (i == 0 and body is not None) else doc.add_paragraph()
+        p.style = STYLE_NAMES[role]
+        if text:
+            p.add_run(text)
+    try:
+        import template_attachments  # the three attachment tables
+    except ImportError:
+        template_attachments = None
+    if template_attachments is not None:
+        template_attachments.build(doc)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(path)
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else \
+        Path(__file__).resolve().parents[1] / "templates" / "default" / "report.docx"
+    build(target)
+    print(target)
