@@ -36,7 +36,19 @@ def _echo_problems(lines: list[str]) -> None:
               metavar="文件夹", help="输出文件夹；报告写入 输出文件夹/年度/。")
 @click.option("--force", is_flag=True, default=False,
               help="报告已被手工修改时仍重新生成（先把原文件备份为带日期的副本）。")
-def main(year: int, unit: str | None, data_dir: Path, templates_dir: Path, out_dir: Path, force: bool) -> None:
+# --- options below are implemented by their own modules (audit, batch, init_year, template_check, pdf)
+@click.option("--check", is_flag=True, default=False,
+              help="只审核数据，不生成报告：列出所有前后矛盾之处及单元格；有错误时退出码为 1。")
+@click.option("--strict", is_flag=True, default=False, help="审核发现错误时不生成报告。")
+@click.option("--pdf", is_flag=True, default=False, help="同时用 LibreOffice 生成 PDF（用于门户网站公开）。")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, metavar="N",
+              help="批量生成多个单位时并行的进程数，默认为 CPU 核数。")
+@click.option("--init", "init", is_flag=True, default=False,
+              help="为 --year 年度新建工作簿：沿用上一年度的单位信息、指标和目标，上年数据移入“上年”栏，本年数据留空待填。")
+@click.option("--template-check", "template_check", is_flag=False, flag_value="", default=None, metavar="[模板]",
+              help="用示例数据试渲染模板，报告未知变量、错误标签和不安全写法，并列出可用变量。不指定模板时检查该单位所用模板。")
+def main(year: int, unit: str | None, data_dir: Path, templates_dir: Path, out_dir: Path, force: bool,
+         check: bool, strict: bool, pdf: bool, jobs: int | None, init: bool, template_check: str | None) -> None:
     from . import pipeline
 
     try:
