@@ -1,0 +1,352 @@
+"""The three attachment tables (issue 3): labels, merges, numbers and scores, read back from the .docx and the .xlsx."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from docx.enum.section import WD_ORIENT
+from docx.oxml.ns import qn
+from docx.table import _Cell
+from lxml import etree
+
+from conftest import REPORT_NAME
+from generator import load
+from generator.cli import main
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+TABLES_NAME = REPORT_NAME.replace(".docx", "-附表.xlsx")
+
+
+def run(project: Path):
+    result = CliRunner().invoke(main, ["--year", "2024", "--data", str(project / "data"), "--templates",
+                                       str(project / "templates"), "--out", str(project / "output")],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return project / "output" / "2024" / REPORT_NAME
+
+
+def cells(row) -> list[tuple[str, int, str | None]]:
+    """(text, gridSpan, vMerge) of each ``w:tc`` of a row; vMerge is "restart", "continue" or None."""
+    out = []
+    for tc in row._tr.tc_lst:
+        pr = tc.tcPr
+        span = pr.find(qn("w:gridSpan")) if pr is not None else None
+        vm = pr.find(qn("w:vMerge")) if pr is not None else None
+        vstate = None if vm is None else (vm.get(qn("w:val")) or "continue")
+        out.append((_Cell(tc, None).text, int(span.get(qn("w:val"))) if span is not None else 1, vstate))
+    return out
+
+
+def texts(row) -> list[str]:
+    return [c[0] for c in cells(row)]
+
+
+def find_tables(document) -> dict[str, list]:
+    """The attachment tables by role: base_lead/base_main, self_lead/self_main, project_leads/project_mains."""
+    tables = document.tables
+    out: dict[str, list] = {"project_leads": [], "project_mains": []}
+    for i, t in enumerate(tables):
+        first = texts(t.rows[0])[0]
+        if first == "财政供养人员情况（人）":
+            out["base_lead"], out["base_main"] = t, tables[i + 1]
+        elif first == "预算部门、单位名称":
+            out["self_lead"], out["self_main"] = t, tables[i + 1]
+        elif first == "项目名称":
+            out["project_leads"].append(t)
+            out["project_mains"].append(tables[i + 1])
+    return out
+
+
+@pytest.fixture
+def example(project: Path):
+    path = run(project)
+    data, ctx, _ = load(project / "data" / "2024.xlsx", 2024)
+    return path, docx.Document(path), data, ctx
+
+
+def wan(value) -> str:
+    return f"{Decimal(value).quantize(Decimal('0.01')):f}"
+
+
+# ------------------------------------------------------------------ 附件1
+
+
+def test_base_data_table_labels_headers_and_numbers(example):
+    _, document, data, ctx = example
+    t = find_tables(document)
+    lead, main_ = t["base_lead"], t["base_main"]
+    assert cells(lead.rows[0]) == [("财政供养人员情况（人）", 1, "restart"), ("编制数", 2, None),
+                                   ("2024年实际在职人数", 2, None), ("控制率", 2, None)]
+    assert cells(lead.rows[1]) == [("", 1, "continue"), ("81", 2, None), ("72", 2, None), ("88.89%", 2, None)]
+    labels = [texts(r)[0] for r in main_.rows]
+    projects = [f"{i}、{p['name']}" for i, p in enumerate(data["projects"], start=1)]
+    assert labels == ["经费控制情况（万元）", "三公经费：", "1、公务用车购置和维护经费", "其中：公车购置", "　　　公车运行维护",
+                      "2、出国经费", "3、公务接待", "项目支出："] + projects + [
+                      "公用经费", "其中：办公经费", "　　　水费、电费、差旅费", "　　　会议费、培训费", "政府采购金额",
+                      "部门整体支出预算调整", "楼堂馆所控制情况（2024年完工项目）", "", "厉行节约保障措施"]
+    assert texts(main_.rows[0])[1:] == ["2023年决算数", "2024年预算数", "2024年决算数"]
+    rows = {texts(r)[0]: cells(r) for r in main_.rows}
+    # 三公经费 in 元 in the workbook, 万元 here; every value cell spans two grid columns
+    sg = data["sangong"]
+    assert rows["三公经费："][1:] == [(wan(sg["total"][k] / 10000), 2, None) for k in ("prev_actual", "budget", "actual")]
+    assert rows["3、公务接待"][1:] == [(wan(sg["reception"][k] / 10000), 2, None)
+                                    for k in ("prev_actual", "budget", "actual")]
+    fin = data["finance"]
+    assert [c[0] for c in rows["项目支出："][1:]] == [wan(fin["exp_project_prev"]), wan(fin["exp_budget_project"]),
+                                                  wan(fin["exp_project"])]
+    for label, p in zip(projects, data["projects"]):
+        assert [c[0] for c in rows[label][1:]] == [wan(p["prev_actual"]), wan(p["initial_fiscal"]), wan(p["exec_fiscal"])]
+    for label, key in (("公用经费", "public"), ("其中：办公经费", "office"), ("政府采购金额", "procurement")):
+        assert [c[0] for c in rows[label][1:]] == [wan(data["base_data"][key][k]) for k in ("prev_actual", "budget", "actual")]
+    assert rows["部门整体支出预算调整"][3][0] == wan(fin["budget_full_year"] - fin["exp_budget"])
+    building = [r for r in main_.rows if texts(r)[0].startswith("楼堂馆所")][0]
+    assert cells(building)[0][2] == "restart" and len(cells(building)) == 7
+    frugality = cells(main_.rows[-1])
+    assert frugality[1] == (data["other"]["frugality"], 6, None)
+    assert cells(main_.rows[-2])[0] == ("", 1, "continue")
+
+
+# ------------------------------------------------------------------ 附件2
+
+
+def expected_merges(rows: list[dict]) -> tuple[list[str], list[str]]:
+    """vMerge states of the 一级 and 二级 columns, derived from the workbook's indicator rows (grouped in order)."""
+    order1: dict[str, dict[str, list]] = {}
+    for r in rows:
+        order1.setdefault(r["level1"], {}).setdefault(r["level2"], []).append(r)
+    l1, l2 = [], []
+    for groups in order1.values():
+        first1 = True
+        for entries in groups.values():
+            for k, _ in enumerate(entries):
+                l1.append("restart" if first1 else "continue")
+                l2.append("restart" if k == 0 else "continue")
+                first1 = False
+    return l1, l2
+
+
+def indicator_rows(table) -> list[list[tuple[str, int, str | None]]]:
+    return [cells(r) for r in table.rows[1:-1]]
+
+
+def test_self_evaluation_table(example):
+    _, document, data, ctx = example
+    t = find_tables(document)
+    lead, main_ = t["self_lead"], t["self_main"]
+    assert cells(lead.rows[0]) == [("预算部门、单位名称", 1, None), ("桃源县郑家驿镇人民政府", 8, None)]
+    assert texts(lead.rows[1]) == ["年度预算申请（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率",
+                                   "自评得分"]
+    fin = data["finance"]
+    assert texts(lead.rows[2])[1:] == ["年度资金总额", wan(fin["exp_budget"]), wan(fin["budget_full_year"]),
+                                       wan(fin["exp_total"]), "10", "85.09%", "8.51"]
+    assert [c[2] for c in map(lambda r: cells(r)[0], lead.rows[1:9])] == ["restart"] + ["continue"] * 7
+    assert texts(lead.rows[3])[1:] == ["按收入性质分：2826.24", "按支出性质分：2826.24"]
+    assert texts(lead.rows[4])[1] == f"其中：一般公共预算：{wan(fin['income_general'])}"
+    assert texts(lead.rows[4])[2] == f"其中：基本支出：{wan(fin['exp_basic'])}"
+    assert texts(lead.rows[9]) == ["年度总体目标", "预期目标", "实际完成情况"]
+    goals = texts(lead.rows[10])[1].split("\n")
+    assert goals[0] == "1.全面深化基层党建标准化建设。" and len(goals) == 10
+
+    header = texts(main_.rows[0])
+    assert header == ["年度绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
+                      "偏差原因分析及改进措施"]
+    rows = indicator_rows(main_)
+    assert len(rows) == len(data["indicators"])
+    assert [r[3][0] for r in rows] == [r["name"] for r in data["indicators"]]
+    assert [r[0][2] for r in rows] == ["continue"] * len(rows)  # 年度绩效指标 label spans them all
+    l1, l2 = expected_merges(data["indicators"])
+    assert [r[1][2] for r in rows] == l1
+    assert [r[2][2] for r in rows] == l2
+    assert [r[1][0] for r in rows if r[1][2] == "restart"] == ["产出指标", "效益指标", "满意度指标"]
+    assert [r[6][0] for r in rows] == [f"{r['weight'].normalize():f}" for r in data["indicators"]]
+    total = cells(main_.rows[-1])
+    assert total[0] == ("总分", 6, None) and total[1][0] == "100"
+    # 总分 = 预算执行得分 + the rows' scores = 自评分 of section 四
+    scores = [Decimal(r[7][0].split("\n")[0]) for r in rows]
+    budget_score = Decimal(texts(lead.rows[2])[-1])
+    assert Decimal(total[2][0]) == budget_score + sum(scores) == ctx["score"]["total"] == Decimal("95.29")
+    body = "\n".join(p.text for p in document.paragraphs)
+    assert re.search(r"部门整体绩效评价自评分为(\d+\.\d\d)分", body).group(1) == total[2][0]
+
+
+def test_manual_scores_are_marked_and_others_are_not(example):
+    _, document, data, _ = example
+    rows = indicator_rows(find_tables(document)["self_main"])
+    manual = {r["name"]: r["manual_score"] for r in data["indicators"] if r.get("manual_score") is not None}
+    assert manual == {"人均收入和地区经济增长": Decimal("1.36")}
+    for r in rows:
+        if r[3][0] in manual:
+            assert r[7][0] == f"{manual[r[3][0]]}\n手工评分"
+        else:
+            assert "手工" not in r[7][0]
+
+
+# ------------------------------------------------------------------ 附件3
+
+
+def test_one_project_table_per_project(example):
+    _, document, data, ctx = example
+    t = find_tables(document)
+    assert len(t["project_leads"]) == len(data["projects"]) == 3
+    by_project: dict[str, list] = {}
+    for r in data["project_indicators"]:
+        by_project.setdefault(r["project"], []).append(r)
+    for lead, main_, p, pc in zip(t["project_leads"], t["project_mains"], data["projects"], ctx["projects"]):
+        assert cells(lead.rows[0])[1] == (p["name"], 8, None)
+        assert texts(lead.rows[1]) == ["主管部门", p["department"], "实施单位", p["implementer"]]
+        assert [texts(r)[1] for r in lead.rows[2:7]] == ["", "年度资金总额", "其中：当年财政拨款", "　　　上年结转资金",
+                                                         "　　　其他资金"]
+        assert texts(lead.rows[3])[2:5] == [wan(p["initial_fiscal"]), wan(p["full_fiscal"]), wan(p["exec_fiscal"])]
+        assert texts(lead.rows[2])[2:] == ["年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"]
+        assert texts(lead.rows[8])[1:] == [p["goal"], p["achieved"]]
+        assert texts(main_.rows[0])[0] == "绩效指标"
+        rows = indicator_rows(main_)
+        assert [r[3][0] for r in rows] == [r["name"] for r in by_project[p["name"]]]
+        l1, l2 = expected_merges(by_project[p["name"]])
+        assert [r[1][2] for r in rows] == l1 and [r[2][2] for r in rows] == l2
+        total = texts(main_.rows[-1])
+        scores = sum(Decimal(r[7][0]) for r in rows) + Decimal(texts(lead.rows[3])[-1])
+        assert total[1:3] == ["100", f"{scores:f}"] and Decimal(total[2]) == pc["score"]
+
+
+# ------------------------------------------------------------------ data-driven rows and tables
+
+
+def _append_rows(path: Path, sheet: str, rows: list[list]) -> None:
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    last = max(c.row for c in ws["A"] if c.value not in (None, ""))
+    for k, values in enumerate(rows, start=1):
+        for j, v in enumerate(values, start=1):
+            ws.cell(row=last + k, column=j, value=v)
+    wb.save(path)
+
+
+def test_added_indicators_and_project_add_rows_and_table_without_touching_template(project):
+    template = project / "templates" / "default" / "report.docx"
+    before = hashlib.sha256(template.read_bytes()).hexdigest()
+    workbook = project / "data" / "2024.xlsx"
+    # a fourth 成本指标 and a new 二级 group under 效益指标 (columns: 一级, 二级, 三级, 比较, 指标值, 完成值, 单位, 分值)
+    _append_rows(workbook, "绩效指标", [
+        ["产出指标", "成本指标", "会议费控制", "≤", 10, 8, "万元", 1],
+        ["效益指标", "示范效益指标", "示范点建设", None, "建成", "建成", None, 1],
+        ["效益指标", "示范效益指标", "示范点推广", None, "推广", "推广", None, 1],
+    ])
+    _append_rows(workbook, "项目", [["新增示意项目", "桃源县郑家驿镇人民政府", "桃源县郑家驿镇人民政府", 0, 10, 0, 0, 10, 0, 0,
+                                     8, 0, 0, "示意目标", "示意完成情况", "示意数据"]])
+    _append_rows(workbook, "项目指标", [
+        ["新增示意项目", "产出指标", "数量指标", "示意指标甲", "≥", 2, 2, "个", 50],
+        ["新增示意项目", "产出指标", "数量指标", "示意指标乙", "≥", 4, 2, "个", 20],
+        ["新增示意项目", "满意度指标", "服务对象满意度指标", "满意度", "≥", 0.9, 0.95, "%", 20],
+    ])
+    document = docx.Document(run(project))
+    assert hashlib.sha256(template.read_bytes()).hexdigest() == before
+    data, ctx, _ = load(workbook, 2024)
+    t = find_tables(document)
+    rows = indicator_rows(t["self_main"])
+    assert len(rows) == 43
+    l1, l2 = expected_merges(data["indicators"])
+    assert [r[1][2] for r in rows] == l1 and [r[2][2] for r in rows] == l2
+    names = [r[3][0] for r in rows]
+    cost = [r for r in rows if r[3][0] in ("成本控制率", "三公经费控制", "成本总额", "会议费控制")]
+    assert [r[2][2] for r in cost] == ["restart", "continue", "continue", "continue"]  # four rows under one 成本指标
+    assert names.index("会议费控制") == names.index("成本总额") + 1
+    demo = [r for r in rows if r[3][0].startswith("示范点")]
+    assert [(r[2][0], r[2][2]) for r in demo] == [("示范效益指标", "restart"), ("", "continue")]
+    assert [r[1][2] for r in demo] == ["continue", "continue"]  # inside the 效益指标 group
+    assert Decimal(texts(t["self_main"].rows[-1])[2]) == ctx["score"]["total"]
+    assert len(t["project_leads"]) == 4
+    new_lead, new_main = t["project_leads"][-1], t["project_mains"][-1]
+    assert texts(new_lead.rows[0])[1] == "新增示意项目"
+    new_rows = indicator_rows(new_main)
+    assert [(r[1][2], r[2][2]) for r in new_rows] == [("restart", "restart"), ("continue", "continue"),
+                                                      ("restart", "restart")]
+    assert [r[7][0] for r in new_rows] == ["50.00", "10.00", "20.00"]  # ≥ rule: 20 × 2/4
+    base_labels = [texts(r)[0] for r in t["base_main"].rows]
+    assert "4、新增示意项目" in base_labels
+
+
+# ------------------------------------------------------------------ layout and package
+
+
+def test_layout_sections_headers_and_cells(example):
+    path, document, _, _ = example
+    sections = document.sections
+    assert [s.orientation for s in sections[-3:]] == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE, WD_ORIENT.LANDSCAPE]
+    markers = [p for p in document.paragraphs if p.style.name == "附件标记"]
+    assert [p.text for p in markers] == ["附件1", "附件2", "附件3"]
+    titles = [p.text for p in document.paragraphs if p.style.name == "附表标题"]
+    assert titles[:3] == ["2024年度部门整体支出绩效评价基础数据表", "2024年度部门整体支出绩效自评表", "项目支出绩效自评表"]
+    t = find_tables(document)
+    for table in [t["base_main"], t["self_main"], *t["project_mains"]]:
+        assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+        assert all(r._tr.trPr.find(qn("w:tblHeader")) is None for r in table.rows[1:])
+    for table in [t["base_lead"], t["base_main"], t["self_lead"], t["self_main"]]:
+        for r in table.rows:
+            may_split = "预期目标" in r._tr.xpath("string(preceding-sibling::w:tr[1])") or \
+                any("全面深化基层党建标准化建设" in tc.xpath("string(.)") for tc in r._tr.tc_lst)
+            split_marker = r._tr.trPr.find(qn("w:cantSplit")) if r._tr.trPr is not None else None
+            # every row stays on one page except the long free-text goal row (it may break across pages)
+            assert (split_marker is None) == may_split, r._tr.xpath("string(.)")[:40]
+        for r in table.rows:
+            for tc in r._tr.tc_lst:
+                for p in tc.iter(qn("w:p")):
+                    style = p.find(qn("w:pPr") + "/" + qn("w:pStyle"))
+                    assert style is not None
+    with zipfile.ZipFile(path) as zf:
+        root = etree.fromstring(zf.read("word/document.xml"))
+    tcs = list(root.iter(W + "tc"))
+    assert tcs and all(tc.find(W + "p") is not None for tc in tcs)
+
+
+# ------------------------------------------------------------------ Excel copy
+
+
+def test_excel_tables_have_values_merges_and_formats(example):
+    path, _, data, ctx = example
+    wb = openpyxl.load_workbook(path.with_name(TABLES_NAME))
+    assert wb.sheetnames == ["附件1 基础数据表", "附件2 整体自评表", "附件3-1", "附件3-2", "附件3-3"]
+    ws = wb["附件2 整体自评表"]
+    values = {c.value: c for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    budget_row = values["年度资金总额"].row
+    got = [ws.cell(row=budget_row, column=j).value for j in range(4, 10)]
+    fin = data["finance"]
+    assert got == [float(fin["exp_budget"]), float(fin["budget_full_year"]), float(fin["exp_total"]), 10, 0.8509, 8.51]
+    assert ws.cell(row=budget_row, column=8).number_format == "0.00%"
+    assert ws.cell(row=budget_row, column=4).number_format == "0.00"
+    header = values["年度绩效指标"].row
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    n = len(data["indicators"])
+    assert f"A{header}:A{header + n}" in merged  # the label spans the header and every indicator row
+    l1, _ = expected_merges(data["indicators"])
+    starts = [header + 1 + i for i, s in enumerate(l1) if s == "restart"]
+    ends = [s - 1 for s in starts[1:]] + [header + n]
+    for s, e in zip(starts, ends):
+        assert (f"B{s}:B{e}" in merged) if e > s else ws.cell(row=s, column=2).value
+    total_row = header + n + 1
+    assert ws.cell(row=total_row, column=1).value == "总分" and f"A{total_row}:F{total_row}" in merged
+    assert ws.cell(row=total_row, column=8).value == float(ctx["score"]["total"]) == 95.29
+    manual = [r for r in range(header + 1, header + n + 1) if "手工评分" in ws.cell(row=r, column=8).number_format]
+    assert [ws.cell(row=r, column=4).value for r in manual] == ["人均收入和地区经济增长"]
+    assert ws.cell(row=manual[0], column=8).value == 1.36
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    cell = ws.cell(row=header + 3, column=5)
+    assert cell.border.left.style == "thin" and cell.border.top.style == "thin"
+
+    ws1 = wb["附件1 基础数据表"]
+    labels = [ws1.cell(row=r, column=1).value for r in range(1, ws1.max_row + 1)]
+    row = labels.index("三公经费：") + 1
+    assert [ws1.cell(row=row, column=j).value for j in (2, 4, 6)] == [9.64, 9.64, 4.6]
+    assert f"B{row}:C{row}" in {str(r) for r in ws1.merged_cells.ranges}
+    assert ws1.page_setup.orientation == "portrait"
+
+    ws3 = wb["附件3-1"]
+    assert [c.value for c in ws3[4]][:2] == ["项目名称", data["projects"][0]["name"]]
