@@ -27,35 +27,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 
-# User-facing messages (Chinese). Keep every message here; the lead will move
-# them into the central messages module later.
-MESSAGES: dict[str, str] = {
-    "soffice_missing": (
-        "未找到 LibreOffice（soffice 命令），无法生成 PDF。请先安装：\n"
-        "  Debian/Ubuntu：sudo apt-get install libreoffice-writer-nogui fonts-noto-cjk"
-        "（如需把 .xlsx 转为 PDF，另装 libreoffice-calc-nogui）\n"
-        "  Windows：从 https://www.libreoffice.org 下载并安装 LibreOffice，"
-        "再把其 program 目录（如 C:\\Program Files\\LibreOffice\\program）加入 PATH 环境变量。"
-    ),
-    "start_failed": "无法启动 LibreOffice（{soffice}）：{error}",
-    "timeout": (
-        "PDF 转换超时（超过 {seconds:.0f} 秒），已终止 LibreOffice。涉及文件：{files}。"
-        "请检查文件是否过大或已损坏，然后重试。"
-    ),
-    "no_output": (
-        "PDF 转换失败：LibreOffice 没有生成 {name}（来源文件：{source}，退出码 {code}）。"
-        "请用 Word 或 WPS 打开来源文件，确认文件没有损坏。{detail}"
-    ),
-    "detail": "LibreOffice 输出：{text}",
-    "input_missing": "找不到要转换的文件：{path}",
-    "duplicate_name": (
-        "同一批转换中有多个文件会生成同名的 PDF（{name}），后者会覆盖前者：{files}。"
-        "请改名后再转换，或分批转换到不同的输出目录。"
-    ),
-    "closed": "PDF 转换器已关闭，不能再使用。",
-    "fc_match_missing": "未找到 fc-match（fontconfig），无法查看字体替换情况。",
-    "font_line": "{face} → {resolved}",
-}
+from .messages import msg
 
 # Official faces used by GB/T 9704 reports, in the order title, level-1,
 # level-2, body, page numbers.
@@ -188,9 +160,9 @@ def font_substitutions() -> dict[str, str | None]:
 def fonts_report() -> list[str]:
     """One line per official face: what it is rendered with in PDFs."""
     if shutil.which("fc-match") is None:
-        return [MESSAGES["fc_match_missing"]]
+        return [msg("pdf_fc_match_missing")]
     return [
-        MESSAGES["font_line"].format(face=face, resolved=resolved or "?")
+        msg("pdf_font_line", face=face, resolved=resolved or "?")
         for face, resolved in font_substitutions().items()
     ]
 
@@ -206,7 +178,7 @@ def _check_unique_names(sources: Sequence[Path]) -> None:
     for clashing in by_name.values():
         if len(clashing) > 1:
             raise PdfError(
-                MESSAGES["duplicate_name"].format(
+                msg("pdf_duplicate_name",
                     name=f"{clashing[0].stem}.pdf", files="、".join(str(p) for p in clashing)
                 )
             )
@@ -262,7 +234,7 @@ class PdfConverter:
     ) -> None:
         resolved = soffice or find_soffice()
         if resolved is None:
-            raise PdfError(MESSAGES["soffice_missing"])
+            raise PdfError(msg("pdf_soffice_missing"))
         self.soffice: str = resolved
         self.timeout_base = timeout_base
         self.timeout_per_file = timeout_per_file
@@ -277,7 +249,7 @@ class PdfConverter:
     def profile_dir(self) -> Path:
         """The private LibreOffice user profile directory."""
         if self._profile_dir is None:
-            raise PdfError(MESSAGES["closed"])
+            raise PdfError(msg("pdf_closed"))
         return self._profile_dir
 
     @property
@@ -318,14 +290,14 @@ class PdfConverter:
             return []
         for source in sources:
             if not source.is_file():
-                raise PdfError(MESSAGES["input_missing"].format(path=source))
+                raise PdfError(msg("pdf_input_missing", path=source))
         _check_unique_names(sources)
         target_dir = Path(out_dir).resolve()
         target_dir.mkdir(parents=True, exist_ok=True)
 
         with self._lock:
             if self._profile_dir is None:
-                raise PdfError(MESSAGES["closed"])
+                raise PdfError(msg("pdf_closed"))
             return self._convert_batch(sources, target_dir)
 
     def _command(self, sources: Sequence[Path], outdir: Path) -> list[str]:
@@ -363,9 +335,9 @@ class PdfConverter:
             if failed:
                 # The good PDFs of the batch stay in place; report the rest.
                 error_text = _error_text(output)
-                detail = MESSAGES["detail"].format(text=error_text) if error_text else ""
+                detail = msg("pdf_detail", text=error_text) if error_text else ""
                 raise PdfError(
-                    MESSAGES["no_output"].format(
+                    msg("pdf_no_output",
                         name="、".join(f"{s.stem}.pdf" for s in failed),
                         source="、".join(str(s) for s in failed),
                         code=returncode,
@@ -393,7 +365,7 @@ class PdfConverter:
             )
         except OSError as exc:
             raise PdfError(
-                MESSAGES["start_failed"].format(soffice=self.soffice, error=exc)
+                msg("pdf_start_failed", soffice=self.soffice, error=exc)
             ) from exc
         try:
             output, _ = proc.communicate(timeout=timeout)
@@ -401,7 +373,7 @@ class PdfConverter:
             _kill_process_tree(proc)
             proc.communicate()
             files = "、".join(s.name for s in sources)
-            raise PdfError(MESSAGES["timeout"].format(seconds=timeout, files=files)) from None
+            raise PdfError(msg("pdf_timeout", seconds=timeout, files=files)) from None
         except BaseException:
             # KeyboardInterrupt and the like: do not leave soffice running.
             _kill_process_tree(proc)

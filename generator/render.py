@@ -9,10 +9,18 @@
   only knows the innermost loop).
 * The rendered package is checked before it is returned: every XML part
   parses strictly, every table cell has a paragraph, no tag is left over.
+* Before rendering, ``lint_template`` reports, by paragraph, the tag mistakes
+  docxtpl would otherwise turn into a broken file (two ``{%p`` in a paragraph,
+  ``{%tr`` outside a table, unbalanced for/if, a tag cut across paragraphs).
+* Braces in data never look like leftover tags: every ``{{ … }}`` output has
+  its braces swapped for two noncharacters (``_finalize``), swapped back in the
+  finished package. The sandbox also refuses ``**``/``*``/filters that would
+  build huge values.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import zipfile
@@ -34,8 +42,80 @@ _VMERGE_TAG = re.compile(r"\{%\s*vmerge\s+(.*?)\s*%\}", re.DOTALL)
 _LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}")
 
 
+# Braces that come from data (or from a template's deliberate literal braces)
+# travel through rendering as two Unicode noncharacters, so that the leftover-tag
+# check only sees braces of the template's own broken tags; they are turned back
+# into braces in the finished package.
+OPEN_MARK, CLOSE_MARK = "\ufdd0", "\ufdd1"
+_NEUTRALIZE = {ord("{"): OPEN_MARK, ord("}"): CLOSE_MARK, ord(OPEN_MARK): None, ord(CLOSE_MARK): None}
+_MARK_BYTES = (OPEN_MARK.encode("utf-8"), CLOSE_MARK.encode("utf-8"))
+_LITERALS = {"{_{": OPEN_MARK * 2, "}_}": CLOSE_MARK * 2, "{_%": OPEN_MARK + "%", "%_}": "%" + CLOSE_MARK}
+
+MAX_POWER = 1000  # largest exponent ``**`` may use in a template
+MAX_REPEAT = 1_000_000  # longest string or list ``*`` may build in a template
+MAX_TEMPLATE_MB = 50  # uncompressed size of a template package
+COMPILED_CACHE_SIZE = 512  # sources kept compiled per environment (template parts, short strings)
+PATCHED_CACHE_SIZE = 64  # template parts kept patched per process (a few per template)
+
+
+def _finalize(value: Any) -> Any:
+    """Applied to every ``{{ … }}`` output before escaping: neutralise braces."""
+    if isinstance(value, str):
+        return value.translate(_NEUTRALIZE)
+    return value
+
+
+class ReportEnvironment(SandboxedEnvironment):
+    """The sandbox, also refusing arithmetic that would exhaust memory or time."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_POWER:
+            raise SecurityError(f"exponent {right} is too large")
+        if operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_REPEAT:
+                    raise SecurityError(f"repetition of {len(seq)} × {n} is too large")
+        return super().call_binop(context, operator, left, right)
+
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:
+        """Compile once per source text: docxtpl recompiles every part on every render.
+
+        A batch worker keeps one environment for all its units, so each template
+        part is compiled once per worker. Keyed on the exact source and the
+        escaping setting (docxtpl sets ``autoescape`` before rendering), so a
+        changed template is a new key and is compiled afresh.
+        """
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        cache = self.__dict__.setdefault("_compiled", {})
+        key = (source, self.autoescape)
+        template = cache.pop(key, None)
+        if template is None:
+            template = super().from_string(source)
+            while len(cache) >= COMPILED_CACHE_SIZE:
+                cache.pop(next(iter(cache)))  # least recently used first
+        cache[key] = template
+        return template
+
+
+def _bounded(name: str, filter_func: Any) -> Any:
+    """A Jinja filter whose width argument cannot build a huge string."""
+
+    def bounded(value: Any, width: Any = 80, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(width, int) and width > MAX_REPEAT:
+            raise SecurityError(f"{name}({width}) is too large")
+        return filter_func(value, width, *args, **kwargs)
+
+    return bounded
+
+
 def make_env() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, trim_blocks=False)
+    env = ReportEnvironment(autoescape=True, undefined=StrictUndefined, trim_blocks=False, finalize=_finalize)
+    env.globals.pop("lipsum", None)  # lipsum(n) builds text of any size
+    for name in ("center", "indent", "wordwrap", "truncate"):
+        env.filters[name] = _bounded(name, env.filters[name])
     env.filters.update(FILTERS)
     return env
 
@@ -44,8 +124,19 @@ class ReportTemplate(DocxTemplate):
     """docxtpl with the ``{% vmerge EXPR %}`` cell tag."""
 
     def patch_xml(self, src_xml: str) -> str:
-        src_xml = super().patch_xml(src_xml)
-        return _VMERGE_CELL.sub(_vmerge_cell, src_xml)
+        patched = _PATCHED.pop(src_xml, None)  # the same template part patches to the same text
+        if patched is None:
+            patched = super().patch_xml(src_xml)
+            for literal, marks in _LITERALS.items():
+                patched = patched.replace(literal, marks)
+            patched = _VMERGE_CELL.sub(_vmerge_cell, patched)
+            while len(_PATCHED) >= PATCHED_CACHE_SIZE:
+                _PATCHED.pop(next(iter(_PATCHED)))
+        _PATCHED[src_xml] = patched
+        return patched
+
+
+_PATCHED: dict[str, str] = {}  # part XML → patched XML, most recently used last
 
 
 def _vmerge_cell(m: re.Match) -> str:
@@ -67,29 +158,108 @@ def _vmerge_cell(m: re.Match) -> str:
     return cell
 
 
-def template_paragraphs(template_path: Path) -> list[str]:
-    """The visible text of each paragraph (body, tables included) of a template."""
-    with zipfile.ZipFile(template_path) as zf:
-        root = etree.fromstring(zf.read("word/document.xml"))
+_STRUCTURAL = re.compile(r"\{%-?(p|tr|tc|r)\s")  # docxtpl's paragraph / row / column / run tags
+_BLOCK = re.compile(r"\{%-?(?:p|tr|tc|r)?\s*(for|if|endfor|endif)\b")
+_XML_PARSER = etree.XMLParser(recover=False, resolve_entities=False, no_network=True, huge_tree=True)
+
+
+def _paragraphs(root: etree._Element) -> list[tuple[str, bool]]:
+    """(visible text, inside a table cell) of every paragraph, in document order."""
     out = []
     for p in root.iter(f"{{{W_NS}}}p"):
-        out.append("".join(t.text or "" for t in p.iter(f"{{{W_NS}}}t")))
+        text = "".join(t.text or "" for t in p.iter(f"{{{W_NS}}}t"))
+        in_table = next(p.iterancestors(f"{{{W_NS}}}tc"), None) is not None
+        out.append((text, in_table))
     return out
 
 
-def locate(template_path: Path, needle: str | None) -> str:
+def _read_template(template_path: Path, data: bytes | None = None) -> list[tuple[str, bool]]:
+    """Refuse what is not a sane .docx; return the paragraphs of its body (``data``: the file's bytes, if read)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data) if data is not None else template_path) as zf:
+            infos = zf.infolist()
+            total = sum(i.file_size for i in infos)
+            if total > MAX_TEMPLATE_MB * 1024 * 1024:
+                raise UserError(msg("template_too_large", path=template_path, size=total // (1024 * 1024),
+                                    limit=MAX_TEMPLATE_MB))
+            root = etree.fromstring(zf.read("word/document.xml"), _XML_PARSER)
+    except UserError:
+        raise
+    except (zipfile.BadZipFile, KeyError, OSError, etree.XMLSyntaxError, ValueError):
+        raise UserError(msg("template_not_docx", path=template_path)) from None
+    return _paragraphs(root)
+
+
+def template_paragraphs(template_path: Path) -> list[str]:
+    """The visible text of each paragraph (body, tables included) of a template."""
+    return [text for text, _ in _read_template(template_path)]
+
+
+def _where(index: int | str, text: str) -> str:
+    short = text if len(text) <= 60 else text[:57] + "…"
+    return msg("where_paragraph", index=index, text=short)
+
+
+def locate(template_path: Path, needle: str | None, paragraphs: list[str] | None = None) -> str:
     """Describe where ``needle`` (a variable name or tag text) appears in the template."""
     if not needle:
         return msg("where_unknown")
     try:
-        paragraphs = template_paragraphs(template_path)
-    except Exception:  # the template itself is unreadable; reported elsewhere
+        paragraphs = paragraphs if paragraphs is not None else template_paragraphs(template_path)
+    except UserError:  # the template itself is unreadable; reported elsewhere
         return msg("where_unknown")
     for i, text in enumerate(paragraphs, start=1):
         if needle in text:
-            short = text if len(text) <= 60 else text[:57] + "…"
-            return msg("where_paragraph", index=i, text=short)
+            return _where(i, text)
     return msg("where_unknown")
+
+
+def lint_template(template_path: Path, paragraphs: list[tuple[str, bool]] | None = None) -> list[str]:
+    """Tag mistakes docxtpl would turn into a broken file or a vague error, each with its paragraph.
+
+    * two docxtpl structural tags of one kind (``{%p``, ``{%tr``…) in one paragraph;
+    * ``{%tr`` / ``{%tc`` in a paragraph that is not in a table;
+    * ``for`` / ``if`` blocks that are not closed, or closed without being opened.
+    """
+    if paragraphs is None:
+        paragraphs = _read_template(template_path)
+    problems: list[str] = []
+    stack: list[tuple[str, int, str]] = []
+    balanced = True
+    for i, (text, in_table) in enumerate(paragraphs, start=1):
+        if "{" not in text and "}" not in text:
+            continue
+        plain = text
+        for literal in _LITERALS:
+            plain = plain.replace(literal, "")
+        if plain.count("{{") != plain.count("}}") or plain.count("{%") != plain.count("%}"):
+            problems.append(msg("template_tag_split", path=template_path, where=_where(i, text)))
+        kinds = _STRUCTURAL.findall(text)
+        for kind in sorted(set(kinds)):
+            if kinds.count(kind) > 1:
+                problems.append(msg("template_two_structural", path=template_path, tag="{%" + kind,
+                                    where=_where(i, text)))
+        for kind in sorted(set(kinds) & {"tr", "tc"}):
+            if not in_table:
+                problems.append(msg("template_outside_table", path=template_path, tag="{%" + kind,
+                                    where=_where(i, text)))
+        for m in _BLOCK.finditer(text):
+            if not balanced:
+                break
+            word = m.group(1)
+            if word in ("for", "if"):
+                stack.append((word, i, text))
+            elif stack and stack[-1][0] == word[3:]:
+                stack.pop()
+            else:
+                problems.append(msg("template_block_unopened", path=template_path, tag=word,
+                                    where=_where(i, text)))
+                balanced = False  # one mismatch explains what follows; do not cascade
+    if balanced:
+        for word, i, text in stack:
+            problems.append(msg("template_block_unclosed", path=template_path, tag=word, end="end" + word,
+                                where=_where(i, text)))
+    return problems
 
 
 def _undefined_name(exc: UndefinedError) -> str | None:
@@ -99,13 +269,31 @@ def _undefined_name(exc: UndefinedError) -> str | None:
     return m.group(1) if m else None
 
 
+def _syntax_where(exc: TemplateSyntaxError) -> str:
+    """docxtpl puts each body paragraph on its own line, so line N is paragraph N - 1."""
+    lines = list(getattr(exc, "docx_context", None) or [])
+    lineno = exc.lineno or 0
+    offset = lineno - 1 - max(lineno - 4, 0)
+    if lineno >= 2 and 0 <= offset < len(lines) and lines[offset].strip():
+        return _where(lineno - 1, lines[offset].strip())
+    context_lines = [ln.strip() for ln in lines if ln.strip()]
+    return "、".join(f"“{ln[:40]}”" for ln in context_lines[:3]) or msg("where_unknown")
+
+
 def render_docx(template_path: Path, context: dict[str, Any], env: SandboxedEnvironment | None = None) -> bytes:
-    """Render ``template_path`` with ``context`` and return the checked .docx bytes."""
+    """Render ``template_path`` with ``context`` and return the checked .docx bytes.
+
+    Every failure is a ``UserError`` naming the template and, where it can be
+    found, the paragraph; nothing is returned unless the package is sound.
+    """
     template_path = Path(template_path)
     if not template_path.is_file():
         raise UserError(msg("template_missing", path=template_path))
+    source, texts, problems = _checked_template(template_path)
+    if problems:
+        raise UserError(problems)
     try:
-        tpl = ReportTemplate(str(template_path))
+        tpl = ReportTemplate(io.BytesIO(source))
         tpl.init_docx()
     except Exception:
         raise UserError(msg("template_not_docx", path=template_path)) from None
@@ -114,23 +302,27 @@ def render_docx(template_path: Path, context: dict[str, Any], env: SandboxedEnvi
         tpl.render(context, jinja_env=env, autoescape=True)
     except SecurityError as exc:
         raise UserError(msg("template_security", path=template_path, detail=str(exc),
-                            where=locate(template_path, _security_needle(exc)))) from None
+                            where=locate(template_path, _security_needle(exc), texts))) from None
     except UndefinedError as exc:
         name = _undefined_name(exc)
         raise UserError(msg("template_undefined", path=template_path, name=name or str(exc),
-                            where=locate(template_path, name))) from None
+                            where=locate(template_path, name, texts))) from None
     except TemplateSyntaxError as exc:
-        context_lines = [ln.strip() for ln in getattr(exc, "docx_context", []) if ln.strip()]
-        where = "、".join(f"“{ln[:40]}”" for ln in context_lines[:3]) or msg("where_unknown")
-        raise UserError(msg("template_syntax", path=template_path, detail=exc.message or str(exc), where=where)) from None
+        raise UserError(msg("template_syntax", path=template_path, detail=exc.message or str(exc),
+                            where=_syntax_where(exc))) from None
     except TemplateError as exc:
         raise UserError(msg("template_runtime", path=template_path, detail=str(exc), where=msg("where_unknown"))) from None
-    except (etree.XMLSyntaxError, IndexError, KeyError, ValueError, TypeError) as exc:
+    except OverflowError as exc:  # the sandbox's range() limit, huge numbers
+        raise UserError(msg("template_security", path=template_path, detail=str(exc), where=msg("where_unknown"))) from None
+    except (MemoryError, RecursionError) as exc:
+        raise UserError(msg("template_too_costly", path=template_path, detail=type(exc).__name__)) from None
+    except Exception as exc:  # docxtpl's regex surgery on a misplaced tag, lxml on the result
         raise UserError(msg("template_bad_output", path=template_path, detail=type(exc).__name__ + ": " + str(exc)[:120])) from None
     buf = io.BytesIO()
     tpl.save(buf)
     data = buf.getvalue()
-    check_package(data, template_path)
+    if check_package(data, template_path):
+        data = _restore_braces(data)
     return data
 
 
@@ -139,25 +331,76 @@ def _security_needle(exc: SecurityError) -> str | None:
     return m.group(1) if m else None
 
 
-def check_package(data: bytes, template_path: Path) -> None:
-    """Strictly parse every XML part; every ``w:tc`` holds a ``w:p``; no tag left over."""
-    parser = etree.XMLParser(recover=False, resolve_entities=False, no_network=True, huge_tree=True)
+_TEMPLATES: dict[tuple[str, bytes], tuple[list[str], list[str]]] = {}  # (path, sha256) → (texts, lint problems)
+_VERIFIED: dict[tuple[str, bytes], None] = {}  # (part name, sha256) of output parts that passed check_package
+_NS = {"w": W_NS}
+# a cell whose last block is not a paragraph (or that has none); paragraphs whose text has a brace
+_BAD_CELLS = etree.XPath("//w:tc[not((w:p|w:tbl)[last()][self::w:p])]", namespaces=_NS)
+_BRACED_PARAGRAPHS = etree.XPath("//w:p[.//w:t[contains(., '{') or contains(., '}')]]", namespaces=_NS)
+
+
+def _remember(cache: dict, key: Any, value: Any, size: int = 256) -> None:
+    while len(cache) >= size:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
+
+
+def _checked_template(template_path: Path) -> tuple[bytes, list[str], list[str]]:
+    """The template's bytes, paragraph texts and lint problems; read and linted once per content."""
+    try:
+        data = template_path.read_bytes()
+    except OSError:
+        raise UserError(msg("template_not_docx", path=template_path)) from None
+    key = (str(template_path), hashlib.sha256(data).digest())
+    hit = _TEMPLATES.get(key)
+    if hit is None:
+        paragraphs = _read_template(template_path, data)
+        hit = ([text for text, _ in paragraphs], lint_template(template_path, paragraphs))
+        _remember(_TEMPLATES, key, hit, 16)
+    return data, hit[0], hit[1]
+
+
+def check_package(data: bytes, template_path: Path) -> bool:
+    """Strictly parse every XML part; every ``w:tc`` holds and ends with a ``w:p``; no tag left over.
+
+    Returns whether any part holds neutralised braces (see ``OPEN_MARK``). A part
+    byte-identical to one that passed before (styles, settings…) is not parsed again.
+    """
+    marks = False
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         for name in zf.namelist():
             if not (name.endswith(".xml") or name.endswith(".rels")):
                 continue
+            raw = zf.read(name)
+            marks = marks or any(m in raw for m in _MARK_BYTES)
+            key = (name, hashlib.sha256(raw).digest())
+            if key in _VERIFIED:
+                continue
             try:
-                root = etree.fromstring(zf.read(name), parser)
+                root = etree.fromstring(raw, _XML_PARSER)
             except etree.XMLSyntaxError as exc:
                 raise UserError(msg("template_bad_output", path=template_path, detail=f"{name}: {exc}")) from None
-            if not name.startswith("word/"):
-                continue
-            for tc in root.iter(f"{{{W_NS}}}tc"):
-                if tc.find(f"{{{W_NS}}}p") is None:
-                    raise UserError(msg("template_bad_output", path=template_path, detail="表格单元格中没有段落"))
-            for p in root.iter(f"{{{W_NS}}}p"):
-                text = "".join(t.text or "" for t in p.iter(f"{{{W_NS}}}t"))
-                found = _LEFTOVER.search(text)
-                if found:
-                    raise UserError(msg("template_leftover_tag", path=template_path, tag=found.group(0),
-                                        where=msg("where_paragraph", index="?", text=text[:60])))
+            if name.startswith("word/"):
+                if _BAD_CELLS(root):
+                    raise UserError(msg("template_bad_output", path=template_path, detail=msg("detail_cell_no_paragraph")))
+                for p in _BRACED_PARAGRAPHS(root) if (b"{" in raw or b"}" in raw) else ():
+                    text = "".join(t.text or "" for t in p.iter(f"{{{W_NS}}}t"))
+                    found = _LEFTOVER.search(text)
+                    if found:
+                        index = next(i for i, q in enumerate(root.iter(f"{{{W_NS}}}p"), start=1) if q is p)
+                        raise UserError(msg("template_leftover_tag", path=template_path, tag=found.group(0),
+                                            where=_where(index, text)))
+            _remember(_VERIFIED, key, None)
+    return marks
+
+
+def _restore_braces(data: bytes) -> bytes:
+    """Turn neutralised braces back into ``{`` and ``}`` in every part of the package."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            raw = src.read(info)
+            if any(m in raw for m in _MARK_BYTES):
+                raw = raw.replace(_MARK_BYTES[0], b"{").replace(_MARK_BYTES[1], b"}")
+            dst.writestr(info, raw)
+    return out.getvalue()

@@ -20,7 +20,11 @@ from .workbook import RawCell, RawWorkbook
 
 Data = dict[str, Any]
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+# Control characters Excel lets through, and Unicode noncharacters (the renderer uses two of them internally)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufdd0-\ufdef\ufffe\uffff]")
+MAX_MAGNITUDE = Decimal(10) ** 12  # no figure of a unit's report comes near this; beyond it is a typo or garbage
+_CN_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟]")
+_UNIT_SUFFIX = re.compile(r"^[-+]?[\d,.，．\s]+\s*(万元|万|元|亿元|亿|个|人|㎡|平方米|%|％)$")
 _EXCEL_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!"}
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
@@ -74,6 +78,7 @@ class Validator:
             if value.strip() in _EXCEL_ERRORS:
                 self.problem(cell, msg("formula_error", value=value.strip()))
                 return _INVALID
+            value = _decode_xml_escapes(value)
             cleaned = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
             if cleaned != value.replace("\r\n", "\n").replace("\r", "\n"):
                 self.notice(cell, msg("notice_control_chars", label=label))
@@ -141,35 +146,45 @@ class Validator:
             if unit.strip() == "%":
                 return self.percent(cell, value, label)
             if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-                return _to_decimal(value)
-            text = str(value).strip()
+                return self.magnitude(cell, _to_decimal(value), label)
+            text = _format_plain(value).strip()
             parsed = _parse_number_text(text)
             if parsed is not None and unit:
                 self.notice(cell, msg("notice_text_number", label=label, value=text, number=_plain_number(parsed)))
-                return parsed
+                return self.magnitude(cell, parsed, label)
             return text
         raise AssertionError(f"unknown field kind {kind}")
+
+    def magnitude(self, cell: RawCell, number: Decimal, label: str) -> Decimal | None:
+        """``number``, or None (with a problem) when it is not finite or absurdly large."""
+        if not number.is_finite() or abs(number) >= MAX_MAGNITUDE:
+            self.problem(cell, msg("number_too_large", label=label, value=_plain_number(number)
+                                   if number.is_finite() else str(number), limit=_plain_number(MAX_MAGNITUDE)))
+            return None
+        return number
 
     def number(self, cell: RawCell, value: Any, label: str, error_key: str) -> Decimal | None:
         if isinstance(value, bool):
             self.problem(cell, msg(error_key, label=label, value=value))
             return None
         if isinstance(value, (int, float, Decimal)):
-            return _to_decimal(value)
+            return self.magnitude(cell, _to_decimal(value), label)
         if isinstance(value, (dt.date, dt.datetime)):
-            self.problem(cell, msg(error_key, label=label, value=value))
+            self.problem(cell, msg(error_key, label=label, value=_format_plain(value)))
             return None
         text = str(value).strip()
         parsed = _parse_number_text(text)
         if parsed is None:
-            self.problem(cell, msg(error_key, label=label, value=text))
+            self.problem(cell, msg(error_key, label=label, value=text) + _number_hint(text))
             return None
         self.notice(cell, msg("notice_text_number", label=label, value=text, number=_plain_number(parsed)))
-        return parsed
+        return self.magnitude(cell, parsed, label)
 
     def percent(self, cell: RawCell, value: Any, label: str) -> Decimal | None:
         if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-            number = _to_decimal(value)
+            number = self.magnitude(cell, _to_decimal(value), label)
+            if number is None:
+                return None
             if "%" in (cell.number_format or "") or abs(number) <= Decimal("1.5"):
                 return number
             self.problem(cell, msg("percent_as_number", label=label, value=_plain_number(number),
@@ -178,9 +193,11 @@ class Validator:
         text = unicodedata.normalize("NFKC", str(value)).strip()
         if text.endswith("%"):
             parsed = _parse_number_text(text[:-1])
-            if parsed is not None:
+            if parsed is not None and self.magnitude(cell, parsed, label) is not None:
                 self.notice(cell, msg("notice_text_number", label=label, value=text, number=text))
                 return parsed / 100
+            if parsed is not None:
+                return None
         self.problem(cell, msg("expect_percent", label=label, value=str(value).strip()))
         return None
 
@@ -198,7 +215,7 @@ class Validator:
                 d = None
             if d:
                 self.notice(cell, msg("notice_text_date", label=label, value=text,
-                                      date=f"{d.year}年{d.month}月{d.day}日"))
+                                      date=msg("date_cn", year=d.year, month=d.month, day=d.day)))
                 return d
         self.problem(cell, msg("expect_date", label=label, value=text))
         return None
@@ -239,7 +256,7 @@ class Validator:
         for i, rec in enumerate(records):
             row: dict[str, Any] = {}
             unit_cell = rec.get("unit")
-            unit = str(self.raw_value(unit_cell, "单位") or "") if unit_cell is not None else ""
+            unit = str(self.raw_value(unit_cell, _label(sheet, "unit")) or "") if unit_cell is not None else ""
             for f in sheet.columns:
                 cell = rec.get(f.key)
                 if cell is None:
@@ -268,6 +285,22 @@ class Validator:
 _INVALID = object()
 
 
+_XML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _decode_xml_escapes(text: str) -> str:
+    """Excel stores characters XML cannot hold (``\x0b``, ``\x01``…) as ``_x000B_``; openpyxl leaves
+    them encoded. Decode those (only those), so they are removed with a notice instead of printed."""
+    if "_x" not in text:
+        return text
+
+    def decode(m: re.Match) -> str:
+        char = chr(int(m.group(1), 16))
+        return char if _CONTROL.match(char) else m.group(0)
+
+    return _XML_ESCAPE.sub(decode, text)
+
+
 def _to_decimal(value: Any) -> Decimal:
     if isinstance(value, float):
         return Decimal(repr(value))
@@ -285,6 +318,19 @@ def _parse_number_text(text: str) -> Decimal | None:
         return Decimal(t)
     except InvalidOperation:
         return None
+
+
+def _label(sheet: schema.TableSheet, key: str) -> str:
+    return next(f.label for f in sheet.columns if f.key == key)
+
+
+def _number_hint(text: str) -> str:
+    """A hint for the usual ways a number is typed as words or with its unit."""
+    if _UNIT_SUFFIX.match(unicodedata.normalize("NFKC", text)):
+        return msg("hint_number_unit")
+    if _CN_NUMERAL.search(text) and not re.search(r"\d", text):
+        return msg("hint_cn_numeral")
+    return ""
 
 
 def _plain_number(d: Decimal) -> str:
@@ -308,15 +354,15 @@ def _check_staff(v: Validator, staff: list[dict[str, Any]]) -> None:
     for r in staff:
         if r.get("category"):
             rows_by_cat.setdefault(r["category"], []).append(r["row"])
-    if "人员编制" not in v.raw.tables:
+    if schema.STAFF.name not in v.raw.tables:
         return
     for cat in schema.STAFF_CATEGORIES[:-1]:
         rows = rows_by_cat.get(cat, [])
         if not rows:
-            v.problem(None, msg("staff_category_missing", category=cat), sheet="人员编制")
+            v.problem(None, msg("staff_category_missing", category=cat), sheet=schema.STAFF.name)
         elif len(rows) > 1:
             v.problem(None, msg("staff_category_duplicate", category=cat, rows="、".join(map(str, rows))),
-                      sheet="人员编制")
+                      sheet=schema.STAFF.name)
 
 
 def _check_indicators(v: Validator, rows: list[dict[str, Any]], prefix: str, sheet: str) -> None:
@@ -330,7 +376,7 @@ def _check_indicators(v: Validator, rows: list[dict[str, Any]], prefix: str, she
         if comp and schema.COMPARATORS[comp][0] != "eq":
             for key in ("target", "actual"):
                 if isinstance(r.get(key), str):
-                    v.problem(cell(key), msg("text_value_with_comparator", label=("年度指标值" if key == "target" else "实际完成值"),
+                    v.problem(cell(key), msg("text_value_with_comparator", label=_label(schema.INDICATORS, key),
                                              value=r[key], comparator=comp))
         qualitative = isinstance(target, str) or isinstance(actual, str)
         if qualitative and target is not None and actual is not None and str(target) != str(actual) \
@@ -342,7 +388,7 @@ def _check_indicators(v: Validator, rows: list[dict[str, Any]], prefix: str, she
 
 
 def _check_texts(v: Validator, texts: list[dict[str, Any]]) -> None:
-    records = v.raw.tables.get("文字内容") or []
+    records = v.raw.tables.get(schema.TEXTS.name) or []
     for i, r in enumerate(texts):
         text = r.get("text") or ""
         cell = records[i].get("text") if i < len(records) else None
@@ -376,12 +422,12 @@ def validate(raw: RawWorkbook, year: int | None = None) -> tuple[Data, list[Prob
     overrides = v.table_sheet(schema.OVERRIDES, "overrides")
 
     _check_staff(v, data["staff"])
-    _check_indicators(v, data["indicators"], "indicators", "绩效指标")
-    _check_indicators(v, data["project_indicators"], "project_indicators", "项目指标")
+    _check_indicators(v, data["indicators"], "indicators", schema.INDICATORS.name)
+    _check_indicators(v, data["project_indicators"], "project_indicators", schema.PROJECT_INDICATORS.name)
     _check_texts(v, data["texts"])
 
     names = {p["name"] for p in data["projects"] if p.get("name")}
-    records = raw.tables.get("项目指标") or []
+    records = raw.tables.get(schema.PROJECT_INDICATORS.name) or []
     for i, r in enumerate(data["project_indicators"]):
         if r.get("project") and r["project"] not in names:
             v.problem(records[i].get("project"), msg("project_unknown", name=r["project"]))
@@ -390,7 +436,7 @@ def validate(raw: RawWorkbook, year: int | None = None) -> tuple[Data, list[Prob
     level2_names = {r["level2"] for r in data["indicators"] if r.get("level2")}
     known_sentences |= {f"{n}（目标）" for n in level2_names} | {f"{n}（完成）" for n in level2_names}
     data["overrides"] = {}
-    o_records = raw.tables.get("句子覆盖") or []
+    o_records = raw.tables.get(schema.OVERRIDES.name) or []
     for i, r in enumerate(overrides):
         if not r.get("override"):
             continue
@@ -402,7 +448,7 @@ def validate(raw: RawWorkbook, year: int | None = None) -> tuple[Data, list[Prob
 
     found_year = data["basic"].get("year")
     if year is not None and found_year is not None and found_year != year:
-        cell = raw.fields.get("基本信息", {}).get("year")
+        cell = raw.fields.get(schema.BASIC.name, {}).get("year")
         v.problem(cell, msg("year_mismatch", found=found_year, year=year))
 
     data["cells"] = v.cells

@@ -9,6 +9,7 @@ and never saved.
 from __future__ import annotations
 
 import re
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,8 @@ from .errors import Location, Problem, UserError
 from .messages import msg
 
 MAX_UNCOMPRESSED_MB = 200  # a unit's workbook is well under 5 MB; beyond this it is a zip bomb or the wrong file
+MAX_FILE_MB = 50  # size on disk
+MAX_MEMBERS = 2000  # parts in the zip package; Excel writes a few dozen
 OLD_FORMATS = (".xls", ".et", ".ett", ".xlt")
 
 
@@ -55,7 +58,9 @@ def is_lock_file(path: Path) -> bool:
 
 
 def workbook_candidates(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.xlsx") if not is_lock_file(p))
+    """Workbook-like files in ``folder`` (lock files left out), to list when the wanted one is missing."""
+    return sorted(p for p in folder.iterdir()
+                  if p.suffix.lower() in (".xlsx", ".xlsm") + OLD_FORMATS and p.is_file() and not is_lock_file(p))
 
 
 def find_workbook(data_dir: Path, year: int, unit: str | None = None) -> Path:
@@ -67,7 +72,7 @@ def find_workbook(data_dir: Path, year: int, unit: str | None = None) -> Path:
     if unit is not None:
         folder = data_dir / unit
         if not folder.is_dir():
-            names = "、".join(u for u, _ in list_units(data_dir, year)) or "无"
+            names = "、".join(u for u, _ in list_units(data_dir, year)) or msg("list_none")
             raise UserError(msg("unit_missing", unit=unit, path=data_dir, names=names))
     target = folder / f"{year}.xlsx"
     if target.is_file():
@@ -101,8 +106,14 @@ def _check_container(path: Path) -> bool:
     name = path.name
     if path.suffix.lower() in OLD_FORMATS:
         raise UserError(msg("xls_format", name=name))
-    with open(path, "rb") as fh:
-        head = fh.read(8)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        raise UserError(msg("workbook_unreadable", name=name, detail=exc.strerror or str(exc))) from None
+    if size > MAX_FILE_MB * 1024 * 1024:
+        raise UserError(msg("too_large", name=name, size=size // (1024 * 1024), limit=MAX_FILE_MB))
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         # OLE2 container: an encrypted .xlsx or an old .xls renamed
         raise UserError(msg("encrypted", name=name) if _looks_encrypted(path) else msg("xls_format", name=name))
@@ -112,7 +123,7 @@ def _check_container(path: Path) -> bool:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
             total = sum(i.file_size for i in infos)
-            if total > MAX_UNCOMPRESSED_MB * 1024 * 1024:
+            if total > MAX_UNCOMPRESSED_MB * 1024 * 1024 or len(infos) > MAX_MEMBERS:
                 raise UserError(msg("too_large", name=name, size=total // (1024 * 1024), limit=MAX_UNCOMPRESSED_MB))
             names = {i.filename for i in infos}
             if "xl/workbook.xml" not in names:
@@ -130,9 +141,11 @@ def _check_container(path: Path) -> bool:
 
 
 def _looks_encrypted(path: Path) -> bool:
+    """An OLE2 file holding an ``EncryptedPackage`` stream is a password-protected .xlsx."""
+    marker = "EncryptedPackage".encode("utf-16-le")
     with open(path, "rb") as fh:
-        data = fh.read(1 << 16)
-    return "EncryptedPackage".encode("utf-16-le") in data
+        data = fh.read(MAX_FILE_MB * 1024 * 1024)
+    return marker in data
 
 
 _LABEL_NOISE = re.compile(r"[\s\u3000:：*＊]|（[^）]*）|\([^)]*\)")
@@ -149,8 +162,10 @@ def read_workbook(path: Path) -> RawWorkbook:
     path = Path(path)
     has_formula = _check_container(path)
     try:
-        wb = openpyxl.load_workbook(path, data_only=True)
-        wb_formulas = openpyxl.load_workbook(path, data_only=False) if has_formula else None
+        with warnings.catch_warnings():  # openpyxl warns in English about features it drops; not our user's concern
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(path, data_only=True)
+            wb_formulas = openpyxl.load_workbook(path, data_only=False) if has_formula else None
     except UserError:
         raise
     except Exception as exc:  # openpyxl raises many kinds for damaged files
@@ -178,44 +193,59 @@ def read_workbook(path: Path) -> RawWorkbook:
 
 
 class _SheetReader:
+    """Reads one sheet through its non-empty cells only.
+
+    A sheet whose used range is huge (a stray value in row 1,000,000, a style
+    applied to a whole column) costs no more than its filled cells.
+    """
+
     def __init__(self, raw: RawWorkbook, ws, wsf):
         self.raw, self.ws, self.wsf = raw, ws, wsf
-        self.rows = [list(r) for r in ws.iter_rows()]  # cells, in order
+        # openpyxl keeps a worksheet's cells in ``_cells`` keyed by (row, column), both 1-based
+        self.values: dict[tuple[int, int], Any] = {}
+        for (r, c), cell in ws._cells.items():
+            if cell.value is not None:
+                self.values[(r - 1, c - 1)] = cell
+        self.formulas: dict[tuple[int, int], str] = {}
+        if wsf is not None:
+            for (r, c), cell in wsf._cells.items():
+                formula = _formula_text(cell.value)
+                if formula:
+                    self.formulas[(r - 1, c - 1)] = formula
+        self.rows_used = sorted({r for r, _ in self.values} | {r for r, _ in self.formulas})
 
     def cell(self, row_idx: int, col_idx: int) -> RawCell:
-        """0-based indices into the sheet's rows."""
-        if row_idx < len(self.rows) and col_idx < len(self.rows[row_idx]):
-            c = self.rows[row_idx][col_idx]
-            value, fmt, coord = c.value, c.number_format, c.coordinate
-        else:
-            from openpyxl.utils import get_column_letter
-            value, fmt, coord = None, "General", f"{get_column_letter(col_idx + 1)}{row_idx + 1}"
-        formula = None
-        if self.wsf is not None:
-            fv = self.wsf[coord].value
-            if isinstance(fv, str) and fv.startswith("="):
-                formula = fv
-            elif fv is not None and type(fv).__name__ in ("ArrayFormula", "DataTableFormula"):
-                formula = getattr(fv, "text", str(fv))
-        return RawCell(value, self.ws.title, coord, fmt or "General", formula)
+        """0-based indices into the sheet."""
+        from openpyxl.utils import get_column_letter
+
+        coord = f"{get_column_letter(col_idx + 1)}{row_idx + 1}"
+        c = self.values.get((row_idx, col_idx))
+        value, fmt = (c.value, c.number_format) if c is not None else (None, "General")
+        if c is None:
+            styled = self.ws._cells.get((row_idx + 1, col_idx + 1))
+            fmt = styled.number_format if styled is not None else "General"
+        return RawCell(value, self.ws.title, coord, fmt or "General", self.formulas.get((row_idx, col_idx)))
 
     def _problem(self, coord: str | None, text: str) -> None:
         self.raw.problems.append(Problem(Location(self.raw.file, self.ws.title, coord), text))
 
     def _label_rows(self) -> dict[str, int]:
         out: dict[str, int] = {}
-        for i in range(schema.FIRST_DATA_ROW - 1, len(self.rows)):
-            if self.rows[i]:
-                key = normalize_label(self.rows[i][0].value)
+        for i in self.rows_used:
+            cell = self.values.get((i, 0))
+            if i >= schema.FIRST_DATA_ROW - 1 and cell is not None:
+                key = normalize_label(cell.value)
                 if key and key not in out:
                     out[key] = i
         return out
 
     def _header_columns(self) -> dict[str, int]:
         header_idx = schema.HEADER_ROW - 1
-        if header_idx >= len(self.rows):
-            return {}
-        return {normalize_label(c.value): j for j, c in enumerate(self.rows[header_idx]) if c.value is not None}
+        out: dict[str, int] = {}
+        for (r, j), cell in sorted(self.values.items()):
+            if r == header_idx:
+                out.setdefault(normalize_label(cell.value), j)
+        return out
 
     def fields(self, sheet) -> dict[str, RawCell | None]:
         labels = self._label_rows()
@@ -263,12 +293,23 @@ class _SheetReader:
                 continue
             col_idx[c.key] = j
         records = []
-        for i in range(schema.FIRST_DATA_ROW - 1, len(self.rows)):
+        for i in self.rows_used:
+            if i < schema.FIRST_DATA_ROW - 1:
+                continue
             rec = {key: self.cell(i, j) for key, j in col_idx.items()}
             if all(_blank(c.value) and not c.formula for c in rec.values()):
                 continue
             records.append(rec)
         return records
+
+
+def _formula_text(value: Any) -> str | None:
+    """The formula of a cell read with ``data_only=False``, or None."""
+    if isinstance(value, str) and value.startswith("="):
+        return value
+    if value is not None and type(value).__name__ in ("ArrayFormula", "DataTableFormula"):
+        return getattr(value, "text", None) or str(value)
+    return None
 
 
 def _blank(value: Any) -> bool:

@@ -31,14 +31,17 @@ def _manifest_path(folder: Path) -> Path:
 
 def load_manifest(folder: Path) -> dict[str, str]:
     try:
-        return json.loads(_manifest_path(folder).read_text("utf-8"))
-    except (FileNotFoundError, ValueError):
+        manifest = json.loads(_manifest_path(folder).read_text("utf-8"))
+    except (OSError, ValueError):
         return {}
+    if not isinstance(manifest, dict):
+        return {}
+    return {k: v for k, v in manifest.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def backup_name(path: Path, now: dt.datetime | None = None) -> Path:
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
-    return path.with_name(f"{path.stem}.备份-{stamp}{path.suffix}")
+    return path.with_name(msg("backup_stem", stem=path.stem, stamp=stamp) + path.suffix)
 
 
 def edited_by_hand(path: Path, manifest: dict[str, str]) -> bool:
@@ -62,24 +65,53 @@ def check_writable(files: dict[Path, bytes], force: bool = False) -> None:
             raise UserError(msg("output_edited", path=path, backup_hint=backup_name(path).name))
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _stage(path: Path, data: bytes) -> str:
+    """Write ``data`` to a temporary file beside ``path`` and return its name."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+    except PermissionError:
+        raise UserError(msg("output_locked", path=path)) from None
+    except OSError as exc:
+        raise UserError(msg("output_failed", path=path, detail=exc.strerror or str(exc))) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except PermissionError:
-        _silent_unlink(tmp)
-        raise UserError(msg("output_locked", path=path)) from None
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
     except OSError as exc:
         _silent_unlink(tmp)
         raise UserError(msg("output_failed", path=path, detail=exc.strerror or str(exc))) from None
+    return tmp
 
 
-def _silent_unlink(path: str) -> None:
+def _replace(src: str | Path, dst: Path, shown: Path | None = None) -> None:
+    try:
+        os.replace(src, dst)
+    except PermissionError:
+        raise UserError(msg("output_locked", path=shown or dst)) from None
+    except OSError as exc:
+        raise UserError(msg("output_failed", path=shown or dst, detail=exc.strerror or str(exc))) from None
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``path`` so that readers see the old file or the new one, never a part."""
+    tmp = _stage(path, data)
+    try:
+        _replace(tmp, path)
+    except UserError:
+        _silent_unlink(tmp)
+        raise
+
+
+def _silent_unlink(path: str | Path) -> None:
     try:
         os.unlink(path)
     except OSError:
@@ -87,17 +119,36 @@ def _silent_unlink(path: str) -> None:
 
 
 def write_outputs(files: dict[Path, bytes], force: bool = False) -> list[str]:
-    """Write all ``files`` (path → bytes); return notices (backups made). All-or-nothing on refusal."""
+    """Write all ``files`` (path → bytes); return notices (backups made).
+
+    All-or-nothing as far as the file system allows: every file is first
+    written in full beside its target; only then are hand-edited targets
+    backed up (``force``) and the new files moved into place. A refusal or a
+    failure while staging leaves the output folder as it was.
+    """
     check_writable(files, force)
-    notices = []
-    for path, data in files.items():
-        manifest = load_manifest(path.parent)
-        if force and edited_by_hand(path, manifest):
-            backup = backup_name(path)
-            os.replace(path, backup)
-            notices.append(msg("backup_written", path=backup))
-        atomic_write(path, data)
-        manifest = load_manifest(path.parent)
-        manifest[path.name] = sha256(data)
-        atomic_write(_manifest_path(path.parent), json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+    staged: dict[Path, str] = {}
+    try:
+        for path, data in files.items():
+            staged[path] = _stage(path, data)
+        notices = []
+        for path, tmp in list(staged.items()):
+            manifest = load_manifest(path.parent)
+            if force and edited_by_hand(path, manifest):
+                backup = backup_name(path)
+                n = 1
+                while backup.exists():  # never overwrite an earlier backup
+                    n += 1
+                    backup = backup.with_name(f"{backup_name(path).stem}-{n}{path.suffix}")
+                _replace(path, backup, shown=path)
+                notices.append(msg("backup_written", path=backup))
+            _replace(tmp, path)
+            del staged[path]
+            manifest = load_manifest(path.parent)
+            manifest[path.name] = sha256(files[path])
+            atomic_write(_manifest_path(path.parent),
+                         json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+    finally:
+        for tmp in staged.values():
+            _silent_unlink(tmp)
     return notices

@@ -22,7 +22,8 @@ from docx.oxml.ns import qn
 from docx.text.run import Run
 
 import generator.pdf as pdf_module
-from generator.pdf import MESSAGES, PdfConverter, PdfError
+from generator.messages import msg
+from generator.pdf import PdfConverter, PdfError
 
 POPPLER_TOOLS = ("pdftotext", "pdffonts", "pdftoppm")
 
@@ -223,7 +224,7 @@ def test_missing_soffice_gives_install_hint(monkeypatch: pytest.MonkeyPatch) -> 
     with pytest.raises(PdfError) as info:
         PdfConverter()
     message = info.value.message_zh
-    assert message == MESSAGES["soffice_missing"]
+    assert message == msg("pdf_soffice_missing")
     assert "sudo apt-get install libreoffice-writer-nogui fonts-noto-cjk" in message
     assert "libreoffice.org" in message and "PATH" in message
 
