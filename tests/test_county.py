@@ -1,0 +1,103 @@
+"""A county's units: each township its own workbook and, if it likes, its own template — in one run, no code change."""
+
+from __future__ import annotations
+
+import copy
+import re
+import shutil
+from pathlib import Path
+
+import docx
+from click.testing import CliRunner
+
+from generator.cli import main
+
+from conftest import ROOT, set_field
+
+FIRST, SECOND = "郑家驿镇", "茶庵铺镇"
+SECOND_NAME = "桃源县茶庵铺镇人民政府"
+OWN_PARAGRAPH = "{{ unit.area_name }}司法所承担人民调解、社区矫正和法治宣传工作，{{ year }}年由{{ unit.short_name }}统一保障运转。"
+
+
+def county(tmp_path: Path) -> Path:
+    """data/<unit>/2024.xlsx for two townships; templates/default and templates/茶庵铺镇 (its own wording)."""
+    data = tmp_path / "data"
+    for unit in (FIRST, SECOND):
+        (data / unit).mkdir(parents=True)
+        shutil.copy(ROOT / "data" / "2024.xlsx", data / unit / "2024.xlsx")
+    second = data / SECOND / "2024.xlsx"
+    set_field(second, "基本信息", "单位全称", SECOND_NAME)
+    set_field(second, "基本信息", "单位简称", "茶庵铺镇政府")
+    set_field(second, "基本信息", "辖区名称", SECOND)
+    set_field(second, "财务", "资产总额", 2000.5)
+    shutil.copytree(ROOT / "templates" / "default", tmp_path / "templates" / "default")
+    own = tmp_path / "templates" / SECOND
+    own.mkdir()
+    doc = docx.Document(ROOT / "templates" / "default" / "report.docx")
+    heading = next(p for p in doc.paragraphs if p.text == "一、单位概况")
+    heading.runs[0].text = "一、部门概况"
+    for run in heading.runs[1:]:
+        run.text = ""
+    staff = next(p for p in doc.paragraphs if p.text.startswith("人员构成："))
+    new = copy.deepcopy(staff._p)  # same style and run formatting as the paragraph before
+    staff._p.addnext(new)
+    paragraph = docx.text.paragraph.Paragraph(new, staff._parent)
+    paragraph.runs[0].text = OWN_PARAGRAPH
+    for run in paragraph.runs[1:]:
+        run.text = ""
+    doc.save(own / "report.docx")
+    return tmp_path
+
+
+def report_text(path: Path) -> list[str]:
+    return [p.text for p in docx.Document(path).paragraphs]
+
+
+def test_each_township_gets_its_own_wording_in_one_run(tmp_path: Path):
+    root = county(tmp_path)
+    result = CliRunner().invoke(main, ["--year", "2024", "--data", str(root / "data"), "--templates",
+                                       str(root / "templates"), "--out", str(root / "output"), "--jobs", "2"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    first = root / "output" / "2024" / "2024年度桃源县郑家驿镇人民政府整体支出绩效自评报告.docx"
+    second = root / "output" / "2024" / f"2024年度{SECOND_NAME}整体支出绩效自评报告.docx"
+    assert first.is_file() and second.is_file()
+    a, b = report_text(first), report_text(second)
+    # the first keeps the default wording
+    assert "一、单位概况" in a and "一、部门概况" not in a
+    assert not any("司法所承担" in t for t in a)
+    assert any(t.startswith("2024年12月31日单位资产总额1813.15万元") for t in a)
+    # the second has its own heading and its own paragraph, filled with its own data, right after 人员构成
+    assert "一、部门概况" in b and "一、单位概况" not in b
+    own = "茶庵铺镇司法所承担人民调解、社区矫正和法治宣传工作，2024年由茶庵铺镇政府统一保障运转。"
+    assert own in b
+    assert b[b.index(own) - 1].startswith("人员构成：截止2024年12月底，茶庵铺镇核定编制81个")
+    assert docx.Document(second).paragraphs[b.index(own)].style.name == "正文"
+    assert any(t.startswith("2024年12月31日单位资产总额2000.50万元") for t in b)
+    assert f"单位名称：{SECOND_NAME}" in b
+    # everything else is the same report
+    assert b.index("二、部门财务情况") == a.index("二、部门财务情况") + 1
+
+
+def test_township_template_passes_the_check(tmp_path: Path):
+    root = county(tmp_path)
+    result = CliRunner().invoke(main, ["--year", "2024", "--templates", str(root / "templates"), "--unit", SECOND,
+                                       "--template-check"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == f"使用模板：{root / 'templates' / SECOND / 'report.docx'}"
+
+
+def test_county_guide_uses_only_real_options():
+    """Every ``generate`` command in the guide uses options the CLI has, and the guide covers each task."""
+    guide = (ROOT / "docs" / "county-guide.md").read_text("utf-8")
+    declared = {opt for param in main.params for opt in param.opts}
+    commands = [line.strip() for line in guide.splitlines() if line.strip().startswith("generate ")]
+    assert len(commands) >= 6
+    used = set()
+    for command in commands:
+        for option in re.findall(r"(?<!\S)(--[a-z-]+)", command):
+            assert option in declared, (option, command)
+            used.add(option)
+    assert {"--year", "--unit", "--init", "--template-check", "--jobs", "--data"} <= used
+    for topic in ("templates/", "report.docx", "汇总", "docs/fields.md", "2025.xlsx"):
+        assert topic in guide, topic
