@@ -1,0 +1,617 @@
+#!/usr/bin/env python
+"""Benchmark: how fast, against the naive way and against the limit, and how cost grows.
+
+Run from the project folder (after ``pip install -e .``)::
+
+    python bench/run.py            # full run, writes bench/RESULTS.md (a few minutes on 2 cores)
+    python bench/run.py --quick    # smaller sizes, prints the table only (about a minute)
+
+Everything is measured in one run on this machine, side by side:
+
+* cold single report: the whole ``generate --year 2024`` process (wall time,
+  peak RSS of the child from ``wait4``);
+* batch: reports per second for 50 and 200 units with ``--jobs`` 1 and 2,
+  through the ``generate`` command;
+* naive baseline: the same reports made the straightforward way, one by one
+  in one process: read with openpyxl (our reader, so the context is the same),
+  a new docxtpl template object per report with a fresh, non-caching Jinja
+  environment, ``render()``, ``save()``;
+* floor: zipping and writing the same output parts, nothing else;
+* growth: one unit with 1…500 projects and 20…2,000 indicators, time per
+  stage and peak memory, each size in its own process.
+
+Workbooks are generated in a temporary folder from the example's data
+(``tools/build_example.py``); nothing is written into the repository except
+``bench/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import datetime as dt
+import importlib.metadata
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+YEAR = 2024
+TEMPLATE = ROOT / "templates" / "default" / "report.docx"
+PACKAGES = ("docxtpl", "python-docx", "Jinja2", "openpyxl", "lxml", "click")
+
+FULL = {"cold_runs": 7, "units": (50, 200), "jobs": (1, 2), "naive_units": 50, "projects": (1, 10, 100, 500),
+        "indicators": (20, 200, 2000), "growth_reps": 3}
+QUICK = {"cold_runs": 3, "units": (20,), "jobs": (1, 2), "naive_units": 20, "projects": (1, 10, 100),
+         "indicators": (20, 200), "growth_reps": 2}
+
+# targets of issue 8
+TARGET_VS_NAIVE = 3.0
+TARGET_VS_FLOOR = 5.0
+TARGET_COLD_S = 0.6
+TARGET_GROWTH = 1.5
+TARGET_MEM_MB = 500
+
+
+# ---------------------------------------------------------------------------- workbooks
+
+
+def _example():
+    spec = importlib.util.spec_from_file_location("build_example", ROOT / "tools" / "build_example.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def example_data(ex, unit_name: str | None = None, projects: int | None = None,
+                 indicators: int | None = None) -> dict:
+    """The example's data, optionally renamed, with ``projects`` projects and ``indicators`` indicators."""
+    data = copy.deepcopy({
+        "basic": ex.BASIC, "orgs": ex.ORGS, "staff": ex.STAFF, "finance": ex.FINANCE, "sangong": ex.SANGONG,
+        "base_data": ex.BASE_DATA, "other": ex.OTHER, "indicators": ex.INDICATORS, "projects": ex.PROJECTS,
+        "project_indicators": ex.PROJECT_INDICATORS, "texts": ex.TEXTS, "overrides": ex.OVERRIDES,
+    })
+    if unit_name:
+        data["basic"]["unit_name"] = unit_name
+        data["basic"]["unit_short"] = unit_name
+    if projects is not None:
+        base = data["projects"]
+        per = {p["name"]: [r for r in data["project_indicators"] if r["project"] == p["name"]] for p in base}
+        new_projects, new_rows = [], []
+        for k in range(projects):
+            src = base[k % len(base)]
+            name = f"{src['name']}（{k + 1}）"
+            new_projects.append({**src, "name": name})
+            new_rows += [{**r, "project": name} for r in per[src["name"]]]
+        data["projects"], data["project_indicators"] = new_projects, new_rows
+    if indicators is not None:
+        base = data["indicators"]
+        # keep each 一级/二级 group contiguous: copy every original row in place, in proportion
+        counts = [indicators // len(base) + (1 if i < indicators % len(base) else 0) for i in range(len(base))]
+        rows = []
+        for src, n in zip(base, counts):
+            for k in range(n):
+                rows.append({**src, "name": src["name"] if k == 0 else f"{src['name']}（{k + 1}）"})
+        data["indicators"] = rows
+    return data
+
+
+def write_workbook(path: Path, data: dict) -> Path:
+    from generator.xlsx_writer import write_workbook as write
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write(path, data)
+    return path
+
+
+def _write_unit(args: tuple[str, str]) -> None:
+    folder, name = args
+    write_workbook(Path(folder) / f"{YEAR}.xlsx", example_data(_example(), unit_name=name))
+
+
+def make_units(root: Path, n: int) -> Path:
+    """``root/data`` with ``n`` unit folders ``unit-001/2024.xlsx``… (distinct unit names)."""
+    data = root / "data"
+    jobs = [(str(data / f"unit-{k:03d}"), f"桃源县测试单位{k:03d}") for k in range(1, n + 1)]
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        list(pool.map(_write_unit, jobs, chunksize=8))
+    return data
+
+
+def subset_units(src: Path, dst: Path, n: int) -> Path:
+    for folder in sorted(p for p in src.iterdir() if p.is_dir())[:n]:
+        shutil.copytree(folder, dst / folder.name)
+    return dst
+
+
+# ---------------------------------------------------------------------------- processes
+
+
+def generate_cmd() -> list[str]:
+    exe = shutil.which("generate")
+    return [exe] if exe else [sys.executable, "-m", "generator.cli"]
+
+
+PEAK_MARK = "__bench_peak_kb__"
+
+
+def run_child(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, str]:
+    """Run ``cmd``; return (wall seconds, peak RSS MB of the child tree, stdout+stderr).
+
+    The command runs under a small trampoline process (``_spawn``): Linux
+    carries the spawning process's own peak RSS into a child's ``ru_maxrss``
+    at exec, so measuring from this (large) process would overstate the child.
+    The wall time is the trampoline's, measured inside it.
+    """
+    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "_spawn", *map(str, cmd)], cwd=cwd,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    text = proc.stdout.decode("utf-8", "replace")
+    body, _, tail = text.rpartition(PEAK_MARK)
+    wall_s, peak_kb, code = tail.split()
+    if int(code) != 0:
+        raise RuntimeError(f"{' '.join(map(str, cmd))} exited {code}:\n{body[-3000:]}")
+    return float(wall_s), int(peak_kb) / 1024, body
+
+
+def spawn(cmd: list[str]) -> None:
+    """The trampoline: run ``cmd``, pass its output through, then its wall time, peak RSS and exit code."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    sys.stdout.write(out.decode("utf-8", "replace"))
+    sys.stdout.write(f"\n{PEAK_MARK} {wall:.6f} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}\n")
+
+
+def worker_cmd(*args: str) -> list[str]:
+    return [sys.executable, str(Path(__file__).resolve()), *args]
+
+
+def docx_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*.docx") if not p.name.startswith((".", "~$")))
+
+
+def document_xml(path: Path) -> bytes:
+    with zipfile.ZipFile(path) as zf:
+        return zf.read("word/document.xml")
+
+
+# ---------------------------------------------------------------------------- measurements
+
+
+def measure_cold(tmp: Path, runs: int) -> dict:
+    work = tmp / "cold"
+    shutil.copytree(ROOT / "data", work / "data")
+    shutil.copytree(ROOT / "templates", work / "templates")
+    cmd = generate_cmd() + ["--year", str(YEAR)]
+    run_child(cmd + ["--out", str(work / "warm")], cwd=work)  # .pyc and page cache, not counted
+    walls, rss = [], []
+    for i in range(runs):
+        wall, mb, _ = run_child(cmd + ["--out", str(work / f"out{i}")], cwd=work)
+        walls.append(wall)
+        rss.append(mb)
+    n = len(docx_files(work / "out0"))
+    bare, _, _ = run_child([sys.executable, "-c", "pass"])
+    return {"runs": runs, "median_s": statistics.median(walls), "min_s": min(walls), "max_s": max(walls),
+            "peak_mb": max(rss), "docx": n, "python_start_s": bare}
+
+
+def measure_batch(data: Path, templates: Path, out: Path, jobs: int) -> dict:
+    cmd = generate_cmd() + ["--year", str(YEAR), "--data", str(data), "--templates", str(templates),
+                            "--out", str(out), "--jobs", str(jobs)]
+    wall, mb, text = run_child(cmd)
+    n_units = sum(1 for p in data.iterdir() if p.is_dir())
+    made = docx_files(out)
+    if len(made) < n_units:
+        raise RuntimeError(f"batch made {len(made)} reports for {n_units} units:\n{text[-2000:]}")
+    return {"units": n_units, "jobs": jobs, "wall_s": wall, "per_s": n_units / wall, "peak_mb": mb}
+
+
+def measure_naive(data: Path, templates: Path, out: Path) -> dict:
+    wall, mb, text = run_child(worker_cmd("_naive", str(data), str(templates), str(out)))
+    inner = json.loads(text.strip().splitlines()[-1])
+    n = inner["reports"]
+    return {"units": n, "wall_s": wall, "per_s": n / wall, "loop_s": inner["loop_s"], "peak_mb": mb}
+
+
+def measure_docx_only(data: Path, templates: Path, out: Path) -> dict:
+    wall, mb, text = run_child(worker_cmd("_docx", str(data), str(templates), str(out)))
+    inner = json.loads(text.strip().splitlines()[-1])
+    n = inner["reports"]
+    return {"units": n, "wall_s": wall, "per_s": n / wall, "loop_s": inner["loop_s"], "peak_mb": mb}
+
+
+def measure_floor(files: list[Path], out: Path, rounds: int = 3) -> dict:
+    """Zip and write the parts of ``files`` again, with the same names and compression; nothing else."""
+    parts = []
+    for f in files:
+        with zipfile.ZipFile(f) as zf:
+            parts.append([(i.filename, i.compress_type, zf.read(i)) for i in zf.infolist()])
+    best = None
+    for r in range(rounds):
+        folder = out / f"round{r}"
+        folder.mkdir(parents=True)
+        start = time.perf_counter()
+        for k, members in enumerate(parts):
+            with open(folder / f"{k}.docx", "wb") as fh, zipfile.ZipFile(fh, "w") as zf:
+                for name, compress, data in members:
+                    zf.writestr(name, data, compress_type=compress)
+        took = time.perf_counter() - start
+        best = took if best is None else min(best, took)
+    return {"reports": len(parts), "wall_s": best, "per_report_ms": best / len(parts) * 1000}
+
+
+def measure_growth(tmp: Path, kind: str, sizes: tuple[int, ...], reps: int) -> list[dict]:
+    ex = _example()
+    rows = []
+    for n in sizes:
+        data = example_data(ex, projects=n) if kind == "projects" else example_data(ex, indicators=n)
+        wb = write_workbook(tmp / f"growth-{kind}-{n}" / f"{YEAR}.xlsx", data)
+        _, mb, text = run_child(worker_cmd("_unit", str(wb), str(ROOT / "templates"), str(wb.parent / "out"),
+                                           str(reps)))
+        res = json.loads(text.strip().splitlines()[-1])
+        rows.append({"n": n, "peak_mb": mb, **res})
+    base = rows[0]
+    for r in rows:
+        added = r["n"] - base["n"]
+        r["per_item_ms"] = (r["total_s"] - base["total_s"]) / added * 1000 if added else None
+    return rows
+
+
+# ---------------------------------------------------------------------------- workers (child processes)
+
+
+def worker_naive(data: Path, templates: Path, out: Path) -> None:
+    """The straightforward way, one report after another."""
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from generator.formatting import FILTERS
+    from generator.pipeline import load
+    from generator.render import ReportTemplate
+
+    template = templates / "default" / "report.docx"
+    out.mkdir(parents=True, exist_ok=True)
+    units = sorted(p for p in data.iterdir() if p.is_dir())
+    start = time.perf_counter()
+    for folder in units:
+        _, ctx, _ = load(folder / f"{YEAR}.xlsx", YEAR)
+        env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+        env.filters.update(FILTERS)
+        tpl = ReportTemplate(str(template))
+        tpl.render(ctx, jinja_env=env, autoescape=True)
+        tpl.save(str(out / f"{folder.name}.docx"))
+    print(json.dumps({"reports": len(units), "loop_s": time.perf_counter() - start}))
+
+
+def worker_docx_only(data: Path, templates: Path, out: Path) -> None:
+    """Our library path for the .docx alone (no audit file, no Excel tables), one process, one environment."""
+    from generator import pipeline, render, write
+
+    env = render.make_env()
+    units = sorted(p for p in data.iterdir() if p.is_dir())
+    start = time.perf_counter()
+    for folder in units:
+        _, ctx, _ = pipeline.load(folder / f"{YEAR}.xlsx", YEAR)
+        docx = render.render_docx(pipeline.resolve_template(templates, folder.name), ctx, env)
+        write.write_outputs({out / folder.name / f"{pipeline.report_stem(ctx)}.docx": docx})
+    print(json.dumps({"reports": len(units), "loop_s": time.perf_counter() - start}))
+
+
+def worker_unit(workbook: Path, templates: Path, out: Path, reps: int) -> None:
+    """One unit, warm (imports done, template compiled once): total and per-stage times, medians."""
+    from generator import compute, pipeline, render, validate, workbook as wbmod
+
+    try:
+        from generator.tables_xlsx import tables_workbook
+    except ImportError:  # before the Excel attachment tables existed
+        tables_workbook = None
+    env = render.make_env()  # as a batch worker does: one environment for all its units
+    pipeline.generate_unit(workbook, YEAR, templates, out / "warm", force=True, env=env)
+    totals = []
+    stages: dict[str, list[float]] = {"read": [], "validate": [], "compute": [], "audit": [], "render": [],
+                                      "tables": []}
+    template = pipeline.resolve_template(templates, None)
+    for r in range(reps):
+        start = time.perf_counter()
+        pipeline.generate_unit(workbook, YEAR, templates, out / f"rep{r}", force=True, env=env)
+        totals.append(time.perf_counter() - start)
+        t0 = time.perf_counter()
+        raw = wbmod.read_workbook(workbook)
+        t1 = time.perf_counter()
+        data, _ = validate.validate(raw, YEAR)
+        t2 = time.perf_counter()
+        ctx = compute.compute(data)
+        t3 = time.perf_counter()
+        if hasattr(pipeline, "audit_loaded"):
+            pipeline.audit_loaded(workbook, YEAR, data, ctx)
+        t4 = time.perf_counter()
+        docx = render.render_docx(template, ctx, env)
+        t5 = time.perf_counter()
+        if tables_workbook is not None:
+            tables_workbook(ctx)
+        t6 = time.perf_counter()
+        for key, took in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5)):
+            stages[key].append(took)
+    med = {k: statistics.median(v) for k, v in stages.items()}
+    print(json.dumps({"total_s": statistics.median(totals), **{f"{k}_s": v for k, v in med.items()},
+                      "docx_kb": len(docx) / 1024}))
+
+
+# ---------------------------------------------------------------------------- machine and report
+
+
+def machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram = int(line.split()[1]) / 1024 / 1024
+    except OSError:
+        pass
+    versions = {}
+    for pkg in PACKAGES:
+        try:
+            versions[pkg] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            versions[pkg] = "—"
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True).stdout.strip()
+        commit = (commit + (" + uncommitted changes" if dirty else "")) or "—"
+    except OSError:
+        commit = "—"
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": ram, "os": platform.platform(),
+            "python": platform.python_version(), "versions": versions, "commit": commit,
+            "date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "load": load}
+
+
+def ok(flag: bool) -> str:
+    return "met" if flag else "**not met**"
+
+
+def report(m: dict, r: dict, quick: bool) -> str:
+    L = []
+    L.append("# Benchmark results")
+    L.append("")
+    L.append(f"Written by `python bench/run.py{' --quick' if quick else ''}` on {m['date']}; "
+             "every figure below comes from this one run on this machine.")
+    L.append("")
+    L.append("## Machine")
+    L.append("")
+    L.append("| | |")
+    L.append("|---|---|")
+    L.append(f"| CPU | {m['cpu']} |")
+    L.append(f"| cores | {m['cores']} |")
+    L.append(f"| RAM | {m['ram_gb']:.1f} GB |" if m["ram_gb"] else "| RAM | — |")
+    L.append(f"| OS | {m['os']} |")
+    L.append(f"| Python | {m['python']} |")
+    L.append("| packages | " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + " |")
+    L.append(f"| code | {m['commit']} |")
+    if m["load"] is not None:
+        L.append(f"| load average at start | {m['load']:.2f} |")
+    L.append("")
+
+    cold = r["cold"]
+    L.append("## Cold single report")
+    L.append("")
+    L.append(f"The whole `generate --year {YEAR}` process on the example workbook, {cold['runs']} runs after one "
+             "warm-up (Python byte-code and the file cache warm; a fresh output folder each time).")
+    L.append("")
+    L.append("| median wall | min | max | peak RSS | bare `python -c pass` |")
+    L.append("|---|---|---|---|---|")
+    L.append(f"| {cold['median_s']:.3f} s | {cold['min_s']:.3f} s | {cold['max_s']:.3f} s | "
+             f"{cold['peak_mb']:.0f} MB | {cold['python_start_s']:.3f} s |")
+    L.append("")
+
+    L.append("## Batch throughput against the naive way and the floor")
+    L.append("")
+    L.append("*batch*: `generate --year 2024 --data DIR --jobs N` over unit folders (the whole process, start-up "
+             "included). *naive*: one process, for each unit our reader + compute (same context), a new "
+             "`ReportTemplate(path)` with a fresh non-caching sandboxed Jinja environment, `render()`, `save()`. "
+             "*floor*: zipping and writing the same output parts (same names, same compression), nothing else, "
+             "one process. *ours, .docx only*: our library in one process making what the naive loop makes "
+             "(`pipeline.load`, `render.render_docx` with one environment for all units, `write.write_outputs`), "
+             "without the audit file and the Excel tables that `generate` also writes for every unit. "
+             "Every process row includes interpreter start-up.")
+    L.append("")
+    L.append("| run | units | jobs | wall | reports/s | ms/report | peak RSS (largest process) |")
+    L.append("|---|---|---|---|---|---|---|")
+    for b in r["batch"]:
+        L.append(f"| batch | {b['units']} | {b['jobs']} | {b['wall_s']:.2f} s | {b['per_s']:.1f} | "
+                 f"{b['wall_s'] / b['units'] * 1000:.1f} | {b['peak_mb']:.0f} MB |")
+    do = r["docx_only"]
+    L.append(f"| ours, .docx only | {do['units']} | 1 | {do['wall_s']:.2f} s | {do['per_s']:.1f} | "
+             f"{do['wall_s'] / do['units'] * 1000:.1f} | {do['peak_mb']:.0f} MB |")
+    nv = r["naive"]
+    L.append(f"| naive | {nv['units']} | 1 | {nv['wall_s']:.2f} s | {nv['per_s']:.1f} | "
+             f"{nv['wall_s'] / nv['units'] * 1000:.1f} | {nv['peak_mb']:.0f} MB |")
+    fl = r["floor"]
+    L.append(f"| floor | {fl['reports']} | 1 | {fl['wall_s']:.2f} s | {fl['reports'] / fl['wall_s']:.1f} | "
+             f"{fl['per_report_ms']:.1f} | — |")
+    L.append("")
+    L.append(f"Naive and batch output have the same `word/document.xml`: **{r['same_output']}**. "
+             "Ratios use the best batch row; the floor is per report in one process.")
+    L.append("")
+
+    L.append("## Growth: one unit, more projects or indicators")
+    L.append("")
+    L.append("Each size in its own process: the unit is generated once (imports, template compiled), then "
+             f"timed {r['growth_reps']}× (median), with one Jinja environment as a batch worker keeps. *total* is "
+             "`pipeline.generate_unit` (read, validate, compute, audit, render, Excel tables, write); the stage "
+             "columns are timed separately. *per added* = (total − total at the "
+             "smallest size) / (items added). Peak RSS is the worker process's.")
+    L.append("")
+    for kind, label in (("projects", "projects (7 project indicators each)"), ("indicators", "indicators")):
+        L.append(f"### {label}")
+        L.append("")
+        L.append("| n | total | read | validate | compute | audit | render .docx | Excel tables | per added | "
+                 ".docx | peak RSS |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|---|")
+        for g in r["growth"][kind]:
+            per = f"{g['per_item_ms']:.2f} ms" if g["per_item_ms"] is not None else "—"
+            ms = {k: f"{g[k + '_s'] * 1000:.0f} ms" for k in ("total", "read", "validate", "compute", "audit",
+                                                                "render", "tables")}
+            L.append(f"| {g['n']} | {ms['total']} | {ms['read']} | {ms['validate']} | {ms['compute']} | "
+                     f"{ms['audit']} | {ms['render']} | {ms['tables']} | {per} | {g['docx_kb']:.0f} KB | "
+                     f"{g['peak_mb']:.0f} MB |")
+        L.append("")
+
+    L.append("## Targets (issue 8)")
+    L.append("")
+    L.append("| target | measured | |")
+    L.append("|---|---|---|")
+    for line in r["targets"]:
+        L.append(f"| {line[0]} | {line[1]} | {ok(line[2])} |")
+    L.append("")
+    if r.get("notes"):
+        L.append("## Notes")
+        L.append("")
+        for n in r["notes"]:
+            L.append(f"- {n}")
+        L.append("")
+    return "\n".join(L)
+
+
+def targets(r: dict, cfg: dict) -> list[tuple[str, str, bool]]:
+    out = []
+    nv = r["naive"]
+    best = max(r["batch"], key=lambda b: b["per_s"])
+    ratio = best["per_s"] / nv["per_s"]
+    out.append((f"batch ≥ {TARGET_VS_NAIVE:g}× naive reports/s",
+                f"{best['per_s']:.1f} /s ({best['units']} units, --jobs {best['jobs']}) vs naive {nv['per_s']:.1f} /s "
+                f"= {ratio:.2f}×", ratio >= TARGET_VS_NAIVE))
+    do = r["docx_only"]
+    out.append(("(render path alone: ours, .docx only, one process, against naive)",
+                f"{do['per_s']:.1f} /s vs {nv['per_s']:.1f} /s = {do['per_s'] / nv['per_s']:.2f}×",
+                do["per_s"] / nv["per_s"] >= TARGET_VS_NAIVE))
+    per_report = best["wall_s"] / best["units"] * 1000
+    fl = r["floor"]["per_report_ms"]
+    out.append((f"batch within {TARGET_VS_FLOOR:g}× of the floor per report",
+                f"{per_report:.1f} ms vs floor {fl:.1f} ms = {per_report / fl:.1f}×", per_report / fl <= TARGET_VS_FLOOR))
+    one = [b for b in r["batch"] if b["jobs"] == 1 and b["units"] == best["units"]]
+    if one:
+        per1 = one[0]["wall_s"] / one[0]["units"] * 1000
+        out.append((f"(same, one process: --jobs 1 against the one-process floor)",
+                    f"{per1:.1f} ms vs {fl:.1f} ms = {per1 / fl:.1f}×", per1 / fl <= TARGET_VS_FLOOR))
+    cold = r["cold"]["median_s"]
+    out.append((f"cold single report < {TARGET_COLD_S:g} s wall", f"{cold:.3f} s (median)", cold < TARGET_COLD_S))
+    for kind, mid, top in (("projects", 100, 500), ("indicators", 200, 2000)):
+        rows = {g["n"]: g for g in r["growth"][kind]}
+        if mid in rows and top in rows:
+            a, b = rows[mid]["per_item_ms"], rows[top]["per_item_ms"]
+            out.append((f"{kind}: cost per added item at {top} within {TARGET_GROWTH:g}× of that at {mid}",
+                        f"{b:.2f} ms vs {a:.2f} ms = {b / a:.2f}×", b / a <= TARGET_GROWTH))
+    peaks = [r["cold"]["peak_mb"], r["naive"]["peak_mb"], r["docx_only"]["peak_mb"]] + [b["peak_mb"] for b in r["batch"]] + \
+        [g["peak_mb"] for k in r["growth"] for g in r["growth"][k]]
+    out.append((f"peak memory < {TARGET_MEM_MB} MB (any process measured)", f"{max(peaks):.0f} MB",
+                max(peaks) < TARGET_MEM_MB))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="smaller sizes; prints the table, writes no file unless --out")
+    ap.add_argument("--out", type=Path, default=None, help="where to write the table (default bench/RESULTS.md)")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary folder and print its path")
+    args = ap.parse_args()
+    cfg = QUICK if args.quick else FULL
+    out_file = args.out or (None if args.quick else ROOT / "bench" / "RESULTS.md")
+
+    m = machine()
+    tmp = Path(tempfile.mkdtemp(prefix="generator-bench-"))
+    t_start = time.perf_counter()
+
+    def step(text: str) -> None:
+        print(f"[{time.perf_counter() - t_start:6.1f}s] {text}", file=sys.stderr, flush=True)
+
+    try:
+        r: dict = {"growth_reps": cfg["growth_reps"], "notes": []}
+        step("cold single report")
+        r["cold"] = measure_cold(tmp, cfg["cold_runs"])
+
+        most = max(cfg["units"])
+        step(f"writing {most} unit workbooks")
+        all_units = make_units(tmp / f"units{most}", most)
+        sets = {most: all_units}
+        for n in cfg["units"]:
+            if n != most:
+                sets[n] = subset_units(all_units, tmp / f"units{n}" / "data", n)
+        templates = ROOT / "templates"
+        r["batch"] = []
+        for n in sorted(cfg["units"]):
+            for j in cfg["jobs"]:
+                step(f"batch {n} units, --jobs {j}")
+                r["batch"].append(measure_batch(sets[n], templates, tmp / f"out-batch-{n}-{j}", j))
+
+        nn = cfg["naive_units"]
+        naive_data = sets.get(nn) or subset_units(all_units, tmp / f"naive{nn}" / "data", nn)
+        step(f"naive baseline, {nn} units")
+        r["naive"] = measure_naive(naive_data, templates, tmp / "out-naive")
+
+        step(f"ours, .docx only, {nn} units")
+        r["docx_only"] = measure_docx_only(naive_data, templates, tmp / "out-docx-only")
+
+        # same output? compare the first unit's document part
+        ours = [p for p in docx_files(tmp / f"out-batch-{nn}-1") if "测试单位001" in p.name]
+        naive_file = tmp / "out-naive" / "unit-001.docx"
+        r["same_output"] = "yes" if ours and document_xml(ours[0]) == document_xml(naive_file) else "NO"
+
+        step("floor")
+        r["floor"] = measure_floor(docx_files(tmp / f"out-batch-{most}-1"), tmp / "out-floor")
+
+        r["growth"] = {}
+        for kind in ("projects", "indicators"):
+            step(f"growth: {kind}")
+            r["growth"][kind] = measure_growth(tmp, kind, cfg[kind], cfg["growth_reps"])
+
+        r["targets"] = targets(r, cfg)
+        if m["load"] is not None and m["load"] > 0.5:
+            r["notes"].append(f"The load average was {m['load']:.2f} when the run started: other work on the machine "
+                              "makes the figures slower and noisier than on an idle one.")
+        r["notes"].append(f"The whole benchmark took {time.perf_counter() - t_start:.0f} s.")
+        text = report(m, r, args.quick)
+    finally:
+        if args.keep:
+            print(f"kept {tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(text)
+    if out_file:
+        out_file.write_text(text + "\n", encoding="utf-8")
+        step(f"wrote {out_file}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "_spawn":
+        spawn(sys.argv[2:])
+    elif len(sys.argv) > 1 and sys.argv[1] == "_naive":
+        worker_naive(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "_docx":
+        worker_docx_only(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "_unit":
+        worker_unit(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), int(sys.argv[5]))
+    else:
+        main()
