@@ -272,6 +272,7 @@ def project_context(p: dict[str, Any], indicators: list[dict[str, Any]]) -> dict
         "note": p.get("note") or "",
         "indicators": ind,
         "score": funds["total"]["score"] + ind["score"],
+        "weight": funds["total"]["weight"] + ind["weight"],  # 总分 row's 分值 of 附件3
         "row": p.get("row"),
     }
 

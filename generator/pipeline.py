@@ -11,14 +11,17 @@ from Python::
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .audit import AuditResult, Finding, audit
 from .compute import compute
 from .errors import Problem, UserError
 from .messages import msg
 from .render import render_docx
+from .tables_xlsx import tables_workbook
 from .validate import validate
 from .workbook import find_workbook, read_workbook
 from .write import write_outputs
@@ -42,6 +45,10 @@ class Report:
     notices: list[Problem] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     context: dict[str, Any] = field(default_factory=dict, repr=False)
+    error: str | None = None  # batch: why this unit produced no report (Chinese, may span lines)
+    pdf_error: str | None = None  # --pdf: why the PDF was not written (the .docx was)
+    findings: list[Finding] = field(default_factory=list)  # the audit (审核) of the workbook
+    audit_path: Path | None = None  # the readable 审核 list written next to the report
 
 
 def safe_filename(name: str) -> str:
@@ -72,22 +79,83 @@ def load(workbook: Path, year: int | None) -> tuple[dict[str, Any], dict[str, An
     return data, compute(data), notices
 
 
+def audit_loaded(workbook: Path, year: int, data: dict[str, Any], ctx: dict[str, Any]) -> AuditResult:
+    """Audit one loaded workbook, against last year's workbook (``YEAR-1.xlsx`` beside it) when it exists."""
+    previous, problem = None, None
+    prev_path = Path(workbook).with_name(f"{year - 1}.xlsx")
+    if prev_path.is_file():
+        try:
+            prev_data, prev_ctx, _ = load(prev_path, year - 1)
+            previous = (prev_data, prev_ctx)
+        except UserError:
+            problem = msg("audit_previous_unreadable", name=prev_path.name, year=year - 1)
+    return audit(data, ctx, previous, problem)
+
+
+def check(year: int, unit: str | None = None, data_dir: Path | str = "data") -> AuditResult:
+    """Audit only (``generate --check``): read, validate, compute and audit one workbook; write nothing."""
+    workbook = find_workbook(Path(data_dir), year, unit)
+    data, ctx, notices = load(workbook, year)
+    result = audit_loaded(workbook, year, data, ctx)
+    result.notices = notices
+    return result
+
+
+def check_all(year: int, unit: str | None = None, data_dir: Path | str = "data"
+              ) -> list[tuple[str | None, AuditResult | UserError]]:
+    """``generate --check`` over a folder: one (unit, result or the unit's error) per unit.
+
+    A one-unit folder (or ``--unit``) gives a single ``(unit, result)``; a user
+    mistake there is raised as usual. In a county folder, one unit's unreadable
+    workbook is reported against that unit and the others are still audited.
+    """
+    from .batch import find_units
+
+    units = find_units(Path(data_dir), year, unit)
+    if units is None:
+        return [(unit, check(year, unit=unit, data_dir=data_dir))]
+    out: list[tuple[str | None, AuditResult | UserError]] = []
+    for name, _ in units:
+        try:
+            out.append((name, check(year, unit=name, data_dir=data_dir)))
+        except UserError as exc:
+            out.append((name, exc))
+    return out
+
+
 def report_stem(ctx: dict[str, Any]) -> str:
     return f"{ctx['year']}年度{safe_filename(ctx['unit']['name'])}整体支出绩效自评报告"
 
 
 def generate_unit(workbook: Path, year: int, templates_dir: Path, out_dir: Path, unit: str | None = None,
-                  force: bool = False) -> Report:
-    """Generate one unit's report from ``workbook`` into ``out_dir/YEAR/``."""
+                  force: bool = False, writer: Callable[..., list[str]] = write_outputs,
+                  env: Any = None, strict: bool = False) -> Report:
+    """Generate one unit's report from ``workbook`` into ``out_dir/YEAR/``.
+
+    ``writer`` puts the files in place (the batch passes one that serialises
+    workers); ``env`` is a prepared Jinja environment (a batch worker builds it once).
+    The audit's findings go to ``report.findings`` and to ``{stem}-审核.md`` beside
+    the report; with ``strict`` any 错误 raises a UserError before anything is written.
+    """
     template = resolve_template(templates_dir, unit)
     data, ctx, notices = load(workbook, year)
     report = Report(unit=unit, unit_name=ctx["unit"]["name"], year=year, workbook=Path(workbook),
                     template=template, notices=notices, context=ctx)
-    docx = render_docx(template, ctx)
+    result = audit_loaded(workbook, year, data, ctx)
+    report.findings = result.findings
+    if strict and result.errors:
+        errors = [f for group in result.by_sheet().values() for f in group if f.severity == "错误"]
+        raise UserError([Problem(None, str(f)) for f in errors],
+                        msg("audit_strict_header", file=result.file, count=len(result.errors)))
+    docx = render_docx(template, ctx, env)
     folder = Path(out_dir) / str(year)
-    path = folder / f"{report_stem(ctx)}.docx"
-    files = {path: docx}
-    report.messages += write_outputs(files, force=force)
+    stem = report_stem(ctx)
+    path = folder / f"{stem}.docx"
+    report.audit_path = folder / f"{stem}-审核.md"
+    files = {path: docx,
+             folder / f"{stem}-附表.xlsx": tables_workbook(ctx),  # the three attachment tables in Excel
+             report.audit_path: result.markdown(msg("audit_md_title", name=stem)).encode("utf-8")}
+    report.messages += writer(files, force=force)
     report.docx_path = path
     report.outputs = list(files)
     return report
@@ -95,7 +163,25 @@ def generate_unit(workbook: Path, year: int, templates_dir: Path, out_dir: Path,
 
 def generate(year: int, unit: str | None = None, data_dir: Path | str = "data",
              templates_dir: Path | str = "templates", out_dir: Path | str = "output",
-             force: bool = False) -> list[Report]:
-    """Generate the report of one unit (``DATA/YEAR.xlsx`` or ``DATA/<unit>/YEAR.xlsx``)."""
+             force: bool = False, jobs: int | None = None, pdf: bool = False,
+             progress: Callable[[str, int, int], None] | None = None, strict: bool = False) -> list[Report]:
+    """Generate the report of one unit (``DATA/YEAR.xlsx`` or ``DATA/<unit>/YEAR.xlsx``), or of every unit.
+
+    When ``DATA`` has no ``YEAR.xlsx`` but unit sub-folders that do, and no
+    ``unit`` is given, all units are generated in ``jobs`` processes (see
+    ``generator.batch``); failed units come back as Reports with ``error`` set.
+    ``pdf`` also converts the outputs with LibreOffice. The result is a
+    ``batch.Reports`` list (``summary_path`` and batch-level ``messages``).
+    """
+    from . import batch
+
+    units = batch.find_units(Path(data_dir), year, unit)
+    if units is not None:
+        return batch.generate_batch(year, units, Path(templates_dir), Path(out_dir), force=force, jobs=jobs,
+                                    pdf=pdf, progress=progress, strict=strict)
     workbook = find_workbook(Path(data_dir), year, unit)
-    return [generate_unit(workbook, year, Path(templates_dir), Path(out_dir), unit=unit, force=force)]
+    reports = batch.Reports([generate_unit(workbook, year, Path(templates_dir), Path(out_dir), unit=unit,
+                                           force=force, strict=strict)])
+    if pdf:
+        reports.messages += batch.convert_pdfs(reports, jobs=1, progress=progress)
+    return reports
