@@ -422,7 +422,7 @@ class Auditor:
         listed = _counts(subunit_summary([orgs[i]["name"] for i in sub]))
         override = (self.data.get("overrides") or {}).get(schema.SENTENCES["subunit_summary"])
         for typed, cell in ((self.data["basic"].get("subunit_summary"), self.figs.cell("basic.subunit_summary")),
-                            (override, f"{self.figs.file}{SEP}句子覆盖")):
+                            (override, self.figs.cell(f"overrides.{schema.SENTENCES['subunit_summary']}"))):
             stated = _counts(typed or "")
             if stated and stated != listed:
                 self.add("subunit_count", ERROR,
@@ -659,7 +659,7 @@ class Auditor:
         claims = []
         override = (self.data.get("overrides") or {}).get(schema.SENTENCES["sangong_conclusion"])
         if override:
-            claims.append((override, f"{self.figs.file}{SEP}句子覆盖", "句子覆盖"))
+            claims.append((override, self.figs.cell(f"overrides.{schema.SENTENCES['sangong_conclusion']}"), "句子覆盖"))
         for i, r in enumerate(self.data.get("texts") or []):
             if r.get("section") == schema.TEXT_SECTIONS["sangong_note"] or "三公" in (r.get("text") or ""):
                 claims.append((r.get("text") or "", self.figs.cell(f"texts.{i}.text"), ""))

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UserError
+from .audit import ERROR, HINT
 from .messages import msg
 from .pipeline import DEFAULT_TEMPLATE_DIR, Report, generate_unit, resolve_template
 from .render import make_env
@@ -290,7 +291,7 @@ def _convert_chunk(converter_factory: Callable[[], Any], chunk: list[Report]) ->
             if stamp is not None and stamp != before[source]:
                 report.outputs.append(target)
                 continue
-            reasons.append(errors.get(source) or msg("internal_error", detail=f"{target.name} 未生成"))
+            reasons.append(errors.get(source) or msg("pdf_not_produced", name=target.name))
             if stamp is not None:  # an old PDF that no longer matches the new report: do not leave it
                 target.unlink(missing_ok=True)
         if reasons:
@@ -366,8 +367,8 @@ def result_lines(reports: Reports) -> list[tuple[str, bool]]:
         if report.template.parent.name != DEFAULT_TEMPLATE_DIR:
             extra += msg("batch_unit_template", path=report.template)
         findings = getattr(report, "findings", None) or []
-        errors = sum(1 for f in findings if getattr(f, "severity", None) == "错误")
-        hints = sum(1 for f in findings if getattr(f, "severity", None) == "提示")
+        errors = sum(1 for f in findings if getattr(f, "severity", None) == ERROR)
+        hints = sum(1 for f in findings if getattr(f, "severity", None) == HINT)
         if errors or hints:
             extra += msg("batch_unit_audit", errors=errors, hints=hints)
         if report.pdf_error is not None:

@@ -36,7 +36,7 @@ class _ProgressBars:
             self.close()
             self.stage, self.done = stage, 0
             self.bar = click.progressbar(length=total, label=msg(self.LABELS[stage]),
-                                         file=click.get_text_stream("stderr"))
+                                         file=sys.stderr)
             self.bar.__enter__()
         self.bar.update(done - self.done)
         self.done = done
@@ -118,31 +118,30 @@ def _run_init(year: int, unit: str | None, data_dir: Path) -> int:
 
 
 @click.command(context_settings=CONTEXT_SETTINGS,
-               help="根据 Excel 工作簿生成《部门整体支出绩效自评报告》（含三张附表）。\n\n"
-                    "示例：generate --year 2024")
+               help=msg("help_command"))
 @click.option("--year", "year", type=int, required=True, metavar="年度",
-              help="报告年度，如 2024。读取 数据文件夹/年度.xlsx。")
+              help=msg("help_year"))
 @click.option("--unit", "unit", default=None, metavar="单位",
-              help="数据文件夹中有多个单位（每个单位一个子文件夹）时，只生成这一个单位。")
+              help=msg("help_unit"))
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), default=Path("data"), show_default=True,
-              metavar="文件夹", help="存放工作簿的数据文件夹。")
+              metavar="文件夹", help=msg("help_data"))
 @click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=Path("templates"),
-              show_default=True, metavar="文件夹", help="模板文件夹：default/report.docx 为默认模板，<单位>/report.docx 为该单位专用模板。")
+              show_default=True, metavar="文件夹", help=msg("help_templates"))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("output"), show_default=True,
-              metavar="文件夹", help="输出文件夹；报告写入 输出文件夹/年度/。")
+              metavar="文件夹", help=msg("help_out"))
 @click.option("--force", is_flag=True, default=False,
-              help="报告已被手工修改时仍重新生成（先把原文件备份为带日期的副本）。")
+              help=msg("help_force"))
 # --- options below are implemented by their own modules (audit, batch, init_year, template_check, pdf)
 @click.option("--check", is_flag=True, default=False,
-              help="只审核数据，不生成报告：列出所有前后矛盾之处及单元格；有错误时退出码为 1。")
-@click.option("--strict", is_flag=True, default=False, help="审核发现错误时不生成报告。")
-@click.option("--pdf", is_flag=True, default=False, help="同时用 LibreOffice 生成 PDF（用于门户网站公开）。")
+              help=msg("help_check"))
+@click.option("--strict", is_flag=True, default=False, help=msg("help_strict"))
+@click.option("--pdf", is_flag=True, default=False, help=msg("help_pdf"))
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, metavar="N",
-              help="批量生成多个单位时并行的进程数，默认为 CPU 核数。")
+              help=msg("help_jobs"))
 @click.option("--init", "init", is_flag=True, default=False,
-              help="为 --year 年度新建工作簿：沿用上一年度的单位信息、指标和目标，上年数据移入“上年”栏，本年数据留空待填。")
+              help=msg("help_init"))
 @click.option("--template-check", "template_check", is_flag=False, flag_value="", default=None, metavar="[模板]",
-              help="用示例数据试渲染模板，报告未知变量、错误标签和不安全写法，并列出可用变量。不指定模板时检查该单位所用模板。")
+              help=msg("help_template_check"))
 def main(year: int, unit: str | None, data_dir: Path, templates_dir: Path, out_dir: Path, force: bool,
          check: bool, strict: bool, pdf: bool, jobs: int | None, init: bool, template_check: str | None) -> None:
     from . import pipeline

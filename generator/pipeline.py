@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .audit import AuditResult, Finding, audit
+from .audit import ERROR, AuditResult, Finding, audit
 from .compute import compute
 from .errors import Problem, UserError
 from .messages import msg
@@ -124,7 +124,7 @@ def check_all(year: int, unit: str | None = None, data_dir: Path | str = "data"
 
 
 def report_stem(ctx: dict[str, Any]) -> str:
-    return f"{ctx['year']}年度{safe_filename(ctx['unit']['name'])}整体支出绩效自评报告"
+    return msg("file_report", year=ctx["year"], unit=safe_filename(ctx["unit"]["name"]))
 
 
 def generate_unit(workbook: Path, year: int, templates_dir: Path, out_dir: Path, unit: str | None = None,
@@ -144,16 +144,16 @@ def generate_unit(workbook: Path, year: int, templates_dir: Path, out_dir: Path,
     result = audit_loaded(workbook, year, data, ctx)
     report.findings = result.findings
     if strict and result.errors:
-        errors = [f for group in result.by_sheet().values() for f in group if f.severity == "错误"]
+        errors = [f for group in result.by_sheet().values() for f in group if f.severity == ERROR]
         raise UserError([Problem(None, str(f)) for f in errors],
                         msg("audit_strict_header", file=result.file, count=len(result.errors)))
     docx = render_docx(template, ctx, env)
     folder = Path(out_dir) / str(year)
     stem = report_stem(ctx)
     path = folder / f"{stem}.docx"
-    report.audit_path = folder / f"{stem}-审核.md"
+    report.audit_path = folder / msg("file_audit", stem=stem)
     files = {path: docx,
-             folder / f"{stem}-附表.xlsx": tables_workbook(ctx),  # the three attachment tables in Excel
+             folder / msg("file_tables", stem=stem): tables_workbook(ctx),  # the three attachment tables in Excel
              report.audit_path: result.markdown(msg("audit_md_title", name=stem)).encode("utf-8")}
     report.messages += writer(files, force=force)
     report.docx_path = path

@@ -445,6 +445,7 @@ def validate(raw: RawWorkbook, year: int | None = None) -> tuple[Data, list[Prob
                                                         value=r.get("sentence")))
             continue
         data["overrides"][r["sentence"]] = r["override"]
+        v.cells[f"overrides.{r['sentence']}"] = v.cells.get(f"overrides.{i}.override", "")
 
     found_year = data["basic"].get("year")
     if year is not None and found_year is not None and found_year != year:

@@ -9,7 +9,8 @@ import openpyxl
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT.parent / "shared" / "reference" / "zhengjiayi-2024-report.txt"
+# the published report (public text), copied from ../shared/reference so the tests need nothing outside the repo
+REFERENCE = ROOT / "tests" / "reference" / "zhengjiayi-2024-report.txt"
 EXAMPLE = ROOT / "data" / "2024.xlsx"
 REPORT_NAME = "2024年度桃源县郑家驿镇人民政府整体支出绩效自评报告.docx"
 
