@@ -24,6 +24,7 @@ from typing import Any
 
 from . import schema
 from .formatting import FILTER_DOCS, FILTERS
+from .template_check import merge_items  # one item standing for all items of a list
 
 # ---------------------------------------------------------------------------- meanings
 
@@ -244,25 +245,11 @@ class Row:
     same_as: str | None = None
 
 
-def _merge(values: list[Any]) -> Any:
-    values = [v for v in values if v is not None]
-    if not values:
-        return None
-    if all(isinstance(v, dict) for v in values):
-        keys: dict[str, None] = {}
-        for v in values:
-            keys.update(dict.fromkeys(v))
-        return {k: _merge([v[k] for v in values if k in v]) for k in keys}
-    if all(isinstance(v, list) for v in values):
-        return next((v for v in values if v), [])
-    return values[0]
-
-
 def _representative(items: list[Any]) -> Any:
     """One item for a list: the first item's values, with keys any other item has added."""
     first = items[0]
     if isinstance(first, dict):
-        merged = _merge(items)
+        merged = merge_items(items)
         return {k: first[k] if k in first and first[k] not in (None, [], "") else merged[k] for k in merged}
     return first
 

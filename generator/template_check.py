@@ -166,7 +166,7 @@ def read_paragraphs(xml: bytes, part: str) -> list[Paragraph]:
 # ---------------------------------------------------------------------------- the checker
 
 
-def _merge(values: list[Any]) -> Any:
+def merge_items(values: list[Any]) -> Any:
     """One item standing for all items of a list: dict keys united, lists joined."""
     values = [v for v in values if v is not None]
     if not values:
@@ -175,7 +175,7 @@ def _merge(values: list[Any]) -> Any:
         keys: dict[str, None] = {}
         for v in values:
             keys.update(dict.fromkeys(v))
-        return {k: _merge([v[k] for v in values if k in v]) for k in keys}
+        return {k: merge_items([v[k] for v in values if k in v]) for k in keys}
     if all(isinstance(v, list) for v in values):
         return [x for v in values for x in v]
     return values[0]
@@ -185,7 +185,7 @@ def _item(sample: Sample) -> Sample:
     """The sample standing for one item of a list sample (UNKNOWN when the example's list is empty)."""
     value = sample.value
     if isinstance(value, (list, tuple)) and value:
-        return Sample(_merge(list(value)), sample.path + "[]")
+        return Sample(merge_items(list(value)), sample.path + "[]")
     return _UNKNOWN_SAMPLE
 
 
