@@ -13,10 +13,13 @@ Everything is measured in one run on this machine, side by side:
 * batch: reports per second for 50 and 200 units with ``--jobs`` 1 and 2,
   through the ``generate`` command;
 * naive baseline: the same reports made the straightforward way, one by one
-  in one process: read with openpyxl (our reader, so the context is the same),
+  in one process: read with openpyxl (our schema reader over openpyxl's
+  ``load_workbook``, so the context is the same),
   a new docxtpl template object per report with a fresh, non-caching Jinja
-  environment, ``render()``, ``save()``;
-* floor: zipping and writing the same output parts, nothing else;
+  environment, ``render()``, ``save()``. Two rows: the .docx alone (as issue 8
+  words it), and the same three files ``generate`` writes per unit (.docx, the
+  Excel tables written with openpyxl's object model, the 审核 list);
+* floor: zipping and writing the same output files' parts, nothing else;
 * growth: one unit with 1…500 projects and 20…2,000 indicators, time per
   stage and peak memory, each size in its own process.
 
@@ -187,6 +190,15 @@ def document_xml(path: Path) -> bytes:
         return zf.read("word/document.xml")
 
 
+def sheet_values(path: Path) -> dict:
+    """Every sheet's cell values, number formats and merged ranges, read back with openpyxl."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    return {ws.title: ({(c.coordinate, c.value, c.number_format) for row in ws.iter_rows() for c in row
+                        if c.value is not None}, {str(m) for m in ws.merged_cells.ranges}) for ws in wb}
+
+
 # ---------------------------------------------------------------------------- measurements
 
 
@@ -218,8 +230,8 @@ def measure_batch(data: Path, templates: Path, out: Path, jobs: int) -> dict:
     return {"units": n_units, "jobs": jobs, "wall_s": wall, "per_s": n_units / wall, "peak_mb": mb}
 
 
-def measure_naive(data: Path, templates: Path, out: Path) -> dict:
-    wall, mb, text = run_child(worker_cmd("_naive", str(data), str(templates), str(out)))
+def measure_naive(data: Path, templates: Path, out: Path, full: bool = False) -> dict:
+    wall, mb, text = run_child(worker_cmd("_naive_full" if full else "_naive", str(data), str(templates), str(out)))
     inner = json.loads(text.strip().splitlines()[-1])
     n = inner["reports"]
     return {"units": n, "wall_s": wall, "per_s": n / wall, "loop_s": inner["loop_s"], "peak_mb": mb}
@@ -232,24 +244,46 @@ def measure_docx_only(data: Path, templates: Path, out: Path) -> dict:
     return {"units": n, "wall_s": wall, "per_s": n / wall, "loop_s": inner["loop_s"], "peak_mb": mb}
 
 
-def measure_floor(files: list[Path], out: Path, rounds: int = 3) -> dict:
-    """Zip and write the parts of ``files`` again, with the same names and compression; nothing else."""
-    parts = []
-    for f in files:
-        with zipfile.ZipFile(f) as zf:
-            parts.append([(i.filename, i.compress_type, zf.read(i)) for i in zf.infolist()])
+def report_files(folder: Path) -> list[list[Path]]:
+    """The files ``generate`` wrote for each unit: its .docx, and the -附表.xlsx and -审核.md beside it."""
+    out = []
+    for docx in docx_files(folder):
+        siblings = [docx.with_name(docx.stem + suffix) for suffix in ("-附表.xlsx", "-审核.md")]
+        out.append([docx] + [p for p in siblings if p.is_file()])
+    return out
+
+
+def measure_floor(reports: list[list[Path]], out: Path, rounds: int = 3) -> dict:
+    """Write each report's files again: zip packages re-zipped from their parts (same names and
+    compression), other files written as they are; nothing else."""
+    units = []
+    for files in reports:
+        unit = []
+        for f in files:
+            if zipfile.is_zipfile(f):
+                with zipfile.ZipFile(f) as zf:
+                    unit.append((f.suffix, [(i.filename, i.compress_type, zf.read(i)) for i in zf.infolist()]))
+            else:
+                unit.append((f.suffix, f.read_bytes()))
+        units.append(unit)
     best = None
     for r in range(rounds):
         folder = out / f"round{r}"
         folder.mkdir(parents=True)
         start = time.perf_counter()
-        for k, members in enumerate(parts):
-            with open(folder / f"{k}.docx", "wb") as fh, zipfile.ZipFile(fh, "w") as zf:
-                for name, compress, data in members:
-                    zf.writestr(name, data, compress_type=compress)
+        for k, unit in enumerate(units):
+            for j, (suffix, content) in enumerate(unit):
+                with open(folder / f"{k}-{j}{suffix}", "wb") as fh:
+                    if isinstance(content, bytes):
+                        fh.write(content)
+                        continue
+                    with zipfile.ZipFile(fh, "w") as zf:
+                        for name, compress, data in content:
+                            zf.writestr(name, data, compress_type=compress)
         took = time.perf_counter() - start
         best = took if best is None else min(best, took)
-    return {"reports": len(parts), "wall_s": best, "per_report_ms": best / len(parts) * 1000}
+    return {"reports": len(units), "files": sum(len(u) for u in units), "wall_s": best,
+            "per_report_ms": best / len(units) * 1000}
 
 
 def measure_growth(tmp: Path, kind: str, sizes: tuple[int, ...], reps: int) -> list[dict]:
@@ -272,27 +306,97 @@ def measure_growth(tmp: Path, kind: str, sizes: tuple[int, ...], reps: int) -> l
 # ---------------------------------------------------------------------------- workers (child processes)
 
 
-def worker_naive(data: Path, templates: Path, out: Path) -> None:
-    """The straightforward way, one report after another."""
+def worker_naive(data: Path, templates: Path, out: Path, full: bool = False) -> None:
+    """The straightforward way, one report after another.
+
+    ``full``: also the other two files ``generate`` writes per unit, made the
+    straightforward way: the audit's 审核 list, and the Excel tables written
+    through openpyxl's object model (``naive_tables_workbook``).
+    """
     from jinja2 import StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
+    from generator.compute import compute
     from generator.formatting import FILTERS
-    from generator.pipeline import load
+    from generator.messages import msg
+    from generator.pipeline import audit_loaded
     from generator.render import ReportTemplate
+    from generator.validate import validate
+    from generator.workbook import read_workbook
 
     template = templates / "default" / "report.docx"
     out.mkdir(parents=True, exist_ok=True)
     units = sorted(p for p in data.iterdir() if p.is_dir())
     start = time.perf_counter()
     for folder in units:
-        _, ctx, _ = load(folder / f"{YEAR}.xlsx", YEAR)
+        workbook = folder / f"{YEAR}.xlsx"
+        # opened with openpyxl (our schema reader on openpyxl, not the fast XML reader): the same context
+        data_, _ = validate(read_workbook(workbook, fast=False), YEAR)
+        ctx = compute(data_)
         env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
         env.filters.update(FILTERS)
         tpl = ReportTemplate(str(template))
         tpl.render(ctx, jinja_env=env, autoescape=True)
         tpl.save(str(out / f"{folder.name}.docx"))
+        if full:
+            (out / f"{folder.name}-附表.xlsx").write_bytes(naive_tables_workbook(ctx))
+            result = audit_loaded(workbook, YEAR, data_, ctx)
+            (out / f"{folder.name}-审核.md").write_text(result.markdown(msg("audit_md_title", name=folder.name)),
+                                                       encoding="utf-8")
     print(json.dumps({"reports": len(units), "loop_s": time.perf_counter() - start}))
+
+
+def naive_tables_workbook(ctx: dict) -> bytes:
+    """The Excel attachment tables the straightforward way: openpyxl's object model, style objects
+    assigned cell by cell, ``merge_cells``, ``save``. The layout (cells, merges, heights) is ours, from a
+    fresh evaluator (nothing compiled is kept between units), so the content is the same."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+
+    from generator import tables_xlsx as tx
+
+    sheets, styles = tx.layout(ctx, tx._Evaluator())
+    thin = Side(style="thin", color="000000")
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet in sheets:
+        ws = wb.create_sheet(sheet.title)
+        for j, w in enumerate(sheet.widths, start=1):
+            ws.column_dimensions[get_column_letter(j)].width = round(w * tx.CM_TO_CHARS, 1)
+        for r, cols in sheet.rows.items():
+            for c, (value, xf) in cols.items():
+                (name, size, bold), border, align, number_format = styles.keys[xf]
+                cell = ws.cell(row=r, column=c)
+                if value is not None:
+                    cell.value = value
+                cell.font = Font(name=name, size=size, bold=bold)
+                if border:
+                    cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+                if align:
+                    cell.alignment = Alignment(horizontal=align[0] or None, vertical=align[1] or None,
+                                               wrap_text=align[2] or None)
+                cell.number_format = number_format
+        for r1, c1, r2, c2 in sheet.merges:
+            ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
+        for r, height in sheet.heights.items():
+            ws.row_dimensions[r].height = height
+        if sheet.print_titles:
+            ws.print_title_rows = f"{sheet.print_titles}:{sheet.print_titles}"
+        if sheet.print_area:
+            ws.page_setup.orientation = "landscape" if sheet.landscape else "portrait"
+            ws.page_setup.paperSize = ws.PAPERSIZE_A4
+            ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+            ws.sheet_properties.pageSetUpPr.fitToPage = True
+            ws.print_options.horizontalCentered = True
+            ws.page_margins.left = ws.page_margins.right = 0.6
+            ws.page_margins.top = ws.page_margins.bottom = 0.8
+            ws.print_area = f"A1:{get_column_letter(sheet.print_area[0])}{sheet.print_area[1]}"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 def worker_docx_only(data: Path, templates: Path, out: Path) -> None:
@@ -429,13 +533,19 @@ def report(m: dict, r: dict, quick: bool) -> str:
     L.append("## Batch throughput against the naive way and the floor")
     L.append("")
     L.append("*batch*: `generate --year 2024 --data DIR --jobs N` over unit folders (the whole process, start-up "
-             "included). *naive*: one process, for each unit our reader + compute (same context), a new "
-             "`ReportTemplate(path)` with a fresh non-caching sandboxed Jinja environment, `render()`, `save()`. "
-             "*floor*: zipping and writing the same output parts (same names, same compression), nothing else, "
-             "one process. *ours, .docx only*: our library in one process making what the naive loop makes "
-             "(`pipeline.load`, `render.render_docx` with one environment for all units, `write.write_outputs`), "
-             "without the audit file and the Excel tables that `generate` also writes for every unit. "
-             "Every process row includes interpreter start-up.")
+             "included); per unit it writes three files: the report .docx, the attachment tables `-附表.xlsx` and "
+             "the audit list `-审核.md` (plus the county summary once). "
+             "*naive, .docx only*: one process, for each unit the workbook opened with openpyxl "
+             "(`load_workbook`, our schema reader on top) + validate + compute (same context), a new "
+             "`ReportTemplate(path)` with a fresh non-caching sandboxed Jinja environment, `render()`, `save()` — "
+             "one file of the three. *naive, same three files*: the same loop also writing the audit list and the "
+             "Excel tables the straightforward way (openpyxl's object model: a style object per cell, "
+             "`merge_cells`, `save`; same layout, values and merges as ours). "
+             "*ours, .docx only*: our library in one process making what the naive .docx loop makes "
+             "(`pipeline.load`, `render.render_docx` with one environment for all units, `write.write_outputs`). "
+             "*floor*: writing the same three files of each unit again — the .docx and .xlsx re-zipped from their "
+             "parts (same names, same compression), the .md written as is — nothing else, one process. "
+             "Every process row includes interpreter start-up; the floor does not.")
     L.append("")
     L.append("| run | units | jobs | wall | reports/s | ms/report | peak RSS (largest process) |")
     L.append("|---|---|---|---|---|---|---|")
@@ -445,14 +555,16 @@ def report(m: dict, r: dict, quick: bool) -> str:
     do = r["docx_only"]
     L.append(f"| ours, .docx only | {do['units']} | 1 | {do['wall_s']:.2f} s | {do['per_s']:.1f} | "
              f"{do['wall_s'] / do['units'] * 1000:.1f} | {do['peak_mb']:.0f} MB |")
-    nv = r["naive"]
-    L.append(f"| naive | {nv['units']} | 1 | {nv['wall_s']:.2f} s | {nv['per_s']:.1f} | "
-             f"{nv['wall_s'] / nv['units'] * 1000:.1f} | {nv['peak_mb']:.0f} MB |")
+    for key, label in (("naive", "naive, .docx only"), ("naive_full", "naive, same three files")):
+        nv = r[key]
+        L.append(f"| {label} | {nv['units']} | 1 | {nv['wall_s']:.2f} s | {nv['per_s']:.1f} | "
+                 f"{nv['wall_s'] / nv['units'] * 1000:.1f} | {nv['peak_mb']:.0f} MB |")
     fl = r["floor"]
-    L.append(f"| floor | {fl['reports']} | 1 | {fl['wall_s']:.2f} s | {fl['reports'] / fl['wall_s']:.1f} | "
-             f"{fl['per_report_ms']:.1f} | — |")
+    L.append(f"| floor (same three files) | {fl['reports']} | 1 | {fl['wall_s']:.2f} s | "
+             f"{fl['reports'] / fl['wall_s']:.1f} | {fl['per_report_ms']:.1f} | — |")
     L.append("")
-    L.append(f"Naive and batch output have the same `word/document.xml`: **{r['same_output']}**. "
+    L.append(f"Naive and batch output have the same `word/document.xml`: **{r['same_output']}**; the naive and our "
+             f"Excel tables have the same sheets, cell values, number formats and merges: **{r['same_tables']}**. "
              "Ratios use the best batch row; the floor is per report in one process.")
     L.append("")
 
@@ -497,14 +609,18 @@ def report(m: dict, r: dict, quick: bool) -> str:
 
 def targets(r: dict, cfg: dict) -> list[tuple[str, str, bool]]:
     out = []
-    nv = r["naive"]
+    nf = r["naive_full"]
     best = max(r["batch"], key=lambda b: b["per_s"])
-    ratio = best["per_s"] / nv["per_s"]
-    out.append((f"batch ≥ {TARGET_VS_NAIVE:g}× naive reports/s",
-                f"{best['per_s']:.1f} /s ({best['units']} units, --jobs {best['jobs']}) vs naive {nv['per_s']:.1f} /s "
+    ratio = best["per_s"] / nf["per_s"]
+    out.append((f"batch ≥ {TARGET_VS_NAIVE:g}× naive reports/s (both writing the same three files per unit)",
+                f"{best['per_s']:.1f} /s ({best['units']} units, --jobs {best['jobs']}) vs naive {nf['per_s']:.1f} /s "
                 f"= {ratio:.2f}×", ratio >= TARGET_VS_NAIVE))
+    nv = r["naive"]
+    out.append(("(batch, three files per unit, against the naive loop making the .docx alone)",
+                f"{best['per_s']:.1f} /s vs {nv['per_s']:.1f} /s = {best['per_s'] / nv['per_s']:.2f}×",
+                best["per_s"] / nv["per_s"] >= TARGET_VS_NAIVE))
     do = r["docx_only"]
-    out.append(("(render path alone: ours, .docx only, one process, against naive)",
+    out.append(("(render path alone: ours, .docx only, one process, against naive .docx only)",
                 f"{do['per_s']:.1f} /s vs {nv['per_s']:.1f} /s = {do['per_s'] / nv['per_s']:.2f}×",
                 do["per_s"] / nv["per_s"] >= TARGET_VS_NAIVE))
     per_report = best["wall_s"] / best["units"] * 1000
@@ -524,7 +640,7 @@ def targets(r: dict, cfg: dict) -> list[tuple[str, str, bool]]:
             a, b = rows[mid]["per_item_ms"], rows[top]["per_item_ms"]
             out.append((f"{kind}: cost per added item at {top} within {TARGET_GROWTH:g}× of that at {mid}",
                         f"{b:.2f} ms vs {a:.2f} ms = {b / a:.2f}×", b / a <= TARGET_GROWTH))
-    peaks = [r["cold"]["peak_mb"], r["naive"]["peak_mb"], r["docx_only"]["peak_mb"]] + [b["peak_mb"] for b in r["batch"]] + \
+    peaks = [r["cold"]["peak_mb"], r["naive"]["peak_mb"], r["naive_full"]["peak_mb"], r["docx_only"]["peak_mb"]] + [b["peak_mb"] for b in r["batch"]] + \
         [g["peak_mb"] for k in r["growth"] for g in r["growth"][k]]
     out.append((f"peak memory < {TARGET_MEM_MB} MB (any process measured)", f"{max(peaks):.0f} MB",
                 max(peaks) < TARGET_MEM_MB))
@@ -568,8 +684,10 @@ def main() -> None:
 
         nn = cfg["naive_units"]
         naive_data = sets.get(nn) or subset_units(all_units, tmp / f"naive{nn}" / "data", nn)
-        step(f"naive baseline, {nn} units")
+        step(f"naive baseline, {nn} units, .docx only")
         r["naive"] = measure_naive(naive_data, templates, tmp / "out-naive")
+        step(f"naive baseline, {nn} units, the same three files")
+        r["naive_full"] = measure_naive(naive_data, templates, tmp / "out-naive-full", full=True)
 
         step(f"ours, .docx only, {nn} units")
         r["docx_only"] = measure_docx_only(naive_data, templates, tmp / "out-docx-only")
@@ -578,9 +696,12 @@ def main() -> None:
         ours = [p for p in docx_files(tmp / f"out-batch-{nn}-1") if "测试单位001" in p.name]
         naive_file = tmp / "out-naive" / "unit-001.docx"
         r["same_output"] = "yes" if ours and document_xml(ours[0]) == document_xml(naive_file) else "NO"
+        naive_tables = tmp / "out-naive-full" / "unit-001-附表.xlsx"
+        ours_tables = ours[0].with_name(ours[0].stem + "-附表.xlsx") if ours else None
+        r["same_tables"] = "yes" if ours_tables and sheet_values(ours_tables) == sheet_values(naive_tables) else "NO"
 
         step("floor")
-        r["floor"] = measure_floor(docx_files(tmp / f"out-batch-{most}-1"), tmp / "out-floor")
+        r["floor"] = measure_floor(report_files(tmp / f"out-batch-{most}-1"), tmp / "out-floor")
 
         r["growth"] = {}
         for kind in ("projects", "indicators"):
@@ -607,8 +728,8 @@ def main() -> None:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "_spawn":
         spawn(sys.argv[2:])
-    elif len(sys.argv) > 1 and sys.argv[1] == "_naive":
-        worker_naive(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))
+    elif len(sys.argv) > 1 and sys.argv[1] in ("_naive", "_naive_full"):
+        worker_naive(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), full=sys.argv[1] == "_naive_full")
     elif len(sys.argv) > 1 and sys.argv[1] == "_docx":
         worker_docx_only(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))
     elif len(sys.argv) > 1 and sys.argv[1] == "_unit":

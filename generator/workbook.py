@@ -8,6 +8,7 @@ and never saved.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import warnings
 import zipfile
@@ -155,34 +156,30 @@ def normalize_label(text: Any) -> str:
     return _LABEL_NOISE.sub("", str(text)) if text is not None else ""
 
 
-def read_workbook(path: Path) -> RawWorkbook:
-    """Open ``path`` and extract every schema cell. Structural problems are collected, not raised."""
-    import openpyxl  # imported here: start-up of ``generate --help`` stays fast
+def read_workbook(path: Path, fast: bool = True) -> RawWorkbook:
+    """Open ``path`` and extract every schema cell. Structural problems are collected, not raised.
 
+    A workbook without formulas is read straight from its XML (``_open_fast``);
+    anything that reader does not handle exactly as openpyxl does (dates,
+    formulas, unusual parts) is read by openpyxl, as is every workbook when
+    ``fast`` is False.
+    """
     path = Path(path)
     has_formula = _check_container(path)
-    try:
-        with warnings.catch_warnings():  # openpyxl warns in English about features it drops; not our user's concern
-            warnings.simplefilter("ignore")
-            wb = openpyxl.load_workbook(path, data_only=True)
-            wb_formulas = openpyxl.load_workbook(path, data_only=False) if has_formula else None
-    except UserError:
-        raise
-    except Exception as exc:  # openpyxl raises many kinds for damaged files
-        raise UserError(msg("workbook_unreadable", name=path.name, detail=type(exc).__name__ + ": " + str(exc)[:200])) from None
+    opened = _open_fast(path) if fast and not has_formula else None
+    sheet_names, sheets = opened if opened is not None else _open_openpyxl(path, has_formula)
 
-    raw = RawWorkbook(path=path, file=path.name, sheet_names=list(wb.sheetnames))
+    raw = RawWorkbook(path=path, file=path.name, sheet_names=list(sheet_names))
     for sheet_schema in schema.SHEETS:
-        if sheet_schema.name not in wb.sheetnames:
+        if sheet_schema.name not in sheets:
             if sheet_schema.name in schema.REQUIRED_SHEETS:
                 raw.problems.append(Problem(Location(raw.file, sheet_schema.name),
                                             msg("sheet_missing", sheet=sheet_schema.name,
-                                                names="、".join(wb.sheetnames))))
+                                                names="、".join(sheet_names))))
             continue
-        ws = wb[sheet_schema.name]
-        wsf = wb_formulas[sheet_schema.name] if wb_formulas is not None else None
-        raw.merged[sheet_schema.name] = [str(r) for r in ws.merged_cells.ranges]
-        reader = _SheetReader(raw, ws, wsf)
+        sheet = sheets[sheet_schema.name]
+        raw.merged[sheet_schema.name] = sheet.merged
+        reader = _SheetReader(raw, sheet)
         if sheet_schema.kind == "fields":
             raw.fields[sheet_schema.name] = reader.fields(sheet_schema)
         elif sheet_schema.kind == "grid":
@@ -192,6 +189,289 @@ def read_workbook(path: Path) -> RawWorkbook:
     return raw
 
 
+@dataclass
+class _Sheet:
+    """One opened sheet: its cells by 1-based (row, column), each with ``value`` and ``number_format``."""
+
+    title: str
+    cells: dict[tuple[int, int], Any]
+    merged: list[str]  # merged ranges ("B3:B4"), top to bottom, left to right
+    formula_cells: dict[tuple[int, int], Any] | None = None  # cells read with formulas (``value`` is "=…")
+
+
+def _open_openpyxl(path: Path, has_formula: bool) -> tuple[list[str], dict[str, _Sheet]]:
+    import openpyxl  # imported here: start-up of ``generate --help`` stays fast
+
+    try:
+        with warnings.catch_warnings():  # openpyxl warns in English about features it drops; not our user's concern
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(path, data_only=True)
+            wb_formulas = openpyxl.load_workbook(path, data_only=False) if has_formula else None
+    except UserError:
+        raise
+    except Exception as exc:  # openpyxl raises many kinds for damaged files
+        raise UserError(msg("workbook_unreadable", name=path.name, detail=type(exc).__name__ + ": " + str(exc)[:200])) from None
+    sheets = {}
+    for name in wb.sheetnames:
+        ws = wb[name]
+        if not hasattr(ws, "_cells"):  # a chart sheet: no cells
+            continue
+        ranges = sorted(ws.merged_cells.ranges, key=lambda r: (r.min_row, r.min_col, r.max_row, r.max_col))
+        sheets[name] = _Sheet(name, ws._cells, [str(r) for r in ranges],
+                              wb_formulas[name]._cells if wb_formulas is not None else None)
+    return list(wb.sheetnames), sheets
+
+
+# --------------------------------------------------------------------------- the fast reader
+
+_M = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_REL_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+_CELL_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})\Z")
+_RANGE_REF = re.compile(r"([A-Z]{1,3}[1-9][0-9]{0,6})(?::([A-Z]{1,3}[1-9][0-9]{0,6}))?\Z")
+# the number formats Excel numbers itself (ECMA-376 §18.8.30), as openpyxl names them
+_BUILTIN_FORMATS = {
+    0: "General", 1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00", 5: '"$"#,##0_);("$"#,##0)',
+    6: '"$"#,##0_);[Red]("$"#,##0)', 7: '"$"#,##0.00_);("$"#,##0.00)', 8: '"$"#,##0.00_);[Red]("$"#,##0.00)',
+    9: "0%", 10: "0.00%", 11: "0.00E+00", 12: "# ?/?", 13: "# ??/??", 14: "mm-dd-yy", 15: "d-mmm-yy", 16: "d-mmm",
+    17: "mmm-yy", 18: "h:mm AM/PM", 19: "h:mm:ss AM/PM", 20: "h:mm", 21: "h:mm:ss", 22: "m/d/yy h:mm",
+    37: "#,##0_);(#,##0)", 38: "#,##0_);[Red](#,##0)", 39: "#,##0.00_);(#,##0.00)", 40: "#,##0.00_);[Red](#,##0.00)",
+    41: '_(* #,##0_);_(* \\(#,##0\\);_(* "-"_);_(@_)', 42: '_("$"* #,##0_);_("$"* \\(#,##0\\);_("$"* "-"_);_(@_)',
+    43: '_(* #,##0.00_);_(* \\(#,##0.00\\);_(* "-"??_);_(@_)',
+    44: '_("$"* #,##0.00_)_("$"* \\(#,##0.00\\)_("$"* "-"??_)_(@_)', 45: "mm:ss", 46: "[h]:mm:ss", 47: "mmss.0",
+    48: "##0.0E+0", 49: "@",
+}
+# openpyxl's test for a date or time format (openpyxl.styles.numbers.is_date_format), and its conversion
+_DATE_STRIP = re.compile(r'".*?"|\[(?!hh?\]|mm?\]|ss?\])[^\]]*\]')
+_DATE_CHAR = re.compile(r"(?<![_\\])[dmhysDMHYS]")
+_TIMEDELTA = re.compile(r"\[hh?\](:mm(:ss(\.0*)?)?)?|\[mm?\](:ss(\.0*)?)?|\[ss?\](\.0*)?", re.I)
+_EPOCH_1900 = dt.datetime(1899, 12, 30)
+_EPOCH_1904 = dt.datetime(1904, 1, 1)
+
+
+class _Cell:
+    __slots__ = ("value", "number_format")
+
+    def __init__(self, value: Any, number_format: str) -> None:
+        self.value, self.number_format = value, number_format
+
+
+MAX_FAST_MB = 20  # larger workbooks (uncompressed) are left to openpyxl's streaming parser
+
+
+class _NotPlain(Exception):
+    """Something the fast reader leaves to openpyxl."""
+
+
+def _open_fast(path: Path) -> tuple[list[str], dict[str, _Sheet]] | None:
+    """Read a formula-free workbook's sheets straight from its XML, as openpyxl (``data_only``) reads them.
+
+    Values, number formats and merged ranges come out as openpyxl gives them:
+    numbers as int or float (datetime, time or timedelta in a date or time
+    format), shared and inline strings as plain text, booleans, error codes as
+    text; the cells a merged range covers emptied. Returns None, and openpyxl
+    reads the file, for anything else: a ``t="d"`` cell, a cell without its
+    address, a chart sheet, parts not where Excel puts them, a DOCTYPE, a
+    damaged part, sheets larger than ``MAX_FAST_MB``. openpyxl spends most of
+    its time building style objects the reader never looks at.
+    """
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            if sum(i.file_size for i in zf.infolist()) > MAX_FAST_MB * 1024 * 1024:
+                return None
+
+            def part(name: str):
+                data = zf.read(name)
+                if b"<!DOCTYPE" in data[:2000] or b"<!ENTITY" in data:
+                    raise _NotPlain(name)
+                return etree.fromstring(data, parser)
+
+            book = part("xl/workbook.xml")
+            properties = book.find(_M + "workbookPr")
+            date1904 = properties.get("date1904") if properties is not None else None
+            epoch = _EPOCH_1904 if date1904 and date1904 not in ("false", "f", "0") else _EPOCH_1900
+            targets = {}
+            for rel in part("xl/_rels/workbook.xml.rels"):
+                target = rel.get("Target") or ""
+                if ".." in target or rel.get("TargetMode") == "External":
+                    continue
+                name = target.lstrip("/") if target.startswith("/") else "xl/" + target
+                targets[rel.get("Id")] = (rel.get("Type") or "", name)
+            by_type = {kind: name for kind, name in targets.values()}
+            # openpyxl reads these two from where Excel puts them (and the content types), not the relationships
+            if by_type.get(_REL_TYPE + "styles") != "xl/styles.xml" or \
+                    by_type.get(_REL_TYPE + "sharedStrings", "xl/sharedStrings.xml") != "xl/sharedStrings.xml":
+                return None
+            shared = []
+            if _REL_TYPE + "sharedStrings" in by_type:
+                for si in part("xl/sharedStrings.xml").iter(_M + "si"):
+                    shared.append(_text_content(si).replace("x005F_", ""))
+            formats = _cell_formats(part("xl/styles.xml"))
+            names, sheets = [], {}
+            for entry in book.iter(_M + "sheet"):
+                kind, name = targets[entry.get(_R_ID)]
+                if kind != _REL_TYPE + "worksheet":
+                    return None
+                title = entry.get("name")
+                names.append(title)
+                sheets[title] = _fast_sheet(title, part(name), shared, formats, epoch)
+    except Exception:  # anything unusual or damaged: openpyxl reads it and words the error
+        return None
+    return names, sheets
+
+
+def _cell_formats(styles) -> list[str]:
+    """The number format of each cell style index (``s``), as openpyxl resolves it."""
+    custom = {int(f.get("numFmtId")): f.get("formatCode") for f in styles.iter(_M + "numFmt")}
+    xfs = styles.find(_M + "cellXfs")
+    out = []
+    for xf in (xfs if xfs is not None else ()):
+        fmt_id = int(xf.get("numFmtId", 0))
+        if fmt_id in custom:
+            out.append(custom[fmt_id])
+        elif fmt_id < 164:
+            out.append(_BUILTIN_FORMATS.get(fmt_id, "General"))
+        else:
+            raise _NotPlain(f"numFmtId {fmt_id}")
+    return out or ["General"]
+
+
+def _text_content(node) -> str:
+    """Text of a shared or inline string: its ``t`` plus the ``t`` of each rich-text run (phonetic runs left out)."""
+    plain, runs = None, []
+    for child in node:
+        if child.tag == _M + "t":
+            plain = child.text
+        elif child.tag == _M + "r":
+            t = child.find(_M + "t")
+            if t is not None and t.text is not None:
+                runs.append(t.text)
+    return (plain or "") + "".join(runs)
+
+
+def _column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _is_date_format(number_format: str) -> bool:
+    return _DATE_CHAR.search(_DATE_STRIP.sub("", number_format.split(";")[0])) is not None
+
+
+def _from_excel(value: float, epoch: dt.datetime, number_format: str) -> Any:
+    """A date-formatted number as openpyxl (``from_excel``) gives it: datetime, time or timedelta."""
+    if _TIMEDELTA.search(number_format.split(";")[0]):
+        td = dt.timedelta(days=value)
+        if td.microseconds:
+            td = dt.timedelta(seconds=td.total_seconds() // 1, microseconds=round(td.microseconds, -3))
+        return td
+    day, fraction = divmod(value, 1)
+    diff = dt.timedelta(milliseconds=round(fraction * 86400 * 1000))
+    if 0 <= value < 1 and diff.days == 0:
+        minutes, seconds = divmod(diff.seconds, 60)
+        hours, minutes = divmod(minutes, 60)
+        return dt.time(hours, minutes, seconds, diff.microseconds)
+    if 0 < value < 60 and epoch == _EPOCH_1900:
+        day += 1
+    return epoch + dt.timedelta(days=day) + diff
+
+
+def _fast_sheet(title: str, root, shared: list[str], formats: list[str], epoch: dt.datetime) -> _Sheet:
+    cells: dict[tuple[int, int], _Cell] = {}
+    dates: set[str] = set()  # number formats known to show dates, and known not to
+    numbers: set[str] = set()
+    data = root.find(_M + "sheetData")
+    columns: dict[str, int] = {}
+    v_tag, is_tag = _M + "v", _M + "is"
+    for c in (data.iter(_M + "c") if data is not None else ()):
+        m = _CELL_REF.match(c.get("r") or "")
+        if m is None:
+            raise _NotPlain("cell without address")
+        letters = m.group(1)
+        col = columns.get(letters) or columns.setdefault(letters, _column_index(letters))
+        style = c.get("s")
+        fmt = formats[int(style)] if style else formats[0]
+        value = None
+        if len(c):  # a cell with no child is empty (styled only)
+            kind = c.get("t", "n")
+            if kind == "inlineStr":
+                node = c.find(is_tag)
+                value = _text_content(node) if node is not None else None
+            else:
+                for child in c:
+                    if child.tag == v_tag:
+                        value = child.text or None
+                        break
+                if value is not None:
+                    if kind == "n":
+                        value = float(value) if ("." in value or "E" in value or "e" in value) else int(value)
+                        if fmt in dates or (fmt not in numbers and _is_date_format(fmt)):
+                            dates.add(fmt)
+                            try:
+                                value = _from_excel(value, epoch, fmt)
+                            except (OverflowError, ValueError):  # openpyxl: outside the dates, an error cell
+                                value = "#VALUE!"
+                        else:
+                            numbers.add(fmt)
+                    elif kind == "s":
+                        value = shared[int(value)]
+                    elif kind == "b":
+                        value = bool(int(value))
+                    elif kind not in ("str", "e"):
+                        raise _NotPlain(f"cell type {kind}")
+        elif c.get("t") not in (None, "n", "s", "str", "e", "b", "inlineStr"):
+            raise _NotPlain("cell type")
+        cells[(int(m.group(2)), col)] = _Cell(value, fmt)
+    merged: dict[tuple[int, int, int, int], None] = {}
+    for mc in root.iter(_M + "mergeCell"):
+        m = _RANGE_REF.match(mc.get("ref") or "")
+        if m is None:
+            raise _NotPlain("merge range")
+        (r1, c1), (r2, c2) = _split_ref(m.group(1)), _split_ref(m.group(2) or m.group(1))
+        if r1 > r2 or c1 > c2 or (r2 - r1 + 1) * (c2 - c1 + 1) > MAX_MERGED_CELLS:
+            raise _NotPlain("merge range")
+        merged[(r1, c1, r2, c2)] = None
+        # as openpyxl does: the top-left cell is created if missing, every other cell of the range is
+        # emptied (value and format)
+        cells.setdefault((r1, c1), _EMPTY)
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                if (r, c) != (r1, c1):
+                    cells[(r, c)] = _EMPTY
+    return _Sheet(title, cells, _merged_list(list(merged)))
+
+
+MAX_MERGED_CELLS = 100_000  # larger merged ranges are left to openpyxl
+_EMPTY = _Cell(None, "General")
+
+
+def _split_ref(ref: str) -> tuple[int, int]:
+    m = _CELL_REF.match(ref)
+    return int(m.group(2)), _column_index(m.group(1))
+
+
+def _merged_list(ranges: list[tuple[int, int, int, int]]) -> list[str]:
+    """Merged ranges as openpyxl names them ("A1" for a one-cell range), top to bottom, left to right."""
+    out = []
+    for r1, c1, r2, c2 in sorted(ranges):
+        first = f"{_column_letters(c1)}{r1}"
+        out.append(first if (r1, c1) == (r2, c2) else f"{first}:{_column_letters(c2)}{r2}")
+    return out
+
+
+def _column_letters(col: int) -> str:
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
 class _SheetReader:
     """Reads one sheet through its non-empty cells only.
 
@@ -199,16 +479,16 @@ class _SheetReader:
     applied to a whole column) costs no more than its filled cells.
     """
 
-    def __init__(self, raw: RawWorkbook, ws, wsf):
-        self.raw, self.ws, self.wsf = raw, ws, wsf
-        # openpyxl keeps a worksheet's cells in ``_cells`` keyed by (row, column), both 1-based
+    def __init__(self, raw: RawWorkbook, sheet: _Sheet):
+        self.raw, self.sheet, self.title = raw, sheet, sheet.title
+        # cells keyed by (row, column), both 1-based
         self.values: dict[tuple[int, int], Any] = {}
-        for (r, c), cell in ws._cells.items():
+        for (r, c), cell in sheet.cells.items():
             if cell.value is not None:
                 self.values[(r - 1, c - 1)] = cell
         self.formulas: dict[tuple[int, int], str] = {}
-        if wsf is not None:
-            for (r, c), cell in wsf._cells.items():
+        if sheet.formula_cells is not None:
+            for (r, c), cell in sheet.formula_cells.items():
                 formula = _formula_text(cell.value)
                 if formula:
                     self.formulas[(r - 1, c - 1)] = formula
@@ -216,18 +496,16 @@ class _SheetReader:
 
     def cell(self, row_idx: int, col_idx: int) -> RawCell:
         """0-based indices into the sheet."""
-        from openpyxl.utils import get_column_letter
-
-        coord = f"{get_column_letter(col_idx + 1)}{row_idx + 1}"
+        coord = f"{_column_letters(col_idx + 1)}{row_idx + 1}"
         c = self.values.get((row_idx, col_idx))
         value, fmt = (c.value, c.number_format) if c is not None else (None, "General")
         if c is None:
-            styled = self.ws._cells.get((row_idx + 1, col_idx + 1))
+            styled = self.sheet.cells.get((row_idx + 1, col_idx + 1))
             fmt = styled.number_format if styled is not None else "General"
-        return RawCell(value, self.ws.title, coord, fmt or "General", self.formulas.get((row_idx, col_idx)))
+        return RawCell(value, self.title, coord, fmt or "General", self.formulas.get((row_idx, col_idx)))
 
     def _problem(self, coord: str | None, text: str) -> None:
-        self.raw.problems.append(Problem(Location(self.raw.file, self.ws.title, coord), text))
+        self.raw.problems.append(Problem(Location(self.raw.file, self.title, coord), text))
 
     def _label_rows(self) -> dict[str, int]:
         out: dict[str, int] = {}
