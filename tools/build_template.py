@@ -173,8 +173,50 @@ def build(path: Path) -> None:
         template_attachments = None
     if template_attachments is not None:
         template_attachments.build(doc)
+    slim_package(doc)
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(path)
+
+
+STYLE_REFS = ("pStyle", "rStyle", "tblStyle", "numStyleLink", "styleLink")
+DROP_RELS = ("/stylesWithEffects", "/metadata/thumbnail")
+
+
+def slim_package(doc) -> None:
+    """Keep only the styles the template uses; drop python-docx's leftover parts.
+
+    python-docx's default document carries ~170 unused styles (355 KB of
+    styles.xml), a Word 2010 stylesWithEffects.xml copy and a thumbnail of its
+    own blank page. Pruned, the style list a clerk sees in Word holds just the
+    roles of this template, and every render parses and saves ~0.8 MB less.
+    """
+    from docx.oxml.ns import qn
+
+    styles = doc.styles.element
+    by_id = {s.get(qn("w:styleId")): s for s in styles.findall(qn("w:style"))}
+    parts = [doc.part] + [rel.target_part for rel in doc.part.rels.values()
+                          if not rel.is_external and rel.reltype.endswith(("/header", "/footer", "/numbering"))]
+    wanted = {sid for sid, s in by_id.items() if s.get(qn("w:default")) in ("1", "true")}
+    for part in parts:
+        for tag in STYLE_REFS:
+            wanted |= {el.get(qn("w:val")) for el in part.element.iter(qn(f"w:{tag}"))}
+    todo = list(wanted)
+    while todo:  # styles the used ones are based on, continue into or link to
+        style = by_id.get(todo.pop())
+        if style is None:
+            continue
+        for tag in ("basedOn", "next", "link"):
+            el = style.find(qn(f"w:{tag}"))
+            if el is not None and el.get(qn("w:val")) not in wanted:
+                wanted.add(el.get(qn("w:val")))
+                todo.append(el.get(qn("w:val")))
+    for sid, style in by_id.items():
+        if sid not in wanted:
+            styles.remove(style)
+    for owner in (doc.part, doc.part.package):
+        for rid, rel in list(owner.rels.items()):
+            if rel.reltype.endswith(DROP_RELS):
+                owner.rels.pop(rid)
 
 
 if __name__ == "__main__":
