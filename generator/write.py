@@ -57,11 +57,14 @@ def edited_by_hand(path: Path, manifest: dict[str, str]) -> bool:
         return True
 
 
-def check_writable(files: dict[Path, bytes], force: bool = False) -> None:
+def check_writable(files: dict[Path, bytes], force: bool = False,
+                   manifests: dict[Path, dict[str, str]] | None = None) -> None:
     """Refuse before writing anything if any target was edited by hand (unless ``force``)."""
+    manifests = {} if manifests is None else manifests
     for path in files:
-        manifest = load_manifest(path.parent)
-        if edited_by_hand(path, manifest) and not force:
+        if path.parent not in manifests:
+            manifests[path.parent] = load_manifest(path.parent)
+        if edited_by_hand(path, manifests[path.parent]) and not force:
             raise UserError(msg("output_edited", path=path, backup_hint=backup_name(path).name))
 
 
@@ -126,14 +129,16 @@ def write_outputs(files: dict[Path, bytes], force: bool = False) -> list[str]:
     backed up (``force``) and the new files moved into place. A refusal or a
     failure while staging leaves the output folder as it was.
     """
-    check_writable(files, force)
+    manifests: dict[Path, dict[str, str]] = {}  # folder -> manifest, read once and written once
+    check_writable(files, force, manifests)
     staged: dict[Path, str] = {}
+    written: set[Path] = set()  # folders whose manifest changed
     try:
         for path, data in files.items():
             staged[path] = _stage(path, data)
         notices = []
         for path, tmp in list(staged.items()):
-            manifest = load_manifest(path.parent)
+            manifest = manifests[path.parent]
             if force and edited_by_hand(path, manifest):
                 backup = backup_name(path)
                 n = 1
@@ -144,11 +149,12 @@ def write_outputs(files: dict[Path, bytes], force: bool = False) -> list[str]:
                 notices.append(msg("backup_written", path=backup))
             _replace(tmp, path)
             del staged[path]
-            manifest = load_manifest(path.parent)
             manifest[path.name] = sha256(files[path])
-            atomic_write(_manifest_path(path.parent),
-                         json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+            written.add(path.parent)
     finally:
         for tmp in staged.values():
             _silent_unlink(tmp)
+        for folder in written:  # record what did get written, even after a failure
+            atomic_write(_manifest_path(folder),
+                         json.dumps(manifests[folder], ensure_ascii=False, indent=1).encode("utf-8"))
     return notices
