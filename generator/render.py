@@ -16,17 +16,28 @@
   its braces swapped for two noncharacters (``_finalize``), swapped back in the
   finished package. The sandbox also refuses ``**``/``*``/filters that would
   build huge values.
+* Fast path (``_FastTemplate``): what docxtpl redoes on every render that does
+  not depend on the data (python-docx opening the template, patching, saving
+  the untouched parts) is done once per template; the package is the same,
+  part for part and byte for byte (tests/test_fast_render.py).
 """
 
 from __future__ import annotations
 
+import copy
+import datetime
 import hashlib
 import io
 import re
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import docx.oxml.ns as docx_ns
+from docx.opc.oxml import serialize_part_xml
+from docx.oxml.parser import parse_xml
+from docx.opc.parts.coreprops import CorePropertiesPart
 from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
@@ -294,11 +305,14 @@ def _syntax_where(exc: TemplateSyntaxError) -> str:
     return "、".join(f"“{ln[:40]}”" for ln in context_lines[:3]) or msg("where_unknown")
 
 
-def render_docx(template_path: Path, context: dict[str, Any], env: SandboxedEnvironment | None = None) -> bytes:
+def render_docx(template_path: Path, context: dict[str, Any], env: SandboxedEnvironment | None = None, *,
+                fast: bool = True) -> bytes:
     """Render ``template_path`` with ``context`` and return the checked .docx bytes.
 
     Every failure is a ``UserError`` naming the template and, where it can be
     found, the paragraph; nothing is returned unless the package is sound.
+    ``fast=False`` takes docxtpl's own path (the reference the fast path,
+    ``_FastTemplate``, is tested to match byte for byte).
     """
     template_path = Path(template_path)
     if not template_path.is_file():
@@ -306,14 +320,19 @@ def render_docx(template_path: Path, context: dict[str, Any], env: SandboxedEnvi
     source, texts, problems = _checked_template(template_path)
     if problems:
         raise UserError(problems)
-    try:
-        tpl = ReportTemplate(io.BytesIO(source))
-        tpl.init_docx()
-    except Exception:
-        raise UserError(msg("template_not_docx", path=template_path)) from None
     env = env or make_env()
+    prepared = _prepared(template_path, source) if fast and _plain(context) else None
+    if prepared is None:
+        try:
+            tpl = ReportTemplate(io.BytesIO(source))
+            tpl.init_docx()
+        except Exception:
+            raise UserError(msg("template_not_docx", path=template_path)) from None
     try:
-        tpl.render(context, jinja_env=env, autoescape=True)
+        if prepared is not None:
+            data = prepared.render(context, env)
+        else:
+            tpl.render(context, jinja_env=env, autoescape=True)
     except SecurityError as exc:
         raise UserError(msg("template_security", path=template_path, detail=str(exc),
                             where=locate(template_path, _security_needle(exc), texts))) from None
@@ -332,12 +351,201 @@ def render_docx(template_path: Path, context: dict[str, Any], env: SandboxedEnvi
         raise UserError(msg("template_too_costly", path=template_path, detail=type(exc).__name__)) from None
     except Exception as exc:  # docxtpl's regex surgery on a misplaced tag, lxml on the result
         raise UserError(msg("template_bad_output", path=template_path, detail=type(exc).__name__ + ": " + str(exc)[:120])) from None
-    buf = io.BytesIO()
-    tpl.save(buf)
-    data = buf.getvalue()
+    if prepared is None:
+        buf = io.BytesIO()
+        tpl.save(buf)
+        data = buf.getvalue()
     if check_package(data, template_path):
         data = _restore_braces(data)
     return data
+
+
+# ---------------------------------------------------------------- fast path
+#
+# docxtpl parses the whole template package with python-docx on every render,
+# re-serialises every part and zips it. The fast path does the template-side
+# work once per template content (per process) and, per render, only what
+# depends on the context — the same steps, in the same order, with the same
+# functions, so the package is byte-identical part by part (tests/test_fast_render.py):
+#
+# * once: python-docx opens the template; the body and every header/footer are
+#   turned into text and patched exactly as docxtpl does (``get_xml`` /
+#   ``get_part_xml``, ``patch_xml`` with our vmerge, the ``\n<w:p`` line split);
+#   the untouched package is saved once by python-docx, which gives the bytes,
+#   names and order of every part the render does not change.
+# * per render: each part rendered with the context and post-processed as in
+#   ``render_xml_part`` (``{_{`` replacements, ``resolve_listing``); the body
+#   parsed with docxtpl's own ``fix_tables`` (recovering parser), docPr ids
+#   renumbered, put into the document element and serialised as python-docx
+#   does; headers/footers reparsed and serialised as python-docx's ``XmlPart``;
+#   core properties rendered through python-docx's ``CoreProperties``.
+#
+# Contexts holding docxtpl objects (InlineImage, RichText, Subdoc, Listing…)
+# and templates with parts the fast path does not render (footnotes, no core
+# properties) take docxtpl's own path.
+
+_FOOTNOTES_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+_CORE_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")  # as render_properties
+_PLAIN_TYPES = (str, int, float, bool, type(None), Decimal, datetime.date, datetime.time, datetime.timedelta)
+_LEAVES = frozenset(_PLAIN_TYPES) | {datetime.datetime}
+_PREPARED: dict[bytes, "_FastTemplate | None"] = {}  # template sha256 → prepared template (None: use docxtpl)
+_WP_DOCPR = etree.XPath("//wp:docPr", namespaces=docx_ns.nsmap)
+
+
+def _plain(value: Any, depth: int = 0) -> bool:
+    """Whether a context is plain data only (dicts, lists, strings, numbers, dates) — no docxtpl objects."""
+    kind = type(value)
+    if kind is dict:
+        if not _LEAVES.issuperset(map(type, value)):
+            return False
+        children: Any = value.values()
+    elif kind is list or kind is tuple:
+        children = value
+    else:
+        return isinstance(value, _PLAIN_TYPES)
+    if _LEAVES.issuperset(map(type, children)):
+        return True
+    if depth >= 100:  # deeper than any context we build (and no cycles)
+        return False
+    return all(_plain(child, depth + 1) for child in children if type(child) not in _LEAVES)
+
+
+_TBL, _TBLGRID, _GRIDCOL, _TR, _TC, _TCPR, _GRIDSPAN, _VAL = (
+    f"{{{W_NS}}}{tag}" for tag in ("tbl", "tblGrid", "gridCol", "tr", "tc", "tcPr", "gridSpan", "val"))
+# per table, over its rows (``$n``: its grid columns): a gridSpan docxtpl reads whose value is not plain digits;
+# a row with more cells than grid columns; a row whose cells (with their spans) fill all grid columns
+_ODD_SPAN = etree.XPath("boolean(w:tr/w:tc/w:tcPr[1]/w:gridSpan[1]"
+                        "[not(@w:val) or @w:val = '' or translate(@w:val, '0123456789', '') != ''])",
+                        namespaces={"w": W_NS})
+_ROW_OVER = etree.XPath("boolean(w:tr[count(w:tc) > $n])", namespaces={"w": W_NS})
+_ROW_FULL = etree.XPath("boolean(w:tr[count(w:tc[not(w:tcPr[1]/w:gridSpan[1])])"
+                        " + sum(w:tc/w:tcPr[1]/w:gridSpan[1]/@w:val) >= $n])", namespaces={"w": W_NS})
+
+
+def _grid_kept(tree: etree._Element) -> bool:
+    """True only if docxtpl's ``fix_tables`` would leave every table's grid as parsed.
+
+    docxtpl widens a grid when a row has more cells than grid columns (``{%tc``
+    loops) and narrows it when no row (cells with their ``gridSpan``) fills
+    all its columns. Checked per table with the same reading of the XML
+    (first ``tblGrid``, direct ``tc`` children, first ``tcPr``/``gridSpan``);
+    where the tables are too irregular for that (nested tables, rows not
+    directly in a table, odd span values, no grid) the answer is False and
+    docxtpl's own function decides.
+    """
+    rows = 0
+    for t in tree.iter(_TBL):
+        grid = t.find(_TBLGRID)
+        if grid is None or next(t.iterancestors(_TBL), None) is not None or _ODD_SPAN(t):
+            return False
+        columns = len(grid.findall(_GRIDCOL))
+        if _ROW_OVER(t, n=columns) or not _ROW_FULL(t, n=columns):
+            return False
+        rows += len(t.findall(_TR))
+    return rows == sum(1 for _ in tree.iter(_TR))
+
+
+def _fix_tables(tool: DocxTemplate, xml: str) -> etree._Element:
+    """docxtpl's ``fix_tables``: the same recovering parse, its grid surgery only where it would change something."""
+    tree = etree.fromstring(xml, etree.XMLParser(recover=True))  # docxtpl's fix_tables parser (one per call)
+    return tree if _grid_kept(tree) else DocxTemplate.fix_tables(tool, xml)
+
+
+def _line_split(xml: str) -> str:
+    return re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)  # as render_xml_part, before compiling
+
+
+class _FastTemplate:
+    """One template, prepared once: the docxtpl work that does not depend on the context."""
+
+    def __init__(self, tpl: ReportTemplate) -> None:
+        document = tpl.docx
+        package = document.part.package
+        self.fallback = any(p.content_type == _FOOTNOTES_CT for p in package.iter_parts())
+        core = next((p for p in package.iter_parts() if p.partname == "/docProps/core.xml"
+                     and isinstance(p, CorePropertiesPart)), None)
+        if core is None or self.fallback:
+            self.fallback = True
+            return
+        self.tool = tpl  # for resolve_listing
+        self.body = _line_split(tpl.patch_xml(tpl.get_xml()))
+        shell = copy.deepcopy(document.element)
+        body = shell.find(f"{{{W_NS}}}body")
+        for child in list(body):
+            body.remove(child)
+        self.shell = etree.tostring(shell)
+        self.parts: list[tuple[str, str, str]] = []  # (member name, line-split patched source, encoding)
+        for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
+            for _, part in tpl.get_headers_footers(uri):
+                xml = tpl.get_part_xml(part)
+                encoding = tpl.get_headers_footers_encoding(xml)
+                self.parts.append((part.partname.membername, _line_split(tpl.patch_xml(xml)), encoding))
+        self.document = document.part.partname.membername
+        names = [name for name, _, _ in self.parts]
+        if len(set(names)) < len(names):  # a header/footer shared by sections: docxtpl renders it per reference
+            self.fallback = True
+            return
+        self.core = (core.partname, core.content_type, core.blob)
+        buf = io.BytesIO()
+        document.save(buf)  # python-docx's own bytes, names and order of the untouched package
+        with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as zf:
+            self.members = [(info.filename, zf.read(info)) for info in zf.infolist()]
+
+    def _render_part(self, src_xml: str, context: dict[str, Any], env: Any) -> str:
+        """docxtpl's ``render_xml_part`` on an already line-split source."""
+        try:
+            dst_xml = env.from_string(src_xml).render(context)
+        except TemplateError as exc:
+            if getattr(exc, "lineno", None) is not None:
+                line_number = max(exc.lineno - 4, 0)
+                exc.docx_context = map(lambda x: re.sub(r"<[^>]+>", "", x),
+                                       src_xml.splitlines()[line_number: line_number + 7])
+            raise
+        dst_xml = dst_xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")  # = re.sub(r"\n<w:p([ >])", …)
+        dst_xml = dst_xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        return self.tool.resolve_listing(dst_xml)
+
+    def render(self, context: dict[str, Any], env: Any) -> bytes:
+        env.autoescape = True  # as DocxTemplate.render(autoescape=True)
+        rendered: dict[str, bytes] = {}
+        # body: fix_tables (docxtpl's, recovering parse), docPr ids, into the document element
+        tree = _fix_tables(self.tool, self._render_part(self.body, context, env))
+        for index, elt in enumerate(_WP_DOCPR(tree), start=1001):
+            elt.attrib["id"] = str(index)
+        root = parse_xml(self.shell)
+        root.replace(root.find(f"{{{W_NS}}}body"), tree)
+        rendered[self.document] = serialize_part_xml(root)
+        for name, src_xml, encoding in self.parts:
+            xml = self._render_part(src_xml, context, env).encode(encoding)
+            rendered[name] = serialize_part_xml(parse_xml(xml))  # as XmlPart.load, then .blob
+        partname, content_type, blob = self.core
+        core = CorePropertiesPart.load(partname, content_type, blob, None)
+        props = core.core_properties
+        for prop in _CORE_PROPERTIES:
+            setattr(props, prop, env.from_string(getattr(props, prop)).render(context))
+        rendered[partname.membername] = core.blob
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name, raw in self.members:
+                zf.writestr(name, rendered.get(name, raw))
+        return out.getvalue()
+
+
+def _prepared(template_path: Path, source: bytes) -> "_FastTemplate | None":
+    """The prepared template for ``source`` (once per content and process), or None for docxtpl's path."""
+    key = hashlib.sha256(source).digest()
+    if key not in _PREPARED:
+        try:
+            tpl = ReportTemplate(io.BytesIO(source))
+            tpl.init_docx()
+        except Exception:
+            raise UserError(msg("template_not_docx", path=template_path)) from None
+        try:
+            fast: _FastTemplate | None = _FastTemplate(tpl)
+        except Exception:  # docxtpl's own path meets the same trouble and reports it as it always has
+            fast = None
+        _remember(_PREPARED, key, None if fast is None or fast.fallback else fast, 16)
+    return _PREPARED[key]
 
 
 def _security_needle(exc: SecurityError) -> str | None:
