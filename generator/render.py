@@ -323,11 +323,7 @@ def render_docx(template_path: Path, context: dict[str, Any], env: SandboxedEnvi
     env = env or make_env()
     prepared = _prepared(template_path, source) if fast and _plain(context) else None
     if prepared is None:
-        try:
-            tpl = ReportTemplate(io.BytesIO(source))
-            tpl.init_docx()
-        except Exception:
-            raise UserError(msg("template_not_docx", path=template_path)) from None
+        tpl = _open_template(template_path, source)
     try:
         if prepared is not None:
             data = prepared.render(context, env)
@@ -531,15 +527,21 @@ class _FastTemplate:
         return out.getvalue()
 
 
+def _open_template(template_path: Path, source: bytes) -> ReportTemplate:
+    """A docxtpl template over ``source`` (the template file's bytes), or a UserError if it is not a .docx."""
+    try:
+        tpl = ReportTemplate(io.BytesIO(source))
+        tpl.init_docx()
+    except Exception:
+        raise UserError(msg("template_not_docx", path=template_path)) from None
+    return tpl
+
+
 def _prepared(template_path: Path, source: bytes) -> "_FastTemplate | None":
     """The prepared template for ``source`` (once per content and process), or None for docxtpl's path."""
     key = hashlib.sha256(source).digest()
     if key not in _PREPARED:
-        try:
-            tpl = ReportTemplate(io.BytesIO(source))
-            tpl.init_docx()
-        except Exception:
-            raise UserError(msg("template_not_docx", path=template_path)) from None
+        tpl = _open_template(template_path, source)
         try:
             fast: _FastTemplate | None = _FastTemplate(tpl)
         except Exception:  # docxtpl's own path meets the same trouble and reports it as it always has
