@@ -409,9 +409,9 @@ def validate(raw: RawWorkbook, year: int | None = None) -> tuple[Data, list[Prob
     data["orgs"] = v.table_sheet(schema.ORGS, "orgs")
     data["staff"] = v.table_sheet(schema.STAFF, "staff")
     data["finance"] = v.fields_sheet(schema.FINANCE, "finance")
-    for key, value in data["finance"].items():
-        if value is None:
-            data["finance"][key] = Decimal(0) if not next(f for f in schema.FINANCE.fields if f.key == key).required else None
+    for f in schema.FINANCE.fields:  # an optional figure left blank counts as zero
+        if data["finance"].get(f.key) is None and not f.required:
+            data["finance"][f.key] = Decimal(0)
     data["sangong"] = v.grid_sheet(schema.SANGONG, "sangong")
     data["base_data"] = v.grid_sheet(schema.BASE_DATA, "base_data")
     data["other"] = v.fields_sheet(schema.OTHER, "other")

@@ -17,7 +17,7 @@ from docx.oxml.ns import qn
 from docx.table import _Cell
 from lxml import etree
 
-from conftest import REPORT_NAME
+from conftest import REPORT_NAME, extend_example
 from generator import load
 from generator.cli import main
 
@@ -220,33 +220,11 @@ def test_one_project_table_per_project(example):
 # ------------------------------------------------------------------ data-driven rows and tables
 
 
-def _append_rows(path: Path, sheet: str, rows: list[list]) -> None:
-    wb = openpyxl.load_workbook(path)
-    ws = wb[sheet]
-    last = max(c.row for c in ws["A"] if c.value not in (None, ""))
-    for k, values in enumerate(rows, start=1):
-        for j, v in enumerate(values, start=1):
-            ws.cell(row=last + k, column=j, value=v)
-    wb.save(path)
-
-
 def test_added_indicators_and_project_add_rows_and_table_without_touching_template(project):
     template = project / "templates" / "default" / "report.docx"
     before = hashlib.sha256(template.read_bytes()).hexdigest()
     workbook = project / "data" / "2024.xlsx"
-    # a fourth 成本指标 and a new 二级 group under 效益指标 (columns: 一级, 二级, 三级, 比较, 指标值, 完成值, 单位, 分值)
-    _append_rows(workbook, "绩效指标", [
-        ["产出指标", "成本指标", "会议费控制", "≤", 10, 8, "万元", 1],
-        ["效益指标", "示范效益指标", "示范点建设", None, "建成", "建成", None, 1],
-        ["效益指标", "示范效益指标", "示范点推广", None, "推广", "推广", None, 1],
-    ])
-    _append_rows(workbook, "项目", [["新增示意项目", "桃源县郑家驿镇人民政府", "桃源县郑家驿镇人民政府", 0, 10, 0, 0, 10, 0, 0,
-                                     8, 0, 0, "示意目标", "示意完成情况", "示意数据"]])
-    _append_rows(workbook, "项目指标", [
-        ["新增示意项目", "产出指标", "数量指标", "示意指标甲", "≥", 2, 2, "个", 50],
-        ["新增示意项目", "产出指标", "数量指标", "示意指标乙", "≥", 4, 2, "个", 20],
-        ["新增示意项目", "满意度指标", "服务对象满意度指标", "满意度", "≥", 0.9, 0.95, "%", 20],
-    ])
+    extend_example(workbook)
     document = docx.Document(run(project))
     assert hashlib.sha256(template.read_bytes()).hexdigest() == before
     data, ctx, _ = load(workbook, 2024)

@@ -25,8 +25,7 @@ from generator import render
 from generator.pipeline import load
 from generator.render import make_env, render_docx
 
-from conftest import EXAMPLE, ROOT
-from test_attachments import _append_rows
+from conftest import EXAMPLE, ROOT, extend_example
 from test_county import SECOND, county
 
 TEMPLATE = ROOT / "templates" / "default" / "report.docx"
@@ -82,17 +81,7 @@ def test_data_with_braces_markup_tabs_and_breaks_is_byte_identical(example_ctx):
 def test_added_indicators_group_and_project_are_byte_identical(tmp_path):
     workbook = tmp_path / "2024.xlsx"
     workbook.write_bytes(EXAMPLE.read_bytes())
-    _append_rows(workbook, "绩效指标", [
-        ["产出指标", "成本指标", "会议费控制", "≤", 10, 8, "万元", 1],
-        ["效益指标", "示范效益指标", "示范点建设", None, "建成", "建成", None, 1],
-        ["效益指标", "示范效益指标", "示范点推广", None, "推广", "推广", None, 1],
-    ])
-    _append_rows(workbook, "项目", [["新增示意项目", "桃源县郑家驿镇人民政府", "桃源县郑家驿镇人民政府", 0, 10, 0, 0, 10, 0, 0,
-                                     8, 0, 0, "示意目标", "示意完成情况", "示意数据"]])
-    _append_rows(workbook, "项目指标", [
-        ["新增示意项目", "产出指标", "数量指标", "示意指标甲", "≥", 2, 2, "个", 50],
-        ["新增示意项目", "满意度指标", "服务对象满意度指标", "满意度", "≥", 0.9, 0.95, "%", 20],
-    ])
+    extend_example(workbook)
     data, ctx, problems = load(workbook, 2024)
     assert not problems and len(data["projects"]) == 4
     body = document_xml(assert_identical(TEMPLATE, ctx))

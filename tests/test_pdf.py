@@ -7,7 +7,6 @@ except in CI (environment variable CI set), where they must be installed:
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import threading
@@ -25,6 +24,8 @@ import generator.pdf as pdf_module
 from generator.messages import msg
 from generator.pdf import PdfConverter, PdfError
 
+from conftest import require
+
 POPPLER_TOOLS = ("pdftotext", "pdffonts", "pdftoppm")
 
 HEADING = "一、单位概况"
@@ -33,13 +34,6 @@ BODY = "桃源县郑家驿镇人民政府 1813.15万元，直接用于骨干项�
 ATTACHMENT = "附件1"
 
 
-def require(available: bool, what: str) -> None:
-    """Skip when a tool is missing, but fail in CI, where it must be present."""
-    if available:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} is required in CI but was not found")
-    pytest.skip(f"{what} not installed")
 
 
 def require_soffice_and_poppler() -> None:

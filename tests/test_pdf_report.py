@@ -7,7 +7,6 @@ where .ci/run installs them.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -18,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 import generator.pdf as pdf_module
-from conftest import REPORT_NAME, ROOT
+from conftest import REPORT_NAME, ROOT, require
 from generator.cli import main
 
 UNIT = "桃源县郑家驿镇人民政府"
@@ -35,12 +34,6 @@ PAGE_NUMBER = re.compile(r"—\d+—")
 TABLES_NAME = REPORT_NAME.replace(".docx", "-附表.xlsx")
 
 
-def require(available: bool, what: str) -> None:
-    if available:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} is required in CI but was not found")
-    pytest.skip(f"{what} not installed")
 
 
 def squash(text: str) -> str:
