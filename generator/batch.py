@@ -28,7 +28,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +37,9 @@ from .audit import ERROR, HINT
 from .messages import msg
 from .pipeline import DEFAULT_TEMPLATE_DIR, Report, generate_unit, resolve_template
 from .render import make_env
+from .summary import summary_context, write_summary
 from .workbook import find_workbook, list_units
-from .write import write_outputs
+from .write import append_journal, compact_manifest, write_outputs
 
 Progress = Callable[[str, int, int], None]  # (stage "render" | "pdf", done, total)
 PDF_SOURCES = (".docx", ".xlsx")
@@ -88,8 +89,9 @@ class WorkerState:
     """Built once per worker process by ``init_worker``."""
 
     env: Any  # the sandboxed Jinja environment, reused for every unit
-    lock: Any  # serialises writes into the shared output folder (multiprocessing or threading lock)
+    lock: Any  # serialises claims and manifest-journal appends in the shared output folder (multiprocessing or threading lock)
     claims: Path  # one file per output path written in this run (duplicate names across units)
+    manifests: dict[Path, dict[str, str]] = field(default_factory=dict)  # folder → manifest as this worker knows it
 
 
 _STATE: WorkerState | None = None
@@ -114,11 +116,23 @@ def _claim(state: WorkerState, path: Path, unit: str, workbook: Path) -> None:
 
 
 def _locked_write(files: dict[Path, bytes], force: bool = False, *, unit: str, workbook: Path) -> list[str]:
+    """Claim the unit's paths (under the lock), write the files, append their hashes to the folder's journal.
+
+    The files themselves are written outside the lock: each path belongs to one
+    unit of the run. The manifest each worker checks hand edits against is read
+    once; entries other workers add during the run are for paths it may not write.
+    """
     state = _require_state()
     with state.lock:
         for path in files:
             _claim(state, path, unit, workbook)
-        return write_outputs(files, force=force)
+    return write_outputs(files, force=force, manifests=state.manifests,
+                         record=functools.partial(_record, state.lock))
+
+
+def _record(lock: Any, folder: Path, entries: dict[str, str]) -> None:
+    with lock:
+        append_journal(folder, entries)
 
 
 def _require_state() -> WorkerState:
@@ -146,8 +160,10 @@ def run_unit(unit: str, workbook: Path, year: int, templates_dir: Path, out_dir:
             # only an old-format file (.xls/.et) there, or it vanished: the clerk's message
             find_workbook(workbook.parent.parent, year, unit)
         writer = functools.partial(_locked_write, unit=unit, workbook=workbook)
-        return generate_unit(workbook, year, templates_dir, out_dir, unit=unit, force=force, writer=writer,
-                             env=state.env, strict=strict)
+        report = generate_unit(workbook, year, templates_dir, out_dir, unit=unit, force=force, writer=writer,
+                               env=state.env, strict=strict)
+        report.context = summary_context(report.context)  # all the batch needs of it; small to send back
+        return report
     except UserError as exc:
         return failed_report(unit, workbook, year, templates_dir, exc.render())
     except Exception as exc:  # a bug in one unit must not stop the county
@@ -230,12 +246,14 @@ def generate_batch(year: int, units: Sequence[tuple[str, Path]], templates_dir: 
 
     ``strict``: a unit whose audit finds 错误 fails (its reason lists them) and the others go on.
     """
-    from .summary import write_summary
-
     reports = Reports(render_all(year, units, templates_dir, out_dir, force=force, jobs=jobs, progress=progress,
                                  strict=strict), batch=True)
     if pdf:
         reports.messages += convert_pdfs(reports, jobs=jobs, progress=progress)
+    try:
+        compact_manifest(Path(out_dir) / str(year))  # the units' journal into the manifest
+    except UserError:
+        pass  # the journal stays valid as it is; the next write folds it in
     try:
         path, notices = write_summary(year, reports, out_dir, force=force)
     except UserError as exc:

@@ -147,7 +147,7 @@ def generate_unit(workbook: Path, year: int, templates_dir: Path, out_dir: Path,
         errors = [f for group in result.by_sheet().values() for f in group if f.severity == ERROR]
         raise UserError([Problem(None, str(f)) for f in errors],
                         msg("audit_strict_header", file=result.file, count=len(result.errors)))
-    docx = render_docx(template, ctx, env)
+    docx = render_docx(template, ctx, env, plain=True)  # compute's context: plain data
     folder = Path(out_dir) / str(year)
     stem = report_stem(ctx)
     path = folder / f"{stem}.docx"

@@ -46,6 +46,7 @@ from lxml import etree
 from .errors import UserError
 from .formatting import FILTERS
 from .messages import msg
+from . import zipout
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _VMERGE_CELL = re.compile(r"<w:tc[ >](?:(?!<w:tc[ >]).)*?\{%\s*vmerge\s.*?</w:tc>", re.DOTALL)
@@ -76,10 +77,27 @@ def _finalize(value: Any) -> Any:
     return value
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 class ReportEnvironment(SandboxedEnvironment):
     """The sandbox, also refusing arithmetic that would exhaust memory or time."""
 
     intercepted_binops = frozenset({"*", "**"})
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """``a.b`` on a plain dict whose key ``b`` is not a dict method: the item, as the sandbox would find it.
+
+        The sandbox tries the attribute first, and a dict has no attribute
+        ``b``: the AttributeError it catches on every ``ctx.budget.executed``
+        costs more than the lookup. Anything else takes the sandbox's own path.
+        """
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_POWER:
@@ -153,14 +171,15 @@ class ReportTemplate(DocxTemplate):
         the document; a paragraph without any of the four characters comes out
         unchanged, so it is passed through as is (same result, a fraction of the time).
         """
-        if not _LISTING_CHAR.search(xml):
+        if not any(ch in xml for ch in _LISTING_CHARS):  # four plain scans: faster than one class search
             return xml
         resolve = super().resolve_listing
         return _PARAGRAPH.sub(lambda m: resolve(m.group(0)) if _LISTING_CHAR.search(m.group(0)) else m.group(0), xml)
 
 
 _PATCHED: dict[str, str] = {}  # part XML → patched XML, most recently used last
-_LISTING_CHAR = re.compile("[\t\a\n\f]")
+_LISTING_CHARS = "\t\a\n\f"
+_LISTING_CHAR = re.compile(f"[{_LISTING_CHARS}]")
 _PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)  # docxtpl's own paragraph pattern
 
 
@@ -306,29 +325,33 @@ def _syntax_where(exc: TemplateSyntaxError) -> str:
 
 
 def render_docx(template_path: Path, context: dict[str, Any], env: SandboxedEnvironment | None = None, *,
-                fast: bool = True) -> bytes:
+                fast: bool = True, plain: bool = False) -> bytes:
     """Render ``template_path`` with ``context`` and return the checked .docx bytes.
 
     Every failure is a ``UserError`` naming the template and, where it can be
     found, the paragraph; nothing is returned unless the package is sound.
     ``fast=False`` takes docxtpl's own path (the reference the fast path,
-    ``_FastTemplate``, is tested to match byte for byte).
+    ``_FastTemplate``, is tested to match byte for byte). ``plain=True``: the
+    caller vouches that ``context`` holds plain data only (``compute`` builds
+    such contexts), so it is not walked to find docxtpl objects.
     """
     template_path = Path(template_path)
     if not template_path.is_file():
         raise UserError(msg("template_missing", path=template_path))
-    source, texts, problems = _checked_template(template_path)
+    source, digest, texts, problems = _checked_template(template_path)
     if problems:
         raise UserError(problems)
     env = env or make_env()
-    prepared = _prepared(template_path, source) if fast and _plain(context) else None
+    prepared = _prepared(template_path, source, digest) if fast and (plain or _plain(context)) else None
     if prepared is None:
         tpl = _open_template(template_path, source)
     try:
         if prepared is not None:
-            data = prepared.render(context, env)
+            return prepared.render(context, env, template_path)  # checked, braces restored
         else:
             tpl.render(context, jinja_env=env, autoescape=True)
+    except UserError:  # the fast path's package check
+        raise
     except SecurityError as exc:
         raise UserError(msg("template_security", path=template_path, detail=str(exc),
                             where=locate(template_path, _security_needle(exc), texts))) from None
@@ -443,8 +466,24 @@ def _grid_kept(tree: etree._Element) -> bool:
 
 def _fix_tables(tool: DocxTemplate, xml: str) -> etree._Element:
     """docxtpl's ``fix_tables``: the same recovering parse, its grid surgery only where it would change something."""
-    tree = etree.fromstring(xml, etree.XMLParser(recover=True))  # docxtpl's fix_tables parser (one per call)
-    return tree if _grid_kept(tree) else DocxTemplate.fix_tables(tool, xml)
+    return _parse_body(tool, xml)[0]
+
+
+_BODY_PARSER = etree.XMLParser()  # docxtpl's fix_tables parser options, without ``recover``
+
+
+def _parse_body(tool: DocxTemplate, xml: str) -> tuple[etree._Element, bool]:
+    """``_fix_tables`` and whether the rendered body was well-formed XML as it stood (strictly parsed).
+
+    On well-formed input lxml's recovering parser (docxtpl's) builds the same
+    tree as a strict one, so the strict parse is tried first; only when it fails
+    is the body parsed as docxtpl does, and the caller checks the result in full.
+    """
+    try:
+        tree, strict = etree.fromstring(xml, _BODY_PARSER), True
+    except etree.XMLSyntaxError:
+        tree, strict = etree.fromstring(xml, etree.XMLParser(recover=True)), False  # docxtpl's, one per call
+    return (tree if _grid_kept(tree) else DocxTemplate.fix_tables(tool, xml)), strict
 
 
 def _line_split(xml: str) -> str:
@@ -454,7 +493,7 @@ def _line_split(xml: str) -> str:
 class _FastTemplate:
     """One template, prepared once: the docxtpl work that does not depend on the context."""
 
-    def __init__(self, tpl: ReportTemplate) -> None:
+    def __init__(self, tpl: ReportTemplate, template_path: Path) -> None:
         document = tpl.docx
         package = document.part.package
         self.fallback = any(p.content_type == _FOOTNOTES_CT for p in package.iter_parts())
@@ -485,7 +524,28 @@ class _FastTemplate:
         buf = io.BytesIO()
         document.save(buf)  # python-docx's own bytes, names and order of the untouched package
         with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as zf:
-            self.members = [(info.filename, zf.read(info)) for info in zf.infolist()]
+            members = [(info.filename, zf.read(info)) for info in zf.infolist()]
+        self.names = [name for name, _ in members]
+        rendered = {self.document, core.partname.membername, *names}
+        # the parts no render changes: checked, and compressed, once
+        self.static: dict[str, zipout.Member] = {}
+        self.static_raw: dict[str, bytes] = {}
+        for name, raw in members:
+            if name not in rendered:
+                _check_part(name, raw, template_path)
+                self.static[name] = zipout.Member.deflated(name, raw)
+                self.static_raw[name] = raw
+        self.static_marks = any(m in raw for name, raw in self.static_raw.items() if _is_xml(name) for m in _MARK_BYTES)
+
+    def _keep(self, name: str, raw: bytes) -> None:
+        """Treat a rendered part as static from now on: its source has no tag, so every render gives these bytes.
+
+        (The same for every environment ``make_env`` builds: Jinja passes text
+        without ``{`` through, and so does docxtpl's post-processing.)
+        """
+        self.static[name] = zipout.Member.deflated(name, raw)
+        self.static_raw[name] = raw
+        self.static_marks = self.static_marks or any(m in raw for m in _MARK_BYTES)
 
     def _render_part(self, src_xml: str, context: dict[str, Any], env: Any) -> str:
         """docxtpl's ``render_xml_part`` on an already line-split source."""
@@ -498,33 +558,51 @@ class _FastTemplate:
                                        src_xml.splitlines()[line_number: line_number + 7])
             raise
         dst_xml = dst_xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")  # = re.sub(r"\n<w:p([ >])", …)
-        dst_xml = dst_xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        if "{_" in dst_xml or "_}" in dst_xml:  # each of the four literals holds one of these
+            dst_xml = dst_xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
         return self.tool.resolve_listing(dst_xml)
 
-    def render(self, context: dict[str, Any], env: Any) -> bytes:
+    def render(self, context: dict[str, Any], env: Any, template_path: Path) -> bytes:
+        """The checked package: the rendered parts, each checked as ``check_package`` does, and the static ones."""
         env.autoescape = True  # as DocxTemplate.render(autoescape=True)
         rendered: dict[str, bytes] = {}
         # body: fix_tables (docxtpl's, recovering parse), docPr ids, into the document element
-        tree = _fix_tables(self.tool, self._render_part(self.body, context, env))
+        tree, strict = _parse_body(self.tool, self._render_part(self.body, context, env))
         for index, elt in enumerate(_WP_DOCPR(tree), start=1001):
             elt.attrib["id"] = str(index)
         root = parse_xml(self.shell)
         root.replace(root.find(f"{{{W_NS}}}body"), tree)
         rendered[self.document] = serialize_part_xml(root)
+        # a strictly parsed tree serialises to well-formed XML: check that tree, not a re-parse of its bytes
+        _check_part(self.document, rendered[self.document], template_path, root if strict else None)
         for name, src_xml, encoding in self.parts:
+            if name in self.static:  # a header or footer without tags, rendered before
+                continue
             xml = self._render_part(src_xml, context, env).encode(encoding)
-            rendered[name] = serialize_part_xml(parse_xml(xml))  # as XmlPart.load, then .blob
+            part = parse_xml(xml)  # python-docx's strict parser, as XmlPart.load
+            rendered[name] = serialize_part_xml(part)  # then .blob
+            _check_part(name, rendered[name], template_path, part)
+            if "{" not in src_xml:
+                self._keep(name, rendered.pop(name))
         partname, content_type, blob = self.core
-        core = CorePropertiesPart.load(partname, content_type, blob, None)
-        props = core.core_properties
-        for prop in _CORE_PROPERTIES:
-            setattr(props, prop, env.from_string(getattr(props, prop)).render(context))
-        rendered[partname.membername] = core.blob
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            for name, raw in self.members:
-                zf.writestr(name, rendered.get(name, raw))
-        return out.getvalue()
+        if partname.membername not in self.static:
+            core = CorePropertiesPart.load(partname, content_type, blob, None)
+            props = core.core_properties
+            sources = [getattr(props, prop) for prop in _CORE_PROPERTIES]
+            for prop, source in zip(_CORE_PROPERTIES, sources):
+                setattr(props, prop, env.from_string(source).render(context))
+            rendered[partname.membername] = core.blob
+            _check_part(partname.membername, core.blob, template_path)
+            if not any("{" in source for source in sources):
+                self._keep(partname.membername, rendered.pop(partname.membername))
+        parts: dict[str, bytes | zipout.Member] = {}
+        if self.static_marks or any(m in raw for name, raw in rendered.items() if _is_xml(name) for m in _MARK_BYTES):
+            for name in self.names:  # neutralised braces: restore them in every part
+                parts[name] = _restore_marks(name, rendered[name] if name in rendered else self.static_raw[name])
+        else:
+            for name in self.names:
+                parts[name] = rendered[name] if name in rendered else self.static[name]
+        return zipout.package(parts)
 
 
 def _open_template(template_path: Path, source: bytes) -> ReportTemplate:
@@ -537,13 +615,12 @@ def _open_template(template_path: Path, source: bytes) -> ReportTemplate:
     return tpl
 
 
-def _prepared(template_path: Path, source: bytes) -> "_FastTemplate | None":
-    """The prepared template for ``source`` (once per content and process), or None for docxtpl's path."""
-    key = hashlib.sha256(source).digest()
+def _prepared(template_path: Path, source: bytes, key: bytes) -> "_FastTemplate | None":
+    """The prepared template for ``source`` (SHA-256 ``key``; once per content and process), or None for docxtpl's path."""
     if key not in _PREPARED:
         tpl = _open_template(template_path, source)
         try:
-            fast: _FastTemplate | None = _FastTemplate(tpl)
+            fast: _FastTemplate | None = _FastTemplate(tpl, template_path)
         except Exception:  # docxtpl's own path meets the same trouble and reports it as it always has
             fast = None
         _remember(_PREPARED, key, None if fast is None or fast.fallback else fast, 16)
@@ -569,19 +646,20 @@ def _remember(cache: dict, key: Any, value: Any, size: int = 256) -> None:
     cache[key] = value
 
 
-def _checked_template(template_path: Path) -> tuple[bytes, list[str], list[str]]:
-    """The template's bytes, paragraph texts and lint problems; read and linted once per content."""
+def _checked_template(template_path: Path) -> tuple[bytes, bytes, list[str], list[str]]:
+    """The template's bytes, their SHA-256, paragraph texts and lint problems; read and linted once per content."""
     try:
         data = template_path.read_bytes()
     except OSError:
         raise UserError(msg("template_not_docx", path=template_path)) from None
-    key = (str(template_path), hashlib.sha256(data).digest())
+    digest = hashlib.sha256(data).digest()
+    key = (str(template_path), digest)
     hit = _TEMPLATES.get(key)
     if hit is None:
         paragraphs = _read_template(template_path, data)
         hit = ([text for text, _ in paragraphs], lint_template(template_path, paragraphs))
         _remember(_TEMPLATES, key, hit, 16)
-    return data, hit[0], hit[1]
+    return data, digest, hit[0], hit[1]
 
 
 def check_package(data: bytes, template_path: Path) -> bool:
@@ -593,29 +671,36 @@ def check_package(data: bytes, template_path: Path) -> bool:
     marks = False
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         for name in zf.namelist():
-            if not (name.endswith(".xml") or name.endswith(".rels")):
+            if not _is_xml(name):
                 continue
             raw = zf.read(name)
             marks = marks or any(m in raw for m in _MARK_BYTES)
             key = (name, hashlib.sha256(raw).digest())
-            if key in _VERIFIED:
-                continue
-            try:
-                root = etree.fromstring(raw, _XML_PARSER)
-            except etree.XMLSyntaxError as exc:
-                raise UserError(msg("template_bad_output", path=template_path, detail=f"{name}: {exc}")) from None
-            if name.startswith("word/"):
-                if _BAD_CELLS(root):
-                    raise UserError(msg("template_bad_output", path=template_path, detail=msg("detail_cell_no_paragraph")))
-                for p in _BRACED_PARAGRAPHS(root) if (b"{" in raw or b"}" in raw) else ():
-                    text = "".join(t.text or "" for t in p.iter(f"{{{W_NS}}}t"))
-                    found = _LEFTOVER.search(text)
-                    if found:
-                        index = next(i for i, q in enumerate(root.iter(f"{{{W_NS}}}p"), start=1) if q is p)
-                        raise UserError(msg("template_leftover_tag", path=template_path, tag=found.group(0),
-                                            where=_where(index, text)))
-            _remember(_VERIFIED, key, None)
+            if key not in _VERIFIED:
+                _check_part(name, raw, template_path)
+                _remember(_VERIFIED, key, None)
     return marks
+
+
+def _check_part(name: str, raw: bytes, template_path: Path, root: etree._Element | None = None) -> None:
+    """``check_package`` for one part: a strict parse of ``raw`` (or ``root``, the tree ``raw`` was serialised from)."""
+    if not _is_xml(name):
+        return
+    if root is None:
+        try:
+            root = etree.fromstring(raw, _XML_PARSER)
+        except etree.XMLSyntaxError as exc:
+            raise UserError(msg("template_bad_output", path=template_path, detail=f"{name}: {exc}")) from None
+    if name.startswith("word/"):
+        if _BAD_CELLS(root):
+            raise UserError(msg("template_bad_output", path=template_path, detail=msg("detail_cell_no_paragraph")))
+        for p in _BRACED_PARAGRAPHS(root) if (b"{" in raw or b"}" in raw) else ():
+            text = "".join(t.text or "" for t in p.iter(f"{{{W_NS}}}t"))
+            found = _LEFTOVER.search(text)
+            if found:
+                index = next(i for i, q in enumerate(root.iter(f"{{{W_NS}}}p"), start=1) if q is p)
+                raise UserError(msg("template_leftover_tag", path=template_path, tag=found.group(0),
+                                    where=_where(index, text)))
 
 
 def _restore_braces(data: bytes) -> bytes:
@@ -623,8 +708,16 @@ def _restore_braces(data: bytes) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
         for info in src.infolist():
-            raw = src.read(info)
-            if any(m in raw for m in _MARK_BYTES):
-                raw = raw.replace(_MARK_BYTES[0], b"{").replace(_MARK_BYTES[1], b"}")
-            dst.writestr(info, raw)
+            dst.writestr(info, _restore_marks(info.filename, src.read(info)))
     return out.getvalue()
+
+
+def _is_xml(name: str) -> bool:
+    return name.endswith(".xml") or name.endswith(".rels")
+
+
+def _restore_marks(name: str, raw: bytes) -> bytes:
+    """An XML part with its neutralised braces turned back into ``{`` and ``}`` (other parts, e.g. images, as they are)."""
+    if _is_xml(name) and any(m in raw for m in _MARK_BYTES):
+        raw = raw.replace(_MARK_BYTES[0], b"{").replace(_MARK_BYTES[1], b"}")
+    return raw

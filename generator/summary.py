@@ -8,35 +8,31 @@ so the bureau sees every unit it asked for.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-
 from .formatting import round_half_up
 from .messages import msg
 from .pipeline import Report
+from .sheetml import Sheet, Styles, package
 from .write import write_outputs
 
 SEVERITY_ERROR = "错误"
 SEVERITY_HINT = "提示"
 
-THIN = Side(style="thin", color="999999")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-TITLE_FONT = Font(name="宋体", size=14, bold=True)
-HEADER_FONT = Font(name="宋体", size=11, bold=True)
-CELL_FONT = Font(name="宋体", size=11)
-HEADER_FILL = PatternFill("solid", fgColor="BDD7EE")
-FAILED_FILL = PatternFill("solid", fgColor="F8CBAD")
-TOTAL_FILL = PatternFill("solid", fgColor="D9D9D9")
+BORDER_RGB = "FF999999"
+TITLE_FONT = ("宋体", 14, True)
+HEADER_FONT = ("宋体", 11, True)
+CELL_FONT = ("宋体", 11, False)
+HEADER_FILL = "BDD7EE"
+FAILED_FILL = "F8CBAD"
+TOTAL_FILL = "D9D9D9"
 HEADER_ROW = 2
 FIRST_ROW = 3
+_PATHS: list[str] = []  # the context entries the columns read (a batch worker sends only these back)
 
 
 def _ctx(report: Report, path: str) -> Any:
@@ -46,8 +42,28 @@ def _ctx(report: Report, path: str) -> Any:
     return value
 
 
+def _entry(path: str, places: int | None = None) -> Callable[[Report], Any]:
+    """A column reading the context entry ``path`` (rounded half-up to ``places``, as the report prints it)."""
+    _PATHS.append(path)
+    if places is None:
+        return lambda r: _ctx(r, path)
+    return lambda r: round_half_up(_ctx(r, path), places)
+
+
 def _money(path: str) -> Callable[[Report], Decimal]:
-    return lambda r: round_half_up(_ctx(r, path), 2)
+    return _entry(path, 2)
+
+
+def summary_context(ctx: dict[str, Any]) -> dict[str, Any]:
+    """The part of a unit's compute context the summary reads (what a batch worker sends back)."""
+    out: dict[str, Any] = {}
+    for path in _PATHS:
+        *parents, leaf = path.split(".")
+        source, target = ctx, out
+        for part in parents:
+            source, target = source[part], target.setdefault(part, {})
+        target[leaf] = source[leaf]
+    return out
 
 
 def _findings(severity: str) -> Callable[[Report], int]:
@@ -65,15 +81,15 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("单位文件夹", 16, "@", lambda r: r.unit),
-    Column("单位", 30, "@", lambda r: _ctx(r, "unit.name")),
+    Column("单位", 30, "@", _entry("unit.name")),
     Column("全年预算数（万元）", 14, "0.00", _money("budget.full_year"), summed=True),
     Column("全年执行数（万元）", 14, "0.00", _money("budget.executed"), summed=True),
-    Column("执行率", 10, "0.00%", lambda r: round_half_up(_ctx(r, "budget.execution_rate"), 4)),
+    Column("执行率", 10, "0.00%", _entry("budget.execution_rate", 4)),
     Column("三公经费本年（元）", 14, "0.00", _money("sangong.actual.total"), summed=True),
     Column("三公经费上年（元）", 14, "0.00", _money("sangong.prev_actual.total"), summed=True),
     Column("三公经费增减（元）", 14, "0.00", _money("sangong.change"), summed=True),
     Column("自评分", 10, "0.00", _money("score.total")),
-    Column("未完成指标数", 12, "0", lambda r: int(_ctx(r, "indicators.unmet_count")), summed=True),
+    Column("未完成指标数", 12, "0", _entry("indicators.unmet_count", 0), summed=True),
     Column("审核错误数", 10, "0", _findings(SEVERITY_ERROR), summed=True),
     Column("审核提示数", 10, "0", _findings(SEVERITY_HINT), summed=True),
 )
@@ -111,52 +127,41 @@ def total_row(reports: Sequence[Report]) -> list[Any]:
 
 
 def build_summary(year: int, reports: Sequence[Report]) -> bytes:
-    """The summary workbook as .xlsx bytes: title, header, one row per unit, 合计."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "汇总"
+    """The summary workbook as .xlsx bytes: title, header, one row per unit, 合计.
+
+    Printed landscape, all columns on one page width, the header repeated on
+    every page; the header and the first two columns stay in view when scrolling.
+    """
+    styles = Styles(border_rgb=BORDER_RGB)
+    ws = Sheet("汇总", styles)
     headers = [c.header for c in COLUMNS] + [STATUS_HEADER]
     formats = [c.number_format for c in COLUMNS] + ["@"]
-    ws.cell(1, 1, msg("summary_title", year=year)).font = TITLE_FONT
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
-    ws.cell(1, 1).alignment = Alignment(horizontal="center")
+    ws.put(1, 1, msg("summary_title", year=year), styles.xf(TITLE_FONT, align=("center", "", False)))
+    ws.merge(1, 1, 1, len(headers))
+    header_xf = styles.xf(HEADER_FONT, border=True, align=("center", "center", True), fill=HEADER_FILL)
     for j, header in enumerate(headers, start=1):
-        cell = ws.cell(HEADER_ROW, j, header)
-        cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.put(HEADER_ROW, j, header, header_xf)
     rows = summary_rows(reports)
     for i, (report, values) in enumerate(zip(reports, rows, strict=True)):
         _write_row(ws, FIRST_ROW + i, values, formats, FAILED_FILL if report.error is not None else None)
-    _write_row(ws, FIRST_ROW + len(rows), total_row(reports), formats, TOTAL_FILL, bold=True)
-    for j, width in enumerate([c.width for c in COLUMNS] + [STATUS_WIDTH], start=1):
-        ws.column_dimensions[get_column_letter(j)].width = width
-    ws.row_dimensions[HEADER_ROW].height = 32
-    ws.freeze_panes = ws.cell(FIRST_ROW, 3)
-    # printed: landscape, all columns on one page width, header repeated on every page
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(headers))}{HEADER_ROW + len(rows)}"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    last = FIRST_ROW + len(rows)
+    _write_row(ws, last, total_row(reports), formats, TOTAL_FILL, bold=True)
+    ws.char_widths = tuple(c.width for c in COLUMNS) + (STATUS_WIDTH,)
+    ws.heights[HEADER_ROW] = 32
+    ws.freeze = (FIRST_ROW, 3)
+    ws.landscape = ws.fit_width = True
+    ws.print_titles = HEADER_ROW
+    ws.autofilter = (HEADER_ROW, 1, HEADER_ROW + len(rows), len(headers))
+    return package([ws], styles)
 
 
-def _write_row(ws, row: int, values: list[Any], formats: list[str], fill: PatternFill | None,
+def _write_row(ws: Sheet, row: int, values: list[Any], formats: list[str], fill: str | None,
                bold: bool = False) -> None:
     for j, (value, number_format) in enumerate(zip(values, formats, strict=True), start=1):
-        cell = ws.cell(row, j, value)
-        cell.border = BORDER
-        cell.font = HEADER_FONT if bold else CELL_FONT
-        if value is not None:
-            cell.number_format = number_format
-        if fill is not None:
-            cell.fill = fill
-        if j == len(values):
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        align = ("", "top", True) if j == len(values) else None
+        xf = ws.styles.xf(HEADER_FONT if bold else CELL_FONT, border=True, align=align,
+                          number_format=number_format if value is not None else "General", fill=fill)
+        ws.put(row, j, value, xf)
 
 
 def write_summary(year: int, reports: Sequence[Report], out_dir: Path, force: bool = False) -> tuple[Path, list[str]]:

@@ -26,10 +26,7 @@ whatever the project is called.
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import re
-import zipfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +34,7 @@ from jinja2 import Undefined
 
 from . import formatting as fmt
 from .render import make_env
+from .sheetml import CM_TO_CHARS, Sheet, Styles, clean, package  # noqa: F401 (CM_TO_CHARS: the tables' unit)
 
 # ------------------------------------------------------------------------ layout description
 
@@ -269,14 +267,11 @@ check_forms()
 
 # ------------------------------------------------------------------------ Excel writer
 #
-# The workbook is written as SpreadsheetML directly: a handful of fixed styles,
-# values, merges, row heights, column widths and print setup is all these forms
-# need, and building the XML text costs a few milliseconds where openpyxl's
-# object model (which re-validates and re-hashes styles on every assignment and
-# re-borders every merged range) cost more than the rest of a report together.
-# The output is read back with openpyxl in tests/test_attachments.py.
+# The workbook is written as SpreadsheetML directly (``sheetml``): a handful of
+# fixed styles, values, merges, row heights, column widths and print setup is
+# all these forms need. The output is read back with openpyxl in
+# tests/test_attachments.py.
 
-CM_TO_CHARS = 4.6  # Excel column width units per cm (default font)
 CHARS_PER_CM = 2.6  # 五号 CJK characters per cm of cell, margins allowed for
 LINE_PT = 14
 
@@ -427,146 +422,7 @@ def _lay_rows(ev: _Evaluator, part: tuple[Any, ...], scope: dict[str, Any], out:
         out.append(placed)
 
 
-class _Styles:
-    """The workbook's fonts, number formats and cell formats (``xf``), each registered once."""
-
-    def __init__(self) -> None:
-        self.fonts: list[tuple[str, float, bool]] = [("Calibri", 11, False)]
-        self.num_fmts: dict[str, int] = {}
-        self.xfs: list[tuple[int, int, bool, tuple[str, str, bool] | None]] = [(0, 0, False, None)]
-        self.keys: list[tuple] = [(self.fonts[0], False, None, "General")]  # per xf: (font, border, align, format)
-        self._xf_ids: dict[tuple, int] = {}
-
-    def xf(self, font: tuple[str, float, bool], border: bool = False, align: tuple[str, str, bool] | None = None,
-           number_format: str = "General") -> int:
-        """Index of the cell format; ``align`` is (horizontal, vertical, wrap), empty strings for unset."""
-        key = (font, border, align, number_format)
-        found = self._xf_ids.get(key)
-        if found is not None:
-            return found
-        if font not in self.fonts:
-            self.fonts.append(font)
-        fmt_id = _BUILTIN_FORMATS.get(number_format)
-        if fmt_id is None:
-            fmt_id = self.num_fmts.setdefault(number_format, 164 + len(self.num_fmts))
-        self.xfs.append((self.fonts.index(font), fmt_id, border, align))
-        self.keys.append(key)
-        self._xf_ids[key] = len(self.xfs) - 1
-        return len(self.xfs) - 1
-
-    def xml(self) -> str:
-        out = [_XML_HEAD, f'<styleSheet xmlns="{_SSML}">']
-        if self.num_fmts:
-            out.append(f'<numFmts count="{len(self.num_fmts)}">')
-            out += [f'<numFmt numFmtId="{i}" formatCode="{_attr(code)}"/>' for code, i in self.num_fmts.items()]
-            out.append("</numFmts>")
-        out.append(f'<fonts count="{len(self.fonts)}">')
-        for name, size, bold in self.fonts:
-            out.append(f'<font>{"<b/>" if bold else ""}<sz val="{size:g}"/><name val="{_attr(name)}"/></font>')
-        out.append('</fonts><fills count="2"><fill><patternFill patternType="none"/></fill>'
-                   '<fill><patternFill patternType="gray125"/></fill></fills>'
-                   '<borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border><border>'
-                   + "".join(f'<{side} style="thin"><color rgb="FF000000"/></{side}>'
-                             for side in ("left", "right", "top", "bottom"))
-                   + '<diagonal/></border></borders>'
-                   '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>')
-        out.append(f'<cellXfs count="{len(self.xfs)}">')
-        for font_id, fmt_id, border, align in self.xfs:
-            attrs = f'numFmtId="{fmt_id}" fontId="{font_id}" fillId="0" borderId="{1 if border else 0}" xfId="0"'
-            attrs += ' applyFont="1"' if font_id else ""
-            attrs += ' applyNumberFormat="1"' if fmt_id else ""
-            attrs += ' applyBorder="1"' if border else ""
-            if align is None:
-                out.append(f"<xf {attrs}/>")
-                continue
-            horizontal, vertical, wrap = align
-            a = (f' horizontal="{horizontal}"' if horizontal else "") + (f' vertical="{vertical}"' if vertical else "") \
-                + (' wrapText="1"' if wrap else "")
-            out.append(f'<xf {attrs} applyAlignment="1"><alignment{a}/></xf>')
-        out.append('</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-                   "</styleSheet>")
-        return "".join(out)
-
-
-_BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "0.00%": 10}
-
-
-class _Sheet:
-    """One worksheet being laid out: cells by row and column, merges, row heights and print setup."""
-
-    def __init__(self, title: str, styles: _Styles) -> None:
-        self.title = title
-        self.styles = styles
-        self.rows: dict[int, dict[int, tuple[Any, int]]] = {}  # row → column → (value, xf)
-        self.heights: dict[int, float] = {}
-        self.widths: tuple[float, ...] = ()
-        self.merges: list[tuple[int, int, int, int]] = []
-        self.landscape = False
-        self.print_titles: int | None = None  # the row repeated on every printed page
-        self.print_area: tuple[int, int] | None = None  # (last column, last row)
-
-    def put(self, row: int, col: int, value: Any, xf: int) -> None:
-        self.rows.setdefault(row, {})[col] = (value, xf)
-
-    def merge(self, r1: int, c1: int, r2: int, c2: int) -> None:
-        self.merges.append((r1, c1, r2, c2))
-
-    def xml(self, strings: dict[str, int]) -> str:
-        out = [_XML_HEAD, f'<worksheet xmlns="{_SSML}">']
-        if self.print_area:
-            out.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
-        last_row = max(self.rows, default=1)
-        last_col = max((max(cols) for cols in self.rows.values() if cols), default=1)
-        out.append(f'<dimension ref="A1:{_ref(last_row, last_col)}"/>'
-                   '<sheetViews><sheetView workbookViewId="0"/></sheetViews><sheetFormatPr defaultRowHeight="15"/>')
-        if self.widths:
-            out.append("<cols>")
-            out += [f'<col min="{j}" max="{j}" width="{round(w * CM_TO_CHARS, 1):g}" customWidth="1"/>'
-                    for j, w in enumerate(self.widths, start=1)]
-            out.append("</cols>")
-        out.append("<sheetData>")
-        for r in sorted(set(self.rows) | set(self.heights)):
-            height = self.heights.get(r)
-            out.append(f'<row r="{r}" ht="{height:g}" customHeight="1">' if height is not None else f'<row r="{r}">')
-            cols = self.rows.get(r, {})
-            for c in sorted(cols):
-                value, xf = cols[c]
-                style = f' s="{xf}"' if xf else ""
-                if value is None:
-                    out.append(f'<c r="{_ref(r, c)}"{style}/>')
-                elif isinstance(value, str):
-                    index = strings.setdefault(value, len(strings))
-                    out.append(f'<c r="{_ref(r, c)}"{style} t="s"><v>{index}</v></c>')
-                else:
-                    out.append(f'<c r="{_ref(r, c)}"{style}><v>{value!r}</v></c>')
-            out.append("</row>")
-        out.append("</sheetData>")
-        if self.merges:
-            out.append(f'<mergeCells count="{len(self.merges)}">')
-            out += [f'<mergeCell ref="{_ref(r1, c1)}:{_ref(r2, c2)}"/>' for r1, c1, r2, c2 in self.merges]
-            out.append("</mergeCells>")
-        if self.print_area:
-            out.append('<printOptions horizontalCentered="1"/>'
-                       '<pageMargins left="0.6" right="0.6" top="0.8" bottom="0.8" header="0.5" footer="0.5"/>'
-                       f'<pageSetup paperSize="9" orientation="{"landscape" if self.landscape else "portrait"}"'
-                       ' fitToWidth="1" fitToHeight="0"/>')
-        out.append("</worksheet>")
-        return "".join(out)
-
-    def defined_names(self, index: int) -> list[str]:
-        quoted = "'" + self.title.replace("'", "''") + "'"
-        out = []
-        if self.print_titles:
-            out.append(f'<definedName name="_xlnm.Print_Titles" localSheetId="{index}">'
-                       f"{_text(quoted)}!${self.print_titles}:${self.print_titles}</definedName>")
-        if self.print_area:
-            col, row = self.print_area
-            out.append(f'<definedName name="_xlnm.Print_Area" localSheetId="{index}">'
-                       f"{_text(quoted)}!$A$1:${_column(col)}${row}</definedName>")
-        return out
-
-
-def _write_form(sheet: _Sheet, form: Form, scope: dict[str, Any], ev: _Evaluator) -> None:
+def _write_form(sheet: Sheet, form: Form, scope: dict[str, Any], ev: _Evaluator) -> None:
     styles = sheet.styles
     ncols = len(form.widths)
     sheet.widths = form.widths
@@ -575,14 +431,14 @@ def _write_form(sheet: _Sheet, form: Form, scope: dict[str, Any], ev: _Evaluator
     r += 1
     title_xf = styles.xf(TITLE_FONT, align=("center", "center", False))
     for line in form.titles:
-        sheet.put(r, 1, _clean(ev.text(line, scope)), title_xf)
+        sheet.put(r, 1, clean(ev.text(line, scope)), title_xf)
         sheet.merge(r, 1, r, ncols)
         sheet.heights[r] = 28
         r += 1
     if form.unit_line:
         left, right = form.unit_line
-        sheet.put(r, 1, _clean(ev.text(left, scope)), styles.xf(NOTE_FONT))
-        sheet.put(r, ncols, _clean(ev.text(right, scope)), styles.xf(NOTE_FONT, align=("right", "", False)))
+        sheet.put(r, 1, clean(ev.text(left, scope)), styles.xf(NOTE_FONT))
+        sheet.put(r, ncols, clean(ev.text(right, scope)), styles.xf(NOTE_FONT, align=("right", "", False)))
         r += 1
     rows: list[list[_Placed]] = []
     _lay_rows(ev, form.lead, scope, rows)
@@ -594,7 +450,7 @@ def _write_form(sheet: _Sheet, form: Form, scope: dict[str, Any], ev: _Evaluator
     r = first + len(rows) + 1
     note_xf = styles.xf(NOTE_FONT, align=("", "top", True))
     for note in form.notes:
-        text = _clean(ev.text(note, scope))
+        text = clean(ev.text(note, scope))
         sheet.put(r, 1, text or None, note_xf)
         sheet.merge(r, 1, r, ncols)
         sheet.heights[r] = LINE_PT * _lines(text, sum(form.widths)) + 4
@@ -622,7 +478,7 @@ def _text_width100(text: str) -> int:
     return 100 * wide + 55 * (len(text) - wide)
 
 
-def _write_grid(sheet: _Sheet, rows: list[list[_Placed]], first: int, widths: tuple[float, ...]) -> None:
+def _write_grid(sheet: Sheet, rows: list[list[_Placed]], first: int, widths: tuple[float, ...]) -> None:
     """The table's cells: every cell of the grid has a thin border; merged ranges as ``span`` and ``vmerge`` say."""
     # vertical merges: a restart cell and the continue cells below it in the same columns
     spans: dict[tuple[int, int], int] = {}  # (row index, col) of a restart → last row index
@@ -640,22 +496,26 @@ def _write_grid(sheet: _Sheet, rows: list[list[_Placed]], first: int, widths: tu
             covered.add((k, col))
     styles = sheet.styles
     heights = [1] * len(rows)
+    xfs: dict[tuple[str, bool, bool], int] = {}  # (kind, a value, marked) → cell format
     for i, row in enumerate(rows):
         r = first + i
         for p in row:
             kind = p.cell.kind
-            number_format = "General"
-            if p.cell.expr is not None:
-                number_format = NUMBER_FORMAT[kind]
-                if p.marked:
-                    number_format = f'{number_format}"（{MANUAL_MARK}）"'
-            xf = styles.xf(HEAD_FONT if kind == "head" else TABLE_FONT, border=True,
-                           align=("left" if kind == "left" else "center", "center", True),
-                           number_format=number_format)
+            xf_key = (kind, p.cell.expr is not None, p.marked)
+            xf = xfs.get(xf_key)
+            if xf is None:
+                number_format = "General"
+                if p.cell.expr is not None:
+                    number_format = NUMBER_FORMAT[kind]
+                    if p.marked:
+                        number_format = f'{number_format}"（{MANUAL_MARK}）"'
+                xf = xfs[xf_key] = styles.xf(HEAD_FONT if kind == "head" else TABLE_FONT, border=True,
+                                             align=("left" if kind == "left" else "center", "center", True),
+                                             number_format=number_format)
             is_covered = (i, p.col) in covered
             value = None
             if not is_covered:
-                value = p.value if p.cell.expr is not None else (_clean(p.text) or None)
+                value = p.value if p.cell.expr is not None else (clean(p.text) or None)
             sheet.put(r, p.col, value, xf)
             last = spans.get((i, p.col), i)
             for rr in range(r, first + last + 1):  # the cells a merge covers keep the border
@@ -685,123 +545,28 @@ def sheet_names(ctx: dict[str, Any]) -> list[str]:
 
 def tables_workbook(ctx: dict[str, Any]) -> bytes:
     """The three attachment tables of ``ctx`` (the compute context) as .xlsx bytes."""
-    return _package(*layout(ctx))
+    return package(*layout(ctx))
 
 
-def layout(ctx: dict[str, Any], ev: _Evaluator | None = None) -> tuple[list[_Sheet], _Styles]:
+def layout(ctx: dict[str, Any], ev: _Evaluator | None = None) -> tuple[list[Sheet], Styles]:
     """The sheets of the tables workbook, laid out (cells, styles, merges, print setup) but not yet written."""
     ev = ev or _evaluator()
-    styles = _Styles()
-    sheets: list[_Sheet] = []
+    styles = Styles()
+    sheets: list[Sheet] = []
     for form in FORMS:
         if not form.each:
-            sheets.append(_Sheet(form.sheet, styles))
+            sheets.append(Sheet(form.sheet, styles))
             _write_form(sheets[-1], form, ctx, ev)
             continue
         var, iterable = form.each
         items = list(ev.expr(iterable, ctx))
         for i, item in enumerate(items, start=1):
             loop = {"index": i, "index0": i - 1, "first": i == 1, "last": i == len(items), "length": len(items)}
-            sheets.append(_Sheet(f"{form.sheet}-{i}", styles))
+            sheets.append(Sheet(f"{form.sheet}-{i}", styles))
             _write_form(sheets[-1], form, {**ctx, var: item, "loop": loop}, ev)
         if not items:
-            sheet = _Sheet(form.sheet, styles)
+            sheet = Sheet(form.sheet, styles)
             sheet.put(1, 1, form.marker, styles.xf(MARKER_FONT))
             sheet.put(2, 1, form.empty_note, styles.xf(NOTE_FONT))
             sheets.append(sheet)
     return sheets, styles
-
-
-# ------------------------------------------------------------------------ the .xlsx package
-
-_XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_SSML = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-_CT_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-MAX_CELL_CHARS = 32767  # Excel refuses a file with a longer cell text
-
-
-def _clean(text: str) -> str:
-    """Text as a cell can hold it: no characters XML forbids, within Excel's length limit."""
-    if _ILLEGAL_XML.search(text):
-        text = _ILLEGAL_XML.sub("", text)
-    return text[:MAX_CELL_CHARS]
-
-
-def _text(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _attr(s: str) -> str:
-    return _text(s).replace('"', "&quot;")
-
-
-def _column(col: int) -> str:
-    """Column letters: 1 → A, 27 → AA."""
-    letters = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def _ref(row: int, col: int) -> str:
-    return f"{_column(col)}{row}"
-
-
-def _package(sheets: list[_Sheet], styles: _Styles) -> bytes:
-    strings: dict[str, int] = {}
-    sheet_xml = [s.xml(strings) for s in sheets]  # fills ``strings`` in the order cells are written
-    n = len(sheets)
-    parts: dict[str, str] = {}
-    parts["[Content_Types].xml"] = (
-        _XML_HEAD + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        '<Default Extension="xml" ContentType="application/xml"/>'
-        f'<Override PartName="/xl/workbook.xml" ContentType="{_CT_MAIN}.sheet.main+xml"/>'
-        + "".join(f'<Override PartName="/xl/worksheets/sheet{k}.xml" ContentType="{_CT_MAIN}.worksheet+xml"/>'
-                  for k in range(1, n + 1))
-        + f'<Override PartName="/xl/styles.xml" ContentType="{_CT_MAIN}.styles+xml"/>'
-        f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_CT_MAIN}.sharedStrings+xml"/>'
-        '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
-        "</Types>")
-    parts["_rels/.rels"] = (
-        _XML_HEAD + f'<Relationships xmlns="{_PKG_REL}">'
-        f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/>'
-        f'<Relationship Id="rId2" Type="{_PKG_REL}/metadata/core-properties" Target="docProps/core.xml"/>'
-        "</Relationships>")
-    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    parts["docProps/core.xml"] = (
-        _XML_HEAD + '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"'
-        ' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"'
-        ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:creator>generator</dc:creator>'
-        f'<dcterms:created xsi:type="dcterms:W3CDTF">{now}</dcterms:created>'
-        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{now}</dcterms:modified></cp:coreProperties>')
-    names = [name for k, s in enumerate(sheets) for name in s.defined_names(k)]
-    parts["xl/workbook.xml"] = (
-        _XML_HEAD + f'<workbook xmlns="{_SSML}" xmlns:r="{_REL}"><workbookPr/>'
-        '<bookViews><workbookView activeTab="0"/></bookViews><sheets>'
-        + "".join(f'<sheet name="{_attr(s.title)}" sheetId="{k}" r:id="rId{k}"/>' for k, s in enumerate(sheets, 1))
-        + "</sheets>" + (f"<definedNames>{''.join(names)}</definedNames>" if names else "")
-        + '<calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>')
-    parts["xl/_rels/workbook.xml.rels"] = (
-        _XML_HEAD + f'<Relationships xmlns="{_PKG_REL}">'
-        + "".join(f'<Relationship Id="rId{k}" Type="{_REL}/worksheet" Target="worksheets/sheet{k}.xml"/>'
-                  for k in range(1, n + 1))
-        + f'<Relationship Id="rId{n + 1}" Type="{_REL}/styles" Target="styles.xml"/>'
-        f'<Relationship Id="rId{n + 2}" Type="{_REL}/sharedStrings" Target="sharedStrings.xml"/>'
-        "</Relationships>")
-    parts["xl/styles.xml"] = styles.xml()
-    for k, xml in enumerate(sheet_xml, start=1):
-        parts[f"xl/worksheets/sheet{k}.xml"] = xml
-    parts["xl/sharedStrings.xml"] = (
-        _XML_HEAD + f'<sst xmlns="{_SSML}" count="{len(strings)}" uniqueCount="{len(strings)}">'
-        + "".join(f'<si><t xml:space="preserve">{_text(s)}</t></si>' for s in strings)
-        + "</sst>")
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, xml in parts.items():
-            zf.writestr(name, xml.encode("utf-8"))
-    return buf.getvalue()

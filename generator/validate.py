@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from . import schema
-from .errors import Location, Problem, ValidationError
+from .errors import SEP, Location, Problem, ValidationError
 from .messages import msg
 from .workbook import RawCell, RawWorkbook
 
@@ -49,6 +49,7 @@ class Validator:
         self.problems: list[Problem] = list(raw.problems)
         self.notices: list[Problem] = []
         self.cells: dict[str, str] = {}
+        self._file_prefix = f"{raw.file}{SEP}" if raw.file else ""
 
     # ------------------------------------------------------------------ helpers
     def loc(self, cell: RawCell | None, sheet: str | None = None) -> Location:
@@ -63,8 +64,8 @@ class Validator:
         self.notices.append(Problem(self.loc(cell), text))
 
     def remember(self, path: str, cell: RawCell | None) -> None:
-        if cell is not None:
-            self.cells[path] = str(self.loc(cell))
+        if cell is not None:  # str(self.loc(cell)), built directly: this runs once per cell of the workbook
+            self.cells[path] = f"{self._file_prefix}{cell.sheet}{SEP}{cell.coord}"
 
     def raw_value(self, cell: RawCell | None, label: str) -> Any:
         """The cell's value with formula, error and control-character handling; None if blank."""

@@ -14,7 +14,7 @@ import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import schema
 from .errors import Location, Problem, UserError
@@ -26,8 +26,7 @@ MAX_MEMBERS = 2000  # parts in the zip package; Excel writes a few dozen
 OLD_FORMATS = (".xls", ".et", ".ett", ".xlt")
 
 
-@dataclass(frozen=True)
-class RawCell:
+class RawCell(NamedTuple):  # a named tuple: a workbook has a thousand of them, made in a few microseconds
     value: Any
     sheet: str
     coord: str
@@ -102,8 +101,12 @@ def list_units(data_dir: Path, year: int) -> list[tuple[str, Path]]:
 # --------------------------------------------------------------------------- opening
 
 
-def _check_container(path: Path) -> bool:
-    """Refuse what is not a sane .xlsx; return whether any sheet holds formulas."""
+def _check_container(path: Path) -> tuple[bool, dict[str, bytes] | None]:
+    """Refuse what is not a sane .xlsx; return whether any sheet holds formulas, and the parts.
+
+    The parts (name → bytes) are read here, once, when the workbook is small
+    enough for the fast reader (``MAX_FAST_MB`` uncompressed); else None.
+    """
     name = path.name
     if path.suffix.lower() in OLD_FORMATS:
         raise UserError(msg("xls_format", name=name))
@@ -129,14 +132,13 @@ def _check_container(path: Path) -> bool:
             names = {i.filename for i in infos}
             if "xl/workbook.xml" not in names:
                 raise UserError(msg("not_xlsx", name=name))
-            has_formula = False
+            parts = {i.filename: zf.read(i) for i in infos} if total <= MAX_FAST_MB * 1024 * 1024 else None
             for info in infos:
                 if info.filename.startswith("xl/worksheets/sheet"):
-                    data = zf.read(info)
+                    data = parts[info.filename] if parts is not None else zf.read(info)
                     if b"<f>" in data or b"<f " in data:
-                        has_formula = True
-                        break
-            return has_formula
+                        return True, parts
+            return False, parts
     except zipfile.BadZipFile:
         raise UserError(msg("not_xlsx", name=name)) from None
 
@@ -165,8 +167,8 @@ def read_workbook(path: Path, fast: bool = True) -> RawWorkbook:
     ``fast`` is False.
     """
     path = Path(path)
-    has_formula = _check_container(path)
-    opened = _open_fast(path) if fast and not has_formula else None
+    has_formula, parts = _check_container(path)
+    opened = _open_fast(parts, _SCHEMA_SHEETS) if fast and not has_formula and parts is not None else None
     sheet_names, sheets = opened if opened is not None else _open_openpyxl(path, has_formula)
 
     raw = RawWorkbook(path=path, file=path.name, sheet_names=list(sheet_names))
@@ -187,6 +189,9 @@ def read_workbook(path: Path, fast: bool = True) -> RawWorkbook:
         else:
             raw.tables[sheet_schema.name] = reader.table(sheet_schema)
     return raw
+
+
+_SCHEMA_SHEETS = frozenset(s.name for s in schema.SHEETS)
 
 
 @dataclass
@@ -263,7 +268,8 @@ class _NotPlain(Exception):
     """Something the fast reader leaves to openpyxl."""
 
 
-def _open_fast(path: Path) -> tuple[list[str], dict[str, _Sheet]] | None:
+def _open_fast(source: Path | dict[str, bytes],
+               wanted: frozenset[str] | None = None) -> tuple[list[str], dict[str, _Sheet]] | None:
     """Read a formula-free workbook's sheets straight from its XML, as openpyxl (``data_only``) reads them.
 
     Values, number formats and merged ranges come out as openpyxl gives them:
@@ -274,49 +280,59 @@ def _open_fast(path: Path) -> tuple[list[str], dict[str, _Sheet]] | None:
     address, a chart sheet, parts not where Excel puts them, a DOCTYPE, a
     damaged part, sheets larger than ``MAX_FAST_MB``. openpyxl spends most of
     its time building style objects the reader never looks at.
+
+    ``source`` is the file or its parts (name → bytes, as ``_check_container``
+    read them); only the sheets named in ``wanted`` (all when None) are read.
     """
     from lxml import etree
 
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
     try:
-        with zipfile.ZipFile(path) as zf:
-            if sum(i.file_size for i in zf.infolist()) > MAX_FAST_MB * 1024 * 1024:
-                return None
-
-            def part(name: str):
-                data = zf.read(name)
-                if b"<!DOCTYPE" in data[:2000] or b"<!ENTITY" in data:
-                    raise _NotPlain(name)
-                return etree.fromstring(data, parser)
-
-            book = part("xl/workbook.xml")
-            properties = book.find(_M + "workbookPr")
-            date1904 = properties.get("date1904") if properties is not None else None
-            epoch = _EPOCH_1904 if date1904 and date1904 not in ("false", "f", "0") else _EPOCH_1900
-            targets = {}
-            for rel in part("xl/_rels/workbook.xml.rels"):
-                target = rel.get("Target") or ""
-                if ".." in target or rel.get("TargetMode") == "External":
-                    continue
-                name = target.lstrip("/") if target.startswith("/") else "xl/" + target
-                targets[rel.get("Id")] = (rel.get("Type") or "", name)
-            by_type = {kind: name for kind, name in targets.values()}
-            # openpyxl reads these two from where Excel puts them (and the content types), not the relationships
-            if by_type.get(_REL_TYPE + "styles") != "xl/styles.xml" or \
-                    by_type.get(_REL_TYPE + "sharedStrings", "xl/sharedStrings.xml") != "xl/sharedStrings.xml":
-                return None
-            shared = []
-            if _REL_TYPE + "sharedStrings" in by_type:
-                for si in part("xl/sharedStrings.xml").iter(_M + "si"):
-                    shared.append(_text_content(si).replace("x005F_", ""))
-            formats = _cell_formats(part("xl/styles.xml"))
-            names, sheets = [], {}
-            for entry in book.iter(_M + "sheet"):
-                kind, name = targets[entry.get(_R_ID)]
-                if kind != _REL_TYPE + "worksheet":
+        if isinstance(source, dict):
+            parts = source
+        else:
+            with zipfile.ZipFile(source) as zf:
+                if sum(i.file_size for i in zf.infolist()) > MAX_FAST_MB * 1024 * 1024:
                     return None
-                title = entry.get("name")
-                names.append(title)
+                parts = {i.filename: zf.read(i) for i in zf.infolist()}
+        if sum(map(len, parts.values())) > MAX_FAST_MB * 1024 * 1024:
+            return None
+
+        def part(name: str):
+            data = parts[name]
+            if b"<!DOCTYPE" in data[:2000] or b"<!ENTITY" in data:
+                raise _NotPlain(name)
+            return etree.fromstring(data, parser)
+
+        book = part("xl/workbook.xml")
+        properties = book.find(_M + "workbookPr")
+        date1904 = properties.get("date1904") if properties is not None else None
+        epoch = _EPOCH_1904 if date1904 and date1904 not in ("false", "f", "0") else _EPOCH_1900
+        targets = {}
+        for rel in part("xl/_rels/workbook.xml.rels"):
+            target = rel.get("Target") or ""
+            if ".." in target or rel.get("TargetMode") == "External":
+                continue
+            name = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            targets[rel.get("Id")] = (rel.get("Type") or "", name)
+        by_type = {kind: name for kind, name in targets.values()}
+        # openpyxl reads these two from where Excel puts them (and the content types), not the relationships
+        if by_type.get(_REL_TYPE + "styles") != "xl/styles.xml" or \
+                by_type.get(_REL_TYPE + "sharedStrings", "xl/sharedStrings.xml") != "xl/sharedStrings.xml":
+            return None
+        shared = []
+        if _REL_TYPE + "sharedStrings" in by_type:
+            for si in part("xl/sharedStrings.xml").iter(_M + "si"):
+                shared.append(_text_content(si).replace("x005F_", ""))
+        formats = _cell_formats(part("xl/styles.xml"))
+        names, sheets = [], {}
+        for entry in book.iter(_M + "sheet"):
+            kind, name = targets[entry.get(_R_ID)]
+            if kind != _REL_TYPE + "worksheet":
+                return None
+            title = entry.get("name")
+            names.append(title)
+            if wanted is None or title in wanted:  # (the instructions sheet is not read)
                 sheets[title] = _fast_sheet(title, part(name), shared, formats, epoch)
     except Exception:  # anything unusual or damaged: openpyxl reads it and words the error
         return None
@@ -386,14 +402,13 @@ def _fast_sheet(title: str, root, shared: list[str], formats: list[str], epoch: 
     dates: set[str] = set()  # number formats known to show dates, and known not to
     numbers: set[str] = set()
     data = root.find(_M + "sheetData")
-    columns: dict[str, int] = {}
     v_tag, is_tag = _M + "v", _M + "is"
+    refs = _REFS
     for c in (data.iter(_M + "c") if data is not None else ()):
-        m = _CELL_REF.match(c.get("r") or "")
-        if m is None:
-            raise _NotPlain("cell without address")
-        letters = m.group(1)
-        col = columns.get(letters) or columns.setdefault(letters, _column_index(letters))
+        ref = c.get("r")
+        key = refs.get(ref)
+        if key is None:
+            key = _cell_key(ref)
         style = c.get("s")
         fmt = formats[int(style)] if style else formats[0]
         value = None
@@ -426,7 +441,7 @@ def _fast_sheet(title: str, root, shared: list[str], formats: list[str], epoch: 
                         raise _NotPlain(f"cell type {kind}")
         elif c.get("t") not in (None, "n", "s", "str", "e", "b", "inlineStr"):
             raise _NotPlain("cell type")
-        cells[(int(m.group(2)), col)] = _Cell(value, fmt)
+        cells[key] = _Cell(value, fmt)
     merged: dict[tuple[int, int, int, int], None] = {}
     for mc in root.iter(_M + "mergeCell"):
         m = _RANGE_REF.match(mc.get("ref") or "")
@@ -444,6 +459,21 @@ def _fast_sheet(title: str, root, shared: list[str], formats: list[str], epoch: 
                 if (r, c) != (r1, c1):
                     cells[(r, c)] = _EMPTY
     return _Sheet(title, cells, _merged_list(list(merged)))
+
+
+_REFS: dict[str, tuple[int, int]] = {}  # "B7" → (7, 2): the same addresses recur in every sheet and workbook
+MAX_REFS = 100_000
+
+
+def _cell_key(ref: str | None) -> tuple[int, int]:
+    """(row, column) of a cell address, remembered for the next sheet (up to ``MAX_REFS`` addresses)."""
+    m = _CELL_REF.match(ref or "")
+    if m is None:
+        raise _NotPlain("cell without address")
+    key = (int(m.group(2)), _column_index(m.group(1)))
+    if len(_REFS) < MAX_REFS:
+        _REFS[ref] = key
+    return key
 
 
 MAX_MERGED_CELLS = 100_000  # larger merged ranges are left to openpyxl
@@ -465,11 +495,20 @@ def _merged_list(ranges: list[tuple[int, int, int, int]]) -> list[str]:
 
 
 def _column_letters(col: int) -> str:
+    if 0 < col < len(_LETTERS):
+        return _LETTERS[col]
+    return _letters(col)
+
+
+def _letters(col: int) -> str:
     letters = ""
     while col:
         col, rem = divmod(col - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
+
+
+_LETTERS = [""] + [_letters(c) for c in range(1, 703)]  # A … ZZ
 
 
 class _SheetReader:

@@ -4,6 +4,13 @@ Each output folder keeps ``.generated.json``: the SHA-256 of every file we
 wrote. A file whose content no longer matches was edited by hand (or is not
 ours) and is kept, unless ``force`` is given, in which case a dated backup is
 made first.
+
+A batch writes hundreds of units into one folder: rewriting the whole
+manifest after each unit would cost more with every unit. Its workers append
+each unit's entries to ``.generated.log`` instead (see ``append_journal``);
+reading a manifest applies that journal, and the next full write of the
+manifest (the county summary's, or ``compact_manifest``) folds it in and
+removes it.
 """
 
 from __future__ import annotations
@@ -13,12 +20,15 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import UserError
 from .messages import msg
 
 MANIFEST = ".generated.json"
+JOURNAL = ".generated.log"  # lines "<sha256>\t<file name>", applied after the manifest, in order
+Recorder = Callable[[Path, dict[str, str]], None]  # (folder, {file name: sha256}) written there
 
 
 def sha256(data: bytes) -> str:
@@ -30,13 +40,50 @@ def _manifest_path(folder: Path) -> Path:
 
 
 def load_manifest(folder: Path) -> dict[str, str]:
+    """File name → SHA-256 of what we last wrote in ``folder``: the manifest, then its journal."""
     try:
         manifest = json.loads(_manifest_path(folder).read_text("utf-8"))
     except (OSError, ValueError):
-        return {}
+        manifest = {}
     if not isinstance(manifest, dict):
-        return {}
-    return {k: v for k, v in manifest.items() if isinstance(k, str) and isinstance(v, str)}
+        manifest = {}
+    out = {k: v for k, v in manifest.items() if isinstance(k, str) and isinstance(v, str)}
+    try:
+        journal = (folder / JOURNAL).read_text("utf-8")
+    except (OSError, ValueError):
+        return out
+    for line in journal.splitlines():
+        digest, sep, name = line.partition("\t")
+        if sep and name and len(digest) == 64:  # a line cut short by a crash is skipped
+            out[name] = digest
+    return out
+
+
+def append_journal(folder: Path, entries: dict[str, str]) -> None:
+    """Record ``entries`` (file name → SHA-256) in ``folder``'s journal: one appended write, flushed to disk."""
+    text = "".join(f"{digest}\t{name}\n" for name, digest in entries.items())
+    path = folder / JOURNAL
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
+        try:
+            os.write(fd, text.encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise UserError(msg("output_failed", path=path, detail=exc.strerror or str(exc))) from None
+
+
+def _save_manifest(folder: Path, manifest: dict[str, str]) -> None:
+    """Write the whole manifest; its journal, now folded in, goes."""
+    atomic_write(_manifest_path(folder), json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+    _silent_unlink(folder / JOURNAL)
+
+
+def compact_manifest(folder: Path) -> None:
+    """Fold ``folder``'s journal into its manifest (after a batch); nothing to do without a journal."""
+    if (folder / JOURNAL).exists():
+        _save_manifest(folder, load_manifest(folder))
 
 
 def backup_name(path: Path, now: dt.datetime | None = None) -> Path:
@@ -121,18 +168,24 @@ def _silent_unlink(path: str | Path) -> None:
         pass
 
 
-def write_outputs(files: dict[Path, bytes], force: bool = False) -> list[str]:
+def write_outputs(files: dict[Path, bytes], force: bool = False,
+                  manifests: dict[Path, dict[str, str]] | None = None, record: Recorder | None = None) -> list[str]:
     """Write all ``files`` (path → bytes); return notices (backups made).
 
     All-or-nothing as far as the file system allows: every file is first
     written in full beside its target; only then are hand-edited targets
     backed up (``force``) and the new files moved into place. A refusal or a
     failure while staging leaves the output folder as it was.
+
+    ``manifests`` (folder → manifest) is read where missing and updated: a
+    batch worker passes the same dict for all its units. ``record`` writes a
+    folder's new entries instead of the whole manifest (a batch appends them
+    to the journal).
     """
-    manifests: dict[Path, dict[str, str]] = {}  # folder -> manifest, read once and written once
+    manifests = {} if manifests is None else manifests  # folder -> manifest, read once and written once
     check_writable(files, force, manifests)
     staged: dict[Path, str] = {}
-    written: set[Path] = set()  # folders whose manifest changed
+    written: dict[Path, dict[str, str]] = {}  # folder -> its entries written now
     try:
         for path, data in files.items():
             staged[path] = _stage(path, data)
@@ -149,12 +202,13 @@ def write_outputs(files: dict[Path, bytes], force: bool = False) -> list[str]:
                 notices.append(msg("backup_written", path=backup))
             _replace(tmp, path)
             del staged[path]
-            manifest[path.name] = sha256(files[path])
-            written.add(path.parent)
+            manifest[path.name] = written.setdefault(path.parent, {})[path.name] = sha256(files[path])
     finally:
         for tmp in staged.values():
             _silent_unlink(tmp)
-        for folder in written:  # record what did get written, even after a failure
-            atomic_write(_manifest_path(folder),
-                         json.dumps(manifests[folder], ensure_ascii=False, indent=1).encode("utf-8"))
+        for folder, entries in written.items():  # record what did get written, even after a failure
+            if record is not None:
+                record(folder, entries)
+            else:
+                _save_manifest(folder, manifests[folder])
     return notices
