@@ -155,16 +155,19 @@ class Sheet:
             cols = self.rows.get(r, {})
             for c in sorted(cols):
                 value, xf = cols[c]
-                style = f' s="{xf}"' if xf else ""
+                head = f'<c r="{column(c)}{r}" s="{xf}"' if xf else f'<c r="{column(c)}{r}"'
                 if value is None:
-                    out.append(f'<c r="{ref(r, c)}"{style}/>')
-                elif isinstance(value, str):
+                    out.append(head + "/>")
+                elif type(value) is str:
                     index = strings.setdefault(value, len(strings))
-                    out.append(f'<c r="{ref(r, c)}"{style} t="s"><v>{index}</v></c>')
+                    out.append(f'{head} t="s"><v>{index}</v></c>')
                 elif isinstance(value, bool):
-                    out.append(f'<c r="{ref(r, c)}"{style} t="b"><v>{int(value)}</v></c>')
+                    out.append(f'{head} t="b"><v>{int(value)}</v></c>')
+                elif isinstance(value, str):  # a str subclass (Markup…): its text
+                    index = strings.setdefault(str(value), len(strings))
+                    out.append(f'{head} t="s"><v>{index}</v></c>')
                 else:
-                    out.append(f'<c r="{ref(r, c)}"{style}><v>{_number(value)}</v></c>')
+                    out.append(f'{head}><v>{_number(value)}</v></c>')
             out.append("</row>")
         out.append("</sheetData>")
         if self.autofilter:

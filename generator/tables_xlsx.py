@@ -463,8 +463,17 @@ def _lines(text: Any, width_cm: float) -> int:
     """Lines the text takes in a cell ``width_cm`` wide: a CJK character is 1 wide, others 0.55."""
     if text is None or text == "":
         return 1
-    per_line = max(1, int(width_cm * CHARS_PER_CM)) * 100
-    return sum(max(1, -(-_text_width100(part) // per_line)) for part in str(text).split("\n"))
+    key = (text, width_cm)
+    found = _LINES.get(key)
+    if found is None:
+        per_line = max(1, int(width_cm * CHARS_PER_CM)) * 100
+        found = sum(max(1, -(-_text_width100(part) // per_line)) for part in str(text).split("\n"))
+        if len(_LINES) < 10_000:  # the forms' labels and the common figures recur in every unit
+            _LINES[key] = found
+    return found
+
+
+_LINES: dict[tuple[Any, float], int] = {}
 
 
 _NARROW = re.compile("[\u0000-\u2e7f]")
@@ -518,16 +527,18 @@ def _write_grid(sheet: Sheet, rows: list[list[_Placed]], first: int, widths: tup
                 value = p.value if p.cell.expr is not None else (clean(p.text) or None)
             sheet.put(r, p.col, value, xf)
             last = spans.get((i, p.col), i)
-            for rr in range(r, first + last + 1):  # the cells a merge covers keep the border
-                for cc in range(p.col, p.col + p.span):
-                    if rr != r or cc != p.col:
-                        sheet.put(rr, cc, None, xf)
-            if (last > i or p.span > 1) and not is_covered:
-                sheet.merge(r, p.col, first + last, p.col + p.span - 1)
+            if last > i or p.span > 1:
+                for rr in range(r, first + last + 1):  # the cells a merge covers keep the border
+                    for cc in range(p.col, p.col + p.span):
+                        if rr != r or cc != p.col:
+                            sheet.put(rr, cc, None, xf)
+                if not is_covered:
+                    sheet.merge(r, p.col, first + last, p.col + p.span - 1)
             if not is_covered and last == i:
-                width = sum(widths[p.col - 1: p.col - 1 + p.span])
                 text = p.text if p.cell.expr is None else str(p.value or "") + ("（手工评分）" if p.marked else "")
-                heights[i] = max(heights[i], _lines(text, width))
+                if text:
+                    width = sum(widths[p.col - 1: p.col - 1 + p.span])
+                    heights[i] = max(heights[i], _lines(text, width))
     for i, n in enumerate(heights):
         sheet.heights[first + i] = max(18, LINE_PT * n + 4)
 

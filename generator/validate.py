@@ -8,6 +8,7 @@ and every message can name the cell to fix.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -29,6 +30,7 @@ _EXCEL_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALU
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
+@functools.lru_cache(maxsize=256)
 def decimals_of(number_format: str) -> int | None:
     """Decimal places an Excel number format shows (``0.00`` → 2, ``0%`` → 0); None for General."""
     if not number_format or number_format == "General":
@@ -80,10 +82,11 @@ class Validator:
                 self.problem(cell, msg("formula_error", value=value.strip()))
                 return _INVALID
             value = _decode_xml_escapes(value)
-            cleaned = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
-            if cleaned != value.replace("\r\n", "\n").replace("\r", "\n"):
+            if "\r" in value:
+                value = value.replace("\r\n", "\n").replace("\r", "\n")
+            if _CONTROL.search(value):
                 self.notice(cell, msg("notice_control_chars", label=label))
-            value = cleaned
+                value = _CONTROL.sub("", value)
             if not value.strip():
                 return None
         return value
@@ -254,10 +257,11 @@ class Validator:
         if records is None:
             return []
         out = []
+        unit_label = _label(sheet, "unit") if any(f.key == "unit" for f in sheet.columns) else ""
         for i, rec in enumerate(records):
             row: dict[str, Any] = {}
             unit_cell = rec.get("unit")
-            unit = str(self.raw_value(unit_cell, _label(sheet, "unit")) or "") if unit_cell is not None else ""
+            unit = str(self.raw_value(unit_cell, unit_label) or "") if unit_cell is not None else ""
             for f in sheet.columns:
                 cell = rec.get(f.key)
                 if cell is None:

@@ -402,26 +402,27 @@ def _fast_sheet(title: str, root, shared: list[str], formats: list[str], epoch: 
     dates: set[str] = set()  # number formats known to show dates, and known not to
     numbers: set[str] = set()
     data = root.find(_M + "sheetData")
-    v_tag, is_tag = _M + "v", _M + "is"
+    v_tag, is_tag, t_tag = _M + "v", _M + "is", _M + "t"
     refs = _REFS
+    style_formats = {str(i): f for i, f in enumerate(formats)}
     for c in (data.iter(_M + "c") if data is not None else ()):
         ref = c.get("r")
         key = refs.get(ref)
         if key is None:
             key = _cell_key(ref)
         style = c.get("s")
-        fmt = formats[int(style)] if style else formats[0]
+        fmt = (style_formats.get(style) or formats[int(style)]) if style else formats[0]
         value = None
         if len(c):  # a cell with no child is empty (styled only)
             kind = c.get("t", "n")
             if kind == "inlineStr":
                 node = c.find(is_tag)
-                value = _text_content(node) if node is not None else None
+                if node is not None and len(node) == 1 and node[0].tag == t_tag:
+                    value = node[0].text or ""  # = _text_content(node), the usual one-run string
+                else:
+                    value = _text_content(node) if node is not None else None
             else:
-                for child in c:
-                    if child.tag == v_tag:
-                        value = child.text or None
-                        break
+                value = c.findtext(v_tag) or None
                 if value is not None:
                     if kind == "n":
                         value = float(value) if ("." in value or "E" in value or "e" in value) else int(value)
@@ -521,10 +522,8 @@ class _SheetReader:
     def __init__(self, raw: RawWorkbook, sheet: _Sheet):
         self.raw, self.sheet, self.title = raw, sheet, sheet.title
         # cells keyed by (row, column), both 1-based
-        self.values: dict[tuple[int, int], Any] = {}
-        for (r, c), cell in sheet.cells.items():
-            if cell.value is not None:
-                self.values[(r - 1, c - 1)] = cell
+        self.values: dict[tuple[int, int], Any] = {
+            (r - 1, c - 1): cell for (r, c), cell in sheet.cells.items() if cell.value is not None}
         self.formulas: dict[tuple[int, int], str] = {}
         if sheet.formula_cells is not None:
             for (r, c), cell in sheet.formula_cells.items():
@@ -537,11 +536,13 @@ class _SheetReader:
         """0-based indices into the sheet."""
         coord = f"{_column_letters(col_idx + 1)}{row_idx + 1}"
         c = self.values.get((row_idx, col_idx))
-        value, fmt = (c.value, c.number_format) if c is not None else (None, "General")
-        if c is None:
+        if c is not None:
+            value, fmt = c.value, c.number_format
+        else:
             styled = self.sheet.cells.get((row_idx + 1, col_idx + 1))
-            fmt = styled.number_format if styled is not None else "General"
-        return RawCell(value, self.title, coord, fmt or "General", self.formulas.get((row_idx, col_idx)))
+            value, fmt = None, (styled.number_format if styled is not None else "General")
+        formula = self.formulas.get((row_idx, col_idx)) if self.formulas else None
+        return RawCell(value, self.title, coord, fmt or "General", formula)
 
     def _problem(self, coord: str | None, text: str) -> None:
         self.raw.problems.append(Problem(Location(self.raw.file, self.title, coord), text))
