@@ -131,8 +131,7 @@ def _locked_write(files: dict[Path, bytes], force: bool = False, *, unit: str, w
 
 
 def _record(lock: Any, folder: Path, entries: dict[str, str]) -> None:
-    with lock:
-        append_journal(folder, entries)
+    append_journal(folder, entries, lock)
 
 
 def _require_state() -> WorkerState:

@@ -26,6 +26,7 @@ whatever the project is called.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -463,17 +464,14 @@ def _lines(text: Any, width_cm: float) -> int:
     """Lines the text takes in a cell ``width_cm`` wide: a CJK character is 1 wide, others 0.55."""
     if text is None or text == "":
         return 1
-    key = (text, width_cm)
-    found = _LINES.get(key)
-    if found is None:
-        per_line = max(1, int(width_cm * CHARS_PER_CM)) * 100
-        found = sum(max(1, -(-_text_width100(part) // per_line)) for part in str(text).split("\n"))
-        if len(_LINES) < 10_000:  # the forms' labels and the common figures recur in every unit
-            _LINES[key] = found
-    return found
+    per_line = max(1, int(width_cm * CHARS_PER_CM)) * 100
+    return sum(max(1, -(-_text_width100(part) // per_line)) for part in str(text).split("\n"))
 
 
-_LINES: dict[tuple[Any, float], int] = {}
+@functools.lru_cache(maxsize=1024)
+def _fixed_lines(text: str, width_cm: float) -> int:
+    """``_lines`` of a form's own label (no data in it): worked out once per process."""
+    return _lines(text, width_cm)
 
 
 _NARROW = re.compile("[\u0000-\u2e7f]")
@@ -538,7 +536,8 @@ def _write_grid(sheet: Sheet, rows: list[list[_Placed]], first: int, widths: tup
                 text = p.text if p.cell.expr is None else str(p.value or "") + ("（手工评分）" if p.marked else "")
                 if text:
                     width = sum(widths[p.col - 1: p.col - 1 + p.span])
-                    heights[i] = max(heights[i], _lines(text, width))
+                    fixed = p.cell.expr is None and "{" not in p.cell.text  # a label of the form, the same every time
+                    heights[i] = max(heights[i], _fixed_lines(text, width) if fixed else _lines(text, width))
     for i, n in enumerate(heights):
         sheet.heights[first + i] = max(18, LINE_PT * n + 4)
 

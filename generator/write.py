@@ -15,6 +15,7 @@ removes it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -22,6 +23,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .errors import UserError
 from .messages import msg
@@ -59,14 +61,18 @@ def load_manifest(folder: Path) -> dict[str, str]:
     return out
 
 
-def append_journal(folder: Path, entries: dict[str, str]) -> None:
-    """Record ``entries`` (file name → SHA-256) in ``folder``'s journal: one appended write, flushed to disk."""
+def append_journal(folder: Path, entries: dict[str, str], lock: Any = None) -> None:
+    """Record ``entries`` (file name → SHA-256) in ``folder``'s journal: one appended write, flushed to disk.
+
+    ``lock`` (batch workers share one) is held for the write only, not while it is flushed.
+    """
     text = "".join(f"{digest}\t{name}\n" for name, digest in entries.items())
     path = folder / JOURNAL
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
         try:
-            os.write(fd, text.encode("utf-8"))
+            with lock if lock is not None else contextlib.nullcontext():
+                os.write(fd, text.encode("utf-8"))
             os.fsync(fd)
         finally:
             os.close(fd)
