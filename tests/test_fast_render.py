@@ -172,6 +172,46 @@ def test_template_errors_are_the_same_on_both_paths(tmp_path):
     assert "missing_field" in messages[0]
 
 
+def _checked_output_template(path: Path, kind: str) -> Path:
+    """A template whose rendered body fails the package check: a tag left in the text, or a cell emptied."""
+    doc = docx.Document()
+    doc.add_paragraph("第一段")
+    if kind == "leftover":
+        doc.add_paragraph("{% raw %}{{ 未替换 }}{% endraw %}")  # Jinja prints the tag as text
+    else:
+        cell = doc.add_table(rows=1, cols=1).rows[0].cells[0]
+        cell.paragraphs[0].text = "{%p if show %}"
+        cell.add_paragraph("内容")
+        cell.add_paragraph("{%p endif %}")  # with show false the cell loses every paragraph
+    doc.save(path)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["leftover", "empty-cell"])
+def test_the_fast_path_checks_what_it_renders(tmp_path, kind, monkeypatch):
+    """The fast path checks the rendered parts from their trees: the same refusal, word for word, as the
+    check of docxtpl's package, and the fast path really did the rendering."""
+    template = _checked_output_template(tmp_path / f"{kind}.docx", kind)
+    used = []
+    original = render._FastTemplate.render
+
+    def recording(self, *args):
+        used.append(self)
+        return original(self, *args)
+
+    monkeypatch.setattr(render._FastTemplate, "render", recording)
+    messages = []
+    for fast in (False, True):
+        with pytest.raises(render.UserError) as err:
+            render_docx(template, {"show": False}, make_env(), fast=fast)
+        messages.append(str(err.value))
+    assert len(used) == 1 and messages[0] == messages[1]
+    assert ("残留标签“{{”" in messages[0] and "第2段" in messages[0]) if kind == "leftover" else "段落" in messages[0]
+    # with the paragraph kept, the same template renders
+    if kind == "empty-cell":
+        assert "内容" in document_xml(members(render_docx(template, {"show": True}, make_env())))
+
+
 def _body(*tables: str) -> str:
     return f'<w:body xmlns:w="{render.W_NS}">' + "".join(tables) + "</w:body>"
 
