@@ -28,6 +28,7 @@ import copy
 import datetime
 import hashlib
 import io
+import os
 import re
 import zipfile
 from decimal import Decimal
@@ -596,7 +597,7 @@ class _FastTemplate:
             if not any("{" in source for source in sources):
                 self._keep(partname.membername, rendered.pop(partname.membername))
         parts: dict[str, bytes | zipout.Member] = {}
-        if self.static_marks or any(m in raw for name, raw in rendered.items() if _is_xml(name) for m in _MARK_BYTES):
+        if self.static_marks or any(_has_marks(raw) for name, raw in rendered.items() if _is_xml(name)):
             for name in self.names:  # neutralised braces: restore them in every part
                 parts[name] = _restore_marks(name, rendered[name] if name in rendered else self.static_raw[name])
         else:
@@ -713,6 +714,13 @@ def _restore_braces(data: bytes) -> bytes:
         for info in src.infolist():
             dst.writestr(info, _restore_marks(info.filename, src.read(info)))
     return out.getvalue()
+
+
+_MARK_PREFIX = os.path.commonprefix(list(_MARK_BYTES))  # both marks' UTF-8 bytes start alike: one scan
+
+
+def _has_marks(raw: bytes) -> bool:
+    return _MARK_PREFIX in raw and any(m in raw for m in _MARK_BYTES)
 
 
 def _is_xml(name: str) -> bool:

@@ -298,3 +298,28 @@ def test_unit_line_names_an_own_template_and_the_audit(county: Path) -> None:
     audit = (county / "output" / str(YEAR) / report_name(UNITS["甲镇"]).replace(".docx", "-审核.md")).read_text("utf-8")
     errors = audit.count("- **错误**")
     assert errors > 0 and f"审核发现 {errors} 处错误" in lines["甲镇"]
+
+
+@pytest.mark.skipif(__import__("multiprocessing").get_start_method() != "fork",
+                    reason="the dying stand-in reaches the workers only when they are forked")
+def test_a_worker_that_dies_fails_its_units_not_the_run(county: Path, monkeypatch) -> None:
+    """A worker process killed mid-batch (out of memory, say): its units are reported failed with the reason
+    and how to retry one, the summary still lists every unit, and nothing is shown as a traceback."""
+    import os
+
+    original = batch.run_units
+
+    def dying(units, args):  # the worker process of 乙镇 exits abruptly (inherited by the forked workers)
+        if any(unit == "乙镇" for unit, _ in units):
+            os._exit(9)
+        return original(units, args)
+
+    monkeypatch.setattr(batch, "run_units", dying)
+    result = run(county, "--jobs", "2")
+    assert result.exit_code == 1
+    lost = [line for line in result.stderr.splitlines() if line.startswith("乙镇：失败")]
+    assert len(lost) == 1 and "进程意外退出" in lost[0] and "--unit 乙镇" in lost[0]
+    assert "Traceback" not in result.output
+    rows = summary_table(county / "output" / str(YEAR) / SUMMARY)
+    assert set(rows) == set(UNITS) | {msg("summary_total")}
+    assert str(rows["乙镇"][STATUS_HEADER]).startswith("失败")
