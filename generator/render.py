@@ -40,14 +40,16 @@ from docx.opc.oxml import serialize_part_xml
 from docx.oxml.parser import parse_xml
 from docx.opc.parts.coreprops import CorePropertiesPart
 from docxtpl import DocxTemplate
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError, nodes
+from jinja2.environment import TemplateExpression
+from jinja2.parser import Parser
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from lxml import etree
 
 from .errors import UserError
 from .formatting import FILTERS
 from .messages import msg
-from . import zipout
+from . import codecache, zipout
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _VMERGE_CELL = re.compile(r"<w:tc[ >](?:(?!<w:tc[ >]).)*?\{%\s*vmerge\s.*?</w:tc>", re.DOTALL)
@@ -123,11 +125,33 @@ class ReportEnvironment(SandboxedEnvironment):
         key = (source, self.autoescape)
         template = cache.pop(key, None)
         if template is None:
-            template = super().from_string(source)
+            code = codecache.load(self, "template", source)
+            if code is None:
+                code = self.compile(source)
+                codecache.store(self, "template", source, code)
+            template = self.template_class.from_code(self, code, self.make_globals(None), None)
             while len(cache) >= COMPILED_CACHE_SIZE:
                 cache.pop(next(iter(cache)))  # least recently used first
         cache[key] = template
         return template
+
+    def compile_expression(self, source: str, undefined_to_none: bool = True) -> Any:
+        """Jinja's ``compile_expression``, its code kept on disk like the templates' (``codecache``)."""
+        code = codecache.load(self, "expression", source)
+        if code is None:
+            parser = Parser(self, source, state="variable")
+            try:
+                expr = parser.parse_expression()
+                if not parser.stream.eos:
+                    raise TemplateSyntaxError("chunk after expression", parser.stream.current.lineno, None, None)
+                expr.set_environment(self)
+            except TemplateSyntaxError:
+                self.handle_exception(source=source)
+            code = self.compile(nodes.Template([nodes.Assign(nodes.Name("result", "store"), expr, lineno=1)],
+                                               lineno=1))
+            codecache.store(self, "expression", source, code)
+        template = self.template_class.from_code(self, code, self.make_globals(None), None)
+        return TemplateExpression(template, undefined_to_none)
 
 
 def _bounded(name: str, filter_func: Any) -> Any:

@@ -16,6 +16,18 @@ EXAMPLE = ROOT / "data" / "2024.xlsx"
 REPORT_NAME = "2024年度桃源县郑家驿镇人民政府整体支出绩效自评报告.docx"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _code_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Compiled templates go to a folder of this test session (and of the CLI processes it starts), not ~/.cache."""
+    saved = os.environ.get("GENERATOR_CACHE_DIR")
+    os.environ["GENERATOR_CACHE_DIR"] = str(tmp_path_factory.mktemp("code-cache"))
+    yield
+    if saved is None:
+        os.environ.pop("GENERATOR_CACHE_DIR", None)
+    else:
+        os.environ["GENERATOR_CACHE_DIR"] = saved
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A folder laid out like a clerk's: data/2024.xlsx and templates/ (copies), output/ empty."""

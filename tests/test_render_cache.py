@@ -151,3 +151,59 @@ def test_package_check_skips_only_parts_seen_before(ctx, tmp_path, cold):
     with pytest.raises(UserError, match="styles.xml"):
         render.check_package(broken, TEMPLATE)
     assert render.check_package(good, TEMPLATE) is False
+
+
+# ---------------------------------------------------------------------------- compiled code kept on disk
+
+
+def _counting_compile(monkeypatch) -> list[str]:
+    calls: list[str] = []
+    original = render.ReportEnvironment.compile
+
+    def counting(self, source, *args, **kwargs):
+        calls.append(source if isinstance(source, str) else "<expression>")
+        return original(self, source, *args, **kwargs)
+
+    monkeypatch.setattr(render.ReportEnvironment, "compile", counting)
+    return calls
+
+
+def test_a_new_process_loads_the_compiled_template_from_disk(ctx, tmp_path, monkeypatch):
+    """What a second ``generate`` run does: a new environment finds the code compiled by the first run."""
+    from generator import codecache, tables_xlsx
+
+    monkeypatch.setenv("GENERATOR_CACHE_DIR", str(tmp_path / "cache"))
+    calls = _counting_compile(monkeypatch)
+    first = render_docx(TEMPLATE, ctx, make_env())
+    tables_xlsx.layout(ctx, tables_xlsx._Evaluator())  # the Excel tables' texts and expressions too
+    assert calls and len(list(codecache.cache_dir().glob("*.bin"))) == len(calls)
+    calls.clear()
+    second = render_docx(TEMPLATE, ctx, make_env())  # a fresh environment: nothing compiled in memory
+    sheets, _ = tables_xlsx.layout(ctx, tables_xlsx._Evaluator())
+    assert calls == []  # everything came from the cache
+    assert second == first and sheets
+    # a damaged cache file is compiled afresh, to the same output
+    for path in codecache.cache_dir().glob("*.bin"):
+        path.write_bytes(b"\x00garbage")
+    assert render_docx(TEMPLATE, ctx, make_env()) == first
+    assert calls  # compiled again
+
+
+def test_an_edited_template_part_is_a_new_cache_entry(ctx, tmp_path, monkeypatch):
+    monkeypatch.setenv("GENERATOR_CACHE_DIR", str(tmp_path / "cache"))
+    env = make_env()
+    assert env.from_string("{{ a }}甲").render(a=1) == "1甲"
+    assert make_env().from_string("{{ a }}乙").render(a=1) == "1乙"
+    env.autoescape = False  # escaping shapes the code: its own entry
+    assert env.from_string("{{ a }}").render(a="<b>") == "<b>"
+    assert make_env().from_string("{{ a }}").render(a="<b>") == "&lt;b&gt;"
+
+
+def test_no_cache_writes_nothing(ctx, tmp_path, monkeypatch):
+    from generator import codecache
+
+    monkeypatch.setenv("GENERATOR_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("GENERATOR_NO_CACHE", "1")
+    assert codecache.cache_dir() is None
+    render_docx(TEMPLATE, ctx, make_env())
+    assert not (tmp_path / "cache").exists()
