@@ -284,7 +284,7 @@ TITLE_FONT = ("方正小标宋简体", 18, False)
 NOTE_FONT = ("仿宋_GB2312", 12, False)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Placed:
     row: int
     col: int
@@ -383,11 +383,14 @@ def _evaluator() -> _Evaluator:
     return _EVALUATOR
 
 
+_PLACES = {"wan": 2, "yuan_wan": 2, "score": 2, "pct": 4, "count": 0, "number": 2}  # decimals each kind shows
+
+
 def _excel_value(value: Any, kind: str) -> Any:
     """The figure exactly as the report prints it (Decimal, half-up), as an Excel number."""
     if value is None:
         return None
-    places = {"wan": 2, "yuan_wan": 2, "score": 2, "pct": 4, "count": 0, "number": 2}[kind]
+    places = _PLACES[kind]
     d = fmt.to_decimal(value)
     if kind == "yuan_wan":
         d = d / 10000
