@@ -47,6 +47,7 @@ import time
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 YEAR = 2024
@@ -219,8 +220,12 @@ def measure_cold(tmp: Path, runs: int) -> dict:
             "peak_mb": max(rss), "docx": n, "python_start_s": bare}
 
 
-def measure_batch(data: Path, templates: Path, out: Path, jobs: int, runs: int = 1) -> dict:
-    """The whole batch process, ``runs`` times into a fresh output folder; the fastest run counts (as the floor's)."""
+def measure_batch(data: Path, templates: Path, out: Path, jobs: int, runs: int = 1,
+                  between: Any = None) -> dict:
+    """The whole batch process, ``runs`` times into a fresh output folder; the fastest run counts (as the floor's).
+
+    ``between`` (if given) runs right after each run: the floor's rounds, so that the two figures of the
+    ratio are measured under the same conditions, not a minute apart on a machine whose speed drifts."""
     cmd = generate_cmd() + ["--year", str(YEAR), "--data", str(data), "--templates", str(templates),
                             "--out", str(out), "--jobs", str(jobs)]
     walls, mb = [], 0.0
@@ -229,6 +234,8 @@ def measure_batch(data: Path, templates: Path, out: Path, jobs: int, runs: int =
         wall, peak, text = run_child(cmd)
         walls.append(wall)
         mb = max(mb, peak)
+        if between is not None:
+            between()
     wall = min(walls)
     n_units = sum(1 for p in data.iterdir() if p.is_dir())
     made = docx_files(out)
@@ -261,9 +268,8 @@ def report_files(folder: Path) -> list[list[Path]]:
     return out
 
 
-def measure_floor(reports: list[list[Path]], out: Path, rounds: int = 3) -> dict:
-    """Write each report's files again: zip packages re-zipped from their parts (same names and
-    compression), other files written as they are; nothing else."""
+def floor_inputs(reports: list[list[Path]]) -> list[list[tuple[str, Any]]]:
+    """Each report's files as the floor writes them: zip packages as their parts (name, compression, bytes)."""
     units = []
     for files in reports:
         unit = []
@@ -274,23 +280,29 @@ def measure_floor(reports: list[list[Path]], out: Path, rounds: int = 3) -> dict
             else:
                 unit.append((f.suffix, f.read_bytes()))
         units.append(unit)
-    best = None
-    for r in range(rounds):
-        folder = out / f"round{r}"
-        folder.mkdir(parents=True)
-        start = time.perf_counter()
-        for k, unit in enumerate(units):
-            for j, (suffix, content) in enumerate(unit):
-                with open(folder / f"{k}-{j}{suffix}", "wb") as fh:
-                    if isinstance(content, bytes):
-                        fh.write(content)
-                        continue
-                    with zipfile.ZipFile(fh, "w") as zf:
-                        for name, compress, data in content:
-                            zf.writestr(name, data, compress_type=compress)
-        took = time.perf_counter() - start
-        best = took if best is None else min(best, took)
-    return {"reports": len(units), "files": sum(len(u) for u in units), "wall_s": best,
+    return units
+
+
+def floor_round(units: list[list[tuple[str, Any]]], folder: Path) -> float:
+    """Write each report's files again: zip packages re-zipped from their parts (same names and
+    compression), other files written as they are; nothing else. Returns the seconds it took."""
+    folder.mkdir(parents=True)
+    start = time.perf_counter()
+    for k, unit in enumerate(units):
+        for j, (suffix, content) in enumerate(unit):
+            with open(folder / f"{k}-{j}{suffix}", "wb") as fh:
+                if isinstance(content, bytes):
+                    fh.write(content)
+                    continue
+                with zipfile.ZipFile(fh, "w") as zf:
+                    for name, compress, data in content:
+                        zf.writestr(name, data, compress_type=compress)
+    return time.perf_counter() - start
+
+
+def floor_result(units: list[list[tuple[str, Any]]], rounds: list[float]) -> dict:
+    best = min(rounds)
+    return {"reports": len(units), "files": sum(len(u) for u in units), "wall_s": best, "rounds": len(rounds),
             "per_report_ms": best / len(units) * 1000}
 
 
@@ -554,8 +566,9 @@ def report(m: dict, r: dict, quick: bool) -> str:
              "*floor*: writing the same three files of each unit again — the .docx and .xlsx re-zipped from their "
              "parts (same names, same compression), the .md written as is — nothing else, one process. "
              "Every process row includes interpreter start-up; the floor does not. "
-             f"Each batch row is the fastest of {r['batch'][0]['runs']} runs (slowest in the last column), "
-             "as the floor is the fastest of its rounds.")
+             f"Each batch row is the fastest of {r['batch'][0]['runs']} runs (slowest in the last column); "
+             f"the floor is the fastest of {r['floor']['rounds']} rounds, each run right after one run of the "
+             "largest batch with the most workers, so that the ratio's two figures are measured together.")
     L.append("")
     L.append("| run | units | jobs | wall | reports/s | ms/report | peak RSS (largest process) | slowest run |")
     L.append("|---|---|---|---|---|---|---|---|")
@@ -687,10 +700,22 @@ def main() -> None:
                 sets[n] = subset_units(all_units, tmp / f"units{n}" / "data", n)
         templates = ROOT / "templates"
         r["batch"] = []
+        floor_units: list = []
+        floor_rounds: list[float] = []
+
+        def floor_between() -> None:  # a floor round after each run of the largest batch with the most workers
+            if not floor_units:
+                floor_units.extend(floor_inputs(report_files(tmp / f"out-batch-{most}-1")))
+            floor_rounds.append(floor_round(floor_units, tmp / "out-floor" / f"round{len(floor_rounds)}"))
+
         for n in sorted(cfg["units"]):
-            for j in cfg["jobs"]:
-                step(f"batch {n} units, --jobs {j}")
-                r["batch"].append(measure_batch(sets[n], templates, tmp / f"out-batch-{n}-{j}", j, cfg["batch_runs"]))
+            for j in sorted(cfg["jobs"]):
+                step(f"batch {n} units, --jobs {j}" + (", each run followed by a floor round" if
+                                                      (n, j) == (most, max(cfg["jobs"])) else ""))
+                between = floor_between if (n, j) == (most, max(cfg["jobs"])) else None
+                r["batch"].append(measure_batch(sets[n], templates, tmp / f"out-batch-{n}-{j}", j, cfg["batch_runs"],
+                                                between))
+        r["floor"] = floor_result(floor_units, floor_rounds)
 
         nn = cfg["naive_units"]
         naive_data = sets.get(nn) or subset_units(all_units, tmp / f"naive{nn}" / "data", nn)
@@ -710,8 +735,6 @@ def main() -> None:
         ours_tables = ours[0].with_name(ours[0].stem + "-附表.xlsx") if ours else None
         r["same_tables"] = "yes" if ours_tables and sheet_values(ours_tables) == sheet_values(naive_tables) else "NO"
 
-        step("floor")
-        r["floor"] = measure_floor(report_files(tmp / f"out-batch-{most}-1"), tmp / "out-floor")
 
         r["growth"] = {}
         for kind in ("projects", "indicators"):
