@@ -415,14 +415,15 @@ def _fast_sheet(title: str, root, shared: list[str], formats: list[str], epoch: 
         value = None
         if len(c):  # a cell with no child is empty (styled only)
             kind = c.get("t", "n")
+            first = c[0]  # (indexing: find() goes through lxml's path machinery on every call)
             if kind == "inlineStr":
-                node = c.find(is_tag)
+                node = first if first.tag == is_tag else c.find(is_tag)
                 if node is not None and len(node) == 1 and node[0].tag == t_tag:
                     value = node[0].text or ""  # = _text_content(node), the usual one-run string
                 else:
                     value = _text_content(node) if node is not None else None
             else:
-                value = c.findtext(v_tag) or None
+                value = (first.text if first.tag == v_tag else c.findtext(v_tag)) or None
                 if value is not None:
                     if kind == "n":
                         value = float(value) if ("." in value or "E" in value or "e" in value) else int(value)
