@@ -22,6 +22,7 @@ and ``summary.write_summary`` writes the county overview next to the reports.
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -98,10 +99,21 @@ class WorkerState:
 _STATE: WorkerState | None = None
 
 
+GC_THRESHOLD = 20_000  # allocations between young-generation collections in a worker (Python's default: 700)
+
+
 def init_worker(lock: Any, claims_dir: str) -> None:
-    """Process-pool initializer: prepare what every unit of this worker reuses."""
+    """Process-pool initializer: prepare what every unit of this worker reuses.
+
+    The garbage collector is told to leave the modules and caches the worker
+    starts with alone (``gc.freeze``) and to collect less often: a unit makes
+    and drops tens of thousands of small objects, nearly none in cycles, and
+    collecting every 700 allocations cost a few per cent of a unit's time.
+    """
     global _STATE
     _STATE = WorkerState(env=make_env(), lock=lock, claims=Path(claims_dir))
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def _claim(state: WorkerState, path: Path, unit: str, workbook: Path) -> None:
@@ -207,13 +219,15 @@ def _render_here(units: Sequence[tuple[str, Path]], args: tuple, claims: str,
                  done: Callable[[int, Report], None]) -> None:
     """``--jobs 1``: the same worker code in this process, no pool."""
     global _STATE
-    saved = _STATE
+    saved, threshold = _STATE, gc.get_threshold()
     init_worker(threading.Lock(), claims)
     try:
         for i, (unit, workbook) in enumerate(units):
             done(i, run_unit(unit, workbook, *args))
     finally:
         _STATE = saved
+        gc.set_threshold(*threshold)  # this process goes on after the batch: as it was
+        gc.unfreeze()
 
 
 MAX_CHUNK = 4  # units a worker takes at a time: fewer round trips; a worker that dies loses at most these
