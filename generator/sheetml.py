@@ -208,9 +208,10 @@ def _number(value: Any) -> str:
 
 def clean(s: str) -> str:
     """Text as a cell can hold it: no characters XML forbids, within Excel's length limit."""
-    if _ILLEGAL_XML.search(s):
-        s = _ILLEGAL_XML.sub("", s)
-    return s[:MAX_CELL_CHARS]
+    if not s.isascii() or not s.isprintable():  # (printable ASCII needs no look: the usual label or figure)
+        if _ILLEGAL_XML.search(s):
+            s = _ILLEGAL_XML.sub("", s)
+    return s[:MAX_CELL_CHARS] if len(s) > MAX_CELL_CHARS else s
 
 
 def text(s: str) -> str:

@@ -509,6 +509,7 @@ def _write_grid(sheet: Sheet, rows: list[list[_Placed]], first: int, widths: tup
     xfs: dict[tuple[str, bool, bool], int] = {}  # (kind, a value, marked) → cell format
     for i, row in enumerate(rows):
         r = first + i
+        row_cells = sheet.rows.setdefault(r, {})
         for p in row:
             kind = p.cell.kind
             xf_key = (kind, p.cell.expr is not None, p.marked)
@@ -526,8 +527,8 @@ def _write_grid(sheet: Sheet, rows: list[list[_Placed]], first: int, widths: tup
             value = None
             if not is_covered:
                 value = p.value if p.cell.expr is not None else (clean(p.text) or None)
-            sheet.put(r, p.col, value, xf)
-            last = spans.get((i, p.col), i)
+            row_cells[p.col] = (value, xf)  # = sheet.put(r, p.col, value, xf)
+            last = spans.get((i, p.col), i) if spans else i
             if last > i or p.span > 1:
                 for rr in range(r, first + last + 1):  # the cells a merge covers keep the border
                     for cc in range(p.col, p.col + p.span):
