@@ -149,6 +149,14 @@ def generate_cmd() -> list[str]:
 PEAK_MARK = "__bench_peak_kb__"
 
 
+# The measured processes run as a user's Python does: writing and reusing byte-code (__pycache__). A machine
+# may switch that off (PYTHONDONTWRITEBYTECODE, as this sandbox does); each process would then compile the
+# generator's own modules from source at start-up, which no clerk's installation does.
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+BYTECODE_NOTE = ("set on this machine; removed for the measured processes" if "PYTHONDONTWRITEBYTECODE" in os.environ
+                 else "not set")
+
+
 def run_child(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, str]:
     """Run ``cmd``; return (wall seconds, peak RSS MB of the child tree, stdout+stderr).
 
@@ -158,7 +166,7 @@ def run_child(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, st
     The wall time is the trampoline's, measured inside it.
     """
     proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "_spawn", *map(str, cmd)], cwd=cwd,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=CHILD_ENV)
     text = proc.stdout.decode("utf-8", "replace")
     body, _, tail = text.rpartition(PEAK_MARK)
     wall_s, peak_kb, code = tail.split()
@@ -532,6 +540,8 @@ def report(m: dict, r: dict, quick: bool) -> str:
     L.append(f"| RAM | {m['ram_gb']:.1f} GB |" if m["ram_gb"] else "| RAM | — |")
     L.append(f"| OS | {m['os']} |")
     L.append(f"| Python | {m['python']} |")
+    L.append(f"| `PYTHONDONTWRITEBYTECODE` | {BYTECODE_NOTE} (the measured processes write and reuse byte-code, "
+             "as a user's Python does) |")
     L.append("| packages | " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + " |")
     L.append(f"| code | {m['commit']} |")
     if m["load"] is not None:
