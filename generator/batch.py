@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import gc
 import hashlib
+import json
 import multiprocessing
 import os
 import tempfile
@@ -41,7 +42,7 @@ from .pipeline import DEFAULT_TEMPLATE_DIR, Report, generate_unit, resolve_templ
 from .render import make_env
 from .summary import summary_context, write_summary
 from .workbook import find_workbook, list_units
-from .write import append_journal, compact_manifest, write_outputs
+from .write import Journal, compact_manifest, write_outputs
 
 Progress = Callable[[str, int, int], None]  # (stage "render" | "pdf", done, total)
 PDF_SOURCES = (".docx", ".xlsx")
@@ -92,8 +93,19 @@ class WorkerState:
 
     env: Any  # the sandboxed Jinja environment, reused for every unit
     lock: Any  # serialises claims and manifest-journal appends in the shared output folder (multiprocessing or threading lock)
-    claims: Path  # one file per output path written in this run (duplicate names across units)
+    claims: Path  # the run's claims file: one line per output path written (duplicate names across units)
     manifests: dict[Path, dict[str, str]] = field(default_factory=dict)  # folder → manifest as this worker knows it
+    journal: Any = None  # write.Journal: this worker's open manifest journals
+    claimed: dict[str, str] = field(default_factory=dict)  # path key → unit, as far as the claims file was read
+    claims_read: int = 0  # bytes of the claims file read into ``claimed``
+    claims_fd: int | None = None
+
+    def close(self) -> None:
+        if self.journal is not None:
+            self.journal.close()
+        if self.claims_fd is not None:
+            os.close(self.claims_fd)
+            self.claims_fd = None
 
 
 _STATE: WorkerState | None = None
@@ -111,21 +123,47 @@ def init_worker(lock: Any, claims_dir: str) -> None:
     collecting every 700 allocations cost a few per cent of a unit's time.
     """
     global _STATE
-    _STATE = WorkerState(env=make_env(), lock=lock, claims=Path(claims_dir))
+    _STATE = WorkerState(env=make_env(), lock=lock, claims=Path(claims_dir) / CLAIMS, journal=Journal(lock))
     gc.freeze()
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
-def _claim(state: WorkerState, path: Path, unit: str, workbook: Path) -> None:
-    """Record that ``unit`` writes ``path`` in this run; refuse if another unit did. Call under the lock."""
-    key = hashlib.sha256(str(Path(path).resolve()).casefold().encode("utf-8")).hexdigest()
-    marker = state.claims / key
-    if marker.exists():
-        other = marker.read_text("utf-8")
-        if other != unit:
+CLAIMS = "claims.jsonl"
+
+
+def _claim(state: WorkerState, paths: Sequence[Path], unit: str, workbook: Path) -> None:
+    """Record that ``unit`` writes ``paths`` in this run; refuse if another unit claimed one. Call under the lock.
+
+    All workers append to one claims file; each reads only what was added
+    since it last looked (no file per path, no rereading).
+    """
+    if state.claims_fd is None:
+        state.claims_fd = os.open(state.claims, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+    fd = state.claims_fd
+    size = os.fstat(fd).st_size
+    if size > state.claims_read:
+        os.lseek(fd, state.claims_read, os.SEEK_SET)
+        added = b""
+        while len(added) < size - state.claims_read:
+            chunk = os.read(fd, size - state.claims_read - len(added))
+            if not chunk:
+                break
+            added += chunk
+        for line in added.decode("utf-8").splitlines():
+            key, owner = json.loads(line)
+            state.claimed.setdefault(key, owner)
+        state.claims_read += len(added)
+    keys = [hashlib.sha256(str(Path(p).resolve()).casefold().encode("utf-8")).hexdigest() for p in paths]
+    for key, path in zip(keys, paths):
+        other = state.claimed.get(key)
+        if other is not None and other != unit:
             raise UserError(msg("batch_duplicate_output", other=other, name=Path(path).name, workbook=workbook))
-        return
-    marker.write_text(unit, "utf-8")
+    new = "".join(json.dumps([key, unit], ensure_ascii=False) + "\n" for key in keys if key not in state.claimed)
+    if new:
+        data = new.encode("utf-8")
+        os.write(fd, data)
+        state.claims_read += len(data)
+        state.claimed.update((key, unit) for key in keys)
 
 
 def _locked_write(files: dict[Path, bytes], force: bool = False, *, unit: str, workbook: Path) -> list[str]:
@@ -137,14 +175,8 @@ def _locked_write(files: dict[Path, bytes], force: bool = False, *, unit: str, w
     """
     state = _require_state()
     with state.lock:
-        for path in files:
-            _claim(state, path, unit, workbook)
-    return write_outputs(files, force=force, manifests=state.manifests,
-                         record=functools.partial(_record, state.lock))
-
-
-def _record(lock: Any, folder: Path, entries: dict[str, str]) -> None:
-    append_journal(folder, entries, lock)
+        _claim(state, list(files), unit, workbook)
+    return write_outputs(files, force=force, manifests=state.manifests, record=state.journal)
 
 
 def _require_state() -> WorkerState:
@@ -225,6 +257,8 @@ def _render_here(units: Sequence[tuple[str, Path]], args: tuple, claims: str,
         for i, (unit, workbook) in enumerate(units):
             done(i, run_unit(unit, workbook, *args))
     finally:
+        if _STATE is not None:
+            _STATE.close()  # (the journals are folded into the manifest next, and not on Windows while open)
         _STATE = saved
         gc.set_threshold(*threshold)  # this process goes on after the batch: as it was
         gc.unfreeze()

@@ -61,23 +61,47 @@ def load_manifest(folder: Path) -> dict[str, str]:
     return out
 
 
-def append_journal(folder: Path, entries: dict[str, str], lock: Any = None) -> None:
-    """Record ``entries`` (file name → SHA-256) in ``folder``'s journal: one appended write, flushed to disk.
+class Journal:
+    """Appends units' entries to their folders' journals (a ``Recorder``), each journal kept open.
 
-    ``lock`` (batch workers share one) is held for the write only, not while it is flushed.
+    A batch worker writes hundreds of units into one folder: one open file per
+    folder, not one per unit. ``lock`` (batch workers share one) is held for
+    each write, not while it is flushed to disk. ``close`` when done.
     """
-    text = "".join(f"{digest}\t{name}\n" for name, digest in entries.items())
-    path = folder / JOURNAL
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
+
+    def __init__(self, lock: Any = None) -> None:
+        self.lock = lock
+        self.fds: dict[Path, int] = {}
+
+    def __call__(self, folder: Path, entries: dict[str, str]) -> None:
+        text = "".join(f"{digest}\t{name}\n" for name, digest in entries.items())
+        path = folder / JOURNAL
         try:
-            with lock if lock is not None else contextlib.nullcontext():
+            fd = self.fds.get(folder)
+            if fd is None:
+                fd = self.fds[folder] = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
+            with self.lock if self.lock is not None else contextlib.nullcontext():
                 os.write(fd, text.encode("utf-8"))
             os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError as exc:
-        raise UserError(msg("output_failed", path=path, detail=exc.strerror or str(exc))) from None
+        except OSError as exc:
+            raise UserError(msg("output_failed", path=path, detail=exc.strerror or str(exc))) from None
+
+    def close(self) -> None:
+        for fd in self.fds.values():
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.fds.clear()
+
+
+def append_journal(folder: Path, entries: dict[str, str], lock: Any = None) -> None:
+    """Record ``entries`` (file name → SHA-256) in ``folder``'s journal: one appended write, flushed to disk."""
+    journal = Journal(lock)
+    try:
+        journal(folder, entries)
+    finally:
+        journal.close()
 
 
 def _save_manifest(folder: Path, manifest: dict[str, str]) -> None:
