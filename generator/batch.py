@@ -111,21 +111,16 @@ class WorkerState:
 _STATE: WorkerState | None = None
 
 
-GC_THRESHOLD = 20_000  # allocations between young-generation collections in a worker (Python's default: 700)
-
-
 def init_worker(lock: Any, claims_dir: str) -> None:
     """Process-pool initializer: prepare what every unit of this worker reuses.
 
     The garbage collector is told to leave the modules and caches the worker
-    starts with alone (``gc.freeze``) and to collect less often: a unit makes
-    and drops tens of thousands of small objects, nearly none in cycles, and
-    collecting every 700 allocations cost a few per cent of a unit's time.
+    starts with alone (``gc.freeze``): its collections then walk only what the
+    units make (``generate_unit`` also collects less often, ``relaxed_gc``).
     """
     global _STATE
     _STATE = WorkerState(env=make_env(), lock=lock, claims=Path(claims_dir) / CLAIMS, journal=Journal(lock))
     gc.freeze()
-    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
 CLAIMS = "claims.jsonl"
@@ -251,7 +246,7 @@ def _render_here(units: Sequence[tuple[str, Path]], args: tuple, claims: str,
                  done: Callable[[int, Report], None]) -> None:
     """``--jobs 1``: the same worker code in this process, no pool."""
     global _STATE
-    saved, threshold = _STATE, gc.get_threshold()
+    saved = _STATE
     init_worker(threading.Lock(), claims)
     try:
         for i, (unit, workbook) in enumerate(units):
@@ -260,8 +255,7 @@ def _render_here(units: Sequence[tuple[str, Path]], args: tuple, claims: str,
         if _STATE is not None:
             _STATE.close()  # (the journals are folded into the manifest next, and not on Windows while open)
         _STATE = saved
-        gc.set_threshold(*threshold)  # this process goes on after the batch: as it was
-        gc.unfreeze()
+        gc.unfreeze()  # this process goes on after the batch: as it was
 
 
 MAX_CHUNK = 4  # units a worker takes at a time: fewer round trips; a worker that dies loses at most these

@@ -117,3 +117,32 @@ def test_summary_sheet_view_print_setup_and_fills(county: Path) -> None:
     assert ws.cell(total, 1).value == "合计" and ws.cell(total, 1).fill.fgColor.rgb == "FFD9D9D9"
     assert ws.cell(3, 1).border.left.style == "thin"
     assert ws.column_dimensions["B"].width == 30
+
+
+# ---------------------------------------------------------------------------- garbage collection while a unit is made
+
+
+def test_collector_relaxed_while_a_unit_is_made_and_restored_after(project: Path, monkeypatch) -> None:
+    import gc
+
+    from generator import pipeline
+
+    seen = []
+    original = pipeline.render_docx
+
+    def spy(*args, **kwargs):
+        seen.append(gc.get_threshold()[0])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "render_docx", spy)
+    before = gc.get_threshold()
+    pipeline.generate(YEAR, data_dir=project / "data", templates_dir=project / "templates", out_dir=project / "output")
+    assert seen == [pipeline.GC_THRESHOLD] and gc.get_threshold() == before
+    # and after a unit that fails
+    (project / "data" / "2024.xlsx").write_bytes(b"not a workbook")
+    try:
+        pipeline.generate(YEAR, data_dir=project / "data", templates_dir=project / "templates",
+                          out_dir=project / "output")
+    except pipeline.UserError:
+        pass
+    assert gc.get_threshold() == before
