@@ -385,6 +385,7 @@ def naive_tables_workbook(ctx: dict) -> bytes:
     from openpyxl.utils import get_column_letter
 
     from generator import tables_xlsx as tx
+    from generator.sheetml import CM_TO_CHARS
 
     sheets, styles = tx.layout(ctx, tx._Evaluator())
     thin = Side(style="thin", color="000000")
@@ -393,7 +394,7 @@ def naive_tables_workbook(ctx: dict) -> bytes:
     for sheet in sheets:
         ws = wb.create_sheet(sheet.title)
         for j, w in enumerate(sheet.widths, start=1):
-            ws.column_dimensions[get_column_letter(j)].width = round(w * tx.CM_TO_CHARS, 1)
+            ws.column_dimensions[get_column_letter(j)].width = round(w * CM_TO_CHARS, 1)
         for r, cols in sheet.rows.items():
             for c, (value, xf) in cols.items():
                 (name, size, bold), border, align, number_format, _fill = styles.keys[xf]  # no fills in the tables
@@ -663,7 +664,7 @@ def targets(r: dict, cfg: dict) -> list[tuple[str, str, bool]]:
     one = [b for b in r["batch"] if b["jobs"] == 1 and b["units"] == best["units"]]
     if one:
         per1 = one[0]["wall_s"] / one[0]["units"] * 1000
-        out.append((f"(same, one process: --jobs 1 against the one-process floor)",
+        out.append(("(same, one process: --jobs 1 against the one-process floor)",
                     f"{per1:.1f} ms vs {fl:.1f} ms = {per1 / fl:.1f}×", per1 / fl <= TARGET_VS_FLOOR))
     cold = r["cold"]["median_s"]
     out.append((f"cold single report < {TARGET_COLD_S:g} s wall", f"{cold:.3f} s (median)", cold < TARGET_COLD_S))

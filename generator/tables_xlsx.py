@@ -35,7 +35,7 @@ from jinja2 import Undefined
 
 from . import formatting as fmt
 from .render import make_env
-from .sheetml import CM_TO_CHARS, Sheet, Styles, clean, package  # noqa: F401 (CM_TO_CHARS: the tables' unit)
+from .sheetml import Sheet, Styles, clean, package
 
 # ------------------------------------------------------------------------ layout description
 

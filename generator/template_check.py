@@ -333,7 +333,7 @@ class Checker:
             return Sample(UNKNOWN if callable(attr) else attr, path)
         if isinstance(value, str) and isinstance(name, int):
             return _UNKNOWN_SAMPLE
-        self._unknown_attribute(base, name, node, [])
+        self._unknown_attribute(base, name, shown, shown_base, [])
         return _UNKNOWN_SAMPLE
 
     def _unknown_attribute(self, base: Sample, name: str | int, shown: str, shown_base: str,

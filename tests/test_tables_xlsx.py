@@ -15,6 +15,7 @@ from lxml import etree
 from conftest import EXAMPLE
 from generator import load
 from generator import tables_xlsx as tx
+from generator import sheetml
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +59,7 @@ def test_package_parts_are_well_formed_and_complete(ctx):
     assert wb.properties.creator == "generator"
     ws = wb["附件2 整体自评表"]
     assert ws.print_title_rows and ws.print_area
-    assert ws.column_dimensions["D"].width == round(tx.SCORE_GRID[3] * tx.CM_TO_CHARS, 1)
+    assert ws.column_dimensions["D"].width == round(tx.SCORE_GRID[3] * sheetml.CM_TO_CHARS, 1)
 
 
 def test_no_projects_gives_one_note_sheet(ctx):

@@ -179,3 +179,10 @@ def test_default_template_edited_in_word_style_split_runs(tmp_path: Path):
     assert len(result.problems) == 1
     assert "未知变量“unit.nmae”" in result.problems[0].message
     assert "{{ finance.assets_total|wan }}与{{ unit.nmae }}" in result.problems[0].where
+
+
+def test_attribute_of_a_plain_value_is_named_not_an_internal_error(tmp_path: Path):
+    """``{{ budget.full_year.foo }}``: a figure has no fields; the check says so at the paragraph."""
+    template = make_template(tmp_path / "value.docx", ["正文", "{{ budget.full_year.foo }}"])
+    problems = [str(p) for p in check_template(template).problems]
+    assert any("第2段" in p and "budget.full_year.foo" in p and "它是一个值，没有下一级" in p for p in problems), problems
