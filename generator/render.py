@@ -489,16 +489,12 @@ def _grid_kept(tree: etree._Element) -> bool:
     return rows == sum(1 for _ in tree.iter(_TR))
 
 
-def _fix_tables(tool: DocxTemplate, xml: str) -> etree._Element:
-    """docxtpl's ``fix_tables``: the same recovering parse, its grid surgery only where it would change something."""
-    return _parse_body(tool, xml)[0]
-
-
 _BODY_PARSER = etree.XMLParser()  # docxtpl's fix_tables parser options, without ``recover``
 
 
 def _parse_body(tool: DocxTemplate, xml: str) -> tuple[etree._Element, bool]:
-    """``_fix_tables`` and whether the rendered body was well-formed XML as it stood (strictly parsed).
+    """docxtpl's ``fix_tables`` (its grid surgery only where it would change something), and whether the
+    rendered body was well-formed XML as it stood (strictly parsed).
 
     On well-formed input lxml's recovering parser (docxtpl's) builds the same
     tree as a strict one, so the strict parse is tried first; only when it fails

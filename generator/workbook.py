@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from . import schema
 from .errors import Location, Problem, UserError
 from .messages import msg
+from .sheetml import column as _column_letters
 
 MAX_UNCOMPRESSED_MB = 200  # a unit's workbook is well under 5 MB; beyond this it is a zip bomb or the wrong file
 MAX_FILE_MB = 50  # size on disk
@@ -268,7 +269,7 @@ class _NotPlain(Exception):
     """Something the fast reader leaves to openpyxl."""
 
 
-def _open_fast(source: Path | dict[str, bytes],
+def _open_fast(parts: dict[str, bytes],
                wanted: frozenset[str] | None = None) -> tuple[list[str], dict[str, _Sheet]] | None:
     """Read a formula-free workbook's sheets straight from its XML, as openpyxl (``data_only``) reads them.
 
@@ -281,23 +282,13 @@ def _open_fast(source: Path | dict[str, bytes],
     damaged part, sheets larger than ``MAX_FAST_MB``. openpyxl spends most of
     its time building style objects the reader never looks at.
 
-    ``source`` is the file or its parts (name → bytes, as ``_check_container``
-    read them); only the sheets named in ``wanted`` (all when None) are read.
+    ``parts`` are the file's parts (name → bytes) as ``_check_container`` read
+    them; only the sheets named in ``wanted`` (all when None) are read.
     """
     from lxml import etree
 
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
     try:
-        if isinstance(source, dict):
-            parts = source
-        else:
-            with zipfile.ZipFile(source) as zf:
-                if sum(i.file_size for i in zf.infolist()) > MAX_FAST_MB * 1024 * 1024:
-                    return None
-                parts = {i.filename: zf.read(i) for i in zf.infolist()}
-        if sum(map(len, parts.values())) > MAX_FAST_MB * 1024 * 1024:
-            return None
-
         def part(name: str):
             data = parts[name]
             if b"<!DOCTYPE" in data[:2000] or b"<!ENTITY" in data:
@@ -496,21 +487,6 @@ def _merged_list(ranges: list[tuple[int, int, int, int]]) -> list[str]:
     return out
 
 
-def _column_letters(col: int) -> str:
-    if 0 < col < len(_LETTERS):
-        return _LETTERS[col]
-    return _letters(col)
-
-
-def _letters(col: int) -> str:
-    letters = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-_LETTERS = [""] + [_letters(c) for c in range(1, 703)]  # A … ZZ
 
 
 class _SheetReader:

@@ -7,7 +7,7 @@ made first.
 
 A batch writes hundreds of units into one folder: rewriting the whole
 manifest after each unit would cost more with every unit. Its workers append
-each unit's entries to ``.generated.log`` instead (see ``append_journal``);
+each unit's entries to ``.generated.log`` instead (see ``Journal``);
 reading a manifest applies that journal, and the next full write of the
 manifest (the county summary's, or ``compact_manifest``) folds it in and
 removes it.
@@ -93,15 +93,6 @@ class Journal:
             except OSError:
                 pass
         self.fds.clear()
-
-
-def append_journal(folder: Path, entries: dict[str, str], lock: Any = None) -> None:
-    """Record ``entries`` (file name → SHA-256) in ``folder``'s journal: one appended write, flushed to disk."""
-    journal = Journal(lock)
-    try:
-        journal(folder, entries)
-    finally:
-        journal.close()
 
 
 def _save_manifest(folder: Path, manifest: dict[str, str]) -> None:

@@ -18,7 +18,7 @@ from conftest import EXAMPLE, ROOT
 from generator import zipout
 from generator.pipeline import load
 from generator.render import make_env, render_docx
-from generator.write import JOURNAL, MANIFEST, append_journal, compact_manifest, load_manifest, sha256, write_outputs
+from generator.write import JOURNAL, MANIFEST, Journal, compact_manifest, load_manifest, sha256, write_outputs
 from test_batch import SUMMARY, UNITS, YEAR, county, county_data, run  # noqa: F401 (fixtures)
 
 TEMPLATE = ROOT / "templates" / "default" / "report.docx"
@@ -62,7 +62,9 @@ def test_report_bytes_are_reproducible_and_open_in_python_docx() -> None:
 def test_journal_entries_count_as_ours_and_are_folded_in(tmp_path: Path) -> None:
     folder = tmp_path / "2024"
     files = {folder / "a.docx": b"A", folder / "b.xlsx": b"B"}
-    write_outputs(files, manifests={}, record=append_journal)
+    journal = Journal()
+    write_outputs(files, manifests={}, record=journal)
+    journal.close()
     assert not (folder / MANIFEST).exists()  # the journal was appended instead
     lines = (folder / JOURNAL).read_text("utf-8").splitlines()
     assert lines == [f"{sha256(b'A')}\ta.docx", f"{sha256(b'B')}\tb.xlsx"]
@@ -79,7 +81,9 @@ def test_journal_entries_count_as_ours_and_are_folded_in(tmp_path: Path) -> None
 def test_files_recorded_only_in_a_journal_are_overwritten_without_force(tmp_path: Path) -> None:
     """An interrupted batch leaves its journal; the next run must still recognise those files as its own."""
     folder = tmp_path / "2024"
-    write_outputs({folder / "a.docx": b"old"}, manifests={}, record=append_journal)
+    journal = Journal()
+    write_outputs({folder / "a.docx": b"old"}, manifests={}, record=journal)
+    journal.close()
     write_outputs({folder / "a.docx": b"new"})  # a plain run: no refusal, manifest rewritten, journal gone
     assert (folder / "a.docx").read_bytes() == b"new"
     assert not (folder / JOURNAL).exists()
