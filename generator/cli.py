@@ -1,4 +1,11 @@
-"""The ``generate`` command: a thin shell over ``generator.pipeline``."""
+"""The ``generate`` command: a thin shell over the library (``generator.api``, ``generator.commands``).
+
+Everything it prints is Chinese, click's own messages included (missing
+option, bad value, unknown option, the help): click asks ``gettext`` for its
+texts, and ``_install_click_chinese`` answers from ``messages.CLICK``. Output
+to a console that cannot show a character (a GBK console, a pipe in the C
+locale) replaces it instead of failing.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +16,47 @@ from pathlib import Path
 import click
 
 from .errors import UserError
-from .messages import msg
+from .messages import CLICK, msg
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 EXIT_USER_ERROR = 1
 EXIT_INTERNAL = 3
+
+
+def _translate(text: str) -> str:
+    return CLICK.get(text, text)
+
+
+def _translate_plural(singular: str, plural: str, n: int) -> str:
+    return CLICK.get(singular if n == 1 else plural, singular if n == 1 else plural)
+
+
+def _install_click_chinese() -> None:
+    """click's messages in Chinese: its modules call ``gettext``/``ngettext`` by these names."""
+    import click.core
+    import click.decorators
+    import click.exceptions
+    import click.formatting
+    import click.parser
+    import click.types
+
+    for module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.types):
+        if hasattr(module, "_"):
+            module._ = _translate
+        if hasattr(module, "ngettext"):
+            module.ngettext = _translate_plural
+
+
+_install_click_chinese()
+
+
+def _safe_streams() -> None:
+    """Characters a console cannot show (a GBK console, a C-locale pipe) are replaced, never an error."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError):
+            pass
 
 
 def _echo_problems(lines: list[str]) -> None:
@@ -35,8 +78,7 @@ class _ProgressBars:
         if stage != self.stage:
             self.close()
             self.stage, self.done = stage, 0
-            self.bar = click.progressbar(length=total, label=msg(self.LABELS[stage]),
-                                         file=sys.stderr)
+            self.bar = click.progressbar(length=total, label=msg(self.LABELS[stage]), file=sys.stderr)
             self.bar.__enter__()
         self.bar.update(done - self.done)
         self.done = done
@@ -53,111 +95,140 @@ class _ProgressBars:
         self.close()
 
 
-def _show_check(result) -> int:
-    """Print an audit (``--check``): one line when clean, else the findings by sheet; the exit code."""
-    if result.notices:
-        click.echo(msg("notices_header"), err=True)
-        _echo_problems([str(n) for n in result.notices])
-    if not result.findings:
-        click.echo(result.summary())
-        return 0
-    for line in result.lines():
-        click.echo(line)
+def _show_audit(result, verbose: bool, where: Path | None = None) -> None:
+    """The audit's short summary and one line per finding (errors first); ids and all cells with --verbose."""
+    if result.findings:
+        for line in result.lines(verbose):
+            click.echo(line)
     click.echo(result.summary())
-    if result.errors:
-        click.echo(msg("audit_check_failed"), err=True)
-        return EXIT_USER_ERROR
-    return 0
+    if where is not None:
+        click.echo(msg("audit_written", path=where))
 
 
-def _show_checks(results) -> int:
+def _show_checks(results, verbose: bool) -> int:
     """``--check`` for one unit or every unit of a county folder; exit 1 if any unit has an error."""
-    if len(results) == 1 and not isinstance(results[0][1], UserError):
-        return _show_check(results[0][1])
     code = 0
     for unit, result in results:
-        click.echo(msg("check_unit_header", unit=unit))
+        if len(results) > 1 or isinstance(result, UserError):
+            click.echo(msg("check_unit_header", unit=unit or "—"))
         if isinstance(result, UserError):
             _echo_problems(result.render().splitlines())
             code = EXIT_USER_ERROR
-        else:
-            code = max(code, _show_check(result))
+            continue
+        if result.notices:
+            click.echo(msg("notices_header"), err=True)
+            _echo_problems([str(n) for n in result.notices])
+        _show_audit(result, verbose)
+        if result.errors:
+            code = EXIT_USER_ERROR
+    if code:
+        click.echo(msg("audit_check_failed"), err=True)
     return code
 
 
-def _show_findings(report) -> None:
-    """After generation: the audit findings by sheet, a summary line and where the 审核 list is."""
-    from .audit import AuditResult
+def _show_reports(reports, verbose: bool) -> None:
+    if getattr(reports, "batch", False):  # several units: one line per unit, then the totals
+        from .commands.batch import result_lines
 
-    result = AuditResult(file=report.workbook.name, findings=list(getattr(report, "findings", [])))
-    for line in result.lines():
-        click.echo(line)
-    click.echo(result.summary())
-    if getattr(report, "audit_path", None):
-        click.echo(msg("audit_written", path=report.audit_path))
+        for text, is_error in result_lines(reports):
+            click.echo(text, err=is_error)
+        return
+    for report in reports:
+        if report.notices:
+            click.echo(msg("notices_header"), err=True)
+            _echo_problems([str(n) for n in report.notices])
+        _echo_problems(report.template_notes)
+        click.echo(msg("template_chosen", path=report.template))
+        for path in report.outputs:
+            click.echo(msg("written", path=path))
+        for line in report.messages:
+            click.echo(line)
+        from .audit import AuditResult
 
-
-def _run_template_check(unit: str | None, templates_dir: Path, path: str) -> int:
-    """``--template-check [PATH]``: the report on stdout; exit 0 when the template is clean, 1 otherwise."""
-    from .template_check import run
-
-    result = run(templates_dir, unit=unit, path=path or None)
-    for line in result.lines():
-        click.echo(line)
-    return 0 if result.ok else EXIT_USER_ERROR
-
-
-def _run_init(year: int, unit: str | None, data_dir: Path) -> int:
-    """``--init``: create YEAR.xlsx beside YEAR-1.xlsx (every unit in a batch); exit 1 unless all were created."""
-    from .init_year import init_year, result_lines
-
-    results = init_year(year, data_dir, unit=unit)
-    for text, is_error in result_lines(results, year):
-        click.echo(text, err=is_error)
-    return 0 if all(r.ok for r in results) else EXIT_USER_ERROR
+        _show_audit(AuditResult(file=report.workbook.name, findings=report.findings), verbose, report.audit_path)
+        if report.pdf_error:
+            _echo_problems(msg("pdf_not_written", reason=report.pdf_error).splitlines())
 
 
-@click.command(context_settings=CONTEXT_SETTINGS,
-               help=msg("help_command"))
-@click.option("--year", "year", type=int, required=True, metavar="年度",
-              help=msg("help_year"))
-@click.option("--unit", "unit", default=None, metavar="单位",
-              help=msg("help_unit"))
+@click.command(context_settings=CONTEXT_SETTINGS, help=msg("help_command"))
+@click.option("--year", "year", type=click.IntRange(1990, 2200), required=False, metavar="年度", help=msg("help_year"))
+@click.option("--unit", "unit", default=None, metavar="单位", help=msg("help_unit"))
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), default=Path("data"), show_default=True,
               metavar="文件夹", help=msg("help_data"))
 @click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=Path("templates"),
               show_default=True, metavar="文件夹", help=msg("help_templates"))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("output"), show_default=True,
               metavar="文件夹", help=msg("help_out"))
-@click.option("--force", is_flag=True, default=False,
-              help=msg("help_force"))
-# --- options below are implemented by their own modules (audit, batch, init_year, template_check, pdf)
-@click.option("--check", is_flag=True, default=False,
-              help=msg("help_check"))
+@click.option("--force", is_flag=True, default=False, help=msg("help_force"))
+@click.option("--check", is_flag=True, default=False, help=msg("help_check"))
 @click.option("--strict", is_flag=True, default=False, help=msg("help_strict"))
 @click.option("--pdf", is_flag=True, default=False, help=msg("help_pdf"))
-@click.option("--jobs", type=click.IntRange(1, 64), default=None, metavar="N",
-              help=msg("help_jobs"))
-@click.option("--init", "init", is_flag=True, default=False,
-              help=msg("help_init"))
+@click.option("--pdf-tables", "pdf_tables", is_flag=True, default=False, help=msg("help_pdf_tables"))
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, metavar="N", help=msg("help_jobs"))
+@click.option("--init", "init", is_flag=True, default=False, help=msg("help_init"))
+@click.option("--new-unit", "new_unit", default=None, metavar="单位", help=msg("help_new_unit"))
 @click.option("--template-check", "template_check", is_flag=False, flag_value="", default=None, metavar="[模板]",
               help=msg("help_template_check"))
-def main(year: int, unit: str | None, data_dir: Path, templates_dir: Path, out_dir: Path, force: bool,
-         check: bool, strict: bool, pdf: bool, jobs: int | None, init: bool, template_check: str | None) -> None:
-    from . import pipeline
+@click.option("--fields", is_flag=True, default=False, help=msg("help_fields"))
+@click.option("--verbose", "-v", is_flag=True, default=False, help=msg("help_verbose"))
+@click.option("--limit-seconds", "limit_seconds", type=click.FloatRange(1, 3600), default=None, metavar="秒",
+              help=msg("help_limit_seconds"))
+@click.option("--limit-mb", "limit_mb", type=click.IntRange(64, 65536), default=None, metavar="MB",
+              help=msg("help_limit_mb"))
+@click.option("--wait", "wait", type=click.FloatRange(0, 3600), default=120.0, show_default=True, metavar="秒",
+              help=msg("help_wait"))
+@click.option("--serve", is_flag=True, default=False, help=msg("help_serve"))
+@click.option("--host", default="127.0.0.1", show_default=True, help=msg("help_host"))
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help=msg("help_port"))
+@click.option("--create-admin", "create_admin", default=None, metavar="用户名", help=msg("help_create_admin"))
+def main(year: int | None, unit: str | None, data_dir: Path, templates_dir: Path, out_dir: Path, force: bool,
+         check: bool, strict: bool, pdf: bool, pdf_tables: bool, jobs: int | None, init: bool, new_unit: str | None,
+         template_check: str | None, fields: bool, verbose: bool, limit_seconds: float | None, limit_mb: int | None,
+         wait: float, serve: bool, host: str, port: int, create_admin: str | None) -> None:
+    from .limits import Limits
 
+    limits = Limits(seconds=limit_seconds or Limits.seconds, memory_mb=limit_mb or Limits.memory_mb)
     try:
-        if template_check is not None:  # lint a template against the example data; generate nothing
-            sys.exit(_run_template_check(unit, templates_dir, template_check))
+        if serve or create_admin:
+            from .web.serve import run
+
+            sys.exit(run(data_dir, templates_dir, out_dir, host=host, port=port, create_admin=create_admin,
+                         serve=serve))
+        if year is None:
+            raise click.UsageError(msg("year_required"))
+        if template_check is not None:  # lint a template (against the unit's workbook, or a sample); generate nothing
+            from .commands.template_check import run
+
+            result = run(year, templates_dir, data_dir, unit=unit, path=template_check or None, limits=limits)
+            for line in result.lines(with_variables=fields):
+                click.echo(line)
+            sys.exit(0 if result.ok else EXIT_USER_ERROR)
+        if new_unit is not None:
+            from .commands.newyear import new_unit as make_new_unit
+
+            for line in make_new_unit(year, new_unit, data_dir, templates_dir):
+                click.echo(line)
+            sys.exit(0)
         if init:  # create next year's workbook(s); generate nothing
-            sys.exit(_run_init(year, unit, data_dir))
+            from .commands.newyear import init_year, result_lines
+
+            results = init_year(year, data_dir, unit=unit)
+            for text, is_error in result_lines(results, year):
+                click.echo(text, err=is_error)
+            sys.exit(0 if all(r.ok for r in results) else EXIT_USER_ERROR)
         if check:  # audit only: write nothing
-            results = pipeline.check_all(year, unit=unit, data_dir=data_dir)
-        else:
-            with _ProgressBars() as progress:
-                reports = pipeline.generate(year, unit=unit, data_dir=data_dir, templates_dir=templates_dir,
-                                            out_dir=out_dir, force=force, jobs=jobs, pdf=pdf, progress=progress,
-                                            strict=strict)
+            from .pipeline import check_all
+
+            sys.exit(_show_checks(check_all(year, unit=unit, data_dir=data_dir, templates_dir=templates_dir), verbose))
+        from .api import generate
+        from .pipeline import Options
+
+        with _ProgressBars() as progress:
+            options = Options(force=force, strict=strict, pdf=pdf or pdf_tables, pdf_tables=pdf_tables, jobs=jobs,
+                              limits=limits, wait=wait, progress=progress,
+                              on_wait=lambda text: click.echo(text, err=True))
+            reports = generate(year, unit=unit, data_dir=data_dir, templates_dir=templates_dir, out_dir=out_dir,
+                               options=options)
     except UserError as exc:
         _echo_problems(exc.render().splitlines())
         sys.exit(EXIT_USER_ERROR)
@@ -165,37 +236,22 @@ def main(year: int, unit: str | None, data_dir: Path, templates_dir: Path, out_d
         sys.exit(130)
     except BrokenPipeError:  # output piped into `head`: handled by ``entry``
         raise
+    except (SystemExit, click.exceptions.ClickException):
+        raise
     except Exception as exc:  # a bug: say so plainly, no traceback for the clerk
         if os.environ.get("GENERATOR_DEBUG"):
             raise
         click.echo(msg("internal_error", detail=f"{type(exc).__name__}: {exc}"), err=True)
         sys.exit(EXIT_INTERNAL)
-    if check:
-        sys.exit(_show_checks(results))
-    if getattr(reports, "batch", False):  # several units: one line per unit, then the totals
-        from .batch import result_lines
-
-        for text, is_error in result_lines(reports):
-            click.echo(text, err=is_error)
-    else:
-        for report in reports:
-            if report.notices:
-                click.echo(msg("notices_header"), err=True)
-                _echo_problems([str(n) for n in report.notices])
-            _echo_problems(report.messages)
-            click.echo(msg("template_chosen", path=report.template))
-            for path in report.outputs:
-                click.echo(msg("written", path=path))
-            _show_findings(report)
-            if report.pdf_error:
-                _echo_problems(msg("pdf_not_written", reason=report.pdf_error).splitlines())
-        _echo_problems(getattr(reports, "messages", []))
-    if not getattr(reports, "ok", True):
+    _show_reports(reports, verbose)
+    _echo_problems(reports.messages if not reports.batch else [])
+    if not reports.ok:
         sys.exit(EXIT_USER_ERROR)
 
 
 def entry() -> None:
-    """Console-script entry point: ``main`` plus a quiet exit when the output pipe closes early."""
+    """Console-script entry point: ``main`` with safe output, and a quiet exit when the output pipe closes early."""
+    _safe_streams()
     try:
         main()
     except BrokenPipeError:

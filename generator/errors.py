@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from .messages import msg
 
 SEP = " › "
+ERROR = "错误"  # audit severities: a contradiction to fix
+HINT = "提示"  # worth a look
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,18 @@
-"""The library API: read → validate → compute → audit → render → write.
+"""The library API: read → validate → compute → audit → render → write, for one unit.
 
-Every CLI command is a thin shell over these functions, and each is usable
-from Python::
+Every CLI command and the web page are thin shells over these functions, and
+each is usable from Python::
 
     from generator import generate
     reports = generate(2024, data_dir="data")
     print(reports[0].docx_path)
+
+A unit is made in memory (``make_unit``: the report, its forms as Excel, the
+audit lists), then written as one set (``write.Folder.commit``), with its PDF
+converted from the staged report before anything is moved in, so a run
+replaces a unit's whole set of files or none of it. Several units of a county
+folder go through ``commands.batch``, which makes units in worker processes and
+commits them here, in the one process that holds the output folder.
 """
 
 from __future__ import annotations
@@ -18,19 +25,39 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .audit import ERROR, AuditResult, Finding, audit
-from .compute import compute
-from .errors import Problem, UserError
+from . import schema
+from .audit import AuditResult, Finding, audit
+from .compute import Context, compute
+from .errors import ERROR, Problem, UserError, ValidationError
+from .formats import docx_tables
+from .limits import Limits
 from .messages import msg
-from .render import render_docx
-from .tables_xlsx import tables_workbook
-from .validate import validate
-from .workbook import find_workbook, read_workbook
-from .write import write_outputs
+from .convert import convert_staged
+from .read import find_units, find_workbook, lock_file_notice, read_workbook
+from .render import make_env, render
+from .template import Template, load_template
+from .validate import check_uses, validate
+from .write import Folder, Staged, stage_files
 
 TEMPLATE_NAME = "report.docx"
 DEFAULT_TEMPLATE_DIR = "default"
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+Progress = Callable[[str, int, int], None]  # (stage "render" | "pdf", done, total)
+
+
+@dataclass
+class Options:
+    """How a run makes and writes its units (the CLI's flags)."""
+
+    force: bool = False  # overwrite files edited by hand (a dated backup is kept)
+    strict: bool = False  # a unit whose audit finds 错误 is not generated
+    pdf: bool = False  # also convert the report to PDF
+    pdf_tables: bool = False  # and the -附表.xlsx
+    jobs: int | None = None  # worker processes for a county folder
+    limits: Limits = field(default_factory=Limits)  # per unit render
+    wait: float = 120.0  # seconds to wait for another run on the same output folder
+    progress: Progress | None = None
+    on_wait: Callable[[str], None] | None = None
 
 
 @dataclass
@@ -47,10 +74,41 @@ class Report:
     notices: list[Problem] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     context: dict[str, Any] = field(default_factory=dict, repr=False)
-    error: str | None = None  # batch: why this unit produced no report (Chinese, may span lines)
-    pdf_error: str | None = None  # --pdf: why the PDF was not written (the .docx was)
+    error: str | None = None  # why this unit produced no report (Chinese, may span lines)
+    pdf_error: str | None = None  # --pdf: why no PDF was written (the rest of the set was)
     findings: list[Finding] = field(default_factory=list)  # the audit (审核) of the workbook
     audit_path: Path | None = None  # the readable 审核 list written next to the report
+    template_notes: list[str] = field(default_factory=list)  # what was removed from the template, told
+
+
+class Reports(list):  # list[Report]
+    """What ``generate`` returns: the reports plus run-level results.
+
+    ``batch`` is True for a several-unit run; ``summary_path`` is the county
+    summary written (batch only); ``messages`` are run-level problems (summary
+    not written, LibreOffice missing) that make the run fail.
+    """
+
+    def __init__(self, reports: list[Report] | tuple = (), batch: bool = False) -> None:
+        super().__init__(reports)
+        self.batch = batch
+        self.summary_path: Path | None = None
+        self.messages: list[str] = []
+        self.notices: list[str] = []  # run-level information that is not a failure (backups made)
+
+    @property
+    def ok(self) -> bool:
+        """True when every unit's report (and PDF, if asked for) was written and nothing else failed."""
+        return not self.messages and all(r.error is None and r.pdf_error is None for r in self)
+
+
+@dataclass
+class Made:
+    """One unit, made in memory: its report record and its files (name → bytes), not yet written."""
+
+    report: Report
+    files: dict[str, bytes]
+    docx_name: str
 
 
 def safe_filename(name: str) -> str:
@@ -66,22 +124,46 @@ def resolve_template(templates_dir: Path, unit: str | None) -> Path:
     templates_dir = Path(templates_dir)
     if unit:
         own = templates_dir / unit / TEMPLATE_NAME
-        if own.is_file():
+        if own.exists() or own.is_symlink():
             return own
     default = templates_dir / DEFAULT_TEMPLATE_DIR / TEMPLATE_NAME
-    if not default.is_file():
+    if not default.exists() and not default.is_symlink():
         raise UserError(msg("template_missing", path=default))
     return default
 
 
-def load(workbook: Path, year: int | None) -> tuple[dict[str, Any], dict[str, Any], list[Problem]]:
-    """Read, validate and compute one workbook: (data, context, notices)."""
+def file_names(ctx: dict[str, Any]) -> dict[str, str]:
+    """The names of a unit's files: ``{"docx": …, "tables": …, "audit_md": …, "audit_xlsx": …, "pdf": …}``."""
+    basic = ctx.get("基本信息") or {}
+    stem = msg("file_report", year=ctx.get("年度"), unit=safe_filename(basic.get("单位全称") or ""),
+               title=safe_filename(basic.get("报告标题") or schema.REPORT_TITLE))
+    return {"docx": f"{stem}.docx", "tables": msg("file_tables", stem=stem), "audit_md": msg("file_audit", stem=stem),
+            "audit_xlsx": msg("file_audit_xlsx", stem=stem), "pdf": f"{stem}.pdf",
+            "tables_pdf": msg("file_tables", stem=stem)[:-len(".xlsx")] + ".pdf", "stem": stem}
+
+
+# ------------------------------------------------------------------ reading one workbook
+
+
+def load(workbook: Path, year: int | None, template: Template | None = None) -> tuple[dict[str, Any], Context,
+                                                                                         list[Problem]]:
+    """Read, validate and compute one workbook: (data, context, notices); a ValidationError lists every problem,
+    those of the template's needs included when ``template`` is given."""
     raw = read_workbook(workbook)
-    data, notices = validate(raw, year)
-    return data, compute(data), notices
+    data, problems, notices = validate(raw, year)
+    ctx = compute(data)
+    problems = problems + ctx.problems
+    if template is not None:
+        problems += check_uses(template.uses, ctx.resolve, raw.file)
+    if problems:
+        raise ValidationError(raw.file, problems)
+    lock = lock_file_notice(Path(workbook))
+    if lock is not None:
+        notices = [lock] + notices
+    return data, ctx, notices
 
 
-def audit_loaded(workbook: Path, year: int, data: dict[str, Any], ctx: dict[str, Any]) -> AuditResult:
+def audit_loaded(workbook: Path, year: int, data: dict[str, Any], ctx: Context) -> AuditResult:
     """Audit one loaded workbook, against last year's workbook (``YEAR-1.xlsx`` beside it) when it exists."""
     previous, problem = None, None
     prev_path = Path(workbook).with_name(f"{year - 1}.xlsx")
@@ -94,39 +176,34 @@ def audit_loaded(workbook: Path, year: int, data: dict[str, Any], ctx: dict[str,
     return audit(data, ctx, previous, problem)
 
 
-def check(year: int, unit: str | None = None, data_dir: Path | str = "data") -> AuditResult:
-    """Audit only (``generate --check``): read, validate, compute and audit one workbook; write nothing."""
+def check(year: int, unit: str | None = None, data_dir: Path | str = "data",
+          templates_dir: Path | str = "templates") -> AuditResult:
+    """Audit only (``generate --check``): what the unit's template needs, and every contradiction; write nothing."""
     workbook = find_workbook(Path(data_dir), year, unit)
-    data, ctx, notices = load(workbook, year)
+    env = make_env()
+    template = load_template(resolve_template(Path(templates_dir), unit), env)
+    data, ctx, notices = load(workbook, year, template if not template.problems else None)
     result = audit_loaded(workbook, year, data, ctx)
     result.notices = notices
     return result
 
 
-def check_all(year: int, unit: str | None = None, data_dir: Path | str = "data"
-              ) -> list[tuple[str | None, AuditResult | UserError]]:
-    """``generate --check`` over a folder: one (unit, result or the unit's error) per unit.
-
-    A one-unit folder (or ``--unit``) gives a single ``(unit, result)``; a user
-    mistake there is raised as usual. In a county folder, one unit's unreadable
-    workbook is reported against that unit and the others are still audited.
-    """
-    from .batch import find_units
-
+def check_all(year: int, unit: str | None = None, data_dir: Path | str = "data",
+              templates_dir: Path | str = "templates") -> list[tuple[str | None, AuditResult | UserError]]:
+    """``generate --check`` over a folder: one (unit, result or the unit's error) per unit."""
     units = find_units(Path(data_dir), year, unit)
     if units is None:
-        return [(unit, check(year, unit=unit, data_dir=data_dir))]
+        return [(unit, check(year, unit=unit, data_dir=data_dir, templates_dir=templates_dir))]
     out: list[tuple[str | None, AuditResult | UserError]] = []
     for name, _ in units:
         try:
-            out.append((name, check(year, unit=name, data_dir=data_dir)))
+            out.append((name, check(year, unit=name, data_dir=data_dir, templates_dir=templates_dir)))
         except UserError as exc:
             out.append((name, exc))
     return out
 
 
-def report_stem(ctx: dict[str, Any]) -> str:
-    return msg("file_report", year=ctx["year"], unit=safe_filename(ctx["unit"]["name"]))
+# ------------------------------------------------------------------ making one unit
 
 
 GC_THRESHOLD = 20_000  # allocations between young-generation garbage collections while a unit is made (default 700)
@@ -134,14 +211,8 @@ GC_THRESHOLD = 20_000  # allocations between young-generation garbage collection
 
 @contextlib.contextmanager
 def relaxed_gc() -> Iterator[None]:
-    """Collect garbage less often while a unit is made, as it was afterwards.
-
-    A unit makes and drops hundreds of thousands of small objects (cells,
-    rows, XML nodes), nearly none of them in reference cycles; with Python's
-    default the collector runs every 700 allocations and, as a large unit's
-    live objects pile up, each full collection walks all of them, so the cost
-    grows faster than the unit. Memory stays bounded: collections still run.
-    """
+    """Collect garbage less often while a unit is made (it makes and drops many small objects, nearly none
+    in cycles), and as before afterwards."""
     saved = gc.get_threshold()
     gc.set_threshold(max(saved[0], GC_THRESHOLD), *saved[1:])
     try:
@@ -150,62 +221,77 @@ def relaxed_gc() -> Iterator[None]:
         gc.set_threshold(*saved)
 
 
-def generate_unit(workbook: Path, year: int, templates_dir: Path, out_dir: Path, unit: str | None = None,
-                  force: bool = False, writer: Callable[..., list[str]] = write_outputs,
-                  env: Any = None, strict: bool = False) -> Report:
-    """Generate one unit's report from ``workbook`` into ``out_dir/YEAR/``.
+def make_unit(workbook: Path, year: int, template_path: Path, unit: str | None = None, env: Any = None,
+              options: Options | None = None) -> Made:
+    """One unit's files in memory: the report, its forms in Excel, the audit as text and as an annotated
+    workbook. A UserError for the clerk's mistakes, before anything is written."""
+    from .formats.xlsx_annotate import annotate
 
-    ``writer`` puts the files in place (the batch passes one that serialises
-    workers); ``env`` is a prepared Jinja environment (a batch worker builds it once).
-    The audit's findings go to ``report.findings`` and to ``{stem}-审核.md`` beside
-    the report; with ``strict`` any 错误 raises a UserError before anything is written.
-    """
+    options = options or Options()
+    env = env or make_env()
     with relaxed_gc():
-        template = resolve_template(templates_dir, unit)
-        data, ctx, notices = load(workbook, year)
-        report = Report(unit=unit, unit_name=ctx["unit"]["name"], year=year, workbook=Path(workbook),
-                        template=template, notices=notices, context=ctx)
+        template = load_template(template_path, env)
+        if template.problems:
+            raise UserError([Problem(None, str(p)) for p in template.problems],
+                            msg("template_has_problems", path=template_path, count=len(template.problems)))
+        data, ctx, notices = load(workbook, year, template)
+        names = file_names(ctx.values)
+        report = Report(unit=unit, unit_name=ctx.values["基本信息"]["单位全称"], year=year, workbook=Path(workbook),
+                        template=template_path, notices=notices, context=ctx.values,
+                        template_notes=[removed_message(r) for r in template.told])
         result = audit_loaded(workbook, year, data, ctx)
         report.findings = result.findings
-        if strict and result.errors:
+        if options.strict and result.errors:
             errors = [f for group in result.by_sheet().values() for f in group if f.severity == ERROR]
-            raise UserError([Problem(None, str(f)) for f in errors],
+            raise UserError([Problem(None, f.line()) for f in errors],
                             msg("audit_strict_header", file=result.file, count=len(result.errors)))
-        docx = render_docx(template, ctx, env, plain=True)  # compute's context: plain data
-        folder = Path(out_dir) / str(year)
-        stem = report_stem(ctx)
-        path = folder / f"{stem}.docx"
-        report.audit_path = folder / msg("file_audit", stem=stem)
-        files = {path: docx,
-                 folder / msg("file_tables", stem=stem): tables_workbook(ctx),  # the three attachment tables in Excel
-                 report.audit_path: result.markdown(msg("audit_md_title", name=stem)).encode("utf-8")}
-        report.messages += writer(files, force=force)
-        report.docx_path = path
-        report.outputs = list(files)
-        return report
+        rendered = render(template, ctx.values, env, options.limits)
+        files = {names["docx"]: rendered.data}
+        tables = docx_tables.workbook(docx_tables.forms(rendered.document))
+        if tables is not None:
+            files[names["tables"]] = tables
+        title = msg("audit_md_title", name=names["stem"])
+        files[names["audit_md"]] = result.markdown(title).encode("utf-8")
+        files[names["audit_xlsx"]] = annotate(Path(workbook), [(f.severity, f.message, f.places()) for f in
+                                                                 result.ordered()], title)
+        return Made(report, files, names["docx"])
 
 
-def generate(year: int, unit: str | None = None, data_dir: Path | str = "data",
-             templates_dir: Path | str = "templates", out_dir: Path | str = "output",
-             force: bool = False, jobs: int | None = None, pdf: bool = False,
-             progress: Callable[[str, int, int], None] | None = None, strict: bool = False) -> list[Report]:
-    """Generate the report of one unit (``DATA/YEAR.xlsx`` or ``DATA/<unit>/YEAR.xlsx``), or of every unit.
+def removed_message(removed: Any) -> str:
+    return msg("template_removed", what=msg(f"removed_{removed.kind}"), where=removed.where)
 
-    When ``DATA`` has no ``YEAR.xlsx`` but unit sub-folders that do, and no
-    ``unit`` is given, all units are generated in ``jobs`` processes (see
-    ``generator.batch``); failed units come back as Reports with ``error`` set.
-    ``pdf`` also converts the outputs with LibreOffice. The result is a
-    ``batch.Reports`` list (``summary_path`` and batch-level ``messages``).
-    """
-    from . import batch
 
-    units = batch.find_units(Path(data_dir), year, unit)
-    if units is not None:
-        return batch.generate_batch(year, units, Path(templates_dir), Path(out_dir), force=force, jobs=jobs,
-                                    pdf=pdf, progress=progress, strict=strict)
-    workbook = find_workbook(Path(data_dir), year, unit)
-    reports = batch.Reports([generate_unit(workbook, year, Path(templates_dir), Path(out_dir), unit=unit,
-                                           force=force, strict=strict)])
-    if pdf:
-        reports.messages += batch.convert_pdfs(reports, jobs=1, progress=progress)
-    return reports
+def set_names(docx_name: str) -> set[str]:
+    """Every file name a unit's set may have (so stale ones can be told from the new set)."""
+    stem = docx_name[: -len(".docx")]
+    return {docx_name, msg("file_tables", stem=stem), msg("file_audit", stem=stem), msg("file_audit_xlsx", stem=stem),
+            f"{stem}.pdf", msg("file_tables", stem=stem)[: -len(".xlsx")] + ".pdf"}
+
+
+def stale(folder: Path, made_names: set[str], docx_name: str) -> list[Path]:
+    """Files of the unit's set from an earlier run that this run does not write (an old PDF, old tables)."""
+    return [folder / n for n in sorted(set_names(docx_name) - made_names) if (folder / n).exists()]
+
+
+def commit_unit(folder: Folder, report: Report, staged: list[Staged], docx_name: str, force: bool) -> None:
+    """Move one unit's staged set in; fills the report's outputs and messages."""
+    names = {s.target.name for s in staged}
+    report.messages += folder.commit(staged, stale(folder.path, names, docx_name), force)
+    report.outputs = [s.target for s in staged]
+    report.docx_path = folder.path / docx_name
+    audit_md = [s.target for s in staged if s.target.name.endswith("-审核.md")]
+    report.audit_path = audit_md[0] if audit_md else None
+
+
+def generate_unit(workbook: Path, year: int, templates_dir: Path, out_dir: Path, unit: str | None = None,
+                  options: Options | None = None) -> Report:
+    """Generate one unit's report from ``workbook`` into ``out_dir/YEAR/``."""
+    options = options or Options()
+    template_path = resolve_template(Path(templates_dir), unit)
+    made = make_unit(workbook, year, template_path, unit, options=options)
+    with Folder(Path(out_dir) / str(year), wait=options.wait, on_wait=options.on_wait) as folder:
+        staged = stage_files({folder.path / n: b for n, b in made.files.items()})
+        if options.pdf:
+            convert_staged([(made.report, staged)], options, jobs=1)
+        commit_unit(folder, made.report, staged, made.docx_name, options.force)
+    return made.report

@@ -1,13 +1,20 @@
 """Stage 2 — validate: turn raw cells into typed plain data, collecting every problem at once.
 
-The result is a plain dict (``Data``) of Decimals, ints, dates and strings, plus
-``cells``: for every figure, the workbook cell it came from, so that the audit
-and every message can name the cell to fix.
+The result (``Data``) is keyed by the workbook's own names: ``data["财务"]["资产总额"]``,
+``data["三公经费"]["本年决算"]["公务接待"]``, ``data["人员编制"][3]["实有人数"]``; values are
+Decimals, ints, dates and strings, None where a cell is blank. ``data["cells"]``
+gives, for every value, the workbook cell it came from ("2024.xlsx › 财务 › B7"),
+so that the audit and every message can name the cell to fix.
+
+Nothing is required here beyond what every report needs (the unit's name and
+year, each row's own name): what else must be filled is what the unit's
+template uses, checked after compute by ``check_uses``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
 import re
 import unicodedata
@@ -15,19 +22,29 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from . import schema
-from .errors import SEP, Location, Problem, ValidationError
+from .errors import SEP, Location, Problem
 from .messages import msg
-from .workbook import RawCell, RawWorkbook
+from .read import RawCell, RawWorkbook
 
 Data = dict[str, Any]
 
 # Control characters Excel lets through, and Unicode noncharacters (the renderer uses two of them internally)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufdd0-\ufdef\ufffe\uffff]")
 MAX_MAGNITUDE = Decimal(10) ** 12  # no figure of a unit's report comes near this; beyond it is a typo or garbage
+PERCENT_SLIP = Decimal("1.5")  # a percentage above 150% beside one of at most 100%: typed 80 in a % cell
 _CN_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟]")
 _UNIT_SUFFIX = re.compile(r"^[-+]?[\d,.，．\s]+\s*(万元|万|元|亿元|亿|个|人|㎡|平方米|%|％)$")
 _EXCEL_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!"}
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def _format_chars(text: str) -> bool:
+    return any(unicodedata.category(ch) == "Cf" for ch in text)
+
+
+def _strip_format_chars(text: str) -> str:
+    """Remove invisible format characters (bidirectional overrides U+202E…, zero-width spaces, BOM)."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 
 @functools.lru_cache(maxsize=256)
@@ -44,12 +61,15 @@ def decimals_of(number_format: str) -> int | None:
     return None
 
 
+_INVALID = object()
+
+
 class Validator:
     def __init__(self, raw: RawWorkbook, year: int | None = None):
         self.raw = raw
         self.year = year
         self.problems: list[Problem] = list(raw.problems)
-        self.notices: list[Problem] = []
+        self.notices: list[Problem] = list(raw.notices)
         self.cells: dict[str, str] = {}
         self._file_prefix = f"{raw.file}{SEP}" if raw.file else ""
 
@@ -70,7 +90,7 @@ class Validator:
             self.cells[path] = f"{self._file_prefix}{cell.sheet}{SEP}{cell.coord}"
 
     def raw_value(self, cell: RawCell | None, label: str) -> Any:
-        """The cell's value with formula, error and control-character handling; None if blank."""
+        """The cell's value with formula, error and invisible-character handling; None if blank."""
         if cell is None:
             return None
         value = cell.value
@@ -81,12 +101,18 @@ class Validator:
             if value.strip() in _EXCEL_ERRORS:
                 self.problem(cell, msg("formula_error", value=value.strip()))
                 return _INVALID
+            if len(value) > schema.MAX_TEXT_CHARS:
+                self.problem(cell, msg("text_too_long", label=label, length=len(value), limit=schema.MAX_TEXT_CHARS))
+                return _INVALID
             value = _decode_xml_escapes(value)
             if "\r" in value:
                 value = value.replace("\r\n", "\n").replace("\r", "\n")
             if _CONTROL.search(value):
                 self.notice(cell, msg("notice_control_chars", label=label))
                 value = _CONTROL.sub("", value)
+            if not value.isascii() and _format_chars(value):
+                self.notice(cell, msg("notice_format_chars", label=label))
+                value = _strip_format_chars(value)
             if not value.strip():
                 return None
         return value
@@ -99,7 +125,7 @@ class Validator:
             return None
         if value is None:
             if f.required:
-                self.problem(cell, msg("required_empty", label=label), sheet=None)
+                self.problem(cell, msg("required_empty", label=label))
             return None
         kind = f.kind
         if kind in ("text", "longtext"):
@@ -157,6 +183,10 @@ class Validator:
                 self.notice(cell, msg("notice_text_number", label=label, value=text, number=_plain_number(parsed)))
                 return self.magnitude(cell, parsed, label)
             return text
+        if kind == "fact":
+            if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+                return self.magnitude(cell, _to_decimal(value), label)
+            return _format_plain(value).strip()
         raise AssertionError(f"unknown field kind {kind}")
 
     def magnitude(self, cell: RawCell, number: Decimal, label: str) -> Decimal | None:
@@ -189,7 +219,7 @@ class Validator:
             number = self.magnitude(cell, _to_decimal(value), label)
             if number is None:
                 return None
-            if "%" in (cell.number_format or "") or abs(number) <= Decimal("1.5"):
+            if "%" in (cell.number_format or "") or abs(number) <= PERCENT_SLIP:
                 return number
             self.problem(cell, msg("percent_as_number", label=label, value=_plain_number(number),
                                    fraction=_plain_number(number / 100)))
@@ -225,58 +255,61 @@ class Validator:
         return None
 
     # ------------------------------------------------------------------ sheets
-    def fields_sheet(self, sheet: schema.FieldsSheet, prefix: str) -> dict[str, Any]:
+    def fields_sheet(self, sheet: schema.FieldsSheet) -> dict[str, Any] | None:
         cells = self.raw.fields.get(sheet.name)
-        out: dict[str, Any] = {}
         if cells is None:
-            return {f.key: None for f in sheet.fields}
+            return None
+        out: dict[str, Any] = {}
         for f in sheet.fields:
             cell = cells.get(f.key)
-            if cell is None:
-                out[f.key] = None
-                continue
-            out[f.key] = self.convert(cell, f)
-            self.remember(f"{prefix}.{f.key}", cell)
+            out[f.zh] = self.convert(cell, f) if cell is not None else None
+            self.remember(f"{sheet.name}.{f.zh}", cell)
         return out
 
-    def grid_sheet(self, sheet: schema.GridSheet, prefix: str) -> dict[str, dict[str, Any]]:
+    def grid_sheet(self, sheet: schema.GridSheet) -> dict[str, dict[str, Any]] | None:
+        """表.列.行; a blank cell of a sheet that is there counts as 0 (these forms leave zeros blank)."""
         grid = self.raw.grids.get(sheet.name)
-        out: dict[str, dict[str, Any]] = {}
+        if grid is None:
+            return None
+        out: dict[str, dict[str, Any]] = {c.zh: {} for c in sheet.columns}
         for r in sheet.rows:
-            out[r.key] = {}
             for c in sheet.columns:
-                cell = grid.get(r.key, {}).get(c.key) if grid else None
-                f = schema.Field(c.key, f"{r.label}（{c.label}）", sheet.cell_kind, sheet.unit, required=False)
+                cell = grid.get(r.key, {}).get(c.key)
+                f = schema.Field(c.key, f"{r.zh}（{c.label}）", sheet.cell_kind, sheet.unit)
                 value = self.convert(cell, f) if cell is not None else None
-                out[r.key][c.key] = value if value is not None else Decimal(0)
-                self.remember(f"{prefix}.{r.key}.{c.key}", cell)
+                out[c.zh][r.zh] = value if value is not None else Decimal(0)
+                self.remember(f"{sheet.name}.{c.zh}.{r.zh}", cell)
         return out
 
-    def table_sheet(self, sheet: schema.TableSheet, prefix: str) -> list[dict[str, Any]]:
+    def table_sheet(self, sheet: schema.TableSheet) -> list[dict[str, Any]]:
         records = self.raw.tables.get(sheet.name)
         if records is None:
             return []
         out = []
-        unit_label = _label(sheet, "unit") if any(f.key == "unit" for f in sheet.columns) else ""
+        unit_field = next((f for f in sheet.columns if f.key == "unit"), None)
         for i, rec in enumerate(records):
             row: dict[str, Any] = {}
             unit_cell = rec.get("unit")
-            unit = str(self.raw_value(unit_cell, unit_label) or "") if unit_cell is not None else ""
+            unit = str(self.raw_value(unit_cell, unit_field.label) or "") if unit_cell is not None else ""
             for f in sheet.columns:
                 cell = rec.get(f.key)
                 if cell is None:
-                    row[f.key] = None
+                    row[f.zh] = None
                     continue
-                row[f.key] = self.convert(cell, f, unit=unit)
-                self.remember(f"{prefix}.{i}.{f.key}", cell)
-                if f.kind == "value" and cell is not None:
-                    row[f.key + "_decimals"] = decimals_of(cell.number_format)
+                row[f.zh] = self.convert(cell, f, unit=unit)
+                self.remember(f"{sheet.name}.{i}.{f.zh}", cell)
+                if f.kind in ("value", "fact"):
+                    row[f.zh + "_小数位"] = decimals_of(cell.number_format)
             first = next(iter(rec.values()))
-            row["row"] = int(re.sub(r"\D", "", first.coord))
+            row["行号"] = int(re.sub(r"\D", "", first.coord))
             out.append(row)
-        if len(out) < sheet.min_rows and sheet.name in self.raw.sheet_names:
-            self.problem(None, msg("required_empty", label=sheet.columns[0].label), sheet=sheet.name)
+        if len(out) < sheet.min_rows and sheet.name in self.raw.tables:
+            self.problem(None, msg("table_empty", sheet=sheet.name), sheet=sheet.name)
         return out
+
+    def record_cell(self, sheet: schema.TableSheet, i: int, key: str) -> RawCell | None:
+        records = self.raw.tables.get(sheet.name) or []
+        return records[i].get(key) if i < len(records) else None
 
     def merged_cells(self) -> None:
         for sheet, ranges in self.raw.merged.items():
@@ -285,9 +318,6 @@ class Validator:
                 row = int(re.sub(r"\D", "", first))
                 if row >= schema.FIRST_DATA_ROW:
                     self.problems.append(Problem(Location(self.raw.file, sheet, rng), msg("merged_cell", range=rng)))
-
-
-_INVALID = object()
 
 
 _XML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -325,10 +355,6 @@ def _parse_number_text(text: str) -> Decimal | None:
         return None
 
 
-def _label(sheet: schema.TableSheet, key: str) -> str:
-    return next(f.label for f in sheet.columns if f.key == key)
-
-
 def _number_hint(text: str) -> str:
     """A hint for the usual ways a number is typed as words or with its unit."""
     if _UNIT_SUFFIX.match(unicodedata.normalize("NFKC", text)):
@@ -338,9 +364,12 @@ def _number_hint(text: str) -> str:
     return ""
 
 
-def _plain_number(d: Decimal) -> str:
+def plain_number(d: Decimal) -> str:
     text = format(d, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+_plain_number = plain_number
 
 
 def _format_plain(value: Any) -> str:
@@ -351,113 +380,212 @@ def _format_plain(value: Any) -> str:
     return str(value)
 
 
+def nearest(name: str, names: list[str] | tuple[str, ...], cutoff: float = 0.5) -> str | None:
+    close = difflib.get_close_matches(name, list(names), n=1, cutoff=cutoff)
+    return close[0] if close else None
+
+
 # ---------------------------------------------------------------------- semantic checks
 
 
 def _check_staff(v: Validator, staff: list[dict[str, Any]]) -> None:
     rows_by_cat: dict[str, list[int]] = {}
     for r in staff:
-        if r.get("category"):
-            rows_by_cat.setdefault(r["category"], []).append(r["row"])
-    if schema.STAFF.name not in v.raw.tables:
-        return
-    for cat in schema.STAFF_CATEGORIES[:-1]:
-        rows = rows_by_cat.get(cat, [])
-        if not rows:
-            v.problem(None, msg("staff_category_missing", category=cat), sheet=schema.STAFF.name)
-        elif len(rows) > 1:
+        if r.get("类别"):
+            rows_by_cat.setdefault(r["类别"], []).append(r["行号"])
+    for cat, rows in rows_by_cat.items():
+        if len(rows) > 1:
             v.problem(None, msg("staff_category_duplicate", category=cat, rows="、".join(map(str, rows))),
                       sheet=schema.STAFF.name)
+    for i, r in enumerate(staff):
+        parent = r.get("上级")
+        if parent and parent not in rows_by_cat:
+            hint = nearest(parent, list(rows_by_cat))
+            v.problem(v.record_cell(schema.STAFF, i, "parent"),
+                      msg("staff_parent_unknown", parent=parent, names="、".join(rows_by_cat) or msg("list_none"))
+                      + (msg("hint_did_you_mean", name=hint) if hint else ""))
+        elif parent and parent == r.get("类别"):
+            v.problem(v.record_cell(schema.STAFF, i, "parent"), msg("staff_parent_self", category=parent))
+    parents = {r["类别"]: r.get("上级") for r in staff if r.get("类别")}
+    for start in parents:  # a cycle of 上级 would make the sums meaningless
+        seen, node = set(), start
+        while node in parents and parents[node]:
+            if node in seen:
+                v.problem(None, msg("staff_parent_cycle", category=start), sheet=schema.STAFF.name)
+                break
+            seen.add(node)
+            node = parents[node]
+        else:
+            continue
+        break
+    for i, r in enumerate(staff):
+        if r.get("类别") and r.get("核定编制") is None and r.get("实有人数") is None:
+            v.problem(v.record_cell(schema.STAFF, i, "established"), msg("staff_row_empty", category=r["类别"]))
 
 
-def _check_indicators(v: Validator, rows: list[dict[str, Any]], prefix: str, sheet: str) -> None:
+def _check_orgs(v: Validator, orgs: list[dict[str, Any]]) -> None:
+    stated: dict[str, tuple[int, int]] = {}
+    for i, r in enumerate(orgs):
+        n = r.get("公布个数")
+        if n is None or not r.get("分组"):
+            continue
+        if r["分组"] in stated and stated[r["分组"]][0] != n:
+            v.problem(v.record_cell(schema.ORGS, i, "stated"),
+                      msg("org_stated_conflict", group=r["分组"], first=stated[r["分组"]][0],
+                          row=stated[r["分组"]][1], value=n))
+        stated.setdefault(r["分组"], (n, r["行号"]))
+
+
+def _percent_text(value: Decimal) -> str:
+    return plain_number((value * 100).normalize()) + "%"
+
+
+def _check_indicators(v: Validator, rows: list[dict[str, Any]], sheet: schema.TableSheet) -> None:
+    level1_names = list(schema.VOCABULARY)
+    level2_names = [n for names in schema.VOCABULARY.values() for n in names]
     for i, r in enumerate(rows):
         def cell(key: str) -> RawCell | None:
-            records = v.raw.tables.get(sheet) or []
-            return records[i].get(key) if i < len(records) else None
+            return v.record_cell(sheet, i, key)
 
-        comp = r.get("comparator")
-        target, actual = r.get("target"), r.get("actual")
+        comp = r.get("比较")
+        target, actual = r.get("年度指标值"), r.get("实际完成值")
         if comp and schema.COMPARATORS[comp][0] != "eq":
-            for key in ("target", "actual"):
-                if isinstance(r.get(key), str):
-                    v.problem(cell(key), msg("text_value_with_comparator", label=_label(schema.INDICATORS, key),
-                                             value=r[key], comparator=comp))
+            for key, zh in (("target", "年度指标值"), ("actual", "实际完成值")):
+                if isinstance(r.get(zh), str):
+                    v.problem(cell(key), msg("text_value_with_comparator", label=zh, value=r[zh], comparator=comp))
         qualitative = isinstance(target, str) or isinstance(actual, str)
         if qualitative and target is not None and actual is not None and str(target) != str(actual) \
-                and not r.get("band") and r.get("manual_score") is None:
-            v.problem(cell("band"), msg("band_required", name=r.get("name") or ""))
-        w, s = r.get("weight"), r.get("manual_score")
+                and not r.get("评价等级") and r.get("手工得分") is None:
+            v.problem(cell("band"), msg("band_required", name=r.get("三级指标") or ""))
+        w, s = r.get("分值"), r.get("手工得分")
         if w is not None and s is not None and s > w:
-            v.problem(cell("manual_score"), msg("score_over_weight", score=_plain_number(s), weight=_plain_number(w)))
+            v.problem(cell("manual_score"), msg("score_over_weight", score=plain_number(s), weight=plain_number(w)))
+        if (r.get("单位") or "").strip() == "%" and isinstance(target, Decimal) and isinstance(actual, Decimal):
+            for key, zh, value, other in (("actual", "实际完成值", actual, target), ("target", "年度指标值", target, actual)):
+                if value > PERCENT_SLIP and other <= 1:
+                    v.problem(cell(key), msg("percent_slip", label=zh, shown=_percent_text(value),
+                                             suggest=_percent_text(value / 100)))
+        # the national vocabulary: a near miss is a typo (an error), anything else a local term (audit hint)
+        level1 = r.get("一级指标")
+        if level1 and level1 not in schema.VOCABULARY:
+            hint = nearest(level1, level1_names, 0.6)
+            if hint:
+                v.problem(cell("level1"), msg("level_typo", label="一级指标", value=level1, suggest=hint))
+        level2 = r.get("二级指标")
+        allowed = schema.VOCABULARY.get(level1 or "", ())
+        if level2 and level2 not in level2_names:
+            hint = nearest(level2, list(allowed) or level2_names, 0.6)
+            if hint:
+                v.problem(cell("level2"), msg("level_typo", label="二级指标", value=level2, suggest=hint))
 
 
 def _check_texts(v: Validator, texts: list[dict[str, Any]]) -> None:
-    records = v.raw.tables.get(schema.TEXTS.name) or []
     for i, r in enumerate(texts):
-        text = r.get("text") or ""
-        cell = records[i].get("text") if i < len(records) else None
-        stripped = _PLACEHOLDER.sub("", text)
-        if "{" in stripped or "}" in stripped:
-            v.problem(cell, msg("placeholder_unclosed"))
-        for name in _PLACEHOLDER.findall(text):
-            if name.strip() not in schema.PLACEHOLDERS:
-                v.problem(cell, msg("placeholder_unknown", name=name))
+        for key, zh in (("text", "内容"), ("title", "小标题")):
+            text = r.get(zh) or ""
+            stripped = _PLACEHOLDER.sub("", text)
+            if "{" in stripped or "}" in stripped:
+                v.problem(v.record_cell(schema.TEXTS, i, key), msg("placeholder_unclosed"))
 
 
-def validate(raw: RawWorkbook, year: int | None = None) -> tuple[Data, list[Problem]]:
-    """Return (data, notices); raise ``ValidationError`` listing every problem."""
+def _check_facts(v: Validator, facts: list[dict[str, Any]]) -> None:
+    seen: dict[str, int] = {}
+    for i, r in enumerate(facts):
+        name = r.get("名称")
+        if not name:
+            continue
+        if name in seen:
+            v.problem(v.record_cell(schema.FACTS, i, "name"), msg("fact_duplicate", name=name, row=seen[name]))
+        seen.setdefault(name, r["行号"])
+        if not re.fullmatch(r"[^\s.\[\]{}'\"]+", name):
+            v.problem(v.record_cell(schema.FACTS, i, "name"), msg("fact_name_invalid", name=name))
+        if r.get("类型") == "数字" and isinstance(r.get("数值"), str):
+            v.problem(v.record_cell(schema.FACTS, i, "value"), msg("fact_not_number", name=name, value=r["数值"]))
+
+
+def _check_sections(v: Validator, texts: list[dict[str, Any]]) -> None:
+    for i, r in enumerate(texts):
+        name = r.get("栏目")
+        if name and not re.fullmatch(r"[^\s.\[\]{}'\"]+", name):
+            v.problem(v.record_cell(schema.TEXTS, i, "section"), msg("section_name_invalid", name=name))
+
+
+def validate(raw: RawWorkbook, year: int | None = None) -> tuple[Data, list[Problem], list[Problem]]:
+    """(data, problems, notices): every problem of the workbook, not raised (the pipeline adds those
+    found after compute and raises them together)."""
     v = Validator(raw, year)
     v.merged_cells()
     data: Data = {"file": raw.file, "path": str(raw.path)}
-    data["basic"] = v.fields_sheet(schema.BASIC, "basic")
-    data["orgs"] = v.table_sheet(schema.ORGS, "orgs")
-    data["staff"] = v.table_sheet(schema.STAFF, "staff")
-    data["finance"] = v.fields_sheet(schema.FINANCE, "finance")
-    for f in schema.FINANCE.fields:  # an optional figure left blank counts as zero
-        if data["finance"].get(f.key) is None and not f.required:
-            data["finance"][f.key] = Decimal(0)
-    data["sangong"] = v.grid_sheet(schema.SANGONG, "sangong")
-    data["base_data"] = v.grid_sheet(schema.BASE_DATA, "base_data")
-    data["other"] = v.fields_sheet(schema.OTHER, "other")
-    data["indicators"] = v.table_sheet(schema.INDICATORS, "indicators")
-    data["projects"] = v.table_sheet(schema.PROJECTS, "projects")
-    data["project_indicators"] = v.table_sheet(schema.PROJECT_INDICATORS, "project_indicators")
-    data["texts"] = v.table_sheet(schema.TEXTS, "texts")
-    overrides = v.table_sheet(schema.OVERRIDES, "overrides")
+    for sheet in (schema.BASIC, schema.FINANCE, schema.OTHER):
+        data[sheet.name] = v.fields_sheet(sheet)
+    for sheet in (schema.SANGONG, schema.BASE_DATA):
+        data[sheet.name] = v.grid_sheet(sheet)
+    for sheet in (schema.ORGS, schema.STAFF, schema.INDICATORS, schema.PROJECTS, schema.PROJECT_INDICATORS,
+                  schema.TEXTS, schema.FACTS):
+        data[sheet.name] = v.table_sheet(sheet)
+    overrides = v.table_sheet(schema.OVERRIDES)
+    data["present"] = sorted(set(raw.fields) | set(raw.grids) | set(raw.tables))  # the schema sheets it has
 
-    _check_staff(v, data["staff"])
-    _check_indicators(v, data["indicators"], "indicators", schema.INDICATORS.name)
-    _check_indicators(v, data["project_indicators"], "project_indicators", schema.PROJECT_INDICATORS.name)
-    _check_texts(v, data["texts"])
+    _check_staff(v, data["人员编制"])
+    _check_orgs(v, data["机构"])
+    _check_indicators(v, data["绩效指标"], schema.INDICATORS)
+    _check_indicators(v, data["项目指标"], schema.PROJECT_INDICATORS)
+    _check_texts(v, data["文字内容"])
+    _check_sections(v, data["文字内容"])
+    _check_facts(v, data["概况数据"])
 
-    names = {p["name"] for p in data["projects"] if p.get("name")}
-    records = raw.tables.get(schema.PROJECT_INDICATORS.name) or []
-    for i, r in enumerate(data["project_indicators"]):
-        if r.get("project") and r["project"] not in names:
-            v.problem(records[i].get("project"), msg("project_unknown", name=r["project"]))
+    names = {p["项目名称"] for p in data["项目"] if p.get("项目名称")}
+    for i, r in enumerate(data["项目指标"]):
+        if r.get("项目名称") and r["项目名称"] not in names:
+            hint = nearest(r["项目名称"], sorted(names))
+            v.problem(v.record_cell(schema.PROJECT_INDICATORS, i, "project"),
+                      msg("project_unknown", name=r["项目名称"]) + (msg("hint_did_you_mean", name=hint) if hint else ""))
 
     known_sentences = set(schema.SENTENCES.values())
-    level2_names = {r["level2"] for r in data["indicators"] if r.get("level2")}
+    level2_names = {r["二级指标"] for r in data["绩效指标"] if r.get("二级指标")}
     known_sentences |= {f"{n}（目标）" for n in level2_names} | {f"{n}（完成）" for n in level2_names}
-    data["overrides"] = {}
-    o_records = raw.tables.get(schema.OVERRIDES.name) or []
+    data["句子覆盖"] = {}
     for i, r in enumerate(overrides):
-        if not r.get("override"):
+        if not r.get("覆盖内容"):
             continue
-        if r.get("sentence") not in known_sentences:
-            v.problem(o_records[i].get("sentence"), msg("sentence_unknown", names="、".join(sorted(known_sentences)),
-                                                        value=r.get("sentence")))
+        if r.get("句子") not in known_sentences:
+            v.problem(v.record_cell(schema.OVERRIDES, i, "sentence"),
+                      msg("sentence_unknown", names="、".join(sorted(known_sentences)), value=r.get("句子")))
             continue
-        data["overrides"][r["sentence"]] = r["override"]
-        v.cells[f"overrides.{r['sentence']}"] = v.cells.get(f"overrides.{i}.override", "")
+        data["句子覆盖"][r["句子"]] = r["覆盖内容"]
+        v.cells[f"句子覆盖.{r['句子']}"] = v.cells.get(f"句子覆盖.{i}.覆盖内容", "")
 
-    found_year = data["basic"].get("year")
+    basic = data["基本信息"] or {}
+    found_year = basic.get("年度")
     if year is not None and found_year is not None and found_year != year:
-        cell = raw.fields.get(schema.BASIC.name, {}).get("year")
-        v.problem(cell, msg("year_mismatch", found=found_year, year=year))
+        v.problem(raw.fields.get(schema.BASIC.name, {}).get("year"), msg("year_mismatch", found=found_year, year=year))
 
     data["cells"] = v.cells
-    if v.problems:
-        raise ValidationError(raw.file, v.problems)
-    return data, v.notices
+    return data, v.problems, v.notices
+
+
+# ---------------------------------------------------------------------- what the template uses
+
+
+def check_uses(uses: list[Any], resolve: Any, file: str) -> list[Problem]:
+    """The values a template prints that the workbook leaves empty or lacks, each with both places.
+
+    ``uses`` are the template's ``Use`` records (name, where in the template,
+    whether an ``if`` or a default guards it); ``resolve(name)`` answers, for
+    every concrete value the name stands for (one per list item), its state and
+    where to fill it: ``("ok" | "empty" | "absent", place, hint)``.
+    """
+    problems: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    for use in uses:
+        for state, place, hint in resolve(use.name):
+            if state == "ok" or (use.guarded and state == "empty"):
+                continue
+            key = (use.name, place)
+            if key in seen:
+                continue
+            seen.add(key)
+            text = msg("uses_empty" if state == "empty" else "uses_absent", name=use.name, where=use.where,
+                       place=place) + (hint or "")
+            problems.append(Problem(None, text))
+    return problems

@@ -1,110 +1,55 @@
-"""Stage 6 — write: put finished files in place atomically, never clobbering a clerk's edits.
+"""Stage 6 — write: put a unit's finished files in place as one set, never clobbering a clerk's edits.
 
-Each output folder keeps ``.generated.json``: the SHA-256 of every file we
-wrote. A file whose content no longer matches was edited by hand (or is not
-ours) and is kept, unless ``force`` is given, in which case a dated backup is
-made first.
+An output folder is held by one run at a time (``Folder``: a lock file, via
+``filelock``, on Windows and Linux alike); a second run waits a bounded time,
+saying so, then refuses. Inside, each unit's files (report, tables, audit
+lists, PDF) are committed as a set: all are first written in full beside their
+targets (``.tmp-…``), their hashes appended to the folder's record journal,
+then the old files set aside (``.bak~…``) and the new ones moved in; if any
+step fails, what was done is undone and the folder is as it was. A stale file
+the set no longer has (an old PDF of a run without ``--pdf``) is removed with it.
 
-A batch writes hundreds of units into one folder: rewriting the whole
-manifest after each unit would cost more with every unit. Its workers append
-each unit's entries to ``.generated.log`` instead (see ``Journal``);
-reading a manifest applies that journal, and the next full write of the
-manifest (the county summary's, or ``compact_manifest``) folds it in and
-removes it.
+The record: ``.generated.json`` holds the SHA-256 of every file we wrote, so a
+file whose content no longer matches was edited by hand (or is not ours) and is
+kept, unless ``force`` is given, in which case a dated backup is made first.
+``.generated.log`` is its journal: a unit's hashes are appended before its
+files are moved in, so that whatever point a run is stopped at (killed, power
+cut, disk full), every file in the folder is either recognised as ours or is
+the previous version; the next run, holding the lock, puts back a set it finds
+half moved, removes staging files, and folds the journal into the record.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
+import secrets
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .errors import UserError
 from .messages import msg
 
 MANIFEST = ".generated.json"
-JOURNAL = ".generated.log"  # lines "<sha256>\t<file name>", applied after the manifest, in order
-Recorder = Callable[[Path, dict[str, str]], None]  # (folder, {file name: sha256}) written there
+JOURNAL = ".generated.log"  # lines "<sha256>\t<file name>": written or about to be written by us
+LOCK = ".generated.lock"
+STAGE_PREFIX = ".tmp-"
+BACKUP_PREFIX = ".bak~"  # ".bak~<token>~<file name>": the previous version while a set is moved in
+DEFAULT_WAIT = 120.0  # seconds a run waits for another one on the same folder
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _manifest_path(folder: Path) -> Path:
-    return folder / MANIFEST
-
-
-def load_manifest(folder: Path) -> dict[str, str]:
-    """File name → SHA-256 of what we last wrote in ``folder``: the manifest, then its journal."""
-    try:
-        manifest = json.loads(_manifest_path(folder).read_text("utf-8"))
-    except (OSError, ValueError):
-        manifest = {}
-    if not isinstance(manifest, dict):
-        manifest = {}
-    out = {k: v for k, v in manifest.items() if isinstance(k, str) and isinstance(v, str)}
-    try:
-        journal = (folder / JOURNAL).read_text("utf-8")
-    except (OSError, ValueError):
-        return out
-    for line in journal.splitlines():
-        digest, sep, name = line.partition("\t")
-        if sep and name and len(digest) == 64:  # a line cut short by a crash is skipped
-            out[name] = digest
-    return out
-
-
-class Journal:
-    """Appends units' entries to their folders' journals (a ``Recorder``), each journal kept open.
-
-    A batch worker writes hundreds of units into one folder: one open file per
-    folder, not one per unit. ``lock`` (batch workers share one) is held for
-    each write, not while it is flushed to disk. ``close`` when done.
-    """
-
-    def __init__(self, lock: Any = None) -> None:
-        self.lock = lock
-        self.fds: dict[Path, int] = {}
-
-    def __call__(self, folder: Path, entries: dict[str, str]) -> None:
-        text = "".join(f"{digest}\t{name}\n" for name, digest in entries.items())
-        path = folder / JOURNAL
-        try:
-            fd = self.fds.get(folder)
-            if fd is None:
-                fd = self.fds[folder] = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
-            with self.lock if self.lock is not None else contextlib.nullcontext():
-                os.write(fd, text.encode("utf-8"))
-            os.fsync(fd)
-        except OSError as exc:
-            raise UserError(msg("output_failed", path=path, detail=exc.strerror or str(exc))) from None
-
-    def close(self) -> None:
-        for fd in self.fds.values():
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        self.fds.clear()
-
-
-def _save_manifest(folder: Path, manifest: dict[str, str]) -> None:
-    """Write the whole manifest; its journal, now folded in, goes."""
-    atomic_write(_manifest_path(folder), json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
-    _silent_unlink(folder / JOURNAL)
-
-
-def compact_manifest(folder: Path) -> None:
-    """Fold ``folder``'s journal into its manifest (after a batch); nothing to do without a journal."""
-    if (folder / JOURNAL).exists():
-        _save_manifest(folder, load_manifest(folder))
+def program_for(path: Path) -> str:
+    """The program a clerk may have the file open in (for the "close it" message)."""
+    return {".docx": "Word 或 WPS 文字", ".xlsx": "Excel 或 WPS 表格", ".pdf": "PDF 阅读器",
+            ".md": "文本编辑器"}.get(path.suffix.lower(), "其他程序")
 
 
 def backup_name(path: Path, now: dt.datetime | None = None) -> Path:
@@ -112,74 +57,10 @@ def backup_name(path: Path, now: dt.datetime | None = None) -> Path:
     return path.with_name(msg("backup_stem", stem=path.stem, stamp=stamp) + path.suffix)
 
 
-def edited_by_hand(path: Path, manifest: dict[str, str]) -> bool:
-    """True when ``path`` exists and is not exactly what we wrote last time."""
-    if not path.exists():
-        return False
-    recorded = manifest.get(path.name)
-    if recorded is None:
-        return True
-    try:
-        return sha256(path.read_bytes()) != recorded
-    except OSError:
-        return True
-
-
-def check_writable(files: dict[Path, bytes], force: bool = False,
-                   manifests: dict[Path, dict[str, str]] | None = None) -> None:
-    """Refuse before writing anything if any target was edited by hand (unless ``force``)."""
-    manifests = {} if manifests is None else manifests
-    for path in files:
-        if path.parent not in manifests:
-            manifests[path.parent] = load_manifest(path.parent)
-        if edited_by_hand(path, manifests[path.parent]) and not force:
-            raise UserError(msg("output_edited", path=path, backup_hint=backup_name(path).name))
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _stage(path: Path, data: bytes) -> str:
-    """Write ``data`` to a temporary file beside ``path`` and return its name."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
-    except PermissionError:
-        raise UserError(msg("output_locked", path=path)) from None
-    except OSError as exc:
-        raise UserError(msg("output_failed", path=path, detail=exc.strerror or str(exc))) from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
-    except OSError as exc:
-        _silent_unlink(tmp)
-        raise UserError(msg("output_failed", path=path, detail=exc.strerror or str(exc))) from None
-    return tmp
-
-
-def _replace(src: str | Path, dst: Path, shown: Path | None = None) -> None:
-    try:
-        os.replace(src, dst)
-    except PermissionError:
-        raise UserError(msg("output_locked", path=shown or dst)) from None
-    except OSError as exc:
-        raise UserError(msg("output_failed", path=shown or dst, detail=exc.strerror or str(exc))) from None
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``path`` so that readers see the old file or the new one, never a part."""
-    tmp = _stage(path, data)
-    try:
-        _replace(tmp, path)
-    except UserError:
-        _silent_unlink(tmp)
-        raise
+def _fail(path: Path, exc: OSError) -> UserError:
+    if isinstance(exc, PermissionError):
+        return UserError(msg("output_locked", path=path, program=program_for(path)))
+    return UserError(msg("output_failed", path=path, detail=exc.strerror or str(exc)))
 
 
 def _silent_unlink(path: str | Path) -> None:
@@ -189,47 +70,311 @@ def _silent_unlink(path: str | Path) -> None:
         pass
 
 
-def write_outputs(files: dict[Path, bytes], force: bool = False,
-                  manifests: dict[Path, dict[str, str]] | None = None, record: Recorder | None = None) -> list[str]:
-    """Write all ``files`` (path → bytes); return notices (backups made).
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
-    All-or-nothing as far as the file system allows: every file is first
-    written in full beside its target; only then are hand-edited targets
-    backed up (``force``) and the new files moved into place. A refusal or a
-    failure while staging leaves the output folder as it was.
 
-    ``manifests`` (folder → manifest) is read where missing and updated: a
-    batch worker passes the same dict for all its units. ``record`` writes a
-    folder's new entries instead of the whole manifest (a batch appends them
-    to the journal).
-    """
-    manifests = {} if manifests is None else manifests  # folder -> manifest, read once and written once
-    check_writable(files, force, manifests)
-    staged: dict[Path, str] = {}
-    written: dict[Path, dict[str, str]] = {}  # folder -> its entries written now
+@dataclass
+class Staged:
+    """A file written in full beside its target, not yet moved in."""
+
+    target: Path
+    tmp: Path
+    digest: str
+
+
+def stage(path: Path, data: bytes) -> Staged:
+    """Write ``data`` to a temporary file beside ``path`` (any process may: names never clash)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=STAGE_PREFIX, suffix=path.suffix, dir=path.parent)
+    except OSError as exc:
+        raise _fail(path, exc) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
+    except OSError as exc:
+        _silent_unlink(tmp)
+        raise _fail(path, exc) from None
+    return Staged(path, Path(tmp), sha256(data))
+
+
+def stage_files(files: dict[Path, bytes]) -> list[Staged]:
+    """Stage every file, or none (what was staged is removed when one fails)."""
+    staged: list[Staged] = []
     try:
         for path, data in files.items():
-            staged[path] = _stage(path, data)
+            staged.append(stage(Path(path), data))
+    except BaseException:
+        discard(staged)
+        raise
+    return staged
+
+
+def discard(staged: Iterable[Staged]) -> None:
+    for s in staged:
+        _silent_unlink(s.tmp)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``path`` so that readers see the old file or the new one, never a part."""
+    s = stage(Path(path), data)
+    try:
+        os.replace(s.tmp, path)
+    except OSError as exc:
+        _silent_unlink(s.tmp)
+        raise _fail(Path(path), exc) from None
+
+
+@dataclass
+class Folder:
+    """One output folder, held by this run: its lock, its record, and sets committed into it."""
+
+    path: Path
+    wait: float = DEFAULT_WAIT
+    on_wait: Callable[[str], None] | None = None
+    record: dict[str, set[str]] = field(default_factory=dict)  # file name → the hashes of ours
+    committed: dict[str, str] = field(default_factory=dict)  # file name → hash, written by this run
+    removed: set[str] = field(default_factory=set)
+    _lock: object = None
+    _journal: int | None = None
+
+    # ------------------------------------------------------------------ holding the folder
+    def __enter__(self) -> Folder:
+        from filelock import FileLock, Timeout
+
+        self.path = Path(self.path)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _fail(self.path, exc) from None
+        lock = FileLock(str(self.path / LOCK))
+        try:
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                if self.on_wait is not None:
+                    self.on_wait(msg("folder_waiting", path=self.path, seconds=f"{self.wait:g}"))
+                lock.acquire(timeout=self.wait)
+        except Timeout:
+            raise UserError(msg("folder_locked", path=self.path, seconds=f"{self.wait:g}")) from None
+        except OSError as exc:
+            raise _fail(self.path / LOCK, exc) from None
+        self._lock = lock
+        try:
+            self._recover()
+            self.record = load_record(self.path)
+        except BaseException:
+            lock.release()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._journal is not None:
+                os.close(self._journal)
+                self._journal = None
+            self._compact()
+        except UserError:
+            pass  # the journal stays: the next run folds it in
+        finally:
+            self._lock.release()
+
+    def _recover(self) -> None:
+        """Put back a set half moved in by a run that was stopped; remove what it staged."""
+        for entry in self.path.iterdir():
+            name = entry.name
+            if name.startswith(BACKUP_PREFIX):
+                _, _, original = name[len(BACKUP_PREFIX):].partition("~")
+                target = self.path / original
+                try:
+                    if original and not target.exists():
+                        os.replace(entry, target)
+                    else:
+                        os.unlink(entry)
+                except OSError:
+                    pass
+            elif name.startswith(STAGE_PREFIX) and entry.is_file():
+                _silent_unlink(entry)
+
+    # ------------------------------------------------------------------ the record
+    def ours(self, path: Path) -> bool:
+        """True when ``path`` is missing or is exactly what we wrote."""
+        if not path.exists():
+            return True
+        known = self.record.get(path.name)
+        if not known:
+            return False
+        try:
+            return sha256(path.read_bytes()) in known
+        except OSError:
+            return False
+
+    def check(self, targets: Iterable[Path], force: bool = False) -> None:
+        """Refuse before anything is written if a target was edited by hand (unless ``force``)."""
+        if force:
+            return
+        for path in targets:
+            if not self.ours(path):
+                raise UserError(msg("output_edited", path=path, backup_hint=backup_name(path).name))
+
+    def _append(self, entries: list[tuple[str, str]]) -> None:
+        text = "".join(f"{digest}\t{name}\n" for name, digest in entries).encode("utf-8")
+        path = self.path / JOURNAL
+        try:
+            if self._journal is None:
+                self._journal = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0),
+                                        0o666)
+            written = os.write(self._journal, text)
+            if written != len(text):
+                raise OSError(28, "No space left on device")
+            os.fsync(self._journal)
+        except OSError as exc:
+            raise UserError(msg("record_failed", path=path, detail=exc.strerror or str(exc))) from None
+
+    # ------------------------------------------------------------------ a set
+    def commit(self, staged: list[Staged], remove: Iterable[Path] = (), force: bool = False) -> list[str]:
+        """Move a staged set in (and remove ``remove``: files derived from an earlier set, such as its
+        PDF, that this set no longer has), all or nothing; the notices (backups made, files removed)."""
+        remove = [Path(p) for p in remove if Path(p).exists()]
+        try:
+            self.check([s.target for s in staged] + [p for p in remove if p.suffix.lower() != ".pdf"], force)
+            self._append([(s.target.name, s.digest) for s in staged])
+        except BaseException:
+            discard(staged)
+            raise
+        token = secrets.token_hex(4)
+        moved: list[tuple[Path, Path | None]] = []  # (target, its previous version set aside)
+        aside: list[tuple[Path, Path]] = []  # removed files set aside
+        try:
+            for s in staged:
+                previous = None
+                if s.target.exists():
+                    previous = s.target.with_name(f"{BACKUP_PREFIX}{token}~{s.target.name}")
+                    os.replace(s.target, previous)
+                moved.append((s.target, previous))
+                os.replace(s.tmp, s.target)
+            for path in remove:
+                holder = path.with_name(f"{BACKUP_PREFIX}{token}~{path.name}")
+                os.replace(path, holder)
+                aside.append((path, holder))
+        except OSError as exc:
+            failed = next((s.target for s in staged if s.tmp.exists()), remove[len(aside)] if remove else self.path)
+            self._undo(moved, aside)
+            discard(staged)
+            raise _fail(failed, exc) from None
         notices = []
-        for path, tmp in list(staged.items()):
-            manifest = manifests[path.parent]
-            if force and edited_by_hand(path, manifest):
-                backup = backup_name(path)
-                n = 1
-                while backup.exists():  # never overwrite an earlier backup
-                    n += 1
-                    backup = backup.with_name(f"{backup_name(path).stem}-{n}{path.suffix}")
-                _replace(path, backup, shown=path)
-                notices.append(msg("backup_written", path=backup))
-            _replace(tmp, path)
-            del staged[path]
-            manifest[path.name] = written.setdefault(path.parent, {})[path.name] = sha256(files[path])
-    finally:
-        for tmp in staged.values():
-            _silent_unlink(tmp)
-        for folder, entries in written.items():  # record what did get written, even after a failure
-            if record is not None:
-                record(folder, entries)
+        for (target, previous), s in zip(moved, staged):
+            if previous is None:
+                continue
+            if force and not self._matches(previous, target.name):
+                backup = self._free_backup(target)
+                try:
+                    os.replace(previous, backup)
+                    notices.append(msg("backup_written", path=backup))
+                except OSError:
+                    _silent_unlink(previous)
             else:
-                _save_manifest(folder, manifests[folder])
-    return notices
+                _silent_unlink(previous)
+        for path, holder in aside:
+            _silent_unlink(holder)
+            self.removed.add(path.name)
+            self.committed.pop(path.name, None)
+            notices.append(msg("removed_stale", path=path))
+        for s in staged:
+            self.committed[s.target.name] = s.digest
+            self.record[s.target.name] = {s.digest}
+            self.removed.discard(s.target.name)
+        return notices
+
+    def write(self, files: dict[Path, bytes], remove: Iterable[Path] = (), force: bool = False) -> list[str]:
+        """Stage and commit ``files`` (path → bytes) as one set."""
+        return self.commit(stage_files(files), remove, force)
+
+    def _matches(self, path: Path, name: str) -> bool:
+        known = self.record.get(name) or set()
+        try:
+            return sha256(path.read_bytes()) in known
+        except OSError:
+            return False
+
+    @staticmethod
+    def _free_backup(path: Path) -> Path:
+        backup = backup_name(path)
+        n = 1
+        while backup.exists():  # never overwrite an earlier backup
+            n += 1
+            backup = backup.with_name(f"{backup_name(path).stem}-{n}{path.suffix}")
+        return backup
+
+    @staticmethod
+    def _undo(moved: list[tuple[Path, Path | None]], aside: list[tuple[Path, Path]]) -> None:
+        for path, holder in reversed(aside):
+            try:
+                os.replace(holder, path)
+            except OSError:
+                pass
+        for target, previous in reversed(moved):
+            try:
+                if previous is not None:
+                    os.replace(previous, target)
+                else:
+                    _silent_unlink(target)
+            except OSError:
+                pass
+
+    def _compact(self) -> None:
+        """Fold the journal into the record (one hash per file: the file's own, when it is ours)."""
+        journal = self.path / JOURNAL
+        if not journal.exists() and not self.committed and not self.removed:
+            return
+        record = load_record(self.path)
+        out: dict[str, str] = {}
+        for name, known in record.items():
+            if name in self.removed:
+                continue
+            if name in self.committed:
+                out[name] = self.committed[name]
+                continue
+            path = self.path / name
+            if not path.exists():
+                continue
+            if len(known) == 1:
+                out[name] = next(iter(known))
+                continue
+            try:
+                digest = sha256(path.read_bytes())
+            except OSError:
+                digest = ""
+            out[name] = digest if digest in known else sorted(known)[0]  # edited by hand: stays so
+        atomic_write(self.path / MANIFEST, json.dumps({"version": 2, "files": out}, ensure_ascii=False,
+                                                      indent=1).encode("utf-8"))
+        _silent_unlink(journal)
+
+
+def load_record(folder: Path) -> dict[str, set[str]]:
+    """File name → the hashes of what we wrote in ``folder``: the manifest, then its journal."""
+    out: dict[str, set[str]] = {}
+    try:
+        manifest = json.loads((Path(folder) / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    files = manifest.get("files", manifest) if isinstance(manifest, dict) else {}
+    if isinstance(files, dict):
+        for name, digest in files.items():
+            if isinstance(name, str) and isinstance(digest, str):
+                out[name] = {digest}
+    try:
+        journal = (Path(folder) / JOURNAL).read_text("utf-8")
+    except (OSError, ValueError):
+        return out
+    for line in journal.splitlines():
+        digest, sep, name = line.partition("\t")
+        if sep and name and len(digest) == 64:  # a line cut short by a crash is skipped
+            out.setdefault(name, set()).add(digest)
+    return out

@@ -21,91 +21,93 @@ import docx_styles as ds  # noqa: E402
 
 # (style, text). Style keys map to the styles defined in ``define_styles``.
 BODY: list[tuple[str, str]] = [
-    ("cover", "单位名称：{{ unit.name }}"),
-    ("cover", "{{ unit.report_date|cn_date }}"),
-    ("title", "{{ year }}年度{{ unit.name }}整体支出绩效自评报告"),
+    ("cover", "单位名称：{{ 基本信息.单位全称 }}"),
+    ("cover", "{{ 基本信息.报告日期|日期 }}"),
+    ("title", "{{ 报告名称 }}"),
     ("blank", ""),
     ("h1", "一、单位概况"),
     ("h2", "（一）机构、人员构成"),
-    ("body", "{{ unit.short_name }}内设机构{{ orgs.internal_count|count }}个：{{ orgs.internal|join('、') }}；"
-             "下设{{ orgs.subunit_summary }}：{{ orgs.subunits|join('、') }}。"),
-    ("body", "人员构成：截止{{ year }}年12月底，{{ unit.area_name }}核定编制{{ staff.total.established|count }}个，"
-             "实有编制人数{{ staff.total.actual|count }}人，其中核定行政编制{{ staff.admin.established|count }}个，"
-             "机关工勤{{ staff.worker.established|count }}个，实有行政人员{{ staff.admin.actual|count }}人，"
-             "机关工勤{{ staff.worker.actual|count }}人；财政所编制数{{ staff.finance.established|count }}个，"
-             "实有财政所人员{{ staff.finance.actual|count }}人。核定事业编制{{ staff.institution.established|count }}个，"
-             "实有{{ staff.institution.actual|count }}人：{% for s in staff.subunits %}{{ s.name }}核定编制"
-             "{{ s.established|count }}个，实有{{ s.actual|count }}人{% if loop.last %}。{% else %}；{% endif %}{% endfor %}"),
+    ("body", "{{ 基本信息.单位简称 }}内设机构{{ 机构.内设机构.公布个数|个数 }}个：{{ 机构.内设机构.名单|join('、') }}；"
+             "下设{{ 机构.下设机构.概述 }}：{{ 机构.下设机构.名单|join('、') }}。"),
+    ("body", "人员构成：截止{{ 年度 }}年12月底，{{ 基本信息.辖区名称 }}核定编制{{ 人员编制.合计.核定编制|个数 }}个，"
+             "实有编制人数{{ 人员编制.合计.实有人数|个数 }}人，其中核定行政编制{{ 人员编制.行政编制.核定编制|个数 }}个，"
+             "机关工勤{{ 人员编制.机关工勤.核定编制|个数 }}个，实有行政人员{{ 人员编制.行政编制.实有人数|个数 }}人，"
+             "机关工勤{{ 人员编制.机关工勤.实有人数|个数 }}人；财政所编制数{{ 人员编制.财政所.核定编制|个数 }}个，"
+             "实有财政所人员{{ 人员编制.财政所.实有人数|个数 }}人。核定事业编制{{ 人员编制.事业编制.核定编制|个数 }}个，"
+             "实有{{ 人员编制.事业编制.实有人数|个数 }}人：{% for 单位 in 人员编制.事业编制.下级 %}{{ 单位.类别 }}核定编制"
+             "{{ 单位.核定编制|个数 }}个，实有{{ 单位.实有人数|个数 }}人{% if loop.last %}。{% else %}；{% endif %}{% endfor %}"),
     ("h2", "（二）单位主要职责"),
-    ("body", "{{ unit.name }}系{{ unit.rank }}，办公地址为{{ unit.address }}。本单位主要职责："),
-    ("body", "{%p for d in texts.duties %}"),
-    ("body", "{{ loop.index }}.{{ d.text }}"),
+    ("body", "{{ 基本信息.单位全称 }}系{{ 基本信息.单位性质及级别 }}，办公地址为{{ 基本信息.办公地址 }}。本单位主要职责："),
+    ("body", "{%p for 段 in 文字内容.单位职责 %}"),
+    ("body", "{{ loop.index }}.{{ 段.内容 }}"),
     ("body", "{%p endfor %}"),
     ("h1", "二、部门财务情况"),
     ("h2", "（一）部门整体支出情况"),
-    ("body", "1.资产负债及净资产情况"),
-    ("body", "{{ year }}年12月31日单位资产总额{{ finance.assets_total|wan }}万元，其中：流动资产"
-             "{{ finance.assets_current|wan }}万元、非流动资产{{ finance.assets_noncurrent|wan }}万元；负债总额"
-             "{{ finance.liabilities|wan }}万元，净资产总额{{ finance.net_assets|wan }}万元。"),
-    ("body", "2.部门预算收支决算情况"),
-    ("body", "{{ year }}年部门年初预算收入{{ finance.income_budget|wan }}万元。决算收入{{ finance.income_total|wan }}万元，"
-             "其中：一般公共预算拨款{{ finance.income_general|wan }}万元，政府性基金预算财政拨款收入"
-             "{{ finance.income_fund|wan }}万元，国有资本经营预算财政拨款收入{{ finance.income_state_capital|wan }}万元，"
-             "{% if finance.income_special %}纳入专户管理的非税收入拨款{{ finance.income_special|wan }}万元，{% endif %}"
-             "其他收入{{ finance.income_other|wan }}万元。上年结转{{ finance.carry_in|number }}万元。"),
-    ("body", "{{ year }}年部门年初预算支出{{ finance.exp_budget|wan }}万元，其中：基本支出{{ finance.exp_budget_basic|wan }}万元，"
-             "项目支出{{ finance.exp_budget_project|wan }}万元。部门决算支出{{ finance.exp_total|wan }}万元，其中：基本支出"
-             "{{ finance.exp_basic|wan }}万元，项目支出{{ finance.exp_project|wan }}万元。"),
-    ("body", "年末结转结余{{ finance.carry_out|number }}万元。"),
+    ("h3", "1.资产负债及净资产情况"),
+    ("body", "{{ 年度 }}年12月31日单位资产总额{{ 财务.资产总额|万元 }}万元，其中：流动资产"
+             "{{ 财务.流动资产|万元 }}万元、非流动资产{{ 财务.非流动资产|万元 }}万元；负债总额"
+             "{{ 财务.负债总额|万元 }}万元，净资产总额{{ 财务.净资产总额|万元 }}万元。"),
+    ("h3", "2.部门预算收支决算情况"),
+    ("body", "{{ 年度 }}年部门年初预算收入{{ 财务.年初预算收入|万元 }}万元。决算收入{{ 财务.决算收入|万元 }}万元，"
+             "其中：一般公共预算拨款{{ 财务.一般公共预算拨款|万元 }}万元，政府性基金预算财政拨款收入"
+             "{{ 财务.政府性基金预算财政拨款收入|万元 }}万元，国有资本经营预算财政拨款收入"
+             "{{ 财务.国有资本经营预算财政拨款收入|万元 }}万元，{% if 财务.纳入专户管理的非税收入拨款 %}纳入专户管理的非税收入拨款"
+             "{{ 财务.纳入专户管理的非税收入拨款|万元 }}万元，{% endif %}其他收入{{ 财务.其他收入|万元 }}万元。"
+             "上年结转{{ 财务.上年结转|数字 }}万元。"),
+    ("body", "{{ 年度 }}年部门年初预算支出{{ 财务.年初预算支出|万元 }}万元，其中：基本支出{{ 财务.年初预算基本支出|万元 }}万元，"
+             "项目支出{{ 财务.年初预算项目支出|万元 }}万元。部门决算支出{{ 财务.决算支出|万元 }}万元，其中：基本支出"
+             "{{ 财务.决算基本支出|万元 }}万元，项目支出{{ 财务.决算项目支出|万元 }}万元。"),
+    ("body", "年末结转结余{{ 财务.年末结转结余|数字 }}万元。"),
     ("h2", "（二）“三公经费”支出使用和管理情况"),
-    ("body", "本年三公经费支出{{ sangong.actual.total|yuan }}元{% if sangong.items_actual %}，{{ sangong.items_actual }}{% endif %}，"
-             "{{ prev_year }}年三公经费支出{{ sangong.prev_actual.total|yuan }}元{% if sangong.items_prev %}，"
-             "{{ sangong.items_prev }}{% endif %}。{% if text.sangong_note %}{{ text.sangong_note }}，因此{% endif %}"
-             "{{ sangong.conclusion }}。"),
+    ("body", "本年三公经费支出{{ 三公经费.本年决算.合计|元 }}元{% if 三公经费.本年构成 %}，{{ 三公经费.本年构成 }}{% endif %}，"
+             "{{ 上年度 }}年三公经费支出{{ 三公经费.上年决算.合计|元 }}元{% if 三公经费.上年构成 %}，"
+             "{{ 三公经费.上年构成 }}{% endif %}。{% if 文字内容.三公经费说明 is defined %}{{ 文字内容.三公经费说明.全文 }}，"
+             "因此{% endif %}{{ 三公经费.增减结论 }}。"),
     ("h1", "三、部门绩效目标"),
     ("h2", "（一）部门绩效总目标"),
-    ("body", "{%p for g in texts.goals %}"),
-    ("body", "（{{ loop.index }}）{{ g.text }}"),
+    ("body", "{%p for 目标 in 文字内容.绩效总目标 %}"),
+    ("body", "（{{ loop.index }}）{{ 目标.内容 }}"),
     ("body", "{%p endfor %}"),
-    ("h2", "（二）部门{{ year }}年度绩效目标"),
-    ("body", "{%p for g1 in indicators.groups %}"),
-    ("body", "（{{ loop.index }}）{{ g1.name }}"),
-    ("body", "{%p for g2 in g1.groups %}"),
-    ("body", "{% if g1.groups|length > 1 %}{{ loop.index|circled }}{% endif %}{{ g2.name }}。{{ g2.target_sentence }}"),
+    ("h2", "（二）部门{{ 年度 }}年度绩效目标"),
+    ("body", "{%p for 一级 in 绩效指标.一级 %}"),
+    ("h4", "（{{ loop.index }}）{{ 一级.名称 }}"),
+    ("body", "{%p for 二级 in 一级.二级 %}"),
+    ("body", "{% if 一级.二级|length > 1 %}{{ loop.index|带圈序号 }}{% endif %}{{ 二级.名称 }}。{{ 二级.目标句 }}"),
     ("body", "{%p endfor %}"),
     ("body", "{%p endfor %}"),
     ("h1", "四、绩效评价工作情况"),
-    ("body", "{{ text.evaluation_work }}根据部门整体支出绩效评价指标评分标准，{{ year }}年我单位部门整体绩效评价自评分为"
-             "{{ score.total|score }}分。"),
+    ("body", "{{ 文字内容.评价工作情况.全文 }}根据部门整体支出绩效评价指标评分标准，{{ 年度 }}年我单位部门整体绩效评价自评分为"
+             "{{ 自评.总分|分数 }}分。"),
     ("h1", "五、部门整体支出绩效情况"),
     ("h2", "（一）部门产出指标完成情况"),
-    ("body", "{%p for g2 in indicators.output.groups %}"),
-    ("body", "{{ loop.index }}.{{ g2.name }}。{{ g2.actual_sentence }}"),
+    ("body", "{%p for 二级 in 绩效指标.产出指标.二级 %}"),
+    ("body", "{{ loop.index }}.{{ 二级.名称 }}。{{ 二级.完成句 }}"),
     ("body", "{%p endfor %}"),
     ("h2", "（二）部门效益指标完成情况"),
-    ("body", "{%p for b in texts.benefits %}"),
-    ("body", "{{ loop.index }}.{% if b.title %}{{ b.title }}。{% endif %}{{ b.text }}"),
+    ("body", "{%p for 段 in 文字内容.效益完成情况 %}"),
+    ("body", "{{ loop.index }}.{% if 段.小标题 %}{{ 段.小标题 }}。{% endif %}{{ 段.内容 }}"),
     ("body", "{%p endfor %}"),
-    ("body", "{%p if indicators.satisfaction.groups %}"),
-    ("body", "{{ texts.benefits|length + 1 }}.满意度。{% for g2 in indicators.satisfaction.groups %}{{ g2.actual_sentence }}{% endfor %}"),
+    ("body", "{%p if 绩效指标.满意度指标 is defined %}"),
+    ("body", "{{ 文字内容.效益完成情况|length + 1 }}.满意度。{% for 二级 in 绩效指标.满意度指标.二级 %}{{ 二级.完成句 }}"
+             "{% endfor %}"),
     ("body", "{%p endif %}"),
     ("h1", "六、存在的主要问题及原因分析"),
     ("h2", "（一）存在的问题"),
-    ("body", "{%p for p in texts.problems %}"),
-    ("body", "{{ loop.index }}.{% if p.title %}{{ p.title }}。{% endif %}{{ p.text }}"),
+    ("body", "{%p for 段 in 文字内容.存在问题 %}"),
+    ("body", "{{ loop.index }}.{% if 段.小标题 %}{{ 段.小标题 }}。{% endif %}{{ 段.内容 }}"),
     ("body", "{%p endfor %}"),
     ("h2", "（二）原因分析"),
-    ("body", "{%p for p in texts.causes %}"),
-    ("body", "{{ loop.index }}.{% if p.title %}{{ p.title }}。{% endif %}{{ p.text }}"),
+    ("body", "{%p for 段 in 文字内容.原因分析 %}"),
+    ("body", "{{ loop.index }}.{% if 段.小标题 %}{{ 段.小标题 }}。{% endif %}{{ 段.内容 }}"),
     ("body", "{%p endfor %}"),
     ("h1", "七、下一步改进措施"),
-    ("body", "{%p for m in texts.measures %}"),
-    ("h2", "（{{ loop.index|cn_number }}）{{ m.title }}"),
-    ("body", "{{ m.text }}"),
+    ("body", "{%p for 段 in 文字内容.改进措施 %}"),
+    ("h2", "（{{ loop.index|中文序号 }}）{{ 段.小标题 }}"),
+    ("body", "{{ 段.内容 }}"),
     ("body", "{%p endfor %}"),
     ("h1", "八、有关建议"),
-    ("body", "{%p for s in texts.suggestions %}"),
-    ("body", "{{ s.text }}"),
+    ("body", "{%p for 段 in 文字内容.有关建议 %}"),
+    ("body", "{{ 段.内容 }}"),
     ("body", "{%p endfor %}"),
     ("blank", ""),
     ("annex_note", "附件：1.部门整体支出绩效评价基础数据表"),
@@ -118,6 +120,8 @@ STYLE_NAMES = {
     "cover": "封面信息",
     "h1": "Heading 1",
     "h2": "Heading 2",
+    "h3": "正文",  # "1.资产负债…": a body-styled heading (the renderer keeps it with the next paragraph)
+    "h4": "正文",  # "（1）产出指标"
     "body": "正文",
     "blank": "正文",
     "annex_note": "附件说明",

@@ -1,14 +1,14 @@
 """The three attachment tables of the default Word template (附件1–3).
 
 Called by ``tools/build_template.py`` after the report body. The layout of each
-table comes from ``generator.tables_xlsx.FORMS`` (shared with the Excel copy of
-the tables), written here as docxtpl tags:
+table comes from ``tools/template_forms.FORMS``, written here as docxtpl tags
+(the Excel copy of the forms is built from the rendered Word tables):
 
-* value cells: ``{{ budget.initial|wan }}`` (the kind names the filter);
-* data-driven rows: ``{%tr for r in indicators.rows %}`` … ``{%tr endfor %}``;
-* data-driven vertical merges: ``{% vmerge r.l1_first %}`` (see generator/render.py);
+* value cells: ``{{ 预算.年初预算数|万元 }}`` (the kind names the filter), one ``{{ }}`` per cell;
+* data-driven rows: ``{%tr for 指标 in 绩效指标.行 %}`` … ``{%tr endfor %}``;
+* data-driven vertical merges: ``{% vmerge 指标.一级首行 %}`` (see generator/formats/docx_render.py);
 * the form's fixed grid: static ``w:gridSpan`` and ``w:vMerge`` in the template;
-* one table per project: a ``{%p for p in projects %}`` paragraph loop.
+* one table per project: a ``{%p for 项 in 项目 %}`` paragraph loop.
 
 Each attachment starts a new section (附件2 and 附件3 landscape) with “附件N”
 (黑体) at the top left and the title centred. Every row is ``cantSplit`` except
@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import docx_styles as ds  # noqa: E402
 
-from generator.tables_xlsx import FILTER_OF, FORMS, MANUAL_MARK, C, Form, Loop  # noqa: E402
+from template_forms import FILTER_OF, FORMS, C, Form, Loop  # noqa: E402
 
 CELL_STYLE = {"head": "表头文字", "left": "表格文字左对齐"}
 JOIN_STYLE = "表格衔接"
@@ -76,12 +76,8 @@ def cell_text(c: C) -> str:
     """The template text of a cell."""
     text = c.text
     if c.expr is not None:
-        filt = FILTER_OF[c.kind]
-        text = f"{{{{ {c.expr}|{filt} }}}}"
-        if c.optional:
-            text = f"{{% if ({c.expr}) is not none %}}{{{{ ({c.expr})|{filt} }}}}{{% endif %}}"
-        if c.mark:
-            text += f"{{% if {c.mark} %}}\n{MANUAL_MARK}{{% endif %}}"
+        default = "|缺省('')" if c.optional else ""
+        text = f"{{{{ {c.expr}|{FILTER_OF[c.kind]}{default} }}}}"
     if c.vmerge not in (None, "restart", "continue"):
         text = f"{{% vmerge {c.vmerge} %}}" + text
     return text

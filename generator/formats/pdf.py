@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import glob
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -27,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 
-from .messages import msg
+from ..messages import msg
 
 # Official faces used by GB/T 9704 reports, in the order title, level-1,
 # level-2, body, page numbers.
@@ -386,3 +387,16 @@ def convert_to_pdf(paths: Iterable[Path | str], out_dir: Path | str) -> list[Pat
     """Convert files with a throw-away converter (one soffice call)."""
     with PdfConverter() as converter:
         return converter.convert(paths, out_dir)
+
+
+_PAGE = re.compile(rb"/Type\s*/Page(?![s\w])")
+
+
+def check_pdf(data: bytes, name: str) -> int:
+    """The number of pages of a PDF LibreOffice wrote; a PdfError when it is cut short or has none."""
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
+        raise PdfError(msg("pdf_damaged", name=name))
+    pages = len(_PAGE.findall(data))
+    if pages == 0:
+        raise PdfError(msg("pdf_damaged", name=name))
+    return pages

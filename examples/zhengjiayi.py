@@ -1,95 +1,91 @@
-"""The example unit: 桃源县郑家驿镇人民政府, 2024 — the one source of the example data.
+"""The example unit: 桃源县郑家驿镇人民政府, 2024 — the one source of the example workbook ``data/2024.xlsx``.
 
 The figures and texts are those of the published report
-(``shared/reference/zhengjiayi-2024-report.txt``), typed as a clerk would,
+(``tests/reference/zhengjiayi-2024-report.txt``), typed as a clerk would,
 including its slips (the audit must find them). The published report has no
 attachment tables, so the figures used only there (项目 sheets, 基础数据,
 三公 budget, indicator weights, bands and reasons) are illustrative and the
-workbook says so.
-
-It lives in the package so that an installed ``generator`` can build the
-example workbook anywhere: ``tools/build_example.py`` writes ``data/2024.xlsx``
-from it, ``generate --template-check`` renders templates against it, and the
-field reference (``docs/fields.md``) shows its values.
+workbook says so. ``python3 tools/build_example.py`` writes the workbook; the
+tests read it. The engine (``generator``) knows nothing of this unit.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import functools
-import tempfile
 from decimal import Decimal as D
-from pathlib import Path
-from typing import Any
 
-from . import schema
-from .xlsx_writer import write_workbook
+from generator import schema
+
+YEAR = 2024
 
 BASIC = {
-    "year": 2024,
-    "unit_name": "桃源县郑家驿镇人民政府",
-    "unit_short": "郑家驿镇政府",
-    "area_name": "郑家驿镇",
-    "unit_rank": "正科级行政机关",
-    "address": "桃源县郑家驿镇墟场",
-    "report_date": dt.datetime(2025, 9, 15),
-    "internal_count": 6,
-    "subunit_summary": None,
-    "competent_dept": "桃源县郑家驿镇人民政府",
+    "年度": YEAR,
+    "单位全称": "桃源县郑家驿镇人民政府",
+    "单位简称": "郑家驿镇政府",
+    "辖区名称": "郑家驿镇",
+    "单位性质及级别": "正科级行政机关",
+    "办公地址": "桃源县郑家驿镇墟场",
+    "报告日期": dt.datetime(2025, 9, 15),
+    "报告标题": None,
+    "主管部门": "桃源县郑家驿镇人民政府",
+    "填报人": None,
+    "联系电话": None,
+    "审核人": None,
 }
 
-ORGS = [{"type": "内设机构", "name": n} for n in
-        ("党政办公室", "党建办公室", "经济发展办公室", "平安法治和应急管理办公室")] + \
-       [{"type": "下设机构", "name": n} for n in
+ORGS = [{"分组": "内设机构", "名称": n, "公布个数": 6 if i == 0 else None} for i, n in
+        enumerate(("党政办公室", "党建办公室", "经济发展办公室", "平安法治和应急管理办公室"))] + \
+       [{"分组": "下设机构", "名称": n} for n in
         ("农业综合服务中心", "社会事务综合服务中心（加挂安全生产监督管理站牌子）", "生态事务中心",
          "退役军人服务站", "综合行政执法大队")]
 
 STAFF = [
-    {"category": "合计", "name": "全镇", "established": 81, "actual": 72},
-    {"category": "行政编制", "name": "行政", "established": 30, "actual": 26},
-    {"category": "机关工勤", "name": "机关工勤", "established": 1, "actual": 0},
-    {"category": "财政所", "name": "财政所", "established": 6, "actual": 5},
-    {"category": "事业编制", "name": "事业编制合计", "established": 50, "actual": 43},
-    {"category": "事业单位", "name": "农业综合服务中心", "established": 18, "actual": 16},
-    {"category": "事业单位", "name": "社会事务综合服务中心", "established": 14, "actual": 11},
-    {"category": "事业单位", "name": "生态事务中心", "established": 5, "actual": 4},
-    {"category": "事业单位", "name": "综合行政执法大队", "established": 10, "actual": 7},
-    {"category": "事业单位", "name": "退役军人服务站", "established": 3, "actual": 3},
+    {"类别": "合计", "核定编制": 81, "实有人数": 72, "备注": "全镇"},
+    {"类别": "行政编制", "上级": "合计", "核定编制": 30, "实有人数": 26},
+    {"类别": "机关工勤", "上级": "合计", "核定编制": 1, "实有人数": 0},
+    {"类别": "财政所", "核定编制": 6, "实有人数": 5},
+    {"类别": "事业编制", "上级": "合计", "核定编制": 50, "实有人数": 43},
+    {"类别": "农业综合服务中心", "上级": "事业编制", "类型": "下属单位", "核定编制": 18, "实有人数": 16},
+    {"类别": "社会事务综合服务中心", "上级": "事业编制", "类型": "下属单位", "核定编制": 14, "实有人数": 11},
+    {"类别": "生态事务中心", "上级": "事业编制", "类型": "下属单位", "核定编制": 5, "实有人数": 4},
+    {"类别": "综合行政执法大队", "上级": "事业编制", "类型": "下属单位", "核定编制": 10, "实有人数": 7},
+    {"类别": "退役军人服务站", "上级": "事业编制", "类型": "下属单位", "核定编制": 3, "实有人数": 3},
 ]
 
 FINANCE = {
-    "assets_total": D("1813.15"), "assets_current": D("1320.99"), "assets_noncurrent": D("492.16"),
-    "liabilities": D("1173.31"), "net_assets": D("639.84"),
-    "income_budget": D("3247.99"), "income_total": D("2826.23"), "income_general": D("2717.40"),
-    "income_fund": D("21.90"), "income_state_capital": D("0.39"), "income_special": D("0.00"),
-    "income_other": D("86.55"), "carry_in": D("0.00"),
-    "exp_budget": D("3247.99"), "exp_budget_basic": D("601.41"), "exp_budget_project": D("2646.58"),
-    "budget_full_year": D("3321.47"),
-    "exp_total": D("2826.23"), "exp_basic": D("1437.78"), "exp_project": D("1388.46"),
-    "carry_out": D("0.00"), "exp_project_prev": D("1450.00"),
+    "资产总额": D("1813.15"), "流动资产": D("1320.99"), "非流动资产": D("492.16"),
+    "负债总额": D("1173.31"), "净资产总额": D("639.84"),
+    "年初预算收入": D("3247.99"), "决算收入": D("2826.23"), "一般公共预算拨款": D("2717.40"),
+    "政府性基金预算财政拨款收入": D("21.90"), "国有资本经营预算财政拨款收入": D("0.39"),
+    "纳入专户管理的非税收入拨款": D("0.00"), "其他收入": D("86.55"), "上年结转": D("0.00"),
+    "年初预算支出": D("3247.99"), "年初预算基本支出": D("601.41"), "年初预算项目支出": D("2646.58"),
+    "全年预算数": D("3321.47"),
+    "决算支出": D("2826.23"), "决算基本支出": D("1437.78"), "决算项目支出": D("1388.46"),
+    "年末结转结余": D("0.00"), "上年项目支出决算数": D("1450.00"),
 }
 
+_ZERO = D("0.00")
 SANGONG = {
-    "total": {"prev_actual": D("96380.00"), "budget": D("96400.00"), "actual": D("46000.00")},
-    "vehicle": {"prev_actual": D("0.00"), "budget": D("0.00"), "actual": D("0.00")},
-    "vehicle_purchase": {"prev_actual": D("0.00"), "budget": D("0.00"), "actual": D("0.00")},
-    "vehicle_running": {"prev_actual": D("0.00"), "budget": D("0.00"), "actual": D("0.00")},
-    "abroad": {"prev_actual": D("0.00"), "budget": D("0.00"), "actual": D("0.00")},
-    "reception": {"prev_actual": D("96380.00"), "budget": D("96400.00"), "actual": D("46000.00")},
+    "上年决算": {"合计": D("96380.00"), "公务用车购置和维护经费": _ZERO, "公车购置": _ZERO, "公车运行维护": _ZERO,
+                 "出国经费": _ZERO, "公务接待": D("96380.00")},
+    "本年预算": {"合计": D("96400.00"), "公务用车购置和维护经费": _ZERO, "公车购置": _ZERO, "公车运行维护": _ZERO,
+                 "出国经费": _ZERO, "公务接待": D("96400.00")},
+    "本年决算": {"合计": D("46000.00"), "公务用车购置和维护经费": _ZERO, "公车购置": _ZERO, "公车运行维护": _ZERO,
+                 "出国经费": _ZERO, "公务接待": D("46000.00")},
 }
 
 BASE_DATA = {
-    "public": {"prev_actual": D("150.00"), "budget": D("120.00"), "actual": D("180.50")},
-    "office": {"prev_actual": D("40.00"), "budget": D("35.00"), "actual": D("45.20")},
-    "utilities": {"prev_actual": D("15.00"), "budget": D("12.00"), "actual": D("16.30")},
-    "meetings": {"prev_actual": D("5.00"), "budget": D("4.00"), "actual": D("6.10")},
-    "procurement": {"prev_actual": D("80.00"), "budget": D("100.00"), "actual": D("95.60")},
+    "上年决算": {"公用经费": D("150.00"), "办公经费": D("40.00"), "水费电费差旅费": D("15.00"),
+                 "会议费培训费": D("5.00"), "政府采购金额": D("80.00")},
+    "本年预算": {"公用经费": D("120.00"), "办公经费": D("35.00"), "水费电费差旅费": D("12.00"),
+                 "会议费培训费": D("4.00"), "政府采购金额": D("100.00")},
+    "本年决算": {"公用经费": D("180.50"), "办公经费": D("45.20"), "水费电费差旅费": D("16.30"),
+                 "会议费培训费": D("6.10"), "政府采购金额": D("95.60")},
 }
 
 OTHER = {
-    "frugality": "严格执行中央八项规定及其实施细则精神，建立公务接待、公务用车、会议培训等内部管理制度，"
-                 "经费支出实行事前审批、集体决策，压减一般性支出。",
+    "厉行节约保障措施": "严格执行中央八项规定及其实施细则精神，建立公务接待、公务用车、会议培训等内部管理制度，"
+                        "经费支出实行事前审批、集体决策，压减一般性支出。",
 }
 
 P, B, S = schema.LEVEL1_OUTPUT, schema.LEVEL1_BENEFIT, schema.LEVEL1_SATISFACTION
@@ -97,9 +93,9 @@ PCT = "%"
 
 
 def ind(l1, l2, name, comp, target, actual, unit, weight, band=None, manual=None, reason=None, source=None):
-    return {"level1": l1, "level2": l2, "name": name, "comparator": comp, "target": target, "actual": actual,
-            "unit": unit, "weight": D(weight), "band": band, "manual_score": D(manual) if manual else None,
-            "reason": reason, "source": source}
+    return {"一级指标": l1, "二级指标": l2, "三级指标": name, "比较": comp, "年度指标值": target, "实际完成值": actual,
+            "单位": unit, "分值": D(weight), "评价等级": band, "手工得分": D(manual) if manual else None,
+            "偏差原因分析及改进措施": reason, "核对数据": source}
 
 
 INDICATORS = [
@@ -154,11 +150,12 @@ INDICATORS = [
 
 
 def project(name, prev, initial, full, executed, goal, achieved):
-    return {"name": name, "department": "桃源县郑家驿镇人民政府", "implementer": "桃源县郑家驿镇人民政府",
-            "prev_actual": D(prev), "initial_fiscal": D(initial), "initial_carry": D("0.00"), "initial_other": D("0.00"),
-            "full_fiscal": D(full), "full_carry": D("0.00"), "full_other": D("0.00"),
-            "exec_fiscal": D(executed), "exec_carry": D("0.00"), "exec_other": D("0.00"),
-            "goal": goal, "achieved": achieved, "note": "示意数据"}
+    zero = D("0.00")
+    return {"项目名称": name, "主管部门": "桃源县郑家驿镇人民政府", "实施单位": "桃源县郑家驿镇人民政府",
+            "上年决算数": D(prev), "年初预算当年财政拨款": D(initial), "年初预算上年结转资金": zero,
+            "年初预算其他资金": zero, "全年预算当年财政拨款": D(full), "全年预算上年结转资金": zero,
+            "全年预算其他资金": zero, "全年执行当年财政拨款": D(executed), "全年执行上年结转资金": zero,
+            "全年执行其他资金": zero, "预期目标": goal, "实际完成情况": achieved, "备注": "示意数据"}
 
 
 PROJECTS = [
@@ -176,8 +173,8 @@ PROJECTS = [
 
 def pind(project_name, l1, l2, name, comp, target, actual, unit, weight, **kw):
     row = ind(l1, l2, name, comp, target, actual, unit, weight, **kw)
-    row.pop("source")
-    return {"project": project_name, **row}
+    row.pop("核对数据")
+    return {"项目名称": project_name, **row}
 
 
 PROJECT_INDICATORS = []
@@ -198,7 +195,7 @@ for _name, _count_name, _count, _unit in (
 
 
 def t(section, text, title=None):
-    return {"section": schema.TEXT_SECTIONS[section], "title": title, "text": text}
+    return {"栏目": schema.TEXT_SECTIONS[section], "小标题": title, "内容": text}
 
 
 TEXTS = [
@@ -241,9 +238,9 @@ TEXTS = [
     t("suggestions", "无"),
 ]
 
-OVERRIDES = [{"sentence": s, "override": None} for s in schema.SENTENCES.values()]
-for _l2 in dict.fromkeys(r["level2"] for r in INDICATORS):
-    OVERRIDES += [{"sentence": f"{_l2}（目标）", "override": None}, {"sentence": f"{_l2}（完成）", "override": None}]
+OVERRIDES = [{"句子": s, "覆盖内容": None} for s in schema.SENTENCES.values()]
+for _l2 in dict.fromkeys(r["二级指标"] for r in INDICATORS):
+    OVERRIDES += [{"句子": f"{_l2}（目标）", "覆盖内容": None}, {"句子": f"{_l2}（完成）", "覆盖内容": None}]
 
 NOTES = [
     "",
@@ -254,30 +251,10 @@ NOTES = [
 ]
 
 
-def build(path: Path) -> None:
-    data = {
-        "basic": BASIC, "orgs": ORGS, "staff": STAFF, "finance": FINANCE, "sangong": SANGONG,
-        "base_data": BASE_DATA, "other": OTHER, "indicators": INDICATORS, "projects": PROJECTS,
-        "project_indicators": PROJECT_INDICATORS, "texts": TEXTS, "overrides": OVERRIDES,
+def data() -> dict:
+    """The example's data, keyed as the workbook's sheets and labels."""
+    return {
+        "基本信息": BASIC, "机构": ORGS, "人员编制": STAFF, "财务": FINANCE, "三公经费": SANGONG,
+        "基础数据": BASE_DATA, "楼堂馆所及节约": OTHER, "绩效指标": INDICATORS, "项目": PROJECTS,
+        "项目指标": PROJECT_INDICATORS, "文字内容": TEXTS, "概况数据": [], "句子覆盖": OVERRIDES,
     }
-    write_workbook(path, data, notes=NOTES)
-
-
-YEAR = BASIC["year"]
-
-
-@functools.lru_cache(maxsize=1)
-def _context() -> dict[str, Any]:
-    from .pipeline import load  # the same read → validate → compute path as a clerk's workbook
-
-    with tempfile.TemporaryDirectory(prefix="generator-example-") as tmp:
-        path = Path(tmp) / f"{YEAR}.xlsx"
-        build(path)
-        _data, ctx, _notices = load(path, YEAR)
-    return ctx
-
-
-def context() -> dict[str, Any]:
-    """The template context of the example workbook (built once per process; a fresh copy each call)."""
-    return copy.deepcopy(_context())
-

@@ -3,7 +3,8 @@
 Every figure comes from the unit's compute context (the same entries the
 report prints), rounded half-up as the report rounds them; audit counts come
 from ``report.findings``. Units that failed get a row too, with the reason,
-so the bureau sees every unit it asked for.
+so the bureau sees every unit it asked for. A figure a unit's workbook does not
+give is left blank.
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .formatting import round_half_up
-from .messages import msg
-from .pipeline import Report
-from .sheetml import Sheet, Styles, package
-from .write import write_outputs
-
-SEVERITY_ERROR = "错误"
-SEVERITY_HINT = "提示"
+from ..errors import ERROR, HINT
+from ..formats.xlsx_write import Sheet, Styles, package
+from ..formatting import round_half_up
+from ..messages import msg
+from ..names import lookup
+from ..pipeline import Report
+from ..write import Folder
 
 BORDER_RGB = "FF999999"
 TITLE_FONT = ("宋体", 14, True)
@@ -36,38 +36,47 @@ _PATHS: list[str] = []  # the context entries the columns read (a batch worker s
 
 
 def _ctx(report: Report, path: str) -> Any:
-    value: Any = report.context
-    for part in path.split("."):
-        value = value[part]
-    return value
+    try:
+        return lookup(report.context, path)
+    except KeyError:
+        return None
 
 
 def _entry(path: str, places: int | None = None) -> Callable[[Report], Any]:
     """A column reading the context entry ``path`` (rounded half-up to ``places``, as the report prints it)."""
     _PATHS.append(path)
-    if places is None:
-        return lambda r: _ctx(r, path)
-    return lambda r: round_half_up(_ctx(r, path), places)
+
+    def value(report: Report) -> Any:
+        found = _ctx(report, path)
+        if places is None or found is None:
+            return found
+        return round_half_up(found, places)
+
+    return value
 
 
-def _money(path: str) -> Callable[[Report], Decimal]:
+def _money(path: str) -> Callable[[Report], Decimal | None]:
     return _entry(path, 2)
 
 
 def summary_context(ctx: dict[str, Any]) -> dict[str, Any]:
-    """The part of a unit's compute context the summary reads (what a batch worker sends back)."""
+    """The part of a unit's context the summary reads (what a batch worker sends back)."""
     out: dict[str, Any] = {}
     for path in _PATHS:
+        try:
+            value = lookup(ctx, path)
+        except KeyError:
+            continue
         *parents, leaf = path.split(".")
-        source, target = ctx, out
+        target = out
         for part in parents:
-            source, target = source[part], target.setdefault(part, {})
-        target[leaf] = source[leaf]
+            target = target.setdefault(part, {})
+        target[leaf] = value
     return out
 
 
 def _findings(severity: str) -> Callable[[Report], int]:
-    return lambda r: sum(1 for f in getattr(r, "findings", None) or [] if getattr(f, "severity", None) == severity)
+    return lambda r: sum(1 for f in r.findings if f.severity == severity)
 
 
 @dataclass(frozen=True)
@@ -81,24 +90,24 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("单位文件夹", 16, "@", lambda r: r.unit),
-    Column("单位", 30, "@", _entry("unit.name")),
-    Column("全年预算数（万元）", 14, "0.00", _money("budget.full_year"), summed=True),
-    Column("全年执行数（万元）", 14, "0.00", _money("budget.executed"), summed=True),
-    Column("执行率", 10, "0.00%", _entry("budget.execution_rate", 4)),
-    Column("三公经费本年（元）", 14, "0.00", _money("sangong.actual.total"), summed=True),
-    Column("三公经费上年（元）", 14, "0.00", _money("sangong.prev_actual.total"), summed=True),
-    Column("三公经费增减（元）", 14, "0.00", _money("sangong.change"), summed=True),
-    Column("自评分", 10, "0.00", _money("score.total")),
-    Column("未完成指标数", 12, "0", _entry("indicators.unmet_count", 0), summed=True),
-    Column("审核错误数", 10, "0", _findings(SEVERITY_ERROR), summed=True),
-    Column("审核提示数", 10, "0", _findings(SEVERITY_HINT), summed=True),
+    Column("单位", 30, "@", _entry("基本信息.单位全称")),
+    Column("全年预算数（万元）", 14, "0.00", _money("预算.全年预算数"), summed=True),
+    Column("全年执行数（万元）", 14, "0.00", _money("预算.执行数"), summed=True),
+    Column("执行率", 10, "0.00%", _entry("预算.执行率", 4)),
+    Column("三公经费本年（元）", 14, "0.00", _money("三公经费.本年决算.合计"), summed=True),
+    Column("三公经费上年（元）", 14, "0.00", _money("三公经费.上年决算.合计"), summed=True),
+    Column("三公经费增减（元）", 14, "0.00", _money("三公经费.变动额"), summed=True),
+    Column("自评分", 10, "0.00", _money("自评.总分")),
+    Column("未完成指标数", 12, "0", _entry("绩效指标.未完成个数", 0), summed=True),
+    Column("审核错误数", 10, "0", _findings(ERROR), summed=True),
+    Column("审核提示数", 10, "0", _findings(HINT), summed=True),
 )
 STATUS_HEADER = "状态"
 STATUS_WIDTH = 30
 
 
-def summary_path(out_dir: Path, year: int) -> Path:
-    return Path(out_dir) / str(year) / f"{msg('summary_title', year=year)}.xlsx"
+def summary_name(year: int) -> str:
+    return f"{msg('summary_title', year=year)}.xlsx"
 
 
 def summary_rows(reports: Sequence[Report]) -> list[list[Any]]:
@@ -119,10 +128,11 @@ def total_row(reports: Sequence[Report]) -> list[Any]:
     ok = [r for r in reports if r.error is None]
     row: list[Any] = [msg("summary_total"), None]
     for column in COLUMNS[2:]:
-        row.append(sum(column.value(r) for r in ok) if column.summed and ok else None)
+        values = [v for v in (column.value(r) for r in ok) if v is not None]
+        row.append(sum(values) if column.summed and values else None)
     budget, executed = row[2], row[3]
     rate_index = next(i for i, c in enumerate(COLUMNS) if c.header == "执行率")
-    row[rate_index] = round_half_up(executed / budget, 4) if ok and budget else None
+    row[rate_index] = round_half_up(executed / budget, 4) if budget and executed is not None else None
     return row + [None]
 
 
@@ -164,8 +174,8 @@ def _write_row(ws: Sheet, row: int, values: list[Any], formats: list[str], fill:
         ws.put(row, j, value, xf)
 
 
-def write_summary(year: int, reports: Sequence[Report], out_dir: Path, force: bool = False) -> tuple[Path, list[str]]:
-    """Write the summary atomically next to the reports (hand-edit protected like them): (path, notices)."""
-    path = summary_path(out_dir, year)
-    notices = write_outputs({path: build_summary(year, reports)}, force=force)
+def write_summary(year: int, reports: Sequence[Report], folder: Folder, force: bool = False) -> tuple[Path, list[str]]:
+    """Write the summary next to the reports, in the folder this run holds: (path, notices)."""
+    path = folder.path / summary_name(year)
+    notices = folder.write({path: build_summary(year, reports)}, force=force)
     return path, notices

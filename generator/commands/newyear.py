@@ -1,4 +1,4 @@
-"""``generate --year YEAR --init``: next year's workbook from last year's.
+"""``generate --year YEAR --init`` (next year's workbook from last year's) and ``--new-unit`` (a new unit).
 
 ``DATA/YEAR.xlsx`` (or ``DATA/<unit>/YEAR.xlsx`` for every unit) is created
 beside ``YEAR-1.xlsx``:
@@ -20,21 +20,22 @@ with its cell before anything is written.
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import schema
-from .errors import UserError, ValidationError
-from .messages import msg
-from .validate import validate
-from .workbook import OLD_FORMATS, find_workbook, list_units, read_workbook
-from .xlsx_writer import write_workbook
+from .. import schema
+from ..errors import UserError
+from ..messages import msg
+from ..read import OLD_FORMATS, find_workbook, list_units, read_workbook
+from ..validate import validate
+from .workbook import write_workbook
 
 STABLE_TEXTS = ("duties", "goals", "evaluation_work")  # 文字内容 sections carried over as written
 STABLE_SENTENCES = (schema.SENTENCES["subunit_summary"],)  # 句子覆盖 rows whose override is carried over
-FUND_COLUMNS = tuple(f"{stage}_{source}" for stage in ("initial", "full", "exec") for source in ("fiscal", "carry", "other"))
+FUND_COLUMNS = tuple(f"{stage}{source}" for _, stage in schema.FUND_STAGES for _, source in schema.FUND_SOURCES)
 
 
 @dataclass
@@ -65,84 +66,73 @@ def _keep_format(value: Any, decimals: int | None, unit: str) -> Any:
 
 
 def _indicator(row: dict[str, Any]) -> dict[str, Any]:
-    unit = row.get("unit") or ""
+    unit = row.get("单位") or ""
     return {
-        "level1": row.get("level1"), "level2": row.get("level2"), "name": row.get("name"),
-        "comparator": row.get("comparator"),
-        "target": _keep_format(row.get("target"), row.get("target_decimals"), unit),
-        "actual": None, "unit": row.get("unit"), "weight": row.get("weight"),
-        "band": None, "manual_score": None, "reason": None, "source": row.get("source"),
+        "一级指标": row.get("一级指标"), "二级指标": row.get("二级指标"), "三级指标": row.get("三级指标"),
+        "比较": row.get("比较"), "年度指标值": _keep_format(row.get("年度指标值"), row.get("年度指标值_小数位"), unit),
+        "实际完成值": None, "单位": row.get("单位"), "分值": row.get("分值"), "评价等级": None, "手工得分": None,
+        "偏差原因分析及改进措施": None, "核对数据": row.get("核对数据"),
     }
 
 
 def next_year_data(data: dict[str, Any], year: int) -> tuple[dict[str, Any], set[str]]:
-    """Last year's validated ``data`` → (data for ``year``'s workbook, cell paths to colour "to fill")."""
+    """Last year's validated ``data`` → (data for ``year``'s workbook, names of the cells to colour "to fill")."""
     todo: set[str] = set()
-
-    basic = {**{f.key: data["basic"].get(f.key) for f in schema.BASIC.fields}, "year": year, "report_date": None}
-    todo.add(f"{schema.BASIC.name}.report_date")
-
-    orgs = [{"type": o.get("type"), "name": o.get("name")} for o in data["orgs"]]
-
+    basic = {**(data.get("基本信息") or {}), "年度": year, "报告日期": None}
+    todo.add("基本信息.报告日期")
+    orgs = [{k: o.get(k) for k in ("分组", "名称", "公布个数", "概述")} for o in data.get("机构") or []]
     staff = []
-    for i, r in enumerate(data["staff"]):
-        staff.append({"category": r.get("category"), "name": r.get("name"), "established": r.get("established"),
-                      "actual": None})
-        todo.add(f"{schema.STAFF.name}.{i}.actual")
-
-    finance: dict[str, Any] = {f.key: None for f in schema.FINANCE.fields}
-    finance["exp_project_prev"] = data["finance"].get("exp_project")
-    todo |= {f"{schema.FINANCE.name}.{f.key}" for f in schema.FINANCE.fields if f.key != "exp_project_prev"}
-
+    for i, r in enumerate(data.get("人员编制") or []):
+        staff.append({"类别": r.get("类别"), "上级": r.get("上级"), "类型": r.get("类型"),
+                      "核定编制": r.get("核定编制"), "实有人数": None, "备注": r.get("备注")})
+        todo.add(f"人员编制.{i}.实有人数")
+    finance: dict[str, Any] = {f.zh: None for f in schema.FINANCE.fields}
+    finance["上年项目支出决算数"] = (data.get("财务") or {}).get("决算项目支出")
+    todo |= {f"财务.{f.zh}" for f in schema.FINANCE.fields if f.zh != "上年项目支出决算数"}
     grids: dict[str, dict[str, dict[str, Any]]] = {}
-    for sheet, key in ((schema.SANGONG, "sangong"), (schema.BASE_DATA, "base_data")):
-        grids[key] = {}
-        for r in sheet.rows:
-            grids[key][r.key] = {"prev_actual": data[key][r.key]["actual"], "budget": None, "actual": None}
-            todo |= {f"{sheet.name}.{r.key}.budget", f"{sheet.name}.{r.key}.actual"}
-
-    other = {f.key: None for f in schema.OTHER.fields}
-    other["frugality"] = data["other"].get("frugality")
-    todo |= {f"{schema.OTHER.name}.{f.key}" for f in schema.OTHER.fields if f.key.startswith("building")}
-
+    for sheet in (schema.SANGONG, schema.BASE_DATA):
+        old = data.get(sheet.name) or {}
+        grids[sheet.name] = {"上年决算": dict(old.get("本年决算") or {}), "本年预算": {}, "本年决算": {}}
+        todo |= {f"{sheet.name}.{c}.{r.zh}" for c in ("本年预算", "本年决算") for r in sheet.rows}
+    other = {f.zh: None for f in schema.OTHER.fields}
+    other["厉行节约保障措施"] = (data.get("楼堂馆所及节约") or {}).get("厉行节约保障措施")
+    todo |= {f"楼堂馆所及节约.{f.zh}" for f in schema.OTHER.fields if f.kind != "longtext"}
     indicators = []
-    for i, r in enumerate(data["indicators"]):
+    for i, r in enumerate(data.get("绩效指标") or []):
         indicators.append(_indicator(r))
-        todo.add(f"{schema.INDICATORS.name}.{i}.actual")
-
+        todo.add(f"绩效指标.{i}.实际完成值")
     projects = []
-    for i, p in enumerate(data["projects"]):
-        executed = sum((p.get(f"exec_{s}") or Decimal(0) for s in ("fiscal", "carry", "other")), Decimal(0))
-        projects.append({"name": p.get("name"), "department": p.get("department"), "implementer": p.get("implementer"),
-                         "prev_actual": executed, **{c: None for c in FUND_COLUMNS},
-                         "goal": p.get("goal"), "achieved": None, "note": p.get("note")})
-        todo |= {f"{schema.PROJECTS.name}.{i}.{c}" for c in (*FUND_COLUMNS, "achieved")}
-
+    for i, p in enumerate(data.get("项目") or []):
+        executed = sum((p.get(f"全年执行{s}") or Decimal(0) for _, s in schema.FUND_SOURCES), Decimal(0))
+        projects.append({"项目名称": p.get("项目名称"), "主管部门": p.get("主管部门"), "实施单位": p.get("实施单位"),
+                         "上年决算数": executed, **{c: None for c in FUND_COLUMNS}, "预期目标": p.get("预期目标"),
+                         "实际完成情况": None, "备注": p.get("备注")})
+        todo |= {f"项目.{i}.{c}" for c in (*FUND_COLUMNS, "实际完成情况")}
     project_indicators = []
-    for i, r in enumerate(data["project_indicators"]):
-        project_indicators.append({"project": r.get("project"), **_indicator(r)})
-        todo.add(f"{schema.PROJECT_INDICATORS.name}.{i}.actual")
-
+    for i, r in enumerate(data.get("项目指标") or []):
+        project_indicators.append({"项目名称": r.get("项目名称"), **_indicator(r)})
+        todo.add(f"项目指标.{i}.实际完成值")
     stable = {schema.TEXT_SECTIONS[k] for k in STABLE_TEXTS}
     texts = []
-    for i, r in enumerate(data["texts"]):
-        keep = r.get("section") in stable
-        texts.append({"section": r.get("section"), "title": r.get("title"), "text": r.get("text") if keep else None})
+    for i, r in enumerate(data.get("文字内容") or []):
+        keep = r.get("栏目") in stable
+        texts.append({"栏目": r.get("栏目"), "小标题": r.get("小标题"), "内容": r.get("内容") if keep else None})
         if not keep:
-            todo.add(f"{schema.TEXTS.name}.{i}.text")
-
+            todo.add(f"文字内容.{i}.内容")
+    facts = [{"名称": r.get("名称"), "数值": r.get("数值"), "单位": r.get("单位"), "类型": r.get("类型"),
+              "说明": r.get("说明")} for r in data.get("概况数据") or []]
+    todo |= {f"概况数据.{i}.数值" for i in range(len(facts))}
     sentences = list(schema.SENTENCES.values())
-    for r in data["indicators"]:
+    for r in data.get("绩效指标") or []:
         for suffix in ("（目标）", "（完成）"):
-            name = f"{r.get('level2')}{suffix}"
-            if r.get("level2") and name not in sentences:
+            name = f"{r.get('二级指标')}{suffix}"
+            if r.get("二级指标") and name not in sentences:
                 sentences.append(name)
-    overrides = [{"sentence": s, "override": data["overrides"].get(s) if s in STABLE_SENTENCES else None}
-                 for s in sentences]
-
-    new = {"basic": basic, "orgs": orgs, "staff": staff, "finance": finance, **grids, "other": other,
-           "indicators": indicators, "projects": projects, "project_indicators": project_indicators,
-           "texts": texts, "overrides": overrides}
+    kept = data.get("句子覆盖") or {}
+    overrides = [{"句子": s, "覆盖内容": kept.get(s) if s in STABLE_SENTENCES else None} for s in sentences]
+    new = {"基本信息": basic, "机构": orgs, "人员编制": staff, "财务": finance, **grids, "楼堂馆所及节约": other,
+           "绩效指标": indicators, "项目": projects, "项目指标": project_indicators, "文字内容": texts,
+           "概况数据": facts, "句子覆盖": overrides}
     return new, todo
 
 
@@ -172,11 +162,9 @@ def init_workbook(source: Path, target: Path, year: int) -> int:
     if target.exists():
         raise UserError(msg("init_exists", path=target))
     raw = read_workbook(source)
-    try:
-        data, _notices = validate(raw, year - 1)
-    except ValidationError as exc:
-        raise UserError(exc.problems, header=msg("init_prev_problems", name=raw.file, count=len(exc.problems),
-                                                 year=year)) from None
+    data, problems, _notices = validate(raw, year - 1)
+    if problems:
+        raise UserError(problems, header=msg("init_prev_problems", name=raw.file, count=len(problems), year=year))
     new, todo = next_year_data(data, year)
     notes = ["", msg("init_note", year=year, prev=year - 1, source=source.name), msg("init_note_todo", year=year)]
     _write_new(target, new, notes, todo)
@@ -191,7 +179,8 @@ def _source_in(folder: Path, year: int, data_dir: Path, unit: str | None) -> Pat
         find_workbook(data_dir, year - 1, unit)  # raises the message on converting .xls
     present = sorted(p.name for p in folder.glob("*.xlsx") if not p.name.startswith("~$"))
     found = msg("workbook_found_list", names="、".join(present)) if present else msg("workbook_found_none")
-    raise UserError(msg("init_prev_missing", path=source, prev=year - 1, year=year, found=found))
+    raise UserError(msg("init_prev_missing", path=source, prev=year - 1, year=year, found=found,
+                        unit=unit or "单位名称"))
 
 
 def init_year(year: int, data_dir: Path | str = "data", unit: str | None = None) -> list[InitResult]:
@@ -250,4 +239,48 @@ def result_lines(results: list[InitResult], year: int) -> list[tuple[str, bool]]
     lines.append((msg("init_totals", total=len(results), created=sum(r.status == "created" for r in results),
                       skipped=sum(r.status == "exists" for r in results),
                       failed=sum(r.status == "failed" for r in results)), False))
+    return lines
+
+
+# ---------------------------------------------------------------------------- a new unit
+
+
+def new_unit(year: int, unit: str, data_dir: Path | str = "data", templates_dir: Path | str = "templates"
+             ) -> list[str]:
+    """``--new-unit``: ``DATA/<unit>/YEAR.xlsx`` (every input cell marked, the unit's name filled in, nothing of
+    any other unit) and ``TEMPLATES/<unit>/report.docx`` (a copy of the default); never overwrites; the next steps."""
+    from ..pipeline import DEFAULT_TEMPLATE_DIR, TEMPLATE_NAME, safe_filename
+
+    name = safe_filename(unit.strip())
+    data_dir, templates_dir = Path(data_dir), Path(templates_dir)
+    workbook = data_dir / name / f"{year}.xlsx"
+    template = templates_dir / name / TEMPLATE_NAME
+    default = templates_dir / DEFAULT_TEMPLATE_DIR / TEMPLATE_NAME
+    for path in (workbook, template):
+        if path.exists():
+            raise UserError(msg("new_unit_exists", path=path))
+    if not default.is_file():
+        raise UserError(msg("template_missing", path=default))
+    blank = {"基本信息": {"年度": year, "单位全称": name, "单位简称": None}}
+    todo = {f"基本信息.{f.zh}" for f in schema.BASIC.fields if f.zh not in ("年度", "单位全称")}
+    workbook.parent.mkdir(parents=True, exist_ok=True)
+    _write_new(workbook, blank, ["", msg("new_unit_note", unit=name, year=year)], todo)
+    template.parent.mkdir(parents=True, exist_ok=True)
+    tmp = template.with_name(f".{template.name}.new-{os.getpid()}")
+    try:
+        shutil.copyfile(default, tmp)
+        try:
+            os.link(tmp, template)
+        except FileExistsError:
+            raise UserError(msg("new_unit_exists", path=template)) from None
+        except OSError:
+            if template.exists():
+                raise UserError(msg("new_unit_exists", path=template)) from None
+            os.replace(tmp, template)
+    finally:
+        tmp.unlink(missing_ok=True)
+    lines = msg("new_unit_done", unit=name, workbook=workbook, template=template, year=year,
+                data=data_dir, templates=templates_dir).splitlines()
+    if (data_dir / f"{year}.xlsx").exists():  # a one-unit folder: the others are reached with --unit
+        lines.append(msg("new_unit_beside_single", path=data_dir / f"{year}.xlsx", unit=name, year=year))
     return lines

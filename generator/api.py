@@ -1,0 +1,35 @@
+"""The library's front door: ``generate`` one unit or a whole county folder, with the CLI's options.
+
+::
+
+    from generator import generate
+    reports = generate(2024, data_dir="data", pdf=True)
+    print(reports[0].docx_path)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .commands.batch import generate_batch
+from .pipeline import Options, Reports, generate_unit
+from .read import find_units, find_workbook
+
+
+def generate(year: int, unit: str | None = None, data_dir: Path | str = "data",
+             templates_dir: Path | str = "templates", out_dir: Path | str = "output",
+             options: Options | None = None, **flags: Any) -> Reports:
+    """Generate the report of one unit (``DATA/YEAR.xlsx`` or ``DATA/<unit>/YEAR.xlsx``), or of every unit.
+
+    When ``DATA`` has no ``YEAR.xlsx`` but unit sub-folders that do, and no
+    ``unit`` is given, all units are generated (``commands.batch``) with a county
+    summary; failed units come back as Reports with ``error`` set. ``flags`` are
+    ``Options`` fields (``force=True``, ``pdf=True``…).
+    """
+    options = options or Options(**flags)
+    units = find_units(Path(data_dir), year, unit)
+    if units is not None:
+        return generate_batch(year, units, Path(templates_dir), Path(out_dir), options)
+    workbook = find_workbook(Path(data_dir), year, unit)
+    return Reports([generate_unit(workbook, year, Path(templates_dir), Path(out_dir), unit=unit, options=options)])

@@ -1,0 +1,245 @@
+"""Batch generation for a county: every unit of a data folder, in parallel, then PDFs and the summary.
+
+Layout: ``DATA/<unit>/YEAR.xlsx`` for each unit (no ``DATA/YEAR.xlsx``). This
+process holds the output folder (``write.Folder``: one run at a time). Worker
+processes (``jobs``) make units (``pipeline.make_unit``) and stage their files
+beside the targets; this process converts the staged reports to PDF
+(``--pdf``, one LibreOffice per worker's share) and commits each unit's set.
+So one unit's bad data never stops the others, a unit's files are replaced
+together or not at all, and two units that would write the same file name
+(the same 单位全称) are caught: the second one fails and names the first.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ERROR, HINT, UserError
+from ..limits import set_process_memory
+from ..messages import msg
+from ..pipeline import DEFAULT_TEMPLATE_DIR, Options, Report, Reports, commit_unit, make_unit, resolve_template
+from ..read import find_workbook
+from ..render import make_env
+from ..write import Folder, Staged, discard, stage_files
+from ..convert import convert_staged
+from .summary import summary_context, write_summary
+
+
+# --------------------------------------------------------------------------- worker side
+
+
+@dataclass
+class Done:
+    """What a worker sends back for one unit: its report and its staged files (or the report of a failure)."""
+
+    report: Report
+    staged: list[Staged]
+    docx_name: str = ""
+
+
+_ENV: Any = None
+
+
+def init_worker(memory_mb: int | None = None) -> None:
+    """Process-pool initializer: the Jinja environment every unit of this worker reuses; an address-space cap."""
+    global _ENV
+    _ENV = make_env()
+    if memory_mb:
+        set_process_memory(memory_mb)
+    gc.freeze()  # the collector leaves what the worker starts with alone
+
+
+def failed_report(unit: str, workbook: Path, year: int, templates_dir: Path, reason: str) -> Report:
+    """The Report of a unit that produced nothing."""
+    try:
+        template = resolve_template(templates_dir, unit)
+    except UserError:
+        template = Path(templates_dir) / unit
+    return Report(unit=unit, unit_name=unit, year=year, workbook=Path(workbook), template=template, error=reason)
+
+
+def run_unit(unit: str, workbook: Path, year: int, templates_dir: Path, folder: Path, options: Options) -> Done:
+    """Make and stage one unit inside a worker. Never raises for the unit's own problems."""
+    workbook = Path(workbook)
+    try:
+        if not workbook.exists() and not workbook.is_symlink():
+            # only an old-format file (.xls/.et) there, or it vanished: the clerk's message
+            find_workbook(workbook.parent.parent, year, unit)
+        made = make_unit(workbook, year, resolve_template(templates_dir, unit), unit, env=_ENV or make_env(),
+                         options=options)
+        staged = stage_files({folder / n: b for n, b in made.files.items()})
+        made.report.context = summary_context(made.report.context)  # all the batch needs of it; small to send back
+        return Done(made.report, staged, made.docx_name)
+    except UserError as exc:
+        return Done(failed_report(unit, workbook, year, templates_dir, exc.render()), [])
+    except Exception as exc:  # a bug in one unit must not stop the county
+        detail = f"{type(exc).__name__}: {exc}"
+        return Done(failed_report(unit, workbook, year, templates_dir, msg("internal_error", detail=detail)), [])
+
+
+def run_units(units: Sequence[tuple[str, Path]], args: tuple) -> list[Done]:
+    """``run_unit`` for each of a few units (one task of the pool)."""
+    return [run_unit(unit, workbook, *args) for unit, workbook in units]
+
+
+# --------------------------------------------------------------------------- batch driver
+
+
+def default_jobs() -> int:
+    """The number of cores this process may use (``--jobs`` default)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+MAX_CHUNK = 4  # units a worker takes at a time: fewer round trips; a worker that dies loses at most these
+
+
+def chunk_size(units: int, jobs: int) -> int:
+    """Units per task: up to ``MAX_CHUNK``, but at least 8 tasks per worker so the workers finish together."""
+    return max(1, min(MAX_CHUNK, units // (jobs * 8)))
+
+
+def make_all(year: int, units: Sequence[tuple[str, Path]], templates_dir: Path, folder: Path, options: Options,
+             done: Callable[[int, Done], None]) -> None:
+    """Make every unit with ``options.jobs`` processes; ``done(index, result)`` as each finishes."""
+    args = (year, templates_dir, folder, options)
+    jobs = max(1, min(options.jobs or default_jobs(), len(units)))
+    if jobs == 1:
+        global _ENV
+        saved = _ENV
+        _ENV = make_env()
+        try:
+            for i, (unit, workbook) in enumerate(units):
+                done(i, run_unit(unit, workbook, *args))
+        finally:
+            _ENV = saved
+        return
+    context = multiprocessing.get_context()
+    memory = options.limits.memory_mb * 3 + 1024 if options.limits else None
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=init_worker, initargs=(memory,))
+    size = chunk_size(len(units), jobs)
+    chunks = [list(range(k, min(k + size, len(units)))) for k in range(0, len(units), size)]
+    try:
+        futures = {pool.submit(run_units, [units[i] for i in chunk], args): chunk for chunk in chunks}
+        for future in as_completed(futures):
+            chunk = futures[future]
+            try:
+                results = future.result()
+            except Exception as exc:  # the worker process died (killed, out of memory) or a result did not pickle
+                results = []
+                for i in chunk:
+                    unit, workbook = units[i]
+                    reason = msg("batch_worker_lost", detail=f"{type(exc).__name__}: {exc}", year=year, unit=unit)
+                    results.append(Done(failed_report(unit, workbook, year, templates_dir, reason), []))
+            for i, result in zip(chunk, results, strict=True):
+                done(i, result)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def generate_batch(year: int, units: Sequence[tuple[str, Path]], templates_dir: Path, out_dir: Path,
+                   options: Options) -> Reports:
+    """Every unit's report, then (``pdf``) their PDFs, then each unit's set committed, then the county summary."""
+    results: dict[int, Done] = {}
+    total = len(units)
+    with Folder(Path(out_dir) / str(year), wait=options.wait, on_wait=options.on_wait) as folder:
+        def done(index: int, result: Done) -> None:
+            results[index] = result
+            if options.progress:
+                options.progress("render", len(results), total)
+
+        try:
+            make_all(year, units, templates_dir, folder.path, options, done)
+            ordered = [results[i] for i in range(total)]
+            if options.pdf:
+                convert_staged([(r.report, r.staged) for r in ordered if r.staged], options,
+                               jobs=options.jobs or default_jobs())
+            owners: dict[str, str] = {}
+            for result in ordered:
+                if result.staged:
+                    _commit(folder, result, owners, options.force)
+        finally:
+            for result in results.values():  # what a failure left staged (a commit moves the rest in)
+                discard(result.staged)
+        reports = Reports([r.report for r in ordered], batch=True)
+        try:
+            path, notices = write_summary(year, reports, folder, options.force)
+        except UserError as exc:
+            reports.messages.append(msg("summary_not_written", reason=exc.render()))
+        else:
+            reports.summary_path = path
+            reports.notices += notices
+    return reports
+
+
+def _commit(folder: Folder, result: Done, owners: dict[str, str], force: bool) -> None:
+    report = result.report
+    clash = next((owners[s.target.name] for s in result.staged if s.target.name in owners), None)
+    if clash is not None:
+        discard(result.staged)
+        report.error = msg("batch_duplicate_output", other=clash, name=result.docx_name, workbook=report.workbook)
+        result.staged = []
+        return
+    try:
+        commit_unit(folder, report, result.staged, result.docx_name, force)
+    except UserError as exc:
+        report.error = exc.render()
+    else:
+        for s in result.staged:
+            owners[s.target.name] = report.unit or report.unit_name
+    result.staged = []
+
+
+# --------------------------------------------------------------------------- what to print
+
+
+def result_lines(reports: Reports) -> list[tuple[str, bool]]:
+    """The end-of-run lines: one per unit (plus its notices indented), then totals. (text, is_error)."""
+    lines: list[tuple[str, bool]] = []
+    written = failed = pdf_failed = 0
+    for report in reports:
+        unit = report.unit or report.unit_name
+        if report.error is not None:
+            failed += 1
+            first, *rest = report.error.splitlines() or [""]
+            lines.append((msg("batch_unit_failed", unit=unit, workbook=report.workbook, reason=first), True))
+            lines += [("    " + line, True) for line in rest]
+            continue
+        written += 1
+        main = report.docx_path or (report.outputs[0] if report.outputs else report.workbook)
+        others = [p.name.replace(main.stem, "…", 1) for p in report.outputs if p != main]
+        extra = msg("batch_unit_extra", names="、".join(others)) if others else ""
+        if report.template.parent.name != DEFAULT_TEMPLATE_DIR:
+            extra += msg("batch_unit_template", path=report.template)
+        errors = sum(1 for f in report.findings if f.severity == ERROR)
+        hints = sum(1 for f in report.findings if f.severity == HINT)
+        if errors or hints:
+            extra += msg("batch_unit_audit", errors=errors, hints=hints)
+        if report.pdf_error is not None:
+            pdf_failed += 1
+            first, *rest = report.pdf_error.splitlines() or [""]
+            lines.append((msg("batch_unit_pdf_failed", unit=unit, path=main, reason=first), True))
+            lines += [("    " + line, True) for line in rest]
+        else:
+            lines.append((msg("batch_unit_written", unit=unit, path=main, extra=extra), False))
+        lines += [("    " + str(n), True) for n in report.notices]
+        lines += [("    " + m, True) for m in report.template_notes]
+        lines += [("    " + m, False) for m in report.messages]
+    if reports.summary_path is not None:
+        lines.append((msg("summary_written", path=reports.summary_path), False))
+    lines += [(n, False) for n in reports.notices]
+    lines += [(line, True) for m in reports.messages for line in m.splitlines()]
+    pdf_note = msg("batch_totals_pdf", count=pdf_failed) if pdf_failed else ""
+    lines.append((msg("batch_totals", total=len(reports), written=written, failed=failed, pdf_note=pdf_note),
+                  not reports.ok))
+    return lines
