@@ -169,7 +169,7 @@ MESSAGES: dict[str, str] = {
     # --- template check (generate --template-check) --------------------------------------
     "tc_header": "（名称按{against}核对，并试渲染。）",
     "tc_against_unit": "本单位工作簿 {workbook}",
-    "tc_against_sample": "按工作簿格式生成的示例数据（依本单位数据而定的名称，如人员类别、文字栏目，按模板所写补上）",
+    "tc_against_sample": "工作簿格式生成的示例数据（依本单位数据而定的名称，如人员类别、文字栏目，按模板所写补上）",
     "tc_fields_hint": "加 --fields 可列出模板中可以使用的全部名称。",
     "tc_removed_header": "模板中的以下内容不属于报告本身，已删除，不会出现在生成的报告中：",
     "tc_variables_header": "模板中可以使用的名称（含义和示例值见 docs/fields.md；[] 表示列表中的每一项，用 for 循环取用）：",

@@ -247,18 +247,21 @@ class _SheetReader:
                 continue
             out[f.key] = self.cell(i, value_col)
             self.raw.label_cells[(sheet.name, f.key)] = f"A{i + 1}"
-        self._shifted_column(out, value_col)
+        self._shifted_column(sheet, out, value_col)
         return out
 
-    def _shifted_column(self, cells: dict[str, RawCell | None], value_col: int) -> None:
-        """Every value cell empty but the column beside it filled: a column was probably inserted."""
-        rows = [int(re.sub(r"\D", "", c.coord)) - 1 for c in cells.values() if c is not None]
-        if len(rows) < 3 or any(self.values.get((r, value_col)) is not None for r in rows):
+    def _shifted_column(self, sheet: schema.FieldsSheet, cells: dict[str, RawCell | None], value_col: int) -> None:
+        """Every value cell empty but the column beside it holding values (not the units laid out there):
+        a column was probably inserted."""
+        rows = [(int(re.sub(r"\D", "", cells[f.key].coord)) - 1, f.unit) for f in sheet.fields
+                if cells.get(f.key) is not None]
+        if len(rows) < 3 or any(self.values.get((r, value_col)) is not None for r, _ in rows):
             return
-        beside = [r for r in rows if self.values.get((r, value_col + 1)) is not None]
+        beside = [r for r, unit in rows if (c := self.values.get((r, value_col + 1))) is not None
+                  and str(c.value).strip() != unit]
         if len(beside) * 2 >= len(rows):
             first = column_letters(value_col + 1)
-            self._problem(f"{first}{min(rows) + 1}", msg("column_shifted", column=first,
+            self._problem(f"{first}{min(r for r, _ in rows) + 1}", msg("column_shifted", column=first,
                                                            next=column_letters(value_col + 2)))
 
     def grid(self, sheet: schema.GridSheet) -> dict[str, dict[str, RawCell | None]]:

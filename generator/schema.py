@@ -289,7 +289,7 @@ INDICATOR_COLUMNS = (
     Field("source", "核对数据", width=14, help="可选：此指标实际值应等于的数据名称（如 预算.执行率），审核时比对"),
 )
 
-INDICATORS = TableSheet("绩效指标", "部门整体支出绩效指标（一行一个三级指标）", INDICATOR_COLUMNS, min_rows=1)
+INDICATORS = TableSheet("绩效指标", "部门整体支出绩效指标（一行一个三级指标）", INDICATOR_COLUMNS)
 
 FUND_SOURCES = (("fiscal", "当年财政拨款"), ("carry", "上年结转资金"), ("other", "其他资金"))
 FUND_STAGES = (("initial", "年初预算"), ("full", "全年预算"), ("exec", "全年执行"))

@@ -12,6 +12,7 @@ together or not at all, and two units that would write the same file name
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import multiprocessing
 import os
@@ -110,7 +111,8 @@ def chunk_size(units: int, jobs: int) -> int:
 def make_all(year: int, units: Sequence[tuple[str, Path]], templates_dir: Path, folder: Path, options: Options,
              done: Callable[[int, Done], None]) -> None:
     """Make every unit with ``options.jobs`` processes; ``done(index, result)`` as each finishes."""
-    args = (year, templates_dir, folder, options)
+    # what workers need of the options (the progress and waiting callbacks stay in this process)
+    args = (year, templates_dir, folder, dataclasses.replace(options, progress=None, on_wait=None))
     jobs = max(1, min(options.jobs or default_jobs(), len(units)))
     if jobs == 1:
         global _ENV
