@@ -118,6 +118,8 @@ STYLE_NAMES = {
     "cover": "封面信息",
     "h1": "Heading 1",
     "h2": "Heading 2",
+    "h3": "Heading 3",  # “1.” sub-headings, e.g. 1.资产负债及净资产情况
+    "h4": "Heading 4",  # “（1）” sub-headings, e.g. （1）产出指标
     "body": "正文",
     "blank": "正文",
     "annex_note": "附件说明",
