@@ -128,7 +128,8 @@ def squash(text: str) -> str:
     return "".join(str(text).split())
 
 
-HALF_WIDTH_BELOW = 0x2000  # Latin letters, digits and signs; from General Punctuation (“”…—) on, CJK fonts set a full em
+# Latin letters, digits and signs are half-width; from General Punctuation (“”…—) on, CJK fonts set a full em
+HALF_WIDTH_BELOW = 0x2000
 
 
 def width_in_chars(text: str) -> float:
@@ -240,9 +241,13 @@ class Layout:
     # ------------------------------------------------------------------ checks
 
     def lonely_pages(self) -> list[tuple[int, list[str]]]:
-        """Pages whose only content is headings, list items, notes, attachment markers or table header rows."""
+        """Pages whose only content is headings, a list item, notes, attachment markers or table header rows.
+
+        (A page of two or more whole list items is a page of text.)
+        """
         return [(p.number, [ln.text for ln in p.content]) for p in self.pages
-                if p.content and all(ln.kind in LONELY for ln in p.content)]
+                if p.content and all(ln.kind in LONELY for ln in p.content)
+                and sum(ln.kind == "list" for ln in p.content) <= 1]
 
     def headings_at_page_end(self) -> list[tuple[int, str]]:
         """Pages (all but the last) whose last line is a heading, a title or an attachment marker."""

@@ -185,6 +185,8 @@ def test_analyser_finds_a_heading_at_the_foot_and_a_page_of_one_list_item() -> N
     assert lay.headings_at_page_end() == [(1, "（1）产出指标")]
     assert lay.lonely_pages() == [(3, ["3.项目支出绩效自评表"])]
     assert [ln.text for ln in lay.full_lines()] == ["二" * 26, full, "①数量指标。" + "四" * 20]
+    items = _page(4, [_body(100, "（8）走访慰问困难群众和特殊群体。", True), _body(130, "（9）保证社区、村级组织健康、正常运转。", True)])
+    assert layout.Layout([p1, items]).lonely_pages() == []  # a page of whole list items is a page of text
 
 
 def test_analyser_finds_a_cell_broken_across_pages_and_a_page_of_only_a_note() -> None:
