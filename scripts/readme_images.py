@@ -1,13 +1,20 @@
 #!/usr/bin/env python3
-"""Regenerate the README pictures: the example report's first page and its 附件2 page.
+"""Regenerate the README pictures, and render every page of the example for review.
 
 Runs ``generate --year 2024 --pdf`` on a copy of data/ and templates/ in a
-temporary folder (the repository is not written to, except docs/images/),
-finds the page that starts with 附件2 with pdftotext, and renders both pages
-to PNG with scripts/render_pages.py (pdftoppm)::
+temporary folder (the repository is not written to, except docs/images/ and
+output/pages/), finds the page that starts with 附件2 with pdftotext, and
+renders pages to PNG with scripts/render_pages.py (pdftoppm):
 
-    python scripts/readme_images.py            # writes docs/images/page-1.png, attachment-2.png
-    python scripts/readme_images.py --dpi 90
+* docs/images/page-1.png and attachment-2.png, the pictures README.md shows;
+* output/pages/report-NN.png and tables-NN.png, every page of the report's PDF
+  and of its Excel tables' PDF, so a reviewer can look at each page (output/
+  is not committed).
+
+::
+
+    python scripts/readme_images.py            # both
+    python scripts/readme_images.py --dpi 90 --pages-dpi 60 --pages /tmp/pages
 
 Needs LibreOffice, fonts-noto-cjk (or the real fonts) and poppler-utils.
 """
@@ -37,7 +44,9 @@ MESSAGES = {
     "no_attachment": "PDF 中没有以“{mark}”开头的页面，无法截取附件页。",
     "pdftotext_missing": "未找到 pdftotext，请先安装 poppler-utils（sudo apt-get install poppler-utils）。",
     "done": "已生成：{path}",
+    "pages_done": "已生成 {count} 张页面图片：{folder}",
 }
+PAGES = ROOT / "output" / "pages"
 
 
 def page_texts(pdf: Path) -> list[str]:
@@ -50,7 +59,7 @@ def page_texts(pdf: Path) -> list[str]:
 
 
 def example_pdf(work: Path) -> Path:
-    """Generate the example report with --pdf inside ``work``; return the report's PDF."""
+    """Generate the example report with --pdf inside ``work``; return the report's PDF (the tables' is beside it)."""
     shutil.copytree(ROOT / "data", work / "data")
     shutil.copytree(ROOT / "templates", work / "templates")
     result = subprocess.run([sys.executable, "-m", "generator.cli", "--year", "2024", "--pdf"], cwd=work,
@@ -72,10 +81,28 @@ def render_page(pdf: Path, page: int, target: Path, dpi: int, scratch: Path) -> 
     return target
 
 
+def render_all(report_pdf: Path, folder: Path, dpi: int) -> list[Path]:
+    """Every page of the report's PDF (report-NN.png) and of its tables' PDF (tables-NN.png) into ``folder``.
+
+    Images of an earlier run are removed first, so the folder shows this run only.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in list(folder.glob("report-*.png")) + list(folder.glob("tables-*.png")):
+        old.unlink()
+    out = render_pages(report_pdf, folder, dpi=dpi, prefix="report")
+    tables_pdf = report_pdf.with_name(report_pdf.stem + "-附表.pdf")
+    if tables_pdf.is_file():
+        out += render_pages(tables_pdf, folder, dpi=dpi, prefix="tables")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Regenerate docs/images/ from the example report's PDF.")
     parser.add_argument("--dpi", type=int, default=70, help="resolution of the PNG files (default: 70)")
     parser.add_argument("--out", type=Path, default=IMAGES, help="folder for the PNG files (default: docs/images)")
+    parser.add_argument("--pages", type=Path, default=PAGES,
+                        help="folder for every page of the report and tables PDFs (default: output/pages)")
+    parser.add_argument("--pages-dpi", type=int, default=60, help="resolution of the page images (default: 60)")
     args = parser.parse_args(argv)
     try:
         with tempfile.TemporaryDirectory(prefix="readme-images-") as tmp:
@@ -87,11 +114,13 @@ def main(argv: list[str] | None = None) -> int:
                 raise RuntimeError(MESSAGES["no_attachment"].format(mark=ATTACHMENT_MARK))
             written = [render_page(pdf, 1, args.out / FIRST_PAGE, args.dpi, work / "png"),
                        render_page(pdf, attachment, args.out / ATTACHMENT_PAGE, args.dpi, work / "png")]
+            pages = render_all(pdf, args.pages, args.pages_dpi)
     except (RuntimeError, subprocess.SubprocessError, OSError) as exc:
         print(exc, file=sys.stderr)
         return 1
     for path in written:
         print(MESSAGES["done"].format(path=path))
+    print(MESSAGES["pages_done"].format(count=len(pages), folder=args.pages))
     return 0
 
 

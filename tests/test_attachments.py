@@ -269,11 +269,10 @@ def test_layout_sections_headers_and_cells(example):
         assert all(r._tr.trPr.find(qn("w:tblHeader")) is None for r in table.rows[1:])
     for table in [t["base_lead"], t["base_main"], t["self_lead"], t["self_main"]]:
         for r in table.rows:
-            may_split = "预期目标" in r._tr.xpath("string(preceding-sibling::w:tr[1])") or \
-                any("全面深化基层党建标准化建设" in tc.xpath("string(.)") for tc in r._tr.tc_lst)
-            split_marker = r._tr.trPr.find(qn("w:cantSplit")) if r._tr.trPr is not None else None
-            # every row stays on one page except the long free-text goal row (it may break across pages)
-            assert (split_marker is None) == may_split, r._tr.xpath("string(.)")[:40]
+            # every row stays on one page, the long free-text goal row included (a row taller than
+            # a page still breaks: Word and LibreOffice split it anyway; tests/test_layout.py checks the PDF)
+            assert r._tr.trPr is not None and r._tr.trPr.find(qn("w:cantSplit")) is not None, \
+                r._tr.xpath("string(.)")[:40]
         for r in table.rows:
             for tc in r._tr.tc_lst:
                 for p in tc.iter(qn("w:p")):

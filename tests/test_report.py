@@ -10,7 +10,8 @@ from pathlib import Path
 import docx
 import pytest
 from click.testing import CliRunner
-from docx.shared import Cm, Mm, Pt
+from docx.enum.text import WD_LINE_SPACING
+from docx.shared import Cm, Mm, Pt, Twips
 from lxml import etree
 
 from generator.cli import main
@@ -133,7 +134,9 @@ def test_styles_carry_the_official_fonts_and_spacing(report: Path):
         assert _east_asia(style) == font, name
         assert style.font.size == size, name
     body = d.styles["正文"]
-    assert body.paragraph_format.line_spacing == Pt(28)
+    # 固定值 = the grid's line pitch: 22 lines in the 225 mm 版心 (579 twips, 28.95 pt; GB/T 9704 §5.2.2)
+    assert body.paragraph_format.line_spacing == Twips(579)
+    assert body.paragraph_format.line_spacing_rule == WD_LINE_SPACING.EXACTLY
     ind = body.element.pPr.find(f"{W}ind")
     assert ind.get(f"{W}firstLineChars") == "200"
 

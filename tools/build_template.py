@@ -120,8 +120,8 @@ STYLE_NAMES = {
     "cover": "封面信息",
     "h1": "Heading 1",
     "h2": "Heading 2",
-    "h3": "正文",  # "1.资产负债…": a body-styled heading (the renderer keeps it with the next paragraph)
-    "h4": "正文",  # "（1）产出指标"
+    "h3": "Heading 3",  # “1.” sub-headings, e.g. 1.资产负债及净资产情况
+    "h4": "Heading 4",  # “（1）” sub-headings, e.g. （1）产出指标
     "body": "正文",
     "blank": "正文",
     "annex_note": "附件说明",
@@ -129,41 +129,81 @@ STYLE_NAMES = {
 }
 
 
+# Styles offered to template authors though the default text does not use them yet:
+# kept by ``slim_package`` so a clerk (or the BODY list) can apply them.
+OFFERED_STYLES = ("Heading 3", "Heading 4")
+
+
 def define_styles(doc) -> None:
+    """One style per role, GB/T 9704 sizes, on the 22 × 28 body grid.
+
+    Body text (正文, the headings and the list styles) is 3号 at a fixed line
+    spacing equal to the grid's line pitch, snaps to the grid and is set at
+    98 % width so 28 characters fill a line in LibreOffice too (see
+    docs/layout.md). Headings of every level keep with the next paragraph;
+    the title, the attachment and the table styles keep their own sizes
+    (snapToGrid off).
+    """
+    ds.doc_defaults(doc)
+    width, height = ds.text_area(doc.sections[0])  # the portrait body section, set up before
+    pitch = ds.line_pitch_twips(height)
+    cell = ds.char_pitch_twips(ds.char_space(width))
     normal = doc.styles["Normal"]
     ds.set_fonts(normal, ds.FANGSONG, size=ds.SIZE_3)
     normal.paragraph_format.space_after = ds.Pt(0)
-    ds.paragraph_style(doc, "正文", first_line_chars=2)
-    ds.paragraph_style(doc, "封面信息", align=WD_ALIGN_PARAGRAPH.LEFT)
+    ds.set_line_exact(normal, pitch)
+    ds.set_on_off(normal.element.get_or_add_pPr(), "w:widowControl", True)
+    body = dict(line_twips=pitch, widow_control=True, scale_pct=ds.BODY_SCALE_PCT, char_twips=cell)
+    ds.paragraph_style(doc, "正文", first_line_chars=2, **body)
+    ds.paragraph_style(doc, "封面信息", align=WD_ALIGN_PARAGRAPH.LEFT, **body)
     ds.paragraph_style(doc, "公文标题", east_asia=ds.TITLE_FONT, size=ds.SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER,
-                       line_exact=36)
-    h1 = ds.paragraph_style(doc, "Heading 1", east_asia=ds.HEI, first_line_chars=2, keep_with_next=True,
-                            align=WD_ALIGN_PARAGRAPH.LEFT)
-    h2 = ds.paragraph_style(doc, "Heading 2", east_asia=ds.KAI, first_line_chars=2, keep_with_next=True,
-                            align=WD_ALIGN_PARAGRAPH.LEFT)
-    for h in (h1, h2):
+                       line_exact=36, snap_to_grid=False, keep_with_next=True, keep_lines=True)
+    heading = dict(first_line_chars=2, keep_with_next=True, keep_lines=True, align=WD_ALIGN_PARAGRAPH.LEFT,
+                   line_twips=pitch, widow_control=True, next_style="正文", char_twips=cell)
+    # GB/T 9704 §7.3.3: 一、 黑体; （一） 楷体; 1. and （1） 仿宋
+    # Heading 3 is for “1.资产负债及净资产情况”-style lines, Heading 4 for “（1）产出指标”-style lines.
+    levels = (("Heading 1", ds.HEI), ("Heading 2", ds.KAI), ("Heading 3", ds.FANGSONG), ("Heading 4", ds.FANGSONG))
+    for outline, (name, face) in enumerate(levels):
+        h = ds.paragraph_style(doc, name, east_asia=face, outline=outline,
+                               scale_pct=ds.BODY_SCALE_PCT, **heading)
         h.font.bold = False
         h.font.italic = False
-    ds.paragraph_style(doc, "附件说明", first_line_chars=2, align=WD_ALIGN_PARAGRAPH.LEFT)
-    cont = ds.paragraph_style(doc, "附件说明续行", align=WD_ALIGN_PARAGRAPH.LEFT)
-    ds.set_indent_chars(cont, left_chars=5)  # aligned under the first attachment name ("附件：" after 2 chars)
-    ds.paragraph_style(doc, "附件标记", east_asia=ds.HEI, align=WD_ALIGN_PARAGRAPH.LEFT)
+        h.hidden = False  # python-docx's Heading 3/4 are semiHidden: show them in Word's style gallery
+        h.unhide_when_used = False
+    # the attachment list never splits: every line keeps with the next
+    ds.paragraph_style(doc, "附件说明", first_line_chars=2, align=WD_ALIGN_PARAGRAPH.LEFT, keep_with_next=True,
+                       keep_lines=True, **body)
+    cont = ds.paragraph_style(doc, "附件说明续行", align=WD_ALIGN_PARAGRAPH.LEFT, keep_with_next=True,
+                              keep_lines=True, **body)
+    # aligned under the first attachment name ("附件：" after the 2-character indent)
+    ds.set_indent_chars(cont, left_chars=5, twips_per_char=cell)
+    own = dict(snap_to_grid=False, widow_control=True)
+    ds.paragraph_style(doc, "附件标记", east_asia=ds.HEI, align=WD_ALIGN_PARAGRAPH.LEFT, line_twips=pitch,
+                       keep_with_next=True, **own)
     ds.paragraph_style(doc, "附表标题", east_asia=ds.TITLE_FONT, size=ds.SIZE_S2, align=WD_ALIGN_PARAGRAPH.CENTER,
-                       line_exact=None)
-    ds.paragraph_style(doc, "附表说明", size=ds.SIZE_S4, align=WD_ALIGN_PARAGRAPH.LEFT, line_exact=None)
-    ds.paragraph_style(doc, "表格文字", size=ds.SIZE_5, align=WD_ALIGN_PARAGRAPH.CENTER, line_exact=None)
+                       line_exact=None, keep_with_next=True, keep_lines=True, **own)
+    ds.paragraph_style(doc, "附表说明", size=ds.SIZE_S4, align=WD_ALIGN_PARAGRAPH.LEFT, line_exact=None,
+                       keep_with_next=True, **own)
+    ds.paragraph_style(doc, "附表注释", size=ds.SIZE_S4, align=WD_ALIGN_PARAGRAPH.JUSTIFY, line_exact=None,
+                       keep_lines=True, **own)
+    ds.paragraph_style(doc, "表格文字", size=ds.SIZE_5, align=WD_ALIGN_PARAGRAPH.CENTER, line_exact=None, **own)
     ds.paragraph_style(doc, "表格文字左对齐", base="表格文字", size=ds.SIZE_5, align=WD_ALIGN_PARAGRAPH.LEFT,
-                       line_exact=None)
-    ds.paragraph_style(doc, "表头文字", size=ds.SIZE_5, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, line_exact=None)
-    ds.paragraph_style(doc, "页码", east_asia=ds.SONG, latin=ds.SONG, size=ds.SIZE_4, line_exact=None)
+                       line_exact=None, **own)
+    ds.paragraph_style(doc, "表头文字", size=ds.SIZE_5, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, line_exact=None,
+                       **own)
+    ds.paragraph_style(doc, "页码", east_asia=ds.SONG, latin=ds.SONG, size=ds.SIZE_4, line_exact=None,
+                       snap_to_grid=False)
 
 
 def build(path: Path) -> None:
     doc = Document()
-    define_styles(doc)
-    doc.settings.odd_and_even_pages_header_footer = True
     section = doc.sections[0]
     ds.page_setup(section)
+    define_styles(doc)
+    doc.settings.odd_and_even_pages_header_footer = True
+    theme_lang = doc.settings.element.find(ds.qn("w:themeFontLang"))
+    if theme_lang is not None:  # python-docx's default document says Japanese
+        theme_lang.set(ds.qn("w:eastAsia"), "zh-CN")
     ds.page_number_footers(section)
     body = doc.paragraphs[0] if doc.paragraphs else None
     for i, (role, text) in enumerate(BODY):
@@ -201,6 +241,7 @@ def slim_package(doc) -> None:
     parts = [doc.part] + [rel.target_part for rel in doc.part.rels.values()
                           if not rel.is_external and rel.reltype.endswith(("/header", "/footer", "/numbering"))]
     wanted = {sid for sid, s in by_id.items() if s.get(qn("w:default")) in ("1", "true")}
+    wanted |= {doc.styles[name].style_id for name in OFFERED_STYLES}
     for part in parts:
         for tag in STYLE_REFS:
             wanted |= {el.get(qn("w:val")) for el in part.element.iter(qn(f"w:{tag}"))}

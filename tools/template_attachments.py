@@ -11,12 +11,20 @@ table comes from ``tools/template_forms.FORMS``, written here as docxtpl tags
 * one table per project: a ``{%p for 项 in 项目 %}`` paragraph loop.
 
 Each attachment starts a new section (附件2 and 附件3 landscape) with “附件N”
-(黑体) at the top left and the title centred. Every row is ``cantSplit`` except
-those holding long free text (the goal block); the
-column-header row of each table repeats on every page (``tblHeader``): the
-rows above it (unit, budget and goal blocks) form a separate lead table joined
-to the main table by a hairline paragraph, since Word repeats header rows
-only from the top of a table.
+(黑体) at the top left and the title centred. Pagination is in the XML, so Word
+and LibreOffice keep the forms readable however long the data runs:
+
+* every row is ``cantSplit``: a row that fits on a page is never broken (a row
+  taller than a page still breaks; no client can do otherwise);
+* the column-header row of each table repeats on every page (``tblHeader``)
+  and keeps with the first data row: the rows above it (unit, budget and goal
+  blocks) form a separate lead table joined to the main table by a hairline
+  paragraph, since Word repeats header rows only from the top of a table;
+* a block whose label merges down stays on one page, the title, the unit line
+  and the lead table keep with the main table (``keepNext``), and the last row
+  keeps with the note under the table (注：/说明：, style 附表注释).
+
+Properties are written through ``docx_styles.set_child``, in schema order.
 """
 
 from __future__ import annotations
@@ -41,12 +49,15 @@ from template_forms import FILTER_OF, FORMS, C, Form, Loop  # noqa: E402
 
 CELL_STYLE = {"head": "表头文字", "left": "表格文字左对齐"}
 JOIN_STYLE = "表格衔接"
+NOTE_STYLE = "附表注释"  # 注：/说明： under a table (defined in build_template.define_styles)
 LANDSCAPE_WIDTH_CM = 29.7 - 3.7 - 3.5
 PORTRAIT_WIDTH_CM = 21.0 - 2.8 - 2.6
 
 
 def _define_styles(doc) -> None:
-    join = ds.paragraph_style(doc, JOIN_STYLE, size=Pt(1), align=WD_ALIGN_PARAGRAPH.LEFT, line_exact=None)
+    # the hairline between the lead and the main table: 1 pt, off the grid, kept with the main table
+    join = ds.paragraph_style(doc, JOIN_STYLE, size=Pt(1), align=WD_ALIGN_PARAGRAPH.LEFT, line_exact=None,
+                              snap_to_grid=False, keep_with_next=True)
     join.paragraph_format.line_spacing = Pt(1)
     join.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
 
@@ -88,10 +99,9 @@ def _twips(cm: float) -> str:
 
 
 def _borders(tbl, bottom: bool = True) -> None:
-    tblPr = tbl.tblPr
-    borders = OxmlElement("w:tblBorders")
+    borders = ds.set_child(tbl.tblPr, "w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        el = OxmlElement(f"w:{edge}")
+        el = OxmlElement(f"w:{edge}")  # CT_TblBorders: top, left, bottom, right, insideH, insideV
         if edge == "bottom" and not bottom:
             el.set(qn("w:val"), "nil")
         else:
@@ -100,48 +110,30 @@ def _borders(tbl, bottom: bool = True) -> None:
             el.set(qn("w:space"), "0")
             el.set(qn("w:color"), "000000")
         borders.append(el)
-    tblPr.append(borders)
 
 
 def _layout_fixed(table, widths: tuple[float, ...]) -> None:
     tbl = table._tbl
-    tblPr = tbl.tblPr
-    tblW = tblPr.find(qn("w:tblW"))
-    if tblW is None:
-        tblW = OxmlElement("w:tblW")
-        tblPr.append(tblW)
-    tblW.set(qn("w:w"), _twips(sum(widths)))
-    tblW.set(qn("w:type"), "dxa")
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tblPr.append(layout)
+    ds.set_child(tbl.tblPr, "w:tblW", {"w:w": _twips(sum(widths)), "w:type": "dxa"})
+    ds.set_child(tbl.tblPr, "w:tblLayout", {"w:type": "fixed"})  # python-docx's autofit=False wrote one already
     for col, w in zip(tbl.tblGrid.findall(qn("w:gridCol")), widths):
         col.set(qn("w:w"), _twips(w))
 
 
 def _add_row(table, widths: tuple[float, ...], cells: list[tuple[int, str, str, str | None]],
-             header: bool = False, keep_next: bool = False, may_split: bool = False) -> None:
-    """cells: (span, style, text, static vMerge)."""
+             header: bool = False, keep_next: bool = False) -> None:
+    """cells: (span, style, text, static vMerge). Every row is cantSplit; ``keep_next`` keeps it with the next."""
     tr = table._tbl.add_tr()
     col = 0
     for span, style, text, vmerge in cells:
         tc = tr.add_tc()
         tcPr = tc.get_or_add_tcPr()
-        tcW = OxmlElement("w:tcW")
-        tcW.set(qn("w:w"), _twips(sum(widths[col: col + span])))
-        tcW.set(qn("w:type"), "dxa")
-        tcPr.append(tcW)
+        ds.set_child(tcPr, "w:tcW", {"w:w": _twips(sum(widths[col: col + span])), "w:type": "dxa"})
         if span > 1:
-            gs = OxmlElement("w:gridSpan")
-            gs.set(qn("w:val"), str(span))
-            tcPr.append(gs)
+            ds.set_child(tcPr, "w:gridSpan", {"w:val": span})
         if vmerge:
-            vm = OxmlElement("w:vMerge")
-            vm.set(qn("w:val"), vmerge)
-            tcPr.append(vm)
-        va = OxmlElement("w:vAlign")
-        va.set(qn("w:val"), "center")
-        tcPr.append(va)
+            ds.set_child(tcPr, "w:vMerge", {"w:val": vmerge})
+        ds.set_child(tcPr, "w:vAlign", {"w:val": "center"})
         cell = _Cell(tc, table)
         p = cell.add_paragraph() if not cell.paragraphs else cell.paragraphs[0]
         p.style = style
@@ -150,14 +142,19 @@ def _add_row(table, widths: tuple[float, ...], cells: list[tuple[int, str, str, 
         _write(p, text)
         col += span
     row = _Row(tr, table)
-    if not may_split:
-        ds.cant_split(row)
+    ds.cant_split(row)
     if header:
         ds.repeat_header_row(row)
 
 
 def _table(doc, widths: tuple[float, ...], part: tuple, bottom_border: bool = True, header_first: bool = False,
-           keep_together: bool = False):
+           keep_together: bool = False, keep_last: bool = False):
+    """One table of a form.
+
+    header_first:  the first row is the column header: it repeats on every page and keeps with the next row;
+    keep_together: a block whose label merges down (年度预算申请, 年度总体目标…) stays on one page;
+    keep_last:     the last row keeps with what follows (the note under the table, or the main table).
+    """
     table = doc.add_table(rows=0, cols=len(widths))
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
@@ -171,11 +168,11 @@ def _table(doc, widths: tuple[float, ...], part: tuple, bottom_border: bool = Tr
                 _add_row(table, widths, [_cell_spec(c) for c in inner])
             _add_row(table, widths, [(n, "表格文字", "{%tr endfor %}", None)])
         else:
-            # a block whose label merges down (年度预算申请, 年度总体目标…) stays on one page
             nxt = part[i + 1] if i + 1 < len(part) else None
-            keep = keep_together and isinstance(nxt, tuple) and nxt[0].vmerge == "continue"
-            _add_row(table, widths, [_cell_spec(c) for c in row], header=header_first and i == 0, keep_next=keep,
-                     may_split=any(c.long for c in row))
+            header = header_first and i == 0
+            keep = (keep_together and isinstance(nxt, tuple) and nxt[0].vmerge == "continue") or header or \
+                (keep_last and nxt is None)
+            _add_row(table, widths, [_cell_spec(c) for c in row], header=header, keep_next=keep)
     return table
 
 
@@ -197,11 +194,11 @@ def _form_body(doc, form: Form, first_title_prefix: str = "") -> None:
     if form.unit_line:
         _unit_line(doc, form, width)
     # the lead table's bottom edge is the main table's top border (drawn again on every page)
-    _table(doc, form.widths, form.lead, bottom_border=False, keep_together=True)
+    _table(doc, form.widths, form.lead, bottom_border=False, keep_together=True, keep_last=True)
     _para(doc, JOIN_STYLE)
-    _table(doc, form.widths, form.main, header_first=True)
+    _table(doc, form.widths, form.main, header_first=True, keep_last=bool(form.notes))
     for note in form.notes:
-        _para(doc, "附表说明", note)
+        _para(doc, NOTE_STYLE, note)
 
 
 def build(doc) -> None:
