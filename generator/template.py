@@ -155,6 +155,8 @@ def load_template(path: Path, env: Any) -> Template:
         removed = sanitize(pkg)
         main = main_part(pkg.parts)
         pkg.parts[main] = docx_layout.keep_rules(pkg.parts[main])
+        if "word/styles.xml" in pkg.parts:
+            pkg.parts["word/styles.xml"] = docx_layout.keep_styles(pkg.parts["word/styles.xml"])
         paragraphs = {name: read_paragraphs(pkg.parts[name], name) for name in pkg.parts if _PARTS.fullmatch(name)}
     except PackageError as exc:
         raise UserError(package_message(exc, path)) from None

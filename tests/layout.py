@@ -531,7 +531,7 @@ def units(make_folder, root: Path) -> dict[str, Unit]:
     from click.testing import CliRunner
 
     from generator.cli import main
-    from generator.pdf import PdfConverter
+    from generator.formats.pdf import PdfConverter
 
     folder = Path(make_folder())
     data = folder / "data"

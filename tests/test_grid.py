@@ -19,7 +19,7 @@ from fractions import Fraction
 import pytest
 from lxml import etree
 
-import generator.pdf as pdf_module
+import generator.formats.pdf as pdf_module
 import layout
 from conftest import ROOT, require
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-import generator.pdf as pdf_module
+import generator.formats.pdf as pdf_module
 import layout
 from conftest import ROOT, require
 

@@ -10,8 +10,9 @@ own, or a table row split across two pages:
   line) keep with the table;
 * a table followed by a note (注：, 说明：, 备注：) or by another table joined to it
   keeps its last row with what follows;
-* a paragraph that reads as a heading (an outline level, or a short label
-  numbered 一、 （一） 1. （1） without a full stop) keeps with the next paragraph.
+* a heading keeps with the next paragraph: every paragraph style with an
+  outline level, and a paragraph of plain text (no tag) that reads as a
+  numbered label (一、 （一） 1. （1）, short, without a full stop).
 
 Being applied to the template (once per template), rows and paragraphs a loop
 repeats carry the rules too, and rendering needs no second pass.
@@ -30,6 +31,16 @@ _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _HEADING = re.compile(r"^\s*([一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.．、]|附件\s*\d*)")
 _NOTE = re.compile(r"^\s*(注|说明|备注)\s*[:：]")
 SHORT = 40  # characters: a line that is a title, not a paragraph of text
+
+
+def keep_styles(xml: bytes) -> bytes:
+    """The styles part with keep-with-next on every paragraph style that has an outline level (a heading)."""
+    root = etree.fromstring(xml, PARSER)
+    for style in root.iter(W + "style"):
+        ppr = style.find(W + "pPr")
+        if style.get(W + "type") == "paragraph" and ppr is not None and ppr.find(W + "outlineLvl") is not None:
+            put(ppr, W + "keepNext", PPR)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def keep_rules(xml: bytes) -> bytes:
@@ -51,8 +62,7 @@ def keep_rules(xml: bytes) -> bytes:
             _keep_next(previous)
         following = children[i + 1] if i + 1 < len(children) else None
         if following is not None and (following.tag == W + "tbl" or _joins(following, children, i)):
-            rows = child.findall(W + "tr")
-            for tr in rows[-1:] if _note_after(following) else rows:
+            for tr in child.findall(W + "tr")[-1:]:  # the last row keeps with the note or the next table
                 for p in tr.iter(W + "p"):
                     _keep_next(p)
             if following.tag == W + "p" and not _note_after(following):
@@ -69,9 +79,9 @@ def _is_heading(p: etree._Element) -> bool:
     if ppr is not None and ppr.find(W + "outlineLvl") is not None:
         return True
     raw = paragraph_text(p)
-    if raw.lstrip().startswith(("{%p", "{%tr", "{%tc")):
+    if "{" in raw:  # what a tag prints is not known here: a numbered item of a list may be a long paragraph
         return False
-    text = _TAG.sub("1", raw).strip()
+    text = raw.strip()
     return bool(text) and len(text) <= SHORT and "。" not in text and _HEADING.match(text) is not None \
         and p.getparent() is not None and p.getparent().tag == W + "body"
 
