@@ -1,10 +1,12 @@
-"""Every kind of .xlsx we write validates against ECMA-376 and survives LibreOffice (issue 18).
+"""Every kind of .docx and .xlsx the tool writes validates against ECMA-376 and survives LibreOffice (issue 18).
 
-Fresh files of each kind — the SpreadsheetML writer with every feature, the
-real -附表.xlsx and county summary, a clerk's workbook prepared by
-``xlsx_book``, an annotated workbook — are checked with openxml-audit through
-tests/ooxml.py (zero errors beyond its documented exceptions), and opened and
-saved back by LibreOffice, whose copy must keep every cell value and merge.
+Fresh files of each kind, made here through the CLI and the builders — the
+report, the default template, the -附表.xlsx, the annotated workbook
+(-审核.xlsx), the county summary, the example workbook, a next year's (--init)
+and a new unit's workbook — and the writers' feature files are checked with
+openxml-audit through tests/ooxml.py (zero errors beyond its documented
+exceptions, which it prints), and opened and saved back by LibreOffice, whose
+copy must keep every paragraph, cell value and merge of ours.
 """
 
 from __future__ import annotations
@@ -13,66 +15,89 @@ import datetime as dt
 import os
 import shutil
 import subprocess
+import sys
 import tomllib
 import zipfile
 from pathlib import Path
 
+import docx
 import openpyxl
 import pytest
+from click.testing import CliRunner
 
 import ooxml
 from conftest import EXAMPLE, ROOT, require
 from test_sheetml import every_feature
 from test_xlsx_annotate import FINDINGS, clerk_book as annotate_source
 from test_xlsx_book import clerk_book, prepare, saved
-from generator import load
-from generator import tables_xlsx
-from generator.formats import xlsx_book as xb
-from generator.pipeline import Report
-from generator.summary import build_summary
+from generator.cli import main
+from generator.commands.workbook import write_workbook
 from generator.formats.xlsx_annotate import annotate
 
-KINDS = ("sheetml", "tables", "summary", "book", "example_book", "annotated", "annotated_example")
+sys.path.insert(0, str(ROOT / "examples"))
+import zhengjiayi  # noqa: E402
+
+# every .docx and .xlsx the tool writes, made fresh here, and the writers' own feature files
+PRODUCT = ("report", "template", "tables", "audit_book", "summary", "example_book", "init_book", "new_unit_book")
+KINDS = PRODUCT + ("sheetml", "book", "annotated")
+SUFFIX = {"report": ".docx", "template": ".docx"}
+
+
+def _cli(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("ooxml")
-    _, ctx, _ = load(EXAMPLE, 2024)
-    out: dict[str, bytes] = {"sheetml": every_feature(), "tables": tables_xlsx.tables_workbook(ctx)}
-    ok = Report(unit="甲镇", unit_name=ctx["unit"]["name"], year=2024, workbook=EXAMPLE, template=EXAMPLE,
-                context=ctx)
-    failed = Report(unit="乙镇", unit_name="乙镇", year=2024, workbook=EXAMPLE, template=EXAMPLE,
-                    error="工作簿打不开：\n文件已损坏")
-    out["summary"] = build_summary(2024, [ok, failed])
+    data, templates, out = folder / "data", folder / "templates", folder / "output"
+    shutil.copytree(ROOT / "templates", templates)
+    for unit in ("甲镇", "乙镇"):
+        (data / unit).mkdir(parents=True)
+        shutil.copy(EXAMPLE, data / unit / "2024.xlsx")
+    wb = openpyxl.load_workbook(data / "乙镇" / "2024.xlsx")
+    for row in wb["基本信息"].iter_rows(min_row=3):
+        if row[0].value == "单位全称":
+            row[1].value = "桃源县乙镇人民政府"
+    wb.save(data / "乙镇" / "2024.xlsx")
+    _cli("--year", "2024", "--data", str(data), "--templates", str(templates), "--out", str(out), "--jobs", "1")
+    _cli("--year", "2025", "--init", "--data", str(data))
+    _cli("--year", "2024", "--new-unit", "丙镇", "--data", str(data), "--templates", str(templates))
+    stem = out / "2024" / "2024年度桃源县郑家驿镇人民政府整体支出绩效自评报告"
+    built = folder / "built"
+    built.mkdir()
+    write_workbook(built / "2024.xlsx", zhengjiayi.data(), notes=zhengjiayi.NOTES)
+    subprocess.run([sys.executable, str(ROOT / "tools" / "build_template.py"), str(built / "report.docx")],
+                   check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    paths = {"report": stem.with_suffix(".docx"), "template": built / "report.docx",
+             "tables": stem.with_name(stem.name + "-附表.xlsx"), "audit_book": stem.with_name(stem.name + "-审核.xlsx"),
+             "summary": out / "2024" / "2024年度部门整体支出绩效自评汇总表.xlsx", "example_book": built / "2024.xlsx",
+             "init_book": data / "甲镇" / "2025.xlsx", "new_unit_book": data / "丙镇" / "2024.xlsx"}
+    named = folder / "files"  # each under its kind's name (LibreOffice names its copies after the file)
+    named.mkdir()
+    for kind, path in list(paths.items()):
+        paths[kind] = shutil.copy(path, named / f"{kind}{SUFFIX.get(kind, '.xlsx')}")
     wb = clerk_book()
     prepare(wb)
-    out["book"] = saved(wb)
-    example = openpyxl.load_workbook(EXAMPLE)
-    for ws in example.worksheets[1:]:
-        xb.protect(ws, f"B3:{openpyxl.utils.get_column_letter(max(ws.max_column, 2))}{ws.max_row + 5}")
-        xb.print_setup(ws, landscape=ws.max_column > 4, title_rows=2)
-        xb.freeze_header(ws, 2)
-    xb.validate_list(example["绩效指标"], "A3:A100", [f"很长的一级指标名称{i}" for i in range(30)], "请选择")
-    xb.validate_number(example["财务"], "B3:B30", "请输入金额（万元）")
-    xb.validate_date(example["基本信息"], "B30:B31", "请输入日期")
-    out["example_book"] = saved(example)
-    out["annotated"] = annotate(annotate_source(folder / "source.xlsx"), FINDINGS, "审核结果")
-    out["annotated_example"] = annotate(out["example_book"], [
-        ("错误", "执行数超过预算。", [("财务", "B5"), ("基础数据", "C4")]),
-        ("提示", "请核对单位简称。", [("基本信息", "B5")]),
-        ("提示", "没有这张表。", [("没有", "A1")])], "2024年度 审核结果")
-    paths = {}
-    for kind, data in out.items():
-        paths[kind] = folder / f"{kind}.xlsx"
-        paths[kind].write_bytes(data)
-    return paths
+    extra = {"sheetml": every_feature(), "book": saved(wb),
+             "annotated": annotate(annotate_source(folder / "source.xlsx"), FINDINGS, "审核结果")}
+    for kind, raw in extra.items():
+        paths[kind] = named / f"{kind}.xlsx"
+        paths[kind].write_bytes(raw)
+    return {kind: Path(path) for kind, path in paths.items()}
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_file_validates_with_no_errors(files, kind):
     found = ooxml.problems(files[kind])
     assert found == [], ooxml.report(found)
+
+
+def test_every_kind_of_file_the_tool_writes_is_here(files):
+    assert all(files[k].is_file() for k in KINDS)
+    assert {files[k].suffix for k in PRODUCT} == {".docx", ".xlsx"}
 
 
 def test_sheetml_files_need_no_exception(files):
@@ -152,26 +177,76 @@ def _merges(ws) -> set[str]:
     return {str(r) for r in ws.merged_cells.ranges}
 
 
-def test_libreoffice_opens_and_saves_every_file_keeping_values_and_merges(files, tmp_path):
+XLSX = [k for k in KINDS if k not in SUFFIX]
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _round_trip(files: dict[str, Path], kinds: list[str], target: str, out_dir: Path) -> subprocess.CompletedProcess:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     require(soffice is not None, "LibreOffice (soffice)")
-    out_dir = tmp_path / "saved"
-    profile = tmp_path / "lo-profile"
-    cmd = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-           "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out_dir)]
-    cmd += [str(files[k]) for k in KINDS]
+    cmd = [soffice, f"-env:UserInstallation={(out_dir.parent / 'lo-profile').as_uri()}", "--headless", "--norestore",
+           "--convert-to", target, "--outdir", str(out_dir)] + [str(files[k]) for k in kinds]
     env = {k: v for k, v in os.environ.items() if not k.startswith("SAL_")}
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env, stdin=subprocess.DEVNULL)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env, stdin=subprocess.DEVNULL)
+
+
+def test_libreoffice_opens_and_saves_every_workbook_keeping_values_and_merges(files, tmp_path):
+    out_dir = tmp_path / "saved"
+    result = _round_trip(files, XLSX, "xlsx:Calc MS Excel 2007 XML", out_dir)
     assert result.returncode == 0, result.stderr
-    for kind in KINDS:
+    for kind in XLSX:
         copy = out_dir / files[kind].name
         assert copy.is_file(), f"{kind}: LibreOffice wrote nothing\n{result.stdout}\n{result.stderr}"
         ours = openpyxl.load_workbook(files[kind])
         theirs = openpyxl.load_workbook(copy, data_only=True)  # (LibreOffice saves TRUE as =TRUE() with its value)
         assert theirs.sheetnames == ours.sheetnames, kind
         for name in ours.sheetnames:
+            if name == "模板字段":  # formulas of ours come back as LibreOffice's computed values
+                continue
             mine, saved_ = _values(ours[name]), _values(theirs[name])
             lost = {k: v for k, v in mine.items() if saved_.get(k) != v
-                    and not (isinstance(v, float) and saved_.get(k) == pytest.approx(v, rel=1e-12))}
+                    and not (isinstance(v, float) and saved_.get(k) == pytest.approx(v, rel=1e-12))
+                    and not (isinstance(v, str) and v.startswith("="))}
             assert not lost, f"{kind} › {name}: {[(k, v, saved_.get(k)) for k, v in list(lost.items())[:5]]}"
             assert _merges(ours[name]) <= _merges(theirs[name]), f"{kind} › {name}"
+
+
+def _vertical_merges(tbl) -> list[tuple[int, int, int]]:
+    """(row, cell index in the row, rows spanned) of every vertical merge over two rows or more."""
+    out, open_ = [], {}
+    for r, tr in enumerate(tbl.iter(f"{W}tr")):
+        for c, tc in enumerate(tr.iter(f"{W}tc")):
+            vm = tc.find(f"{W}tcPr/{W}vMerge")
+            state = None if vm is None else ("restart" if vm.get(f"{W}val") == "restart" else "continue")
+            if state == "continue" and c in open_:
+                open_[c][2] += 1
+            else:
+                if c in open_ and open_[c][2] > 1:
+                    out.append(tuple(open_[c]))
+                open_.pop(c, None)
+                if state == "restart":
+                    open_[c] = [r, c, 1]
+    out += [tuple(v) for v in open_.values() if v[2] > 1]
+    return sorted(out)
+
+
+def _docx_shape(path: Path) -> tuple[list[str], list[list[str]], list[tuple[int, int]]]:
+    """Paragraph texts, table cell texts and, per table, (horizontal spans, vertical merges) of a .docx."""
+    d = docx.Document(path)
+    # each cell once, as it stands in its row (LibreOffice may lay the same table on another column grid)
+    cells = [["".join(x.text or "" for x in tc.iter(f"{W}t")) for tr in t._tbl.iter(f"{W}tr")
+              for tc in tr.iter(f"{W}tc")] for t in d.tables]
+    merges = [(0, _vertical_merges(t._tbl)) for t in d.tables]
+    return [p.text for p in d.paragraphs], cells, merges
+
+
+def test_libreoffice_opens_and_saves_the_report_keeping_paragraphs_cells_and_merges(files, tmp_path):
+    out_dir = tmp_path / "saved"
+    result = _round_trip(files, ["report"], "docx:MS Word 2007 XML", out_dir)
+    assert result.returncode == 0, result.stderr
+    copy = out_dir / files["report"].name
+    assert copy.is_file(), result.stdout + result.stderr
+    ours, theirs = _docx_shape(files["report"]), _docx_shape(copy)
+    assert [p for p in theirs[0] if p.strip()] == [p for p in ours[0] if p.strip()]
+    assert theirs[1] == ours[1]  # the same cells in every row: no horizontal merge undone (LibreOffice may regrid)
+    assert theirs[2] == ours[2]  # every vertical merge kept, over the same rows
