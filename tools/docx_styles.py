@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from generator.formats import ooxml  # noqa: E402  (children in schema order: the package's one helper)
 
 # font sizes (formats.md §6)
 SIZE_2 = Pt(22)     # 二号: title
@@ -85,36 +92,7 @@ def char_pitch_twips(space: int, font_pt: float = BODY_SIZE_PT) -> int:
 # before the first sibling that the schema puts after it, so the XML validates
 # whatever order the builder sets properties in.
 
-SEQUENCES: dict[str, tuple[str, ...]] = {
-    # CT_PPrBase + CT_PPr (17.3.1.26)
-    "pPr": ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
-            "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
-            "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid",
-            "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc", "textDirection",
-            "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange"),
-    # EG_RPrBase + CT_RPr (17.3.2.28)
-    "rPr": ("rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline",
-            "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing", "w",
-            "kern", "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign",
-            "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath", "rPrChange"),
-    # CT_TblPrBase + CT_TblPr (17.4.60)
-    "tblPr": ("tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize",
-              "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook",
-              "tblCaption", "tblDescription", "tblPrChange"),
-    # CT_TrPrBase is a choice (any order); this is the order Word writes (17.4.82)
-    "trPr": ("cnfStyle", "divId", "gridBefore", "gridAfter", "wBefore", "wAfter", "cantSplit", "trHeight",
-             "tblHeader", "tblCellSpacing", "jc", "hidden", "ins", "del", "trPrChange"),
-    # CT_TcPr (17.4.70)
-    "tcPr": ("cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "shd", "noWrap", "tcMar",
-             "textDirection", "tcFitText", "vAlign", "hideMark", "headers", "cellIns", "cellDel", "cellMerge",
-             "tcPrChange"),
-    # CT_SectPr (17.6.17); header/footer references come first, in any order
-    "sectPr": ("headerReference", "footerReference", "footnotePr", "endnotePr", "type", "pgSz", "pgMar",
-               "paperSrc", "pgBorders", "lnNumType", "pgNumType", "cols", "formProt", "vAlign", "noEndnote",
-               "titlePg", "textDirection", "bidi", "rtlGutter", "docGrid", "printerSettings", "sectPrChange"),
-    # CT_DocDefaults (17.7.5.1)
-    "docDefaults": ("rPrDefault", "pPrDefault"),
-}
+SEQUENCES = ooxml.SEQUENCES  # the package's one description of the sequences
 
 _W = qn("w:pPr")[: -len("pPr")]  # "{namespace}"
 
@@ -130,17 +108,14 @@ def set_child(parent, tag: str, attrs: dict[str, str] | None = None, *, replace:
     w:docDefaults element. With ``replace`` (the default) an existing w:tag is
     kept and its attributes updated, so a property is never written twice.
     """
-    order = SEQUENCES[_local(parent.tag)]
     name = tag.split(":")[-1]
-    rank = order.index(name)
-    child = parent.find(qn(f"w:{name}")) if replace else None
-    if child is None:
+    if replace:
+        child = ooxml.put(parent, qn(f"w:{name}"), make=lambda t: OxmlElement(f"w:{name}"))
+    else:  # a second element of the same name (e.g. another w:tab), at the same place
         child = OxmlElement(f"w:{name}")
-        later = next((el for el in parent if _local(el.tag) in order and order.index(_local(el.tag)) > rank), None)
-        if later is None:
-            parent.append(child)
-        else:
-            later.addprevious(child)
+        ooxml.put(parent, qn(f"w:{name}"), make=lambda t: child)
+        if child.getparent() is None:
+            parent.findall(qn(f"w:{name}"))[-1].addnext(child)
     for attr, value in (attrs or {}).items():
         child.set(qn(attr), str(value))
     return child

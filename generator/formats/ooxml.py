@@ -8,6 +8,8 @@ returns the existing) child at its place in that order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from lxml import etree
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -41,16 +43,23 @@ SECTPR = _seq("headerReference footerReference footnotePr endnotePr type pgSz pg
 # CT_TrPr is a choice (any order): cantSplit and tblHeader may go anywhere in it
 TRPR = _seq("cnfStyle divId gridBefore gridAfter wBefore wAfter cantSplit trHeight tblHeader tblCellSpacing jc "
             "hidden ins del trPrChange")
+SEQUENCES = {name[len(W):]: order for name, order in (
+    (W + "pPr", PPR), (W + "rPr", RPR), (W + "tblPr", TBLPR), (W + "tcPr", TCPR), (W + "sectPr", SECTPR),
+    (W + "trPr", TRPR), (W + "docDefaults", _seq("rPrDefault pPrDefault")))}
 # the property element first in its parent
 FIRST = {W + "p": W + "pPr", W + "r": W + "rPr", W + "tbl": W + "tblPr", W + "tc": W + "tcPr", W + "tr": W + "trPr"}
 
 
-def put(parent: etree._Element, tag: str, order: tuple[str, ...]) -> etree._Element:
-    """The child ``tag`` of ``parent``, created at its place in ``order`` if missing."""
+def put(parent: etree._Element, tag: str, order: tuple[str, ...] | None = None,
+        make: Callable[[str], etree._Element] = etree.Element) -> etree._Element:
+    """The child ``tag`` of ``parent``, created at its place in ``order`` if missing (by default the
+    sequence of ``parent``'s own type: ``w:pPr``, ``w:rPr``, ``w:tblPr``…). ``make`` builds the element
+    (python-docx passes its own ``OxmlElement``)."""
+    order = order or SEQUENCES[etree.QName(parent).localname]
     existing = parent.find(tag)
     if existing is not None:
         return existing
-    child = etree.Element(tag)
+    child = make(tag)
     rank = order.index(tag)
     for i, sibling in enumerate(parent):
         if sibling.tag in order and order.index(sibling.tag) > rank:
