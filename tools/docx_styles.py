@@ -35,8 +35,11 @@ LATIN = "Times New Roman"
 #
 # The 版心 is 156 × 225 mm and holds 22 lines of 28 characters of 3号 (16 pt).
 # Word draws that as the section's document grid (页面设置 › 文档网格 ›
-# “指定行和字符网格”): w:docGrid type="linesAndChars" with a line pitch of
-# 225 mm / 22 and a character pitch of 156 mm / 28. The character pitch is
+# “文字对齐字符网格”): w:docGrid type="snapToChars" with a line pitch of
+# 225 mm / 22 and a character pitch of 156 mm / 28. (“指定行和字符网格”,
+# linesAndChars, sets the same pitches; LibreOffice then pads every run of
+# digits or Latin letters to whole cells, leaving a gap after each number
+# — “机构6 个” — where snapToChars centres the run in its cells.) The character pitch is
 # stored as w:charSpace, in 4096ths of a point added to the document-default
 # font size, so docDefaults (and Normal) carry 3号.
 
@@ -272,7 +275,7 @@ def body_grid(section) -> tuple[int, int]:
     """The GB/T 9704 grid on a portrait section: 22 lines × 28 characters; returns (linePitch, charSpace)."""
     width, height = text_area(section)
     pitch, space = line_pitch_twips(height), char_space(width)
-    set_child(section._sectPr, "w:docGrid", {"w:type": "linesAndChars", "w:linePitch": pitch,
+    set_child(section._sectPr, "w:docGrid", {"w:type": "snapToChars", "w:linePitch": pitch,
                                              "w:charSpace": space})
     return pitch, space
 
