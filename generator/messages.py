@@ -357,6 +357,11 @@ MESSAGES: dict[str, str] = {
     "help_jobs": "批量生成多个单位时并行的进程数，默认为 CPU 核数。",
     "help_init": "为 --year 年度新建工作簿：沿用上一年度的单位信息、指标和目标，上年数据移入“上年”栏，本年数据留空待填。",
     "help_template_check": "检查模板：错误标签、不安全写法、用到而工作簿中没有的名称，并试渲染。加 --unit 时按该单位的工作簿检查；不指定模板时检查该单位所用模板。",
+    # --- the annotated workbook (formats/xlsx_mark.py) -------------------------------
+    "annotate_none": "未发现问题。",
+    "annotate_summary": "共 {total} 条：错误 {errors} 条，提示 {hints} 条。"
+                        "点击单元格可转到工作表中标出的格子（红色为错误，黄色为提示，说明见批注）。",
+    "annotate_comment_cut": "……（全文见“审核结果”表）",
     # --- general --------------------------------------------------------------------
     "problems_header": "{name} 中发现 {count} 处问题，未生成报告：",
     "notices_header": "提示（已自动处理）：",

@@ -225,7 +225,7 @@ def make_unit(workbook: Path, year: int, template_path: Path, unit: str | None =
               options: Options | None = None) -> Made:
     """One unit's files in memory: the report, its forms in Excel, the audit as text and as an annotated
     workbook. A UserError for the clerk's mistakes, before anything is written."""
-    from .formats.xlsx_annotate import annotate
+    from .formats.xlsx_mark import annotate
 
     options = options or Options()
     env = env or make_env()
