@@ -29,7 +29,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from docxtpl import DocxTemplate
 from lxml import etree
 
 from . import zip as zipout
@@ -67,15 +66,34 @@ def restore(text: str) -> str:
     return text.replace(OPEN_MARK, "{").replace(CLOSE_MARK, "}")
 
 
-_TOOL = DocxTemplate(io.BytesIO(b""))  # docxtpl's patch_xml and resolve_listing use nothing of the file
+_TOOLS: list[Any] = []
+_PATCHED: dict[str, str] = {}  # part source → patched: the template's linter and its preparation both patch
+_PATCHED_KEEP = 64
+
+
+def _tool() -> Any:
+    """docxtpl's template object, whose ``patch_xml`` uses nothing of the file; imported only when a template
+    is prepared (docxtpl and python-docx cost a report's start-up more than its render)."""
+    if not _TOOLS:
+        from docxtpl import DocxTemplate
+
+        _TOOLS.append(DocxTemplate(io.BytesIO(b"")))
+    return _TOOLS[0]
 
 
 def patch(xml: str) -> str:
     """docxtpl's ``patch_xml``, literal braces as marks, and ``{% vmerge EXPR %}`` cells."""
-    patched = _TOOL.patch_xml(xml)
+    found = _PATCHED.get(xml)
+    if found is not None:
+        return found
+    patched = _tool().patch_xml(xml)
     for literal, marks in LITERALS.items():
         patched = patched.replace(literal, marks)
-    return _VMERGE_CELL.sub(_vmerge_cell, patched)
+    patched = _VMERGE_CELL.sub(_vmerge_cell, patched)
+    while len(_PATCHED) >= _PATCHED_KEEP:
+        _PATCHED.pop(next(iter(_PATCHED)))
+    _PATCHED[xml] = patched
+    return patched
 
 
 def _vmerge_cell(m: re.Match) -> str:
@@ -97,9 +115,39 @@ def _vmerge_cell(m: re.Match) -> str:
 
 
 def resolve_listing(xml: str) -> str:
-    """docxtpl's ``\\n``/``\\t``/``\\a``/``\\f`` → Word breaks, run only on the paragraphs holding one."""
-    return _PARAGRAPH.sub(lambda m: _TOOL.resolve_listing(m.group(0)) if _LISTING.search(m.group(0)) else m.group(0),
-                          xml)
+    """docxtpl's ``resolve_listing``: ``\\n``/``\\t``/``\\a``/``\\f`` in a run's text become Word's line break, tab,
+    new paragraph and page break, carrying the run's and the paragraph's properties; run only on the paragraphs
+    holding one. (The same text transformation as docxtpl's, without importing docxtpl and python-docx for it:
+    ``tests/test_docx_listing.py`` compares the two.)"""
+    if not _LISTING.search(xml):
+        return xml
+    return _PARAGRAPH.sub(lambda m: _listing_paragraph(m.group(0)) if _LISTING.search(m.group(0)) else m.group(0), xml)
+
+
+_PPR = re.compile(r"<w:pPr>.*?</w:pPr>")  # (as docxtpl: no DOTALL for the properties)
+_RPR = re.compile(r"<w:rPr>.*?</w:rPr>")
+_RUN = re.compile(r"<w:r(?: [^>]*)?>.*?</w:r>", re.DOTALL)
+_TEXT = re.compile(r"<w:t(?: [^>]*)?>.*?</w:t>", re.DOTALL)
+
+
+def _listing_paragraph(paragraph: str) -> str:
+    found = _PPR.search(paragraph)
+    ppr = found.group(0) if found else ""
+    return _RUN.sub(lambda run: _listing_run(ppr, run.group(0)), paragraph)
+
+
+def _listing_run(ppr: str, run: str) -> str:
+    found = _RPR.search(run)
+    rpr = found.group(0) if found else ""
+    return _TEXT.sub(lambda t: _listing_text(ppr, rpr, t.group(0)), run)
+
+
+def _listing_text(ppr: str, rpr: str, xml: str) -> str:
+    xml = xml.replace("\t", f'</w:t></w:r><w:r>{rpr}<w:tab/></w:r><w:r>{rpr}<w:t xml:space="preserve">')
+    xml = xml.replace("\a", f'</w:t></w:r></w:p><w:p>{ppr}<w:r>{rpr}<w:t xml:space="preserve">')
+    xml = xml.replace("\n", '</w:t><w:br/><w:t xml:space="preserve">')
+    return xml.replace("\f", '</w:t></w:r></w:p><w:p><w:r><w:br w:type="page"/></w:r></w:p>'
+                              f'<w:p>{ppr}<w:r>{rpr}<w:t xml:space="preserve">')
 
 
 class Prepared:
