@@ -32,7 +32,7 @@ from typing import Any
 
 from jinja2 import TemplateSyntaxError, nodes
 from .errors import UserError
-from .formats import docx_layout
+from .formats import codecache, docx_layout
 from .formats.docx_package import (W, Package, PackageError, Removed, main_part, paragraph_text, parse,
                                    read_package, sanitize)
 from .formats.docx_render import Prepared, patch
@@ -150,6 +150,10 @@ def load_template(path: Path, env: Any) -> Template:
     found = _CACHE.get(key)
     if found is not None:
         return found
+    stored = codecache.load_object(env, "template", digest)  # linted and prepared by an earlier run
+    if isinstance(stored, Template) and stored.digest == digest:
+        stored.path = path
+        return _keep(key, stored)
     try:
         pkg = read_package(data)
         removed = sanitize(pkg)
@@ -164,6 +168,13 @@ def load_template(path: Path, env: Any) -> Template:
     if not problems:
         problems += _whole_parts(pkg, env, paragraphs)
     template = Template(path, digest, pkg, paragraphs, problems, uses, removed)
+    if not problems:
+        template.prepared  # (kept with it)
+    codecache.store_object(env, "template", digest, template)
+    return _keep(key, template)
+
+
+def _keep(key: tuple[str, bytes], template: Template) -> Template:
     while len(_CACHE) >= 16:
         _CACHE.pop(next(iter(_CACHE)))
     _CACHE[key] = template

@@ -9,6 +9,13 @@ syntax and escaping settings, intercepted operators, filter and test names.
 Another template, a changed one, or another version is another key; a file
 that cannot be read back is ignored and the source compiled afresh.
 
+``load_object``/``store_object`` keep a prepared object the same way (the
+template as ``template.load_template`` makes it: sanitized, linted, patched),
+keyed on its own key (the template file's digest), the environment's
+fingerprint and ``code_fingerprint``: the size and modification time of every
+module of this package and the versions of the libraries that shape it, so
+an edited or upgraded program never reads an object an older one wrote.
+
 The files live in ``GENERATOR_CACHE_DIR``, else ``$XDG_CACHE_HOME/generator``
 (``~/.cache/generator``; ``%LOCALAPPDATA%\\generator`` on Windows). Set
 ``GENERATOR_NO_CACHE=1`` to compile every time. Like ``__pycache__``, the
@@ -20,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import pickle
 import sys
 import tempfile
 from pathlib import Path
@@ -90,15 +98,92 @@ def store(env: Any, kind: str, source: str, code: CodeType) -> None:
     path = _path(env, kind, source)
     if path is None:
         return
+    _write(path, marshal.dumps(code))
+
+
+def _write(path: Path, data: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(marshal.dumps(code))
+                fh.write(data)
             os.replace(tmp, path)
         except BaseException:
             os.unlink(tmp)
             raise
     except (OSError, ValueError):
         pass
+
+
+_CODE: list[str] = []
+
+
+def code_fingerprint() -> str:
+    """This program as it is installed: every module of the package (path, size, modification time), the
+    Python, Jinja, lxml and docxtpl it runs with. Worked out once per process."""
+    if not _CODE:
+        import importlib.util
+
+        root = Path(__file__).resolve().parents[1]
+        entries = []
+        stack = [root]
+        while stack:
+            folder = stack.pop()
+            try:
+                with os.scandir(folder) as it:
+                    for entry in it:
+                        if entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
+                            stack.append(Path(entry.path))
+                        elif entry.name.endswith(".py"):
+                            st = entry.stat()
+                            entries.append((entry.path, st.st_size, st.st_mtime_ns))
+            except OSError:
+                continue
+        entries.sort()
+        libraries = [sys.version, jinja2.__version__]
+        for name in ("lxml", "docxtpl", "docx"):
+            try:
+                spec = importlib.util.find_spec(name)
+            except (ImportError, ValueError):
+                spec = None
+            origin = spec.origin if spec is not None else None
+            if origin:
+                folder = Path(origin).parent
+                for file in sorted(folder.glob("*.py"))[:64]:
+                    try:
+                        st = file.stat()
+                    except OSError:
+                        continue
+                    libraries.append((str(file), st.st_size, st.st_mtime_ns))
+            else:
+                libraries.append((name, None))
+        _CODE.append(hashlib.sha256(repr((entries, libraries)).encode("utf-8", "surrogatepass")).hexdigest())
+    return _CODE[0]
+
+
+def _object_source(kind: str, key: bytes) -> str:
+    return f"{code_fingerprint()}\0{kind}\0{key.hex()}"
+
+
+def load_object(env: Any, kind: str, key: bytes) -> Any:
+    """The object stored earlier under ``key`` by this same program for an environment like ``env``, or None."""
+    path = _path(env, "object", _object_source(kind, key))
+    if path is None:
+        return None
+    try:
+        return pickle.loads(path.read_bytes())
+    except Exception:  # a damaged or foreign file: made afresh
+        return None
+
+
+def store_object(env: Any, kind: str, key: bytes, value: Any) -> None:
+    """Keep ``value`` (picklable) for the next run; quietly nothing when it cannot be written."""
+    path = _path(env, "object", _object_source(kind, key))
+    if path is None:
+        return
+    try:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        return
+    _write(path, data)
