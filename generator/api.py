@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .commands.batch import generate_batch
 from .pipeline import Options, Reports, generate_unit
 from .read import find_units, find_workbook
 
@@ -30,6 +29,8 @@ def generate(year: int, unit: str | None = None, data_dir: Path | str = "data",
     options = options or Options(**flags)
     units = find_units(Path(data_dir), year, unit)
     if units is not None:
+        from .commands.batch import generate_batch  # (process pools: imported for county folders only)
+
         return generate_batch(year, units, Path(templates_dir), Path(out_dir), options)
     workbook = find_workbook(Path(data_dir), year, unit)
     return Reports([generate_unit(workbook, year, Path(templates_dir), Path(out_dir), unit=unit, options=options)])
