@@ -87,20 +87,32 @@ def _paragraph_text(p: etree._Element) -> str:
     return _text(p).strip()
 
 
+_TCPR, _GRID_SPAN, _VMERGE, _P, _PPR, _JC, _B, _VAL = (W + "tcPr", W + "gridSpan", W + "vMerge", W + "p", W + "pPr",
+                                                        W + "jc", W + "b", W + "val")
+_ALIGN = {"center": "center", "right": "right", "end": "right"}
+
+
 def _cell(tc: etree._Element) -> Cell:
-    pr = tc.find(W + "tcPr")
-    span, vmerge = 1, None
-    if pr is not None:
-        gs = pr.find(W + "gridSpan")
-        if gs is not None and (gs.get(W + "val") or "").isdigit():
-            span = int(gs.get(W + "val"))
-        vm = pr.find(W + "vMerge")
-        if vm is not None:
-            vmerge = "restart" if vm.get(W + "val") == "restart" else "continue"
-    jc = tc.find(f"{W}p/{W}pPr/{W}jc")
-    align = {"center": "center", "right": "right", "end": "right"}.get(jc.get(W + "val") if jc is not None else "", "left")
-    bold = any(b.get(W + "val") not in ("0", "false") for b in tc.iter(W + "b"))
-    texts = [_text(p) for p in tc.findall(W + "p")]
+    span, vmerge, jc = 1, None, None
+    texts = []
+    properties = False
+    for child in tc:
+        tag = child.tag
+        if tag == _P:
+            texts.append(_text(child))
+            if jc is None:
+                ppr = child.find(_PPR)
+                if ppr is not None:
+                    jc = ppr.find(_JC)
+        elif tag == _TCPR and not properties:  # (the first one, as Word reads it)
+            properties = True
+            gs, vm = child.find(_GRID_SPAN), child.find(_VMERGE)
+            if gs is not None and (gs.get(_VAL) or "").isdigit():
+                span = int(gs.get(_VAL))
+            if vm is not None:
+                vmerge = "restart" if vm.get(_VAL) == "restart" else "continue"
+    align = _ALIGN.get(jc.get(_VAL) if jc is not None else "", "left")
+    bold = any(b.get(_VAL) not in ("0", "false") for b in tc.iter(_B))
     return Cell("\n".join(t for t in texts if t) if len(texts) > 1 else (texts[0] if texts else ""), span, vmerge,
                 align, bold)
 
