@@ -147,44 +147,63 @@ def _landscape(sect: etree._Element | None) -> bool:
         return False
 
 
-def forms(document: etree._Element) -> list[Form]:
-    body = document.find(W + "body")
-    if body is None:
-        return []
-    found: list[Form] = []
-    pending: list[Form] = []  # forms whose section (orientation) is not known yet
-    current: Form | None = None
-    for child in body:
+class FormReader:
+    """Reads the forms from the body's elements as they come (``docx_render``'s visitor: a large report's
+    body is never held whole); ``forms()`` then gives them."""
+
+    def __init__(self) -> None:
+        self.start()
+
+    def start(self) -> None:
+        self.found: list[Form] = []
+        self.pending: list[Form] = []  # forms whose section (orientation) is not known yet
+        self.current: Form | None = None
+
+    def element(self, child: etree._Element) -> None:
         if child.tag == W + "p":
             text = _paragraph_text(child)
             marker = _MARKER.match(text)
+            current = self.current
             if marker:
-                current = Form(marker=f"附件{marker.group(1)}")
-                found.append(current)
-                pending.append(current)
+                self.current = Form(marker=f"附件{marker.group(1)}")
+                self.found.append(self.current)
+                self.pending.append(self.current)
             elif current is not None and text:
                 if _NOTE.match(text):
                     current.notes.append(text)
                 elif current.tables:  # a title after the tables: the next form of this attachment
-                    current = Form(marker=current.marker, titles=[text])
-                    found.append(current)
-                    pending.append(current)
+                    self.current = Form(marker=current.marker, titles=[text])
+                    self.found.append(self.current)
+                    self.pending.append(self.current)
                 elif "\t" in _text(child) or len(text) > 40 or re.match(r"^(填报单位|单位)[:：]", text):
                     current.unit_lines.append(_text(child))
                 else:
                     current.titles.append(text)
             sect = child.find(f"{W}pPr/{W}sectPr")
             if sect is not None:
-                for form in pending:
+                for form in self.pending:
                     form.landscape = _landscape(sect)
-                pending = []
-        elif child.tag == W + "tbl" and current is not None:
-            current.tables.append(_table(child))
+                self.pending = []
+        elif child.tag == W + "tbl" and self.current is not None:
+            self.current.tables.append(_table(child))
         elif child.tag == W + "sectPr":
-            for form in pending:
+            for form in self.pending:
                 form.landscape = _landscape(child)
-            pending = []
-    return [f for f in found if f.tables or f.notes]
+            self.pending = []
+
+    def forms(self) -> list[Form]:
+        return [f for f in self.found if f.tables or f.notes]
+
+
+def forms(document: etree._Element) -> list[Form]:
+    """The forms of a rendered main document (parsed whole)."""
+    body = document.find(W + "body")
+    if body is None:
+        return []
+    reader = FormReader()
+    for child in body:
+        reader.element(child)
+    return reader.forms()
 
 
 def _sheet_names(found: list[Form]) -> list[str]:
