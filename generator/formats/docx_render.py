@@ -27,7 +27,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from lxml import etree
 
@@ -58,7 +58,9 @@ class LeftoverTag(Exception):
 @dataclass
 class Rendered:
     data: bytes  # the .docx package
-    document: etree._Element  # the main document as parsed (its text may hold brace marks: see restore)
+    # the main document as parsed whole (its text may hold brace marks: see restore); None when a large one was
+    # checked element by element (``STREAM_BYTES``): a ``visit`` saw its elements instead
+    document: etree._Element | None = None
 
 
 def restore(text: str) -> str:
@@ -167,8 +169,12 @@ class Prepared:
             else:
                 self.static[name] = zipout.Member.deflated(name, raw)
 
-    def render(self, env: Any, context: dict[str, Any]) -> Rendered:
-        """The checked package. ``env`` is a Jinja environment (autoescape, a ``finalize`` that marks braces)."""
+    def render(self, env: Any, context: dict[str, Any], visit: BodyVisitor | None = None) -> Rendered:
+        """The checked package. ``env`` is a Jinja environment (autoescape, a ``finalize`` that marks braces).
+
+        ``visit`` (optional) is shown every element of the main document's body, in order, as checked and
+        fixed (``start`` first; again from the start should the part have to be parsed a second time).
+        """
         rendered: dict[str, bytes] = {}
         document = None
         for name, source in self.sources.items():
@@ -179,6 +185,10 @@ class Prepared:
             if len(xml) > MAX_PART_MB * 1024 * 1024 // 2:  # characters: up to 2-3 bytes each
                 raise PackageError("too_large", name, str(len(xml)))
             raw = xml.encode("utf-8")
+            xml = None  # (a large report: the text is not kept beside its bytes and its tree)
+            if name == self.main and len(raw) >= STREAM_BYTES and _stream_main(raw, name, visit):
+                rendered[name] = _restore_marks(raw)  # checked element by element, nothing to fix
+                continue
             try:
                 root = etree.fromstring(raw, PARSER)
             except etree.XMLSyntaxError as exc:
@@ -191,11 +201,147 @@ class Prepared:
                 changed |= fix_tables(root)
                 changed |= _fix_docpr_ids(root)
                 document = root
+                if visit is not None:
+                    _visit_all(visit, root)
             if changed:
                 raw = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
             rendered[name] = _restore_marks(raw)
         parts = {name: rendered.get(name) or self.static[name] for name in self.names}
         return Rendered(zipout.package(parts), document)
+
+
+# ---------------------------------------------------------------------------- a large main document
+
+STREAM_BYTES = 4 * 1024 * 1024  # a rendered main document this large is parsed and checked element by element
+_CHUNK = 256 * 1024
+_BODY = W + "body"
+_BODY_LEVEL = [W + "p", W + "tbl", W + "sdt", W + "sectPr", W + "customXml"]  # (others are taken in order too)
+_BRACED_SELF = etree.XPath("descendant-or-self::w:p[descendant::w:t[contains(., '{') or contains(., '}')]]",
+                           namespaces={"w": W[1:-1]})
+
+
+class BodyVisitor(Protocol):
+    def start(self) -> None: ...
+
+    def element(self, element: etree._Element) -> None: ...
+
+
+class VisitError(Exception):
+    """A visitor failed (a bug of ours, not the template's): not to be reported as a template error."""
+
+    def __init__(self, exc: BaseException):
+        super().__init__(f"{type(exc).__name__}: {exc}")
+
+
+def _visit(visit: BodyVisitor, element: etree._Element) -> None:
+    try:
+        visit.element(element)
+    except Exception as exc:
+        raise VisitError(exc) from exc
+
+
+def _visit_all(visit: BodyVisitor, root: etree._Element) -> None:
+    try:
+        visit.start()
+    except Exception as exc:
+        raise VisitError(exc) from exc
+    body = root.find(_BODY)
+    for child in (body if body is not None else ()):
+        _visit(visit, child)
+
+
+class _Stream:
+    """The main document's body, one top-level element at a time: checked as the whole part is checked
+    (cells ending with a paragraph, leftover tags, table grids, drawing ids), shown to the visitor, then
+    emptied, so that a report of a thousand projects never holds its whole tree. ``take`` answers False as
+    soon as something would have to be fixed: the part is then parsed whole, as a small one is."""
+
+    def __init__(self, raw: bytes, name: str, visit: BodyVisitor | None):
+        self.name, self.visit = name, visit
+        self.braced = b"{" in raw or b"}" in raw
+        self.body: etree._Element | None = None
+        self.last: etree._Element | None = None  # the last element taken
+        self.paragraphs = 0  # paragraphs before the next element (for the leftover tag's place)
+        self.leftover: LeftoverTag | None = None
+        self.ids: list[str | None] = []
+
+    def take(self, element: etree._Element) -> bool:
+        parent = element.getparent()
+        if parent is None or parent.tag != _BODY:
+            return True  # (a paragraph in a table cell: taken with its table)
+        if self.body is None:
+            self.body = parent
+        elif parent is not self.body:
+            return False
+        sibling = self.last.getnext() if self.last is not None else parent[0]
+        while sibling is not None and sibling is not element:  # body elements of other kinds, in order
+            if not self._check(sibling):
+                return False
+            sibling = sibling.getnext()
+        self.last = element
+        return self._check(element)
+
+    def finish(self, root: etree._Element) -> bool:
+        if self.body is None or root.find(_BODY) is not self.body:
+            return False
+        sibling = self.last.getnext() if self.last is not None else (self.body[0] if len(self.body) else None)
+        while sibling is not None:
+            if not self._check(sibling):
+                return False
+            sibling = sibling.getnext()
+        for child in root:  # nothing to check outside the body
+            if child is not self.body and any(True for _ in child.iter(W + "p", W + "tc", W + "tbl", _WP_DOCPR)):
+                return False
+        return len(set(self.ids)) == len(self.ids)
+
+    def _check(self, element: etree._Element) -> bool:
+        if not isinstance(element.tag, str):  # a comment or processing instruction
+            return True
+        if _repair_cells(element):
+            return False
+        if self.braced and self.leftover is None:
+            for p in _BRACED_SELF(element):
+                text = paragraph_text(p)
+                found = _LEFTOVER.search(text)
+                if found:
+                    index = next(i for i, q in enumerate(element.iter(W + "p"), start=1) if q is p)
+                    self.leftover = LeftoverTag(self.name, self.paragraphs + index, restore(text), found.group(0))
+                    break
+        self.paragraphs += sum(1 for _ in element.iter(W + "p"))
+        if fix_tables(element):
+            return False
+        self.ids += [e.get("id") for e in element.iter(_WP_DOCPR)]
+        if self.visit is not None:
+            _visit(self.visit, element)
+        element.clear()
+        return True
+
+
+def _stream_main(raw: bytes, name: str, visit: BodyVisitor | None) -> bool:
+    """Check the main part element by element (see ``_Stream``): True when it is well-formed and needs no fix;
+    False when it is to be parsed whole (a fix, or an XML error, which the whole parse reports as it does)."""
+    stream = _Stream(raw, name, visit)
+    if visit is not None:
+        try:
+            visit.start()
+        except Exception as exc:
+            raise VisitError(exc) from exc
+    parser = etree.XMLPullParser(events=("end",), tag=_BODY_LEVEL, recover=False, resolve_entities=False,
+                                 no_network=True, huge_tree=False, remove_blank_text=False)
+    try:
+        for i in range(0, len(raw), _CHUNK):
+            parser.feed(raw[i:i + _CHUNK])
+            for _, element in parser.read_events():
+                if not stream.take(element):
+                    return False
+        root = parser.close()
+    except etree.XMLSyntaxError:
+        return False
+    if not stream.finish(root):
+        return False
+    if stream.leftover is not None:
+        raise stream.leftover
+    return True
 
 
 def _escape_literals(text: str) -> str:
