@@ -177,9 +177,9 @@ def _security_needle(exc: SecurityError) -> str | None:
 
 
 def render(template: Template, context: dict[str, Any], env: ReportEnvironment | None = None,
-           limits: Limits | None = None) -> Rendered:
+           limits: Limits | None = None, visit: Any = None) -> Rendered:
     """The checked .docx of ``template`` filled with ``context``; every failure a UserError naming the
-    template and, where it can be found, the paragraph."""
+    template and, where it can be found, the paragraph. ``visit``: see ``docx_render.Prepared.render``."""
     path = template.path
     if template.problems:
         raise UserError([Problem(None, str(p)) for p in template.problems],
@@ -188,7 +188,7 @@ def render(template: Template, context: dict[str, Any], env: ReportEnvironment |
     env.autoescape = True
     try:
         with bounded(limits):
-            return template.prepared.render(env, context)
+            return template.prepared.render(env, context, visit)
     except LimitExceeded as exc:
         key = "template_time_limit" if exc.kind == "time" else "template_memory_limit"
         raise UserError(msg(key, path=path, seconds=f"{limits.seconds:g}", mb=limits.memory_mb)) from None
