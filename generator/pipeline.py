@@ -245,9 +245,11 @@ def make_unit(workbook: Path, year: int, template_path: Path, unit: str | None =
             errors = [f for group in result.by_sheet().values() for f in group if f.severity == ERROR]
             raise UserError([Problem(None, f.line()) for f in errors],
                             msg("audit_strict_header", file=result.file, count=len(result.errors)))
-        rendered = render(template, ctx.values, env, options.limits)
+        reader = docx_tables.FormReader()  # the forms, read from the body as it is checked
+        rendered = render(template, ctx.values, env, options.limits, visit=reader)
         files = {names["docx"]: rendered.data}
-        tables = docx_tables.workbook(docx_tables.forms(rendered.document))
+        del rendered  # (a large report's tree is not kept while its tables are written)
+        tables = docx_tables.workbook(reader.forms())
         if tables is not None:
             files[names["tables"]] = tables
         title = msg("audit_md_title", name=names["stem"])
