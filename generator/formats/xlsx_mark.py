@@ -82,6 +82,7 @@ _SELECTED = re.compile(rb'(<(?:\w+:)?sheetView\b[^>]*?\btabSelected=")(1|true)("
 _LOCAL = struct.Struct("<4s5H3L2H")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=False)
 _WORKSHEET_ORDER = {name: i for i, name in enumerate(SEQUENCES["worksheet"])}
+_ROW = f"{{{_M}}}row"
 
 
 class Unusual(Exception):
@@ -499,7 +500,7 @@ class _Grid:
         self.cells: dict[int, dict[int, etree._Element]] = {}
         last = 0
         for row in data:
-            if not isinstance(row.tag, str) or _local(row) != "row":
+            if row.tag != _ROW:
                 raise Unusual("sheetData child")
             r = row.get("r")
             if r is None or not r.isdigit() or int(r) <= last:
