@@ -187,3 +187,20 @@ def store_object(env: Any, kind: str, key: bytes, value: Any) -> None:
     except Exception:
         return
     _write(path, data)
+
+
+_PARSED_KEEP = 8
+
+
+def keep_parsed(env: Any, source: str, tree: Any) -> None:
+    """Keep the tree ``env.parse(source)`` gave (the template's linter parses each part whole) for the compile
+    that follows (``take_parsed``), in this process only."""
+    kept = env.__dict__.setdefault("_parsed_sources", {})
+    while len(kept) >= _PARSED_KEEP:
+        kept.pop(next(iter(kept)))
+    kept[source] = tree
+
+
+def take_parsed(env: Any, source: str) -> Any:
+    """The tree kept for ``source`` in ``env``, once, or None."""
+    return env.__dict__.get("_parsed_sources", {}).pop(source, None)
