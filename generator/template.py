@@ -35,7 +35,7 @@ from .errors import UserError
 from .formats import codecache, docx_layout
 from .formats.docx_package import (W, Package, PackageError, Removed, main_part, paragraph_text, parse,
                                    read_package, sanitize)
-from .formats.docx_render import Prepared, patch
+from .formats.docx_render import Prepared
 from .messages import msg
 from .read import check_regular
 
@@ -165,11 +165,9 @@ def load_template(path: Path, env: Any) -> Template:
     except PackageError as exc:
         raise UserError(package_message(exc, path)) from None
     problems, uses = lint(paragraphs, env)
-    if not problems:
-        problems += _whole_parts(pkg, env, paragraphs)
     template = Template(path, digest, pkg, paragraphs, problems, uses, removed)
-    if not problems:
-        template.prepared  # (kept with it)
+    if not problems:  # (prepared now, and kept with it: its sources are what Jinja parses whole)
+        template.problems = problems + _whole_parts(template.prepared, env, paragraphs)
     codecache.store_object(env, "template", digest, template)
     return _keep(key, template)
 
@@ -216,16 +214,23 @@ def lint(paragraphs: dict[str, list[Paragraph]], env: Any) -> tuple[list[Templat
     return problems, uses
 
 
-def _whole_parts(pkg: Package, env: Any, paragraphs: dict[str, list[Paragraph]]) -> list[TemplateProblem]:
-    """What the per-tag walk may not see: Jinja on each whole part, as docxtpl patches it."""
+def _whole_parts(prepared: Prepared, env: Any, paragraphs: dict[str, list[Paragraph]]) -> list[TemplateProblem]:
+    """What the per-tag walk may not see: Jinja on each whole part, as docxtpl patches it (the prepared
+    source; a part without a brace has nothing for Jinja). The parsed part is kept for its first render
+    (``codecache.keep_parsed``), which then does not parse it again."""
     problems = []
     for order, name in enumerate(paragraphs):
+        source = prepared.sources.get(name)
+        if source is None:
+            continue
         try:
-            env.parse(patch(pkg.parts[name].decode("utf-8")))
+            tree = env.parse(source)
         except TemplateSyntaxError as exc:
             where = _part_label(name) if name != "word/document.xml" else msg("where_unknown")
             problems.append(TemplateProblem("syntax", where, msg("tc_whole", detail=exc.message or str(exc)),
                                             (order, 0)))
+        else:
+            codecache.keep_parsed(env, source, tree)
     return problems
 
 
