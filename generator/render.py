@@ -104,7 +104,8 @@ class ReportEnvironment(ImmutableSandboxedEnvironment):
         if template is None:
             code = codecache.load(self, "template", source)
             if code is None:
-                code = self.compile(source)
+                parsed = codecache.take_parsed(self, source)  # (parsed whole by the template's linter)
+                code = self.compile(parsed if parsed is not None else source)
                 codecache.store(self, "template", source, code)
             template = self.template_class.from_code(self, code, self.make_globals(None), None)
             while len(cache) >= COMPILED_CACHE_SIZE:
