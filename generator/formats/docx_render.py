@@ -399,50 +399,60 @@ def _fix_docpr_ids(root: etree._Element) -> bool:
     return True
 
 
+def _child(element: etree._Element, tag: str) -> etree._Element | None:
+    """``element.find(tag)`` for a plain tag: its first child so named (a loop over the children in C costs less
+    than ``find``'s path machinery)."""
+    for child in element:
+        if child.tag == tag:
+            return child
+    return None
+
+
+_TBL, _TBL_GRID, _GRID_COL, _TR, _TC, _TCPR, _GRID_SPAN, _W_W, _W_VAL = (
+    W + "tbl", W + "tblGrid", W + "gridCol", W + "tr", W + "tc", W + "tcPr", W + "gridSpan", W + "w", W + "val")
+
+
 def fix_tables(root: etree._Element) -> bool:
     """docxtpl's ``fix_tables`` on the parsed tree: widen a grid for rows with more cells (``{%tc`` loops),
     narrow it when no row fills its columns, keeping the table's width. Whether anything changed."""
     changed = False
-    for t in root.iter(W + "tbl"):
-        grid = t.find(W + "tblGrid")
+    for t in root.iter(_TBL):
+        grid = _child(t, _TBL_GRID)
         if grid is None:
             continue
-        columns = grid.findall(W + "gridCol")
-        rows = list(t.iter(W + "tr"))
-        to_add = 0
-        for r in rows:
-            cells = r.findall(W + "tc")
-            if len(columns) + to_add < len(cells):
-                to_add = len(cells) - len(columns)
+        columns = list(grid.iterchildren(_GRID_COL))
+        rows = [list(r.iterchildren(_TC)) for r in t.iter(_TR)]
+        to_add = max(0, max((len(cells) for cells in rows), default=0) - len(columns))
         if to_add > 0:
-            width = sum(float(c.get(W + "w")) for c in columns if c.get(W + "w") is not None)
+            width = sum(float(c.get(_W_W)) for c in columns if c.get(_W_W) is not None)
             if width > 0:
                 old_average = width / len(columns)
                 new_average = width / (len(columns) + to_add)
                 for c in columns:
-                    c.set(W + "w", str(int(float(c.get(W + "w")) * new_average / old_average)))
+                    c.set(_W_W, str(int(float(c.get(_W_W)) * new_average / old_average)))
                 for _ in range(to_add):
-                    etree.SubElement(grid, W + "gridCol", {W + "w": str(int(new_average))})
+                    etree.SubElement(grid, _GRID_COL, {_W_W: str(int(new_average))})
                 changed = True
-        columns = grid.findall(W + "gridCol")
+            columns = list(grid.iterchildren(_GRID_COL))
         cells_max = 0
-        for r in rows:
+        for cells in rows:
             total = 0
-            for tc in r.findall(W + "tc"):
-                pr = tc.find(W + "tcPr")
-                span = pr.find(W + "gridSpan") if pr is not None else None
-                total += int(span.get(W + "val")) if span is not None else 1
-            cells_max = max(cells_max, total)
+            for tc in cells:
+                pr = _child(tc, _TCPR)
+                span = _child(pr, _GRID_SPAN) if pr is not None else None
+                total += int(span.get(_W_VAL)) if span is not None else 1
+            if total > cells_max:
+                cells_max = total
         to_remove = len(columns) - cells_max
         if to_remove > 0:
             removed_width = 0.0
             for c in columns[-to_remove:]:
-                removed_width += float(c.get(W + "w"))
+                removed_width += float(c.get(_W_W))
                 grid.remove(c)
-            left = grid.findall(W + "gridCol")
+            left = list(grid.iterchildren(_GRID_COL))
             if left:
                 extra = int(removed_width / len(left))
                 for c in left:
-                    c.set(W + "w", str(int(float(c.get(W + "w")) + extra)))
+                    c.set(_W_W, str(int(float(c.get(_W_W)) + extra)))
             changed = True
     return changed
