@@ -32,7 +32,6 @@ from .errors import ERROR, Problem, UserError, ValidationError
 from .formats import docx_tables
 from .limits import Limits
 from .messages import msg
-from .convert import convert_staged
 from .read import find_units, find_workbook, lock_file_notice, read_workbook
 from .render import make_env, render
 from .template import Template, load_template
@@ -294,6 +293,8 @@ def generate_unit(workbook: Path, year: int, templates_dir: Path, out_dir: Path,
     with Folder(Path(out_dir) / str(year), wait=options.wait, on_wait=options.on_wait) as folder:
         staged = stage_files({folder.path / n: b for n, b in made.files.items()})
         if options.pdf:
+            from .convert import convert_staged  # (LibreOffice: only with --pdf)
+
             convert_staged([(made.report, staged)], options, jobs=1)
         commit_unit(folder, made.report, staged, made.docx_name, options.force)
     return made.report
