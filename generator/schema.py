@@ -24,6 +24,7 @@ Field kinds:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -46,6 +47,7 @@ class Field:
         return self.name or name_of(self.label)
 
 
+@functools.lru_cache(maxsize=4096)
 def name_of(label: str) -> str:
     """A label as a template name: without a leading “其中：” and without punctuation (“水费、电费” → “水费电费”)."""
     return re.sub(r"[^\w]", "", re.sub(r"^其中[：:]\s*", "", label))
