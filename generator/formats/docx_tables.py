@@ -25,7 +25,7 @@ from typing import Any
 from lxml import etree
 
 from .docx_package import W
-from .docx_render import restore
+from .docx_render import _child, restore
 from .xlsx_write import Sheet, Styles, clean, package
 
 TWIPS_PER_CM = 567
@@ -69,16 +69,20 @@ class Form:
     landscape: bool = False
 
 
+_T, _BR, _TAB = W + "t", W + "br", W + "tab"
+
+
 def _text(element: etree._Element) -> str:
     out = []
-    for el in element.iter(W + "t", W + "br", W + "tab", W + "p"):
-        if el.tag == W + "t":
+    for el in element.iter(_T, _BR, _TAB, _P):
+        tag = el.tag
+        if tag == _T:
             out.append(el.text or "")
-        elif el.tag == W + "br":
+        elif tag == _BR:
             out.append("\n")
-        elif el.tag == W + "tab":
+        elif tag == _TAB:
             out.append("\t")
-        elif el.tag == W + "p" and out:
+        elif out:  # a paragraph (inside this one: a text box)
             out.append("\n")
     return restore("".join(out)).strip("\n")
 
@@ -89,6 +93,8 @@ def _paragraph_text(p: etree._Element) -> str:
 
 _TCPR, _GRID_SPAN, _VMERGE, _P, _PPR, _JC, _B, _VAL = (W + "tcPr", W + "gridSpan", W + "vMerge", W + "p", W + "pPr",
                                                         W + "jc", W + "b", W + "val")
+_TBL_GRID, _GRID_COL, _TR, _TRPR, _TBL_HEADER, _TC, _W_W = (W + "tblGrid", W + "gridCol", W + "tr", W + "trPr",
+                                                            W + "tblHeader", W + "tc", W + "w")
 _ALIGN = {"center": "center", "right": "right", "end": "right"}
 
 
@@ -101,12 +107,12 @@ def _cell(tc: etree._Element) -> Cell:
         if tag == _P:
             texts.append(_text(child))
             if jc is None:
-                ppr = child.find(_PPR)
+                ppr = _child(child, _PPR)
                 if ppr is not None:
-                    jc = ppr.find(_JC)
+                    jc = _child(ppr, _JC)
         elif tag == _TCPR and not properties:  # (the first one, as Word reads it)
             properties = True
-            gs, vm = child.find(_GRID_SPAN), child.find(_VMERGE)
+            gs, vm = _child(child, _GRID_SPAN), _child(child, _VMERGE)
             if gs is not None and (gs.get(_VAL) or "").isdigit():
                 span = int(gs.get(_VAL))
             if vm is not None:
@@ -118,15 +124,15 @@ def _cell(tc: etree._Element) -> Cell:
 
 
 def _table(tbl: etree._Element) -> Table:
-    grid = tbl.find(W + "tblGrid")
-    widths = [int(float(c.get(W + "w") or 0)) / TWIPS_PER_CM for c in grid.findall(W + "gridCol")] \
+    grid = _child(tbl, _TBL_GRID)
+    widths = [int(float(c.get(_W_W) or 0)) / TWIPS_PER_CM for c in grid.iterchildren(_GRID_COL)] \
         if grid is not None else []
     rows, header_rows = [], 0
-    for k, tr in enumerate(tbl.findall(W + "tr")):
-        trpr = tr.find(W + "trPr")
-        if trpr is not None and trpr.find(W + "tblHeader") is not None and header_rows == k:
+    for k, tr in enumerate(tbl.iterchildren(_TR)):
+        trpr = _child(tr, _TRPR)
+        if trpr is not None and _child(trpr, _TBL_HEADER) is not None and header_rows == k:
             header_rows += 1
-        rows.append([_cell(tc) for tc in tr.findall(W + "tc")])
+        rows.append([_cell(tc) for tc in tr.iterchildren(_TC)])
     ncols = max((sum(c.span for c in row) for row in rows), default=0)
     if len(widths) < ncols:
         widths += [2.0] * (ncols - len(widths))
