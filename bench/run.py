@@ -1,31 +1,20 @@
 #!/usr/bin/env python
-"""Benchmark: how fast, against the naive way and against the limit, and how cost grows.
+"""Benchmark (issue 17): CPU against CPU, cold means an empty cache, growth to 5,000 items, PDF.
 
-Run from the project folder (after ``pip install -e .``)::
+Run from the project folder::
 
-    python bench/run.py            # full run, writes bench/RESULTS.md (a few minutes on 2 cores)
-    python bench/run.py --quick    # smaller sizes, prints the table only (about a minute)
+    python3 bench/run.py            # full run, writes bench/RESULTS.md (about 10 minutes on 2 cores)
+    python3 bench/run.py --quick    # small sizes, prints the tables, writes nothing (about 2 minutes)
+    python3 bench/run.py --only batch,cold --out /tmp/r.md   # some sections, written elsewhere
 
-Everything is measured in one run on this machine, side by side:
+Every figure is measured in this one run, side by side, and is the median of
+several runs with the smallest and largest beside it. See bench/README.md for
+how each is measured. The generator measured is the one in this folder
+(``PYTHONPATH`` is set to it for every process), not an installed copy.
 
-* cold single report: the whole ``generate --year 2024`` process (wall time,
-  peak RSS of the child from ``wait4``);
-* batch: reports per second for 50 and 200 units with ``--jobs`` 1 and 2,
-  through the ``generate`` command;
-* naive baseline: the same reports made the straightforward way, one by one
-  in one process: read with openpyxl (our schema reader over openpyxl's
-  ``load_workbook``, so the context is the same),
-  a new docxtpl template object per report with a fresh, non-caching Jinja
-  environment, ``render()``, ``save()``. Two rows: the .docx alone (as issue 8
-  words it), and the same three files ``generate`` writes per unit (.docx, the
-  Excel tables written with openpyxl's object model, the 审核 list);
-* floor: zipping and writing the same output files' parts, nothing else;
-* growth: one unit with 1…500 projects and 20…2,000 indicators, time per
-  stage and peak memory, each size in its own process.
-
-Workbooks are generated in a temporary folder from the example's data
-(``tools/build_example.py``); nothing is written into the repository except
-``bench/RESULTS.md``.
+Workbooks are made in a temporary folder from the example's data
+(``examples/zhengjiayi.py``, with ``generator.commands.workbook.write_workbook``);
+nothing is written into the project except ``bench/RESULTS.md``.
 """
 
 from __future__ import annotations
@@ -34,10 +23,11 @@ import argparse
 import copy
 import datetime as dt
 import importlib.metadata
-import importlib.util
+import io
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -45,738 +35,1028 @@ import sys
 import tempfile
 import time
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 YEAR = 2024
 TEMPLATE = ROOT / "templates" / "default" / "report.docx"
-PACKAGES = ("docxtpl", "python-docx", "Jinja2", "openpyxl", "lxml", "click")
+PACKAGES = ("docxtpl", "python-docx", "Jinja2", "openpyxl", "lxml", "click", "filelock")
+PLACEHOLDER = "测试单位000"  # the unit name in the base workbook, replaced in each copy (same length)
 
-FULL = {"cold_runs": 7, "units": (50, 200), "jobs": (1, 2), "batch_runs": 3, "naive_units": 50,
-        "projects": (1, 10, 100, 500), "indicators": (20, 200, 2000), "growth_reps": 3}
-QUICK = {"cold_runs": 3, "units": (20,), "jobs": (1, 2), "batch_runs": 1, "naive_units": 20,
-         "projects": (1, 10, 100), "indicators": (20, 200), "growth_reps": 2}
+FULL = {"units": 100, "batch_runs": 3, "cold_runs": 7, "naive_units": 20, "naive_runs": 3,
+        "projects": (1, 10, 100, 500, 1000), "indicators": (20, 200, 2000, 5000), "growth_reps": 3,
+        "pdf_units": 20, "pdf_runs": 2}
+QUICK = {"units": 20, "batch_runs": 2, "cold_runs": 3, "naive_units": 5, "naive_runs": 2,
+         "projects": (1, 10, 100), "indicators": (20, 200), "growth_reps": 2, "pdf_units": 4, "pdf_runs": 1}
 
-# targets of issue 8
-TARGET_VS_NAIVE = 3.0
-TARGET_VS_FLOOR = 5.0
-TARGET_COLD_S = 0.6
-TARGET_GROWTH = 1.5
+# targets of issue 17
+TARGET_FLOOR = 4.0  # batch CPU per report within this many times the floor's
+TARGET_DOCXTPL = 6.0  # at least this many times plain docxtpl per CPU, .docx path
+TARGET_COLD_WARM, TARGET_COLD_EMPTY = 0.30, 0.40  # seconds, single report
+TARGET_GROWTH = 1.3  # cost per added item at the largest size within this factor of that at the second size
 TARGET_MEM_MB = 500
+TARGET_PDF_S = 0.2  # seconds per report, --pdf on 20 units with --jobs 2
+SPREAD_RERUN = 1.5  # a set of runs whose slowest is this many times its fastest is run again (noisy machine)
+
+# The measured processes run as a user's Python does: writing and reusing byte-code (__pycache__). This
+# machine may switch that off (PYTHONDONTWRITEBYTECODE); each process would then compile the generator's
+# modules from source at start-up, which no clerk's installation does.
+CHILD_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "GENERATOR_NO_CACHE")}
+CHILD_ENV["PYTHONPATH"] = str(ROOT) + (os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else "")
+BYTECODE_NOTE = ("set on this machine; removed for the measured processes (they write and reuse byte-code, "
+                 "as a user's Python does)" if "PYTHONDONTWRITEBYTECODE" in os.environ else "not set")
 
 
-# ---------------------------------------------------------------------------- workbooks
+# ============================================================================ small helpers
 
 
-def _example():
-    spec = importlib.util.spec_from_file_location("build_example", ROOT / "tools" / "build_example.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+def med(values: list[float]) -> float:
+    return statistics.median(values)
 
 
-def example_data(ex, unit_name: str | None = None, projects: int | None = None,
-                 indicators: int | None = None) -> dict:
-    """The example's data, optionally renamed, with ``projects`` projects and ``indicators`` indicators."""
-    data = copy.deepcopy({
-        "basic": ex.BASIC, "orgs": ex.ORGS, "staff": ex.STAFF, "finance": ex.FINANCE, "sangong": ex.SANGONG,
-        "base_data": ex.BASE_DATA, "other": ex.OTHER, "indicators": ex.INDICATORS, "projects": ex.PROJECTS,
-        "project_indicators": ex.PROJECT_INDICATORS, "texts": ex.TEXTS, "overrides": ex.OVERRIDES,
-    })
-    if unit_name:
-        data["basic"]["unit_name"] = unit_name
-        data["basic"]["unit_short"] = unit_name
+def spread(values: list[float], unit: str = "", digits: int = 1, scale: float = 1.0) -> str:
+    """``median (min–max)`` of ``values`` times ``scale``."""
+    vs = [v * scale for v in values]
+    f = f"{{:.{digits}f}}"
+    if len(vs) == 1:
+        return f.format(vs[0]) + unit
+    return f"{f.format(med(vs))}{unit} ({f.format(min(vs))}–{f.format(max(vs))})"
+
+
+def loadavg() -> str:
+    try:
+        return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
+
+
+def noisy(values: list[float]) -> bool:
+    return len(values) > 1 and min(values) > 0 and max(values) / min(values) > SPREAD_RERUN
+
+
+def log(text: str) -> None:
+    print(f"[{dt.datetime.now():%H:%M:%S}] {text}", file=sys.stderr, flush=True)
+
+
+# ============================================================================ workbooks
+
+
+def example_module():
+    sys.path.insert(0, str(ROOT / "examples"))
+    import zhengjiayi
+
+    return zhengjiayi
+
+
+def example_data(projects: int | None = None, indicators: int | None = None, name: str | None = None) -> dict:
+    """The example's data (keyed like the clerk's workbook), with ``projects`` projects (each with its 7
+    project indicators) and ``indicators`` 三级指标 (every original row copied in place, in proportion)."""
+    ex = example_module()
+    data = copy.deepcopy(ex.data())
+    if name:
+        data["基本信息"]["单位全称"] = f"桃源县{name}"
+        data["基本信息"]["单位简称"] = name
     if projects is not None:
-        base = data["projects"]
-        per = {p["name"]: [r for r in data["project_indicators"] if r["project"] == p["name"]] for p in base}
+        base = data["项目"]
+        per = {p["项目名称"]: [r for r in data["项目指标"] if r["项目名称"] == p["项目名称"]] for p in base}
         new_projects, new_rows = [], []
         for k in range(projects):
             src = base[k % len(base)]
-            name = f"{src['name']}（{k + 1}）"
-            new_projects.append({**src, "name": name})
-            new_rows += [{**r, "project": name} for r in per[src["name"]]]
-        data["projects"], data["project_indicators"] = new_projects, new_rows
+            title = f"{src['项目名称']}（{k + 1}）"
+            new_projects.append({**src, "项目名称": title})
+            new_rows += [{**r, "项目名称": title} for r in per[src["项目名称"]]]
+        data["项目"], data["项目指标"] = new_projects, new_rows
     if indicators is not None:
-        base = data["indicators"]
-        # keep each 一级/二级 group contiguous: copy every original row in place, in proportion
-        counts = [indicators // len(base) + (1 if i < indicators % len(base) else 0) for i in range(len(base))]
+        base = data["绩效指标"]
+        if indicators < len(base):  # fewer than the example's: the first row of every 二级指标 group, then in order
+            keep = {next(i for i, r in enumerate(base) if r["二级指标"] == g) for g in dict.fromkeys(
+                r["二级指标"] for r in base)}
+            keep |= set([i for i in range(len(base)) if i not in keep][: max(0, indicators - len(keep))])
+            counts = [1 if i in keep else 0 for i in range(len(base))]
+        else:
+            counts = [indicators // len(base) + (1 if i < indicators % len(base) else 0) for i in range(len(base))]
         rows = []
         for src, n in zip(base, counts):
             for k in range(n):
-                rows.append({**src, "name": src["name"] if k == 0 else f"{src['name']}（{k + 1}）"})
-        data["indicators"] = rows
+                rows.append({**src, "三级指标": src["三级指标"] if k == 0 else f"{src['三级指标']}（{k + 1}）"})
+        data["绩效指标"] = rows
     return data
 
 
 def write_workbook(path: Path, data: dict) -> Path:
-    from generator.xlsx_writer import write_workbook as write
+    from generator.commands.workbook import write_workbook as write
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    write(path, data)
+    write(path, data, notes=example_module().NOTES)
     return path
 
 
-def _write_unit(args: tuple[str, str]) -> None:
-    folder, name = args
-    write_workbook(Path(folder) / f"{YEAR}.xlsx", example_data(_example(), unit_name=name))
+def _write_job(args: tuple[str, dict]) -> str:
+    path, kwargs = args
+    write_workbook(Path(path), example_data(**kwargs))
+    return path
 
 
-def make_units(root: Path, n: int) -> Path:
-    """``root/data`` with ``n`` unit folders ``unit-001/2024.xlsx``… (distinct unit names)."""
-    data = root / "data"
-    jobs = [(str(data / f"unit-{k:03d}"), f"桃源县测试单位{k:03d}") for k in range(1, n + 1)]
+def write_workbooks(jobs: list[tuple[Path, dict]]) -> None:
+    """Several workbooks, two at a time (a large one takes seconds: openpyxl)."""
+    from concurrent.futures import ProcessPoolExecutor  # (not imported by the workers this script runs)
+
     with ProcessPoolExecutor(max_workers=2) as pool:
-        list(pool.map(_write_unit, jobs, chunksize=8))
-    return data
+        list(pool.map(_write_job, [(str(p), kw) for p, kw in jobs]))
 
 
-def subset_units(src: Path, dst: Path, n: int) -> Path:
-    for folder in sorted(p for p in src.iterdir() if p.is_dir())[:n]:
-        shutil.copytree(folder, dst / folder.name)
-    return dst
+def _ncr(text: str) -> bytes:
+    return "".join(c if c.isascii() else f"&#{ord(c)};" for c in text).encode("ascii")
 
 
-# ---------------------------------------------------------------------------- processes
+def clone_unit(base: bytes, k: int) -> bytes:
+    """The base workbook with its unit name ``测试单位000`` made ``测试单位{k:03d}`` (in every part: as UTF-8 and
+    as the character references openpyxl writes)."""
+    new = PLACEHOLDER[:-3] + f"{k:03d}"
+    pairs = [(PLACEHOLDER.encode("utf-8"), new.encode("utf-8")), (_ncr(PLACEHOLDER), _ncr(new))]
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(base)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            for a, b in pairs:
+                data = data.replace(a, b)
+            dst.writestr(info, data)
+    return out.getvalue()
 
 
-def generate_cmd() -> list[str]:
-    exe = shutil.which("generate")
-    return [exe] if exe else [sys.executable, "-m", "generator.cli"]
+def make_units(folder: Path, base: bytes, n: int) -> Path:
+    """``folder/unit-001/2024.xlsx``…: ``n`` units differing only in their names."""
+    for k in range(1, n + 1):
+        target = folder / f"unit-{k:03d}" / f"{YEAR}.xlsx"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(clone_unit(base, k))
+    return folder
 
 
-PEAK_MARK = "__bench_peak_kb__"
+# ============================================================================ measured processes
 
-
-# The measured processes run as a user's Python does: writing and reusing byte-code (__pycache__). A machine
-# may switch that off (PYTHONDONTWRITEBYTECODE, as this sandbox does); each process would then compile the
-# generator's own modules from source at start-up, which no clerk's installation does.
-CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-BYTECODE_NOTE = ("set on this machine; removed for the measured processes" if "PYTHONDONTWRITEBYTECODE" in os.environ
-                 else "not set")
-
-
-def run_child(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, str]:
-    """Run ``cmd``; return (wall seconds, peak RSS MB of the child tree, stdout+stderr).
-
-    The command runs under a small trampoline process (``_spawn``): Linux
-    carries the spawning process's own peak RSS into a child's ``ru_maxrss``
-    at exec, so measuring from this (large) process would overstate the child.
-    The wall time is the trampoline's, measured inside it.
-    """
-    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "_spawn", *map(str, cmd)], cwd=cwd,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=CHILD_ENV)
-    text = proc.stdout.decode("utf-8", "replace")
-    body, _, tail = text.rpartition(PEAK_MARK)
-    wall_s, peak_kb, code = tail.split()
-    if int(code) != 0:
-        raise RuntimeError(f"{' '.join(map(str, cmd))} exited {code}:\n{body[-3000:]}")
-    return float(wall_s), int(peak_kb) / 1024, body
+MARK = "__bench_usage__"
 
 
 def spawn(cmd: list[str]) -> None:
-    """The trampoline: run ``cmd``, pass its output through, then its wall time, peak RSS and exit code."""
+    """The trampoline (``run.py _spawn CMD…``): run CMD, pass its output through, then one line with its wall
+    time, CPU time (user + system of it and every process it waited for) and peak RSS, from ``wait4``."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     sys.stdout.write(out.decode("utf-8", "replace"))
-    sys.stdout.write(f"\n{PEAK_MARK} {wall:.6f} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}\n")
+    sys.stdout.write("\n" + MARK + json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+                                               "rss_mb": usage.ru_maxrss / 1024,
+                                               "code": os.waitstatus_to_exitcode(status)}) + "\n")
 
 
-def worker_cmd(*args: str) -> list[str]:
-    return [sys.executable, str(Path(__file__).resolve()), *args]
+def run(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None,
+        check: bool = True) -> dict:
+    """Run ``cmd`` under the trampoline (Linux gives a child the peak RSS of the process that spawned it at
+    exec, so this large process is not the parent): {wall, cpu, rss_mb, code, out}."""
+    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "_spawn", *map(str, cmd)],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env or CHILD_ENV, cwd=cwd)
+    text = proc.stdout.decode("utf-8", "replace")
+    body, _, tail = text.rpartition(MARK)
+    if not tail:
+        raise RuntimeError(f"{cmd}: no usage line\n{text[-3000:]}")
+    result = json.loads(tail)
+    result["out"] = body
+    if check and result["code"] != 0:
+        raise RuntimeError(f"{' '.join(map(str, cmd))} exited {result['code']}:\n{body[-3000:]}")
+    return result
 
 
-def docx_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*.docx") if not p.name.startswith((".", "~$")))
+def generate(*args: Any) -> list[str]:
+    return [sys.executable, "-m", "generator.cli", "--year", str(YEAR), *map(str, args)]
 
 
-def document_xml(path: Path) -> bytes:
-    with zipfile.ZipFile(path) as zf:
-        return zf.read("word/document.xml")
+def worker(*args: Any) -> list[str]:
+    """This script run as a worker process (``run.py _name ARGS``): one JSON line on stdout."""
+    return [sys.executable, str(Path(__file__).resolve()), *map(str, args)]
 
 
-def sheet_values(path: Path) -> dict:
-    """Every sheet's cell values, number formats and merged ranges, read back with openpyxl."""
-    import openpyxl
-
-    wb = openpyxl.load_workbook(path)
-    return {ws.title: ({(c.coordinate, c.value, c.number_format) for row in ws.iter_rows() for c in row
-                        if c.value is not None}, {str(m) for m in ws.merged_cells.ranges}) for ws in wb}
+def worker_json(result: dict) -> dict:
+    for line in reversed(result["out"].splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)
+    raise RuntimeError(result["out"][-3000:])
 
 
-# ---------------------------------------------------------------------------- measurements
+def env_with(**extra: str) -> dict[str, str]:
+    return {**CHILD_ENV, **extra}
 
 
-def measure_cold(tmp: Path, runs: int) -> dict:
-    work = tmp / "cold"
-    shutil.copytree(ROOT / "data", work / "data")
-    shutil.copytree(ROOT / "templates", work / "templates")
-    cmd = generate_cmd() + ["--year", str(YEAR)]
-    run_child(cmd + ["--out", str(work / "warm")], cwd=work)  # .pyc and page cache, not counted
-    walls, rss = [], []
-    for i in range(runs):
-        wall, mb, _ = run_child(cmd + ["--out", str(work / f"out{i}")], cwd=work)
-        walls.append(wall)
-        rss.append(mb)
-    n = len(docx_files(work / "out0"))
-    bare, _, _ = run_child([sys.executable, "-c", "pass"])
-    return {"runs": runs, "median_s": statistics.median(walls), "min_s": min(walls), "max_s": max(walls),
-            "peak_mb": max(rss), "docx": n, "python_start_s": bare}
+# ============================================================================ the floor
 
 
-def measure_batch(data: Path, templates: Path, out: Path, jobs: int, runs: int = 1,
-                  between: Any = None) -> dict:
-    """The whole batch process, ``runs`` times into a fresh output folder; the fastest run counts (as the floor's).
+def report_sets(out: Path) -> list[dict[str, Path]]:
+    """Each unit's four files in a batch's output folder: {"docx", "tables", "audit_md", "audit_xlsx"}."""
+    sets = []
+    for docx in sorted(out.glob("*.docx")):
+        stem = docx.stem
+        found = {"docx": docx, "tables": docx.with_name(f"{stem}-附表.xlsx"),
+                 "audit_md": docx.with_name(f"{stem}-审核.md"), "audit_xlsx": docx.with_name(f"{stem}-审核.xlsx")}
+        sets.append({k: p for k, p in found.items() if p.exists()})
+    return sets
 
-    ``between`` (if given) runs right after each run: the floor's rounds, so that the two figures of the
-    ratio are measured under the same conditions, not a minute apart on a machine whose speed drifts."""
-    cmd = generate_cmd() + ["--year", str(YEAR), "--data", str(data), "--templates", str(templates),
-                            "--out", str(out), "--jobs", str(jobs)]
-    walls, mb = [], 0.0
-    for _ in range(runs):
+
+def floor_worker(out: str, scratch: str) -> None:
+    """``_floor OUT SCRATCH``: the parts of every file in OUT read into memory (not timed), then, timed in CPU
+    seconds: each file zipped again from its parts (same names, DEFLATE at zlib's default level, as we write
+    them) or, for the .md, taken as is, and written into SCRATCH. One process; per kind of file."""
+    from generator.formats import zip as zipout
+
+    sets = report_sets(Path(out))
+    loaded = []
+    for s in sets:
+        unit = {}
+        for kind, path in s.items():
+            if path.suffix in (".docx", ".xlsx"):
+                with zipfile.ZipFile(path) as zf:
+                    unit[kind] = (path.name, {i.filename: zf.read(i) for i in zf.infolist()})
+            else:
+                unit[kind] = (path.name, path.read_bytes())
+        loaded.append(unit)
+    folder = Path(scratch)
+    folder.mkdir(parents=True, exist_ok=True)
+    per_kind: dict[str, float] = {}
+    start = time.process_time()
+    for unit in loaded:
+        for kind, (name, content) in unit.items():
+            t0 = time.process_time()
+            data = zipout.package(content) if isinstance(content, dict) else content
+            (folder / name).write_bytes(data)
+            per_kind[kind] = per_kind.get(kind, 0.0) + time.process_time() - t0
+    total = time.process_time() - start
+    print(json.dumps({"units": len(loaded), "cpu": total, "per_kind": per_kind}))
+
+
+def floor(out: Path, tmp: Path) -> dict:
+    scratch = Path(tempfile.mkdtemp(prefix="floor-", dir=tmp))
+    try:
+        return worker_json(run(worker("_floor", out, scratch)))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+# ============================================================================ one unit, stage by stage
+
+STAGES = ("template", "read", "validate", "compute", "needs", "audit", "render", "tables", "audit_md", "annotated",
+          "write")
+
+
+def _instrument() -> dict[str, float]:
+    """Time (CPU seconds) spent in each stage of ``pipeline.generate_unit``, by wrapping the functions it calls."""
+    from generator import audit, pipeline, write
+    from generator.formats import docx_tables, xlsx_mark
+
+    spent: dict[str, float] = {}
+
+    def timed(stage: str, func: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            start = time.process_time()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                spent[stage] = spent.get(stage, 0.0) + time.process_time() - start
+        return wrapper
+
+    for name, stage in (("load_template", "template"), ("read_workbook", "read"), ("validate", "validate"),
+                        ("compute", "compute"), ("check_uses", "needs"), ("audit", "audit"), ("render", "render"),
+                        ("stage_files", "write")):
+        setattr(pipeline, name, timed(stage, getattr(pipeline, name)))
+    docx_tables.workbook = timed("tables", docx_tables.workbook)
+    xlsx_mark.annotate = timed("annotated", xlsx_mark.annotate)
+    audit.AuditResult.markdown = timed("audit_md", audit.AuditResult.markdown)
+    write.Folder.commit = timed("write", write.Folder.commit)
+    return spent
+
+
+def unit_worker(workbook: str, templates: str, out: str, reps: str) -> None:
+    """``_unit WORKBOOK TEMPLATES OUT REPS``: ``pipeline.generate_unit`` once (imports, the template prepared),
+    then REPS times, each stage timed; one process, as a batch worker makes its units."""
+    import resource
+
+    from generator import pipeline
+
+    spent = _instrument()
+    opts = pipeline.Options(force=True)
+    pipeline.generate_unit(Path(workbook), YEAR, Path(templates), Path(out), options=opts)  # (its report dropped)
+    runs = []
+    report = None
+    for _ in range(int(reps)):
+        spent.clear()
+        report = None  # (a unit's report holds its context: not kept while the next one is made)
+        wall, cpu = time.perf_counter(), time.process_time()
+        report = pipeline.generate_unit(Path(workbook), YEAR, Path(templates), Path(out), options=opts)
+        runs.append({"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "stages": dict(spent)})
+    sizes = {p.name.rsplit("报告", 1)[-1]: p.stat().st_size for p in report.outputs}
+    print(json.dumps({"runs": runs, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "sizes": sizes, "findings": len(report.findings)}))
+
+
+def measure_unit(workbook: Path, templates: Path, tmp: Path, reps: int, cache: Path) -> dict:
+    out = Path(tempfile.mkdtemp(prefix="unit-", dir=tmp))
+    try:
+        return worker_json(run(worker("_unit", workbook, templates, out, reps), env=env_with(GENERATOR_CACHE_DIR=str(cache))))
+    finally:
         shutil.rmtree(out, ignore_errors=True)
-        wall, peak, text = run_child(cmd)
-        walls.append(wall)
-        mb = max(mb, peak)
-        if between is not None:
-            between()
-    wall = min(walls)
-    n_units = sum(1 for p in data.iterdir() if p.is_dir())
-    made = docx_files(out)
-    if len(made) < n_units:
-        raise RuntimeError(f"batch made {len(made)} reports for {n_units} units:\n{text[-2000:]}")
-    return {"units": n_units, "jobs": jobs, "wall_s": wall, "per_s": n_units / wall, "peak_mb": mb,
-            "runs": runs, "slowest_s": max(walls)}
 
 
-def measure_naive(data: Path, templates: Path, out: Path, full: bool = False) -> dict:
-    wall, mb, text = run_child(worker_cmd("_naive_full" if full else "_naive", str(data), str(templates), str(out)))
-    inner = json.loads(text.strip().splitlines()[-1])
-    n = inner["reports"]
-    return {"units": n, "wall_s": wall, "per_s": n / wall, "loop_s": inner["loop_s"], "peak_mb": mb}
+# ============================================================================ naive baselines
 
 
-def measure_docx_only(data: Path, templates: Path, out: Path) -> dict:
-    wall, mb, text = run_child(worker_cmd("_docx", str(data), str(templates), str(out)))
-    inner = json.loads(text.strip().splitlines()[-1])
-    n = inner["reports"]
-    return {"units": n, "wall_s": wall, "per_s": n / wall, "loop_s": inner["loop_s"], "peak_mb": mb}
+def naive_template(path: Path) -> None:
+    """Our template in docxtpl's own dialect: the same parts (sanitized, pagination rules applied), with the
+    ``{% vmerge %}`` cells written out as the plain Jinja they stand for — plain docxtpl knows no such tag."""
+    from generator.formats import zip as zipout
+    from generator.formats.docx_render import patch
+    from generator.render import make_env
+    from generator.template import load_template
+
+    template = load_template(TEMPLATE, make_env())
+    parts = dict(template.package.parts)
+    main = template.prepared.main
+    parts[main] = patch(parts[main].decode("utf-8")).encode("utf-8")
+    path.write_bytes(zipout.package(parts))
 
 
-def report_files(folder: Path) -> list[list[Path]]:
-    """The files ``generate`` wrote for each unit: its .docx, and the -附表.xlsx and -审核.md beside it."""
+def docx_texts(data: bytes) -> list[str]:
+    import docx
+
+    doc = docx.Document(io.BytesIO(data))
+    return [p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells]
+
+
+def xlsx_layout(data: bytes) -> list[dict]:
+    """A workbook's sheets as a plain layout: cells (value, number format, font, alignment, border), merges,
+    column widths, row heights, print setup — read back with openpyxl (not timed)."""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    wb = openpyxl.load_workbook(io.BytesIO(data))
     out = []
-    for docx in docx_files(folder):
-        siblings = [docx.with_name(docx.stem + suffix) for suffix in ("-附表.xlsx", "-审核.md")]
-        out.append([docx] + [p for p in siblings if p.is_file()])
+    for ws in wb.worksheets:
+        cells = []
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is None and not c.has_style:
+                    continue
+                font, al = c.font, c.alignment
+                style = (font.name, float(font.sz or 11), bool(font.b), al.horizontal, al.vertical, bool(al.wrap_text),
+                         bool(c.border.left and c.border.left.style), c.number_format)
+                cells.append((c.row, c.column, c.value, style))
+        out.append({"title": ws.title, "cells": cells, "merges": sorted(str(r) for r in ws.merged_cells.ranges),
+                    "widths": {k: d.width for k, d in ws.column_dimensions.items() if d.customWidth},
+                    "heights": {r: d.height for r, d in ws.row_dimensions.items() if d.height},
+                    "landscape": ws.page_setup.orientation == "landscape", "titles": ws.print_title_rows,
+                    "area": ws.print_area, "max_col": get_column_letter(ws.max_column)})
     return out
 
 
-def floor_inputs(reports: list[list[Path]]) -> list[list[tuple[str, Any]]]:
-    """Each report's files as the floor writes them: zip packages as their parts (name, compression, bytes)."""
-    units = []
-    for files in reports:
-        unit = []
-        for f in files:
-            if zipfile.is_zipfile(f):
-                with zipfile.ZipFile(f) as zf:
-                    unit.append((f.suffix, [(i.filename, i.compress_type, zf.read(i)) for i in zf.infolist()]))
-            else:
-                unit.append((f.suffix, f.read_bytes()))
-        units.append(unit)
-    return units
-
-
-def floor_round(units: list[list[tuple[str, Any]]], folder: Path) -> float:
-    """Write each report's files again: zip packages re-zipped from their parts (same names and
-    compression), other files written as they are; nothing else. Returns the seconds it took."""
-    folder.mkdir(parents=True)
-    start = time.perf_counter()
-    for k, unit in enumerate(units):
-        for j, (suffix, content) in enumerate(unit):
-            with open(folder / f"{k}-{j}{suffix}", "wb") as fh:
-                if isinstance(content, bytes):
-                    fh.write(content)
-                    continue
-                with zipfile.ZipFile(fh, "w") as zf:
-                    for name, compress, data in content:
-                        zf.writestr(name, data, compress_type=compress)
-    return time.perf_counter() - start
-
-
-def floor_result(units: list[list[tuple[str, Any]]], rounds: list[float]) -> dict:
-    best = min(rounds)
-    return {"reports": len(units), "files": sum(len(u) for u in units), "wall_s": best, "rounds": len(rounds),
-            "per_report_ms": best / len(units) * 1000}
-
-
-def measure_growth(tmp: Path, kind: str, sizes: tuple[int, ...], reps: int) -> list[dict]:
-    ex = _example()
-    rows = []
-    for n in sizes:
-        data = example_data(ex, projects=n) if kind == "projects" else example_data(ex, indicators=n)
-        wb = write_workbook(tmp / f"growth-{kind}-{n}" / f"{YEAR}.xlsx", data)
-        _, mb, text = run_child(worker_cmd("_unit", str(wb), str(ROOT / "templates"), str(wb.parent / "out"),
-                                           str(reps)))
-        res = json.loads(text.strip().splitlines()[-1])
-        rows.append({"n": n, "peak_mb": mb, **res})
-    base = rows[0]
-    for r in rows:
-        added = r["n"] - base["n"]
-        r["per_item_ms"] = (r["total_s"] - base["total_s"]) / added * 1000 if added else None
-    return rows
-
-
-# ---------------------------------------------------------------------------- workers (child processes)
-
-
-def worker_naive(data: Path, templates: Path, out: Path, full: bool = False) -> None:
-    """The straightforward way, one report after another.
-
-    ``full``: also the other two files ``generate`` writes per unit, made the
-    straightforward way: the audit's 审核 list, and the Excel tables written
-    through openpyxl's object model (``naive_tables_workbook``).
-    """
-    from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
-
-    from generator.compute import compute
-    from generator.formatting import FILTERS
-    from generator.messages import msg
-    from generator.pipeline import audit_loaded
-    from generator.render import ReportTemplate
-    from generator.validate import validate
-    from generator.workbook import read_workbook
-
-    template = templates / "default" / "report.docx"
-    out.mkdir(parents=True, exist_ok=True)
-    units = sorted(p for p in data.iterdir() if p.is_dir())
-    start = time.perf_counter()
-    for folder in units:
-        workbook = folder / f"{YEAR}.xlsx"
-        # opened with openpyxl (our schema reader on openpyxl, not the fast XML reader): the same context
-        data_, _ = validate(read_workbook(workbook, fast=False), YEAR)
-        ctx = compute(data_)
-        env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
-        env.filters.update(FILTERS)
-        tpl = ReportTemplate(str(template))
-        tpl.render(ctx, jinja_env=env, autoescape=True)
-        tpl.save(str(out / f"{folder.name}.docx"))
-        if full:
-            (out / f"{folder.name}-附表.xlsx").write_bytes(naive_tables_workbook(ctx))
-            result = audit_loaded(workbook, YEAR, data_, ctx)
-            (out / f"{folder.name}-审核.md").write_text(result.markdown(msg("audit_md_title", name=folder.name)),
-                                                       encoding="utf-8")
-    print(json.dumps({"reports": len(units), "loop_s": time.perf_counter() - start}))
-
-
-def naive_tables_workbook(ctx: dict) -> bytes:
-    """The Excel attachment tables the straightforward way: openpyxl's object model, style objects
-    assigned cell by cell, ``merge_cells``, ``save``. The layout (cells, merges, heights) is ours, from a
-    fresh evaluator (nothing compiled is kept between units), so the content is the same."""
-    import io
-
+def naive_tables(layout: list[dict], path: Path) -> None:
+    """The Excel tables the straightforward way a user would write them with openpyxl: one NamedStyle per
+    distinct cell format, registered once in the workbook and shared by the cells, ``merge_cells``, ``save``."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, Side
-    from openpyxl.utils import get_column_letter
+    from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 
-    from generator import tables_xlsx as tx
-    from generator.sheetml import CM_TO_CHARS
-
-    sheets, styles = tx.layout(ctx, tx._Evaluator())
-    thin = Side(style="thin", color="000000")
     wb = Workbook()
     wb.remove(wb.active)
-    for sheet in sheets:
-        ws = wb.create_sheet(sheet.title)
-        for j, w in enumerate(sheet.widths, start=1):
-            ws.column_dimensions[get_column_letter(j)].width = round(w * CM_TO_CHARS, 1)
-        for r, cols in sheet.rows.items():
-            for c, (value, xf) in cols.items():
-                (name, size, bold), border, align, number_format, _fill = styles.keys[xf]  # no fills in the tables
-                cell = ws.cell(row=r, column=c)
-                if value is not None:
-                    cell.value = value
-                cell.font = Font(name=name, size=size, bold=bold)
-                if border:
-                    cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
-                if align:
-                    cell.alignment = Alignment(horizontal=align[0] or None, vertical=align[1] or None,
-                                               wrap_text=align[2] or None)
-                cell.number_format = number_format
-        for r1, c1, r2, c2 in sheet.merges:
-            ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
-        for r, height in sheet.heights.items():
+    names: dict[tuple, str] = {}
+    thin = Side(style="thin", color="FF000000")
+    for sheet in layout:
+        ws = wb.create_sheet(sheet["title"])
+        for r, c, value, style in sheet["cells"]:
+            name = names.get(style)
+            if name is None:
+                font, size, bold, horizontal, vertical, wrap, border, number_format = style
+                named = NamedStyle(name=f"表格样式{len(names) + 1}", font=Font(name=font, size=size, bold=bold),
+                                   alignment=Alignment(horizontal=horizontal, vertical=vertical, wrap_text=wrap),
+                                   border=Border(left=thin, right=thin, top=thin, bottom=thin) if border else Border(),
+                                   number_format=number_format)
+                wb.add_named_style(named)
+                name = names[style] = named.name
+            cell = ws.cell(row=r, column=c, value=value)
+            cell.style = name
+        for rng in sheet["merges"]:
+            ws.merge_cells(rng)
+        for letter, width in sheet["widths"].items():
+            ws.column_dimensions[letter].width = width
+        for r, height in sheet["heights"].items():
             ws.row_dimensions[r].height = height
-        if sheet.print_titles:
-            ws.print_title_rows = f"{sheet.print_titles}:{sheet.print_titles}"
-        if sheet.print_area:
-            ws.page_setup.orientation = "landscape" if sheet.landscape else "portrait"
-            ws.page_setup.paperSize = ws.PAPERSIZE_A4
-            ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-            ws.sheet_properties.pageSetUpPr.fitToPage = True
-            ws.print_options.horizontalCentered = True
-            ws.page_margins.left = ws.page_margins.right = 0.6
-            ws.page_margins.top = ws.page_margins.bottom = 0.8
-            ws.print_area = f"A1:{get_column_letter(sheet.print_area[0])}{sheet.print_area[1]}"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "landscape" if sheet["landscape"] else "portrait"
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        if sheet["titles"]:
+            ws.print_title_rows = sheet["titles"].replace("$", "")
+        if sheet["area"]:
+            ws.print_area = sheet["area"]
+    wb.save(path)
 
 
-def worker_docx_only(data: Path, templates: Path, out: Path) -> None:
-    """Our library path for the .docx alone (no audit file, no Excel tables), one process, one environment."""
-    from generator import pipeline, render, write
-
-    env = render.make_env()
-    units = sorted(p for p in data.iterdir() if p.is_dir())
-    start = time.perf_counter()
-    for folder in units:
-        _, ctx, _ = pipeline.load(folder / f"{YEAR}.xlsx", YEAR)
-        docx = render.render_docx(pipeline.resolve_template(templates, folder.name), ctx, env)
-        write.write_outputs({out / folder.name / f"{pipeline.report_stem(ctx)}.docx": docx})
-    print(json.dumps({"reports": len(units), "loop_s": time.perf_counter() - start}))
+def same_tables(a: bytes, b: bytes) -> bool:
+    """Same sheets, cell values, number formats and merged ranges."""
+    la, lb = xlsx_layout(a), xlsx_layout(b)
+    def key(layout):
+        return [(s["title"], [(r, c, v, st[-1]) for r, c, v, st in s["cells"] if v is not None], s["merges"])
+                for s in layout]
+    return key(la) == key(lb)
 
 
-def worker_unit(workbook: Path, templates: Path, out: Path, reps: int) -> None:
-    """One unit, warm (imports done, template compiled once): total and per-stage times, medians."""
-    from generator import compute, pipeline, render, validate, workbook as wbmod
+def naive_worker(units: str, scratch: str, n: str, runs: str) -> None:
+    """``_naive UNITS SCRATCH N RUNS``: for the first N units, the .docx made by plain docxtpl and by our render,
+    and the Excel tables made by openpyxl with shared named styles and by our writer, all from the same
+    inputs prepared beforehand (not timed): our compute context's values, our rendered forms."""
+    from docxtpl import DocxTemplate
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from generator.formats import docx_tables
+    from generator.formatting import FILTERS
+    from generator.pipeline import load
+    from generator.render import make_env, render
+    from generator.template import load_template
+
+    scratch_dir = Path(scratch)
+    scratch_dir.mkdir(parents=True, exist_ok=True)
+    plain = scratch_dir / "template-docxtpl.docx"
+    naive_template(plain)
+    env = make_env()
+    template = load_template(TEMPLATE, env)
+    workbooks = sorted(Path(units).glob(f"*/{YEAR}.xlsx"))[: int(n)]
+    contexts = [load(w, YEAR, template)[1].values for w in workbooks]
+    forms, ours_tables = [], []
+    for ctx in contexts:
+        reader = docx_tables.FormReader()
+        render(template, ctx, env, visit=reader)
+        forms.append(reader.forms())
+        ours_tables.append(docx_tables.workbook(forms[-1]))
+    layouts = [xlsx_layout(x) for x in ours_tables]
+
+    def plain_docxtpl() -> None:
+        for k, ctx in enumerate(contexts):
+            doc = DocxTemplate(plain)
+            jinja = SandboxedEnvironment(finalize=lambda v: "" if v is None else v)
+            jinja.filters.update(FILTERS)
+            doc.render(ctx, jinja, autoescape=True)
+            doc.save(scratch_dir / f"docxtpl-{k}.docx")
+
+    def ours_docx() -> None:
+        for k, ctx in enumerate(contexts):
+            (scratch_dir / f"ours-{k}.docx").write_bytes(render(template, ctx, env).data)
+
+    def openpyxl_tables() -> None:
+        for k, layout in enumerate(layouts):
+            naive_tables(layout, scratch_dir / f"openpyxl-{k}.xlsx")
+
+    def ours_tables_run() -> None:
+        for k, found in enumerate(forms):
+            (scratch_dir / f"ours-{k}.xlsx").write_bytes(docx_tables.workbook(found))
+
+    times: dict[str, list[float]] = {}
+    for _ in range(int(runs)):
+        for name, func in (("docxtpl", plain_docxtpl), ("ours_docx", ours_docx), ("openpyxl", openpyxl_tables),
+                           ("ours_tables", ours_tables_run)):
+            start = time.process_time()
+            func()
+            times.setdefault(name, []).append((time.process_time() - start) / len(contexts))
+    same_docx = docx_texts((scratch_dir / "docxtpl-0.docx").read_bytes()) == \
+        docx_texts((scratch_dir / "ours-0.docx").read_bytes())
+    same_xlsx = same_tables((scratch_dir / "openpyxl-0.xlsx").read_bytes(), (scratch_dir / "ours-0.xlsx").read_bytes())
+    print(json.dumps({"units": len(contexts), "times": times, "same_docx": same_docx, "same_xlsx": same_xlsx}))
+
+
+# ============================================================================ single report: what it imports
+
+
+def modules_worker(data: str, templates: str, out: str) -> None:
+    """``_modules DATA TEMPLATES OUT``: one report through the command; which heavy libraries it imported."""
+    from generator.cli import main
 
     try:
-        from generator.tables_xlsx import tables_workbook
-    except ImportError:  # before the Excel attachment tables existed
-        tables_workbook = None
-    env = render.make_env()  # as a batch worker does: one environment for all its units
-    pipeline.generate_unit(workbook, YEAR, templates, out / "warm", force=True, env=env)
-    totals = []
-    stages: dict[str, list[float]] = {"read": [], "validate": [], "compute": [], "audit": [], "render": [],
-                                      "tables": []}
-    template = pipeline.resolve_template(templates, None)
-    for r in range(reps):
+        main(["--year", str(YEAR), "--data", data, "--templates", templates, "--out", out], standalone_mode=False)
+    except SystemExit:
+        pass
+    heavy = ("docxtpl", "docx", "openpyxl", "multiprocessing", "concurrent.futures.process")
+    print(json.dumps({"imported": [m for m in heavy if m in sys.modules]}))
+
+
+# ============================================================================ sections
+
+
+class Bench:
+    """The run's shared inputs: a temporary folder, the base workbook, unit folders, templates, a warm cache."""
+
+    def __init__(self, cfg: dict, tmp: Path):
+        self.cfg, self.tmp = cfg, tmp
+        self.templates = tmp / "templates"
+        shutil.copytree(ROOT / "templates", self.templates)
+        self.cache = tmp / "cache-warm"  # compiled and prepared templates, as after a user's first run
+        self.example = write_workbook(tmp / "example" / f"{YEAR}.xlsx", example_data())
+        base = write_workbook(tmp / "base" / f"{YEAR}.xlsx", example_data(name=PLACEHOLDER))
+        self.units = make_units(tmp / "units", base.read_bytes(), cfg["units"])
+        self.loads: dict[str, str] = {}
+        run(generate("--data", self.example.parent, "--templates", self.templates, "--out", tmp / "warm-up"),
+            env=env_with(GENERATOR_CACHE_DIR=str(self.cache)))
+
+    def env(self) -> dict[str, str]:
+        return env_with(GENERATOR_CACHE_DIR=str(self.cache))
+
+    def fresh(self, prefix: str) -> Path:
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=self.tmp))
+
+
+def section_batch(b: Bench) -> dict:
+    """Rounds of: ``generate --jobs 1`` over the unit folders, the floor on its output, ``--jobs 2``, the floor."""
+    cfg = b.cfg
+    rounds: dict[int, list[dict]] = {1: [], 2: []}
+    notes = []
+
+    def one_round(jobs: int) -> dict:
+        out = b.fresh(f"batch-{jobs}-")
+        r = run(generate("--data", b.units, "--templates", b.templates, "--out", out, "--jobs", jobs), env=b.env())
+        f = floor(out / str(YEAR), b.tmp)
+        shutil.rmtree(out, ignore_errors=True)
+        units = f["units"]
+        return {"units": units, "wall": r["wall"], "cpu": r["cpu"] / units, "rss_mb": r["rss_mb"],
+                "floor": f["cpu"] / units, "floor_kinds": {k: v / units for k, v in f["per_kind"].items()},
+                "ratio": (r["cpu"] / units) / (f["cpu"] / units)}
+
+    for k in range(cfg["batch_runs"]):
+        for jobs in (1, 2):
+            rounds[jobs].append(one_round(jobs))
+    for jobs in (1, 2):
+        if noisy([x["cpu"] for x in rounds[jobs]]) or noisy([x["floor"] for x in rounds[jobs]]):
+            notes.append(f"--jobs {jobs}: the first set of rounds was noisy (CPU per report "
+                         f"{spread([x['cpu'] for x in rounds[jobs]], ' ms', scale=1000)}); run again, the second set is shown")
+            rounds[jobs] = [one_round(jobs) for _ in range(cfg["batch_runs"])]
+    stages = measure_unit(b.example, b.templates, b.tmp, max(3, cfg["growth_reps"]), b.cache)
+    return {"rounds": rounds, "notes": notes, "stages": stages, "load": loadavg()}
+
+
+def section_cold(b: Bench) -> dict:
+    cfg = b.cfg
+    out: dict[str, Any] = {}
+    data = b.example.parent
+
+    def runs(state: str) -> list[dict]:
+        found = []
+        for _ in range(cfg["cold_runs"]):
+            cache = b.cache if state == "warm" else b.fresh("cache-empty-")
+            target = b.fresh("cold-")
+            found.append(run(generate("--data", data, "--templates", b.templates, "--out", target),
+                             env=env_with(GENERATOR_CACHE_DIR=str(cache))))
+            shutil.rmtree(target, ignore_errors=True)
+            if state == "empty":
+                shutil.rmtree(cache, ignore_errors=True)
+        return found
+
+    for state in ("empty", "warm"):
+        found = runs(state)
+        if noisy([r["wall"] for r in found]):
+            out[f"{state}_rerun"] = spread([r["wall"] for r in found], " s", 3)
+            found = runs(state)
+        out[state] = found
+    out["import"] = [run([sys.executable, "-c", "import generator.cli"], env=b.env()) for _ in range(cfg["cold_runs"])]
+    out["bare"] = [run([sys.executable, "-c", "pass"], env=b.env()) for _ in range(cfg["cold_runs"])]
+    text = subprocess.run([sys.executable, "-X", "importtime", "-c", "import generator.cli"], env=b.env(),
+                          capture_output=True, text=True).stderr
+    entries = []
+    for line in text.splitlines():
+        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
+        if m and len(m.group(3)) <= 3 and not m.group(4).startswith("generator"):
+            entries.append((m.group(4), int(m.group(2)) / 1000))
+    ours = sum(int(m.group(1)) for line in text.splitlines()
+               if (m := re.match(r"import time:\s+(\d+) \|\s+\d+ \|\s*(generator\S*)", line))) / 1000
+    out["importtime"] = sorted(entries, key=lambda e: -e[1])[:8]
+    out["own_modules_ms"] = ours
+    target = b.fresh("modules-")
+    out["modules"] = worker_json(run(worker("_modules", data, b.templates, target), env=b.env()))["imported"]
+    out["load"] = loadavg()
+    return out
+
+
+def section_naive(b: Bench) -> dict:
+    scratch = b.fresh("naive-")
+    result = worker_json(run(worker("_naive", b.units, scratch, b.cfg["naive_units"], b.cfg["naive_runs"]),
+                             env=b.env()))
+    shutil.rmtree(scratch, ignore_errors=True)
+    result["load"] = loadavg()
+    return result
+
+
+def section_growth(b: Bench) -> dict:
+    cfg = b.cfg
+    books = {}
+    jobs = []
+    for kind, sizes in (("projects", cfg["projects"]), ("indicators", cfg["indicators"])):
+        for n in sizes:
+            path = b.tmp / "growth" / f"{kind}-{n}" / f"{YEAR}.xlsx"
+            books[(kind, n)] = path
+            jobs.append((path, {kind: n}))
+    log(f"growth: writing {len(jobs)} workbooks")
+    write_workbooks(jobs)
+    out: dict[str, list[dict]] = {"projects": [], "indicators": []}
+    for (kind, n), path in books.items():
+        log(f"growth: {kind} {n}")
+        m = measure_unit(path, b.templates, b.tmp, cfg["growth_reps"], b.cache)
+        m["n"] = n
+        m["workbook_kb"] = path.stat().st_size / 1024
+        out[kind].append(m)
+    return {"growth": out, "load": loadavg()}
+
+
+def section_pdf(b: Bench) -> dict:
+    from generator.formats.pdf import FONTCONFIG_PATH, find_soffice
+
+    soffice = find_soffice()
+    if soffice is None:
+        return {"missing": True}
+    cfg = b.cfg
+    n = cfg["pdf_units"]
+    one = b.fresh("pdf-one-")
+    many = b.fresh("pdf-many-")
+    for k, folder in enumerate(sorted(p for p in b.units.iterdir() if p.is_dir())[:n]):
+        if k == 0:
+            shutil.copytree(folder, one / folder.name)
+        shutil.copytree(folder, many / folder.name)
+    rows: dict[str, list[dict]] = {}
+    docx_dir = None
+    for _ in range(cfg["pdf_runs"]):
+        for label, data, flag, units in (("--pdf", one, "--pdf", 1), ("--pdf", many, "--pdf", n),
+                                         ("--pdf-tables", many, "--pdf-tables", n)):
+            target = b.fresh("pdf-out-")
+            r = run(generate("--data", data, "--templates", b.templates, "--out", target, flag, "--jobs", 2),
+                    env=b.env())
+            pdfs = len(list((target / str(YEAR)).glob("*.pdf")))
+            rows.setdefault(f"{label} {units}", []).append({**r, "units": units, "pdfs": pdfs})
+            if label == "--pdf" and units == n and docx_dir is None:
+                docx_dir = target / str(YEAR)
+            else:
+                shutil.rmtree(target, ignore_errors=True)
+    # one soffice per file, as a user converting the reports by hand would: same fonts setup, one profile
+    profile = b.fresh("soffice-profile-")
+    env = {**os.environ, "FONTCONFIG_FILE": str(FONTCONFIG_PATH)}
+    files = sorted(docx_dir.glob("*.docx"))
+    base = [soffice, "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}", "--convert-to", "pdf"]
+    conv = b.fresh("soffice-out-")
+    subprocess.run(base + ["--outdir", str(conv), str(files[0])], env=env, capture_output=True, timeout=300)  # profile
+    single = []
+    for _ in range(cfg["pdf_runs"]):
         start = time.perf_counter()
-        pipeline.generate_unit(workbook, YEAR, templates, out / f"rep{r}", force=True, env=env)
-        totals.append(time.perf_counter() - start)
-        t0 = time.perf_counter()
-        raw = wbmod.read_workbook(workbook)
-        t1 = time.perf_counter()
-        data, _ = validate.validate(raw, YEAR)
-        t2 = time.perf_counter()
-        ctx = compute.compute(data)
-        t3 = time.perf_counter()
-        if hasattr(pipeline, "audit_loaded"):
-            pipeline.audit_loaded(workbook, YEAR, data, ctx)
-        t4 = time.perf_counter()
-        docx = render.render_docx(template, ctx, env)
-        t5 = time.perf_counter()
-        if tables_workbook is not None:
-            tables_workbook(ctx)
-        t6 = time.perf_counter()
-        for key, took in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5)):
-            stages[key].append(took)
-    med = {k: statistics.median(v) for k, v in stages.items()}
-    print(json.dumps({"total_s": statistics.median(totals), **{f"{k}_s": v for k, v in med.items()},
-                      "docx_kb": len(docx) / 1024}))
+        for f in files:
+            subprocess.run(base + ["--outdir", str(conv), str(f)], env=env, capture_output=True, timeout=300)
+        single.append({"wall": time.perf_counter() - start, "units": len(files),
+                       "pdfs": len(list(conv.glob("*.pdf")))})
+    return {"rows": rows, "single": single, "soffice": soffice, "load": loadavg()}
 
 
-# ---------------------------------------------------------------------------- machine and report
+# ============================================================================ the machine
 
 
 def machine() -> dict:
-    cpu = platform.processor() or platform.machine()
+    cpu = platform.processor() or "?"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
+            if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
     except OSError:
         pass
-    ram = None
+    ram = "?"
     try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                ram = int(line.split()[1]) / 1024 / 1024
-    except OSError:
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        ram = f"{kb / 1024 / 1024:.1f} GB"
+    except (OSError, AttributeError):
         pass
-    versions = {}
-    for pkg in PACKAGES:
+    versions = []
+    for name in PACKAGES:
         try:
-            versions[pkg] = importlib.metadata.version(pkg)
+            versions.append(f"{name} {importlib.metadata.version(name)}")
         except importlib.metadata.PackageNotFoundError:
-            versions[pkg] = "—"
+            versions.append(f"{name} —")
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "generator"], cwd=ROOT,
                                capture_output=True, text=True).stdout.strip()
-        commit = (commit + (" + uncommitted changes" if dirty else "")) or "—"
+        rev += " (with uncommitted changes in generator/)" if dirty else ""
     except OSError:
-        commit = "—"
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": ram, "os": platform.platform(),
-            "python": platform.python_version(), "versions": versions, "commit": commit,
-            "date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "load": load}
+        rev = "?"
+    soffice = "—"
+    try:
+        from generator.formats.pdf import find_soffice
+
+        path = find_soffice()
+        if path:
+            soffice = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=60).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {"cpu": cpu, "cores": cores, "ram": ram, "os": platform.platform(), "python": platform.python_version(),
+            "packages": ", ".join(versions), "code": rev, "soffice": soffice, "load": loadavg()}
+
+
+# ============================================================================ the report
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
 
 
 def ok(flag: bool) -> str:
     return "met" if flag else "**not met**"
 
 
-def report(m: dict, r: dict, quick: bool) -> str:
-    L = []
-    L.append("# Benchmark results")
-    L.append("")
-    L.append(f"Written by `python bench/run.py{' --quick' if quick else ''}` on {m['date']}; "
-             "every figure below comes from this one run on this machine.")
-    L.append("")
-    L.append("## Machine")
-    L.append("")
-    L.append("| | |")
-    L.append("|---|---|")
-    L.append(f"| CPU | {m['cpu']} |")
-    L.append(f"| cores | {m['cores']} |")
-    L.append(f"| RAM | {m['ram_gb']:.1f} GB |" if m["ram_gb"] else "| RAM | — |")
-    L.append(f"| OS | {m['os']} |")
-    L.append(f"| Python | {m['python']} |")
-    L.append(f"| `PYTHONDONTWRITEBYTECODE` | {BYTECODE_NOTE} (the measured processes write and reuse byte-code, "
-             "as a user's Python does) |")
-    L.append("| packages | " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + " |")
-    L.append(f"| code | {m['commit']} |")
-    if m["load"] is not None:
-        L.append(f"| load average at start | {m['load']:.2f} |")
-    L.append("")
-
-    cold = r["cold"]
-    L.append("## Cold single report")
-    L.append("")
-    L.append(f"The whole `generate --year {YEAR}` process on the example workbook, {cold['runs']} runs after one "
-             "warm-up (Python byte-code and the file cache warm; a fresh output folder each time).")
-    L.append("")
-    L.append("| median wall | min | max | peak RSS | bare `python -c pass` |")
-    L.append("|---|---|---|---|---|")
-    L.append(f"| {cold['median_s']:.3f} s | {cold['min_s']:.3f} s | {cold['max_s']:.3f} s | "
-             f"{cold['peak_mb']:.0f} MB | {cold['python_start_s']:.3f} s |")
-    L.append("")
-
-    L.append("## Batch throughput against the naive way and the floor")
-    L.append("")
-    L.append("*batch*: `generate --year 2024 --data DIR --jobs N` over unit folders (the whole process, start-up "
-             "included); per unit it writes three files: the report .docx, the attachment tables `-附表.xlsx` and "
-             "the audit list `-审核.md` (plus the county summary once). "
-             "*naive, .docx only*: one process, for each unit the workbook opened with openpyxl "
-             "(`load_workbook`, our schema reader on top) + validate + compute (same context), a new "
-             "`ReportTemplate(path)` with a fresh non-caching sandboxed Jinja environment, `render()`, `save()` — "
-             "one file of the three. *naive, same three files*: the same loop also writing the audit list and the "
-             "Excel tables the straightforward way (openpyxl's object model: a style object per cell, "
-             "`merge_cells`, `save`; same layout, values and merges as ours). "
-             "*ours, .docx only*: our library in one process making what the naive .docx loop makes "
-             "(`pipeline.load`, `render.render_docx` with one environment for all units, `write.write_outputs`). "
-             "*floor*: writing the same three files of each unit again — the .docx and .xlsx re-zipped from their "
-             "parts (same names, same compression), the .md written as is — nothing else, one process. "
-             "Every process row includes interpreter start-up; the floor does not. "
-             f"Each batch row is the fastest of {r['batch'][0]['runs']} runs (slowest in the last column); "
-             f"the floor is the fastest of {r['floor']['rounds']} rounds, each run right after one run of the "
-             "largest batch with the most workers, so that the ratio's two figures are measured together.")
-    L.append("")
-    L.append("| run | units | jobs | wall | reports/s | ms/report | peak RSS (largest process) | slowest run |")
-    L.append("|---|---|---|---|---|---|---|---|")
-    for b in r["batch"]:
-        L.append(f"| batch | {b['units']} | {b['jobs']} | {b['wall_s']:.2f} s | {b['per_s']:.1f} | "
-                 f"{b['wall_s'] / b['units'] * 1000:.1f} | {b['peak_mb']:.0f} MB | {b['slowest_s']:.2f} s |")
-    do = r["docx_only"]
-    L.append(f"| ours, .docx only | {do['units']} | 1 | {do['wall_s']:.2f} s | {do['per_s']:.1f} | "
-             f"{do['wall_s'] / do['units'] * 1000:.1f} | {do['peak_mb']:.0f} MB | — |")
-    for key, label in (("naive", "naive, .docx only"), ("naive_full", "naive, same three files")):
-        nv = r[key]
-        L.append(f"| {label} | {nv['units']} | 1 | {nv['wall_s']:.2f} s | {nv['per_s']:.1f} | "
-                 f"{nv['wall_s'] / nv['units'] * 1000:.1f} | {nv['peak_mb']:.0f} MB | — |")
-    fl = r["floor"]
-    L.append(f"| floor (same three files) | {fl['reports']} | 1 | {fl['wall_s']:.2f} s | "
-             f"{fl['reports'] / fl['wall_s']:.1f} | {fl['per_report_ms']:.1f} | — | — |")
-    L.append("")
-    L.append(f"Naive and batch output have the same `word/document.xml`: **{r['same_output']}**; the naive and our "
-             f"Excel tables have the same sheets, cell values, number formats and merges: **{r['same_tables']}**. "
-             "Ratios use the best batch row; the floor is per report in one process.")
-    L.append("")
-
-    L.append("## Growth: one unit, more projects or indicators")
-    L.append("")
-    L.append("Each size in its own process: the unit is generated once (imports, template compiled), then "
-             f"timed {r['growth_reps']}× (median), with one Jinja environment as a batch worker keeps. *total* is "
-             "`pipeline.generate_unit` (read, validate, compute, audit, render, Excel tables, write); the stage "
-             "columns are timed separately. *per added* = (total − total at the "
-             "smallest size) / (items added). Peak RSS is the worker process's.")
-    L.append("")
-    for kind, label in (("projects", "projects (7 project indicators each)"), ("indicators", "indicators")):
-        L.append(f"### {label}")
-        L.append("")
-        L.append("| n | total | read | validate | compute | audit | render .docx | Excel tables | per added | "
-                 ".docx | peak RSS |")
-        L.append("|---|---|---|---|---|---|---|---|---|---|---|")
-        for g in r["growth"][kind]:
-            per = f"{g['per_item_ms']:.2f} ms" if g["per_item_ms"] is not None else "—"
-            ms = {k: f"{g[k + '_s'] * 1000:.0f} ms" for k in ("total", "read", "validate", "compute", "audit",
-                                                                "render", "tables")}
-            L.append(f"| {g['n']} | {ms['total']} | {ms['read']} | {ms['validate']} | {ms['compute']} | "
-                     f"{ms['audit']} | {ms['render']} | {ms['tables']} | {per} | {g['docx_kb']:.0f} KB | "
-                     f"{g['peak_mb']:.0f} MB |")
-        L.append("")
-
-    L.append("## Targets (issue 8)")
-    L.append("")
-    L.append("| target | measured | |")
-    L.append("|---|---|---|")
-    for line in r["targets"]:
-        L.append(f"| {line[0]} | {line[1]} | {ok(line[2])} |")
-    L.append("")
-    if r.get("notes"):
-        L.append("## Notes")
-        L.append("")
-        for n in r["notes"]:
-            L.append(f"- {n}")
-        L.append("")
-    return "\n".join(L)
+def growth_rows(rows: list[dict]) -> tuple[list[str], dict[int, float], dict[int, float]]:
+    """The growth table's lines, the cost per added item since the smallest size, and between sizes (CPU s)."""
+    first = rows[0]
+    totals = {r["n"]: med([x["cpu"] for x in r["runs"]]) for r in rows}
+    per, marginal = {}, {}
+    lines = []
+    previous = None
+    for r in rows:
+        n = r["n"]
+        stage = {s: med([x["stages"].get(s, 0.0) for x in r["runs"]]) for s in STAGES}
+        other = totals[n] - sum(stage.values())
+        if n != first["n"]:
+            per[n] = (totals[n] - totals[first["n"]]) / (n - first["n"])
+            marginal[n] = (totals[n] - totals[previous]) / (n - previous)
+        cells = [str(n), spread([x["cpu"] for x in r["runs"]], " s", 3),
+                 *(f"{stage[s] * 1000:.0f}" for s in ("read", "validate", "compute", "needs", "audit", "render",
+                                                      "tables", "annotated", "write")),
+                 f"{other * 1000:.0f}",
+                 f"{per[n] * 1000:.2f} ms" if n in per else "—", f"{marginal[n] * 1000:.2f} ms" if n in marginal else "—",
+                 f"{r['rss_mb']:.0f} MB", f"{r['sizes'].get('.docx', 0) / 1024:.0f} KB"]
+        lines.append("| " + " | ".join(cells) + " |")
+        previous = n
+    return lines, per, marginal
 
 
-def targets(r: dict, cfg: dict) -> list[tuple[str, str, bool]]:
+def report(cfg: dict, m: dict, r: dict, quick: bool, elapsed: float) -> str:
+    L: list[str] = []
+    add = L.append
+    add("# Benchmark results\n")
+    add(f"Written by `python3 bench/run.py{' --quick' if quick else ''}` on {dt.datetime.now():%Y-%m-%d %H:%M}; "
+        "every figure below comes from this one run on this machine. A figure is the median of its runs with the "
+        "fastest and slowest in brackets: `median (min–max)`. How each is measured: bench/README.md.\n")
+    add("## Machine\n")
+    add("| | |\n|---|---|")
+    for label, key in (("CPU", "cpu"), ("cores", "cores"), ("RAM", "ram"), ("OS", "os"), ("Python", "python"),
+                       ("packages", "packages"), ("LibreOffice", "soffice"), ("code", "code")):
+        add(f"| {label} | {m[key]} |")
+    add(f"| `PYTHONDONTWRITEBYTECODE` | {BYTECODE_NOTE} |")
+    loads = [f"start {m['load']}"] + [f"after {name} {sec['load']}" for name, sec in r.items() if "load" in sec]
+    add(f"| load average (1 / 5 / 15 min) | {'; '.join(loads)} |")
+    add("\nThe machine is shared with other work (tests of other sessions ran during this run): the load average "
+        "above is what it was; a set of runs whose slowest was more than 1.5× its fastest was run again.\n")
+    results: dict[str, Any] = {}
+
+    if "batch" in r:
+        s = r["batch"]
+        add("## Batch: CPU per report against the floor\n")
+        add(f"`generate --year {YEAR} --data DIR --jobs N` over {s['rounds'][1][0]['units']} unit folders (the example "
+            "workbook under as many names), writing per unit the report .docx, the tables `-附表.xlsx`, the audit list "
+            "`-审核.md` and the annotated workbook `-审核.xlsx`, plus the county summary. *CPU per report*: user + "
+            "system time of the whole process tree (the command and its worker processes, start-up included) "
+            "divided by the units. *Floor*: the same four files of every unit zipped again from their parts and "
+            "written, nothing else, in one process (CPU time), measured right after each batch run on its output. "
+            f"{cfg['batch_runs']} rounds; each round runs `--jobs 1`, its floor, `--jobs 2`, its floor.\n")
+        add("| jobs | wall | reports/s | CPU per report | floor CPU per report | CPU ÷ floor | peak RSS (largest process) |")
+        add("|---|---|---|---|---|---|---|")
+        for jobs in (1, 2):
+            rows = s["rounds"][jobs]
+            add(f"| {jobs} | {spread([x['wall'] for x in rows], ' s', 2)} | "
+                f"{spread([x['units'] / x['wall'] for x in rows], '', 1)} | {spread([x['cpu'] for x in rows], ' ms', 1, 1000)} | "
+                f"{spread([x['floor'] for x in rows], ' ms', 2, 1000)} | {spread([x['ratio'] for x in rows], '×', 2)} | "
+                f"{max(x['rss_mb'] for x in rows):.0f} MB |")
+        kinds = {k: [x["floor_kinds"].get(k, 0) for j in (1, 2) for x in s["rounds"][j]]
+                 for k in ("docx", "tables", "audit_md", "audit_xlsx")}
+        add("\nThe floor by file (CPU per report, all rounds): " + ", ".join(
+            f"{label} {spread(v, ' ms', 2, 1000)}" for label, v in zip(
+                (".docx", "-附表.xlsx", "-审核.md", "-审核.xlsx"), kinds.values())) + ". The annotated workbook is "
+            "most of it: it is the clerk's whole workbook (1.7 MB of XML, most of it the 模板字段 sheet), which the "
+            "floor compresses again, while `generate` copies its untouched parts' compressed bytes as they are. "
+            "Against a floor that copies them too (the floor without the -审核.xlsx's compression): see the targets.\n")
+        for note in s["notes"]:
+            add(f"- {note}")
+        st = s["stages"]
+        stage = {k: med([x["stages"].get(k, 0.0) for x in st["runs"]]) for k in STAGES}
+        total = med([x["cpu"] for x in st["runs"]])
+        add(f"\nWhere a unit's CPU goes (the example workbook, `pipeline.generate_unit` in one warm process as a "
+            f"batch worker makes it, {len(st['runs'])} runs, medians): total {ms(total)} — " + ", ".join(
+                f"{k} {stage[k] * 1000:.1f}" for k in STAGES if stage[k] > 0) +
+            f", other {max(0.0, total - sum(stage.values())) * 1000:.1f} (ms). The rest of a batch's CPU per report "
+            "is start-up (the interpreter, imports, the pool's workers) and the county summary, shared by the units.\n")
+        results["batch"] = s
+
+    if "cold" in r:
+        s = r["cold"]
+        add("## A single report, cold\n")
+        add(f"The whole `generate --year {YEAR}` process on the example workbook (`data/{YEAR}.xlsx`), a fresh "
+            "output folder each run, Python byte-code warm (as after installing). *Empty cache*: "
+            "`GENERATOR_CACHE_DIR` points to a new, empty folder every run (the template is linted, patched and "
+            "compiled from scratch); *warm cache*: to a folder an earlier run filled (the template's compiled code "
+            f"and its prepared form are read back). {cfg['cold_runs']} runs each.\n")
+        add("| | wall | CPU | peak RSS |\n|---|---|---|---|")
+        for label, key in (("empty cache", "empty"), ("warm cache", "warm"), ("`python -c \"import generator.cli\"`",
+                                                                             "import"), ("`python -c pass`", "bare")):
+            rows = s[key]
+            add(f"| {label} | {spread([x['wall'] for x in rows], ' s', 3)} | {spread([x['cpu'] for x in rows], ' s', 3)} | "
+                f"{max(x['rss_mb'] for x in rows):.0f} MB |")
+        for key in ("empty", "warm"):
+            if f"{key}_rerun" in s:
+                add(f"\n({key} cache: the first set was noisy, {s[key + '_rerun']}; run again, the second set is shown.)")
+        add("\nThe largest imports of `import generator.cli` (`python -X importtime`, cumulative, one run): " +
+            ", ".join(f"{name} {t:.1f} ms" for name, t in s["importtime"]) +
+            f"; the generator's own modules {s['own_modules_ms']:.1f} ms. Heavy libraries a single report imported: "
+            + (", ".join(s["modules"]) if s["modules"] else "none of docxtpl, python-docx, openpyxl, multiprocessing")
+            + ".\n")
+        results["cold"] = s
+
+    if "naive" in r:
+        s = r["naive"]
+        t = s["times"]
+        add("## Against the naive way\n")
+        add(f"One process, {s['units']} units, {cfg['naive_runs']} runs, CPU per report. Inputs prepared before the "
+            "clock starts: our compute context's values for each unit, and for the tables our rendered forms (ours) "
+            "or the cell layout read from our `-附表.xlsx` (openpyxl). *Plain docxtpl*: per unit "
+            "`DocxTemplate(path)`, `render(ctx, jinja_env, autoescape=True)` with a fresh `SandboxedEnvironment` "
+            "(our filters), `save()` — the template in docxtpl's own dialect (our `{% vmerge %}` cells written out "
+            "as the plain Jinja they stand for). *Ours*: `render.render` with one environment and the prepared "
+            "template, the bytes written. *openpyxl*: a workbook per unit, one `NamedStyle` per distinct cell format "
+            "registered once and shared, the same cells, merges, widths, heights and print setup, `save()`. "
+            "*Ours*: `docx_tables.workbook` (SpreadsheetML written directly), the bytes written.\n")
+        add("| path | naive | ours | naive ÷ ours |\n|---|---|---|---|")
+        ratio_docx = [a / b for a, b in zip(t["docxtpl"], t["ours_docx"])]
+        ratio_xlsx = [a / b for a, b in zip(t["openpyxl"], t["ours_tables"])]
+        add(f"| .docx (plain docxtpl) | {spread(t['docxtpl'], ' ms', 1, 1000)} | {spread(t['ours_docx'], ' ms', 1, 1000)} | "
+            f"{spread(ratio_docx, '×', 2)} |")
+        add(f"| -附表.xlsx (openpyxl, shared named styles) | {spread(t['openpyxl'], ' ms', 1, 1000)} | "
+            f"{spread(t['ours_tables'], ' ms', 1, 1000)} | {spread(ratio_xlsx, '×', 2)} |")
+        add(f"\nSame output: the .docx paragraphs and table cells read back with python-docx: "
+            f"**{'yes' if s['same_docx'] else 'no'}**; the Excel tables' sheets, cell values, number formats and "
+            f"merges read back with openpyxl: **{'yes' if s['same_xlsx'] else 'no'}**.\n")
+        s["ratio_docx"], s["ratio_xlsx"] = ratio_docx, ratio_xlsx
+        results["naive"] = s
+
+    if "growth" in r:
+        g = r["growth"]["growth"]
+        add("## Growth: one unit, more projects or indicators\n")
+        add("Each size in its own process: `pipeline.generate_unit` once (imports, template), then "
+            f"{cfg['growth_reps']} times with each stage timed (CPU). The workbooks are the example's with its 3 "
+            "projects copied round (each with its 7 project indicators) or its 三级指标 rows copied in place; the "
+            "copied projects do not add up to the 财务 totals, so three findings name every project's cell (the "
+            "annotated workbook marks them all). *per added*: (total − total at the smallest size) ÷ items added; "
+            "*between*: the same from the size before. Peak RSS: the process's, over all its runs.\n")
+        head = ("| n | total CPU | read | validate | compute | needs | audit | render .docx | tables | -审核.xlsx | "
+                "write | other | per added | between | peak RSS | .docx |")
+        for kind, label in (("projects", "projects (7 project indicators each)"), ("indicators", "三级指标")):
+            rows = g[kind]
+            add(f"### {label}\n")
+            add(head)
+            add("|" + "---|" * head.count("|")[:-1] if False else "|" + "---|" * (head.count("|") - 1))
+            lines, per, marginal = growth_rows(rows)
+            L.extend(lines)
+            add("")
+            results[f"growth_{kind}"] = {"per": per, "marginal": marginal, "rss": {x["n"]: x["rss_mb"] for x in rows}}
+
+    if "pdf" in r:
+        s = r["pdf"]
+        add("## PDF\n")
+        if s.get("missing"):
+            add("LibreOffice is not installed here: not measured.\n")
+        else:
+            add(f"`generate --pdf --jobs 2` (the report converted; `--pdf-tables` also the tables) over county folders "
+                f"of 1 and {cfg['pdf_units']} units, the whole command's wall time per report; against converting "
+                "the same reports one `soffice --headless --convert-to pdf` process per file (the same fonts setup, "
+                f"one warm profile). {cfg['pdf_runs']} runs.\n")
+            add("| run | units | wall | per report | PDFs |\n|---|---|---|---|---|")
+            for key, rows in s["rows"].items():
+                units = rows[0]["units"]
+                add(f"| `{key.split()[0]} --jobs 2` | {units} | {spread([x['wall'] for x in rows], ' s', 2)} | "
+                    f"{spread([x['wall'] / units for x in rows], ' s', 2)} | {rows[0]['pdfs']} |")
+            rows = s["single"]
+            units = rows[0]["units"]
+            add(f"| one soffice per file | {units} | {spread([x['wall'] for x in rows], ' s', 2)} | "
+                f"{spread([x['wall'] / units for x in rows], ' s', 2)} | {rows[0]['pdfs']} |")
+            add("")
+        results["pdf"] = s
+
+    add("## Targets (issue 17)\n")
+    add("| target | measured | |\n|---|---|---|")
+    shortfalls = []
+    for text, measured, met, need in targets(cfg, results):
+        add(f"| {text} | {measured} | {ok(met)} |")
+        if not met:
+            shortfalls.append((text, measured, need))
+    add("\n## Notes\n")
+    for text, measured, need in shortfalls:
+        add(f"- Not met — {text}: {measured}. {need}")
+    add(f"- The whole benchmark took {elapsed / 60:.1f} minutes.")
+    return "\n".join(L) + "\n"
+
+
+def targets(cfg: dict, res: dict) -> list[tuple[str, str, bool, str]]:
     out = []
-    nf = r["naive_full"]
-    best = max(r["batch"], key=lambda b: b["per_s"])
-    ratio = best["per_s"] / nf["per_s"]
-    out.append((f"batch ≥ {TARGET_VS_NAIVE:g}× naive reports/s (both writing the same three files per unit)",
-                f"{best['per_s']:.1f} /s ({best['units']} units, --jobs {best['jobs']}) vs naive {nf['per_s']:.1f} /s "
-                f"= {ratio:.2f}×", ratio >= TARGET_VS_NAIVE))
-    nv = r["naive"]
-    out.append(("(batch, three files per unit, against the naive loop making the .docx alone)",
-                f"{best['per_s']:.1f} /s vs {nv['per_s']:.1f} /s = {best['per_s'] / nv['per_s']:.2f}×",
-                best["per_s"] / nv["per_s"] >= TARGET_VS_NAIVE))
-    do = r["docx_only"]
-    out.append(("(render path alone: ours, .docx only, one process, against naive .docx only)",
-                f"{do['per_s']:.1f} /s vs {nv['per_s']:.1f} /s = {do['per_s'] / nv['per_s']:.2f}×",
-                do["per_s"] / nv["per_s"] >= TARGET_VS_NAIVE))
-    per_report = best["wall_s"] / best["units"] * 1000
-    fl = r["floor"]["per_report_ms"]
-    out.append((f"batch within {TARGET_VS_FLOOR:g}× of the floor per report",
-                f"{per_report:.1f} ms vs floor {fl:.1f} ms = {per_report / fl:.1f}×", per_report / fl <= TARGET_VS_FLOOR))
-    one = [b for b in r["batch"] if b["jobs"] == 1 and b["units"] == best["units"]]
-    if one:
-        per1 = one[0]["wall_s"] / one[0]["units"] * 1000
-        out.append(("(same, one process: --jobs 1 against the one-process floor)",
-                    f"{per1:.1f} ms vs {fl:.1f} ms = {per1 / fl:.1f}×", per1 / fl <= TARGET_VS_FLOOR))
-    cold = r["cold"]["median_s"]
-    out.append((f"cold single report < {TARGET_COLD_S:g} s wall", f"{cold:.3f} s (median)", cold < TARGET_COLD_S))
-    for kind, mid, top in (("projects", 100, 500), ("indicators", 200, 2000)):
-        rows = {g["n"]: g for g in r["growth"][kind]}
-        if mid in rows and top in rows:
-            a, b = rows[mid]["per_item_ms"], rows[top]["per_item_ms"]
-            out.append((f"{kind}: cost per added item at {top} within {TARGET_GROWTH:g}× of that at {mid}",
-                        f"{b:.2f} ms vs {a:.2f} ms = {b / a:.2f}×", b / a <= TARGET_GROWTH))
-    peaks = [r["cold"]["peak_mb"], r["naive"]["peak_mb"], r["naive_full"]["peak_mb"], r["docx_only"]["peak_mb"]] + [b["peak_mb"] for b in r["batch"]] + \
-        [g["peak_mb"] for k in r["growth"] for g in r["growth"][k]]
-    out.append((f"peak memory < {TARGET_MEM_MB} MB (any process measured)", f"{max(peaks):.0f} MB",
-                max(peaks) < TARGET_MEM_MB))
+    if "batch" in res:
+        for jobs in (1, 2):
+            rows = res["batch"]["rounds"][jobs]
+            ratio = med([x["ratio"] for x in rows])
+            out.append((f"batch CPU per report ≤ {TARGET_FLOOR:g}× the floor's CPU, same run (`--jobs {jobs}`)",
+                        f"{med([x['cpu'] for x in rows]) * 1000:.1f} ms vs {med([x['floor'] for x in rows]) * 1000:.2f} ms "
+                        f"= {ratio:.2f}×", ratio <= TARGET_FLOOR,
+                        "What is left is the per-unit work shown under the batch table (reading the workbook, "
+                        "rendering, the forms and tables) and the start-up."))
+            own = med([x["floor"] - x["floor_kinds"].get("audit_xlsx", 0) for x in rows])
+            ratio2 = med([x["cpu"] for x in rows]) / own if own else 0
+            out.append((f"(the same against a floor that copies the annotated workbook's compressed parts as we do, "
+                        f"`--jobs {jobs}`)", f"{ratio2:.1f}×", True, ""))
+    if "naive" in res:
+        ratio = med(res["naive"]["ratio_docx"])
+        out.append((f"≥ {TARGET_DOCXTPL:g}× plain docxtpl per CPU on the .docx path", f"{ratio:.2f}×",
+                    ratio >= TARGET_DOCXTPL, "The rest of our .docx path is Jinja's own render and the strict parse."))
+    if "cold" in res:
+        for key, limit in (("warm", TARGET_COLD_WARM), ("empty", TARGET_COLD_EMPTY)):
+            wall = med([x["wall"] for x in res["cold"][key]])
+            out.append((f"cold single report ≤ {limit:.2f} s, {key} cache", f"{wall:.3f} s", wall <= limit,
+                        f"Python alone starts in {med([x['wall'] for x in res['cold']['bare']]):.3f} s here and "
+                        f"`import generator.cli` takes {med([x['wall'] for x in res['cold']['import']]):.3f} s."))
+    for kind, small in (("projects", 100), ("indicators", 200)):
+        key = f"growth_{kind}"
+        if key not in res:
+            continue
+        per, rss = res[key]["per"], res[key]["rss"]
+        largest = max(per)
+        if small in per and largest != small:
+            ratio = per[largest] / per[small]
+            out.append((f"per added {kind[:-1]} at {largest:,} within {TARGET_GROWTH}× of that at {small}",
+                        f"{per[largest] * 1000:.2f} ms vs {per[small] * 1000:.2f} ms = {ratio:.2f}×",
+                        ratio <= TARGET_GROWTH, "See the growth table for the stage that grows."))
+        biggest = max(rss)
+        out.append((f"peak memory < {TARGET_MEM_MB} MB at {biggest:,} {kind}", f"{rss[biggest]:.0f} MB",
+                    rss[biggest] < TARGET_MEM_MB, ""))
+    if "pdf" in res and not res["pdf"].get("missing"):
+        n = cfg["pdf_units"]
+        rows = res["pdf"]["rows"].get(f"--pdf {n}", [])
+        if rows:
+            per = med([x["wall"] / n for x in rows])
+            single = med([x["wall"] / x["units"] for x in res["pdf"]["single"]])
+            out.append((f"`--pdf` on {n} units with `--jobs 2` ≤ {TARGET_PDF_S} s per report", f"{per:.2f} s "
+                        f"(one soffice per file: {single:.2f} s)", per <= TARGET_PDF_S,
+                        "LibreOffice's layout and PDF export of each report is the time; two converters (one per "
+                        "core) is what this machine allows."))
     return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="smaller sizes; prints the table, writes no file unless --out")
-    ap.add_argument("--out", type=Path, default=None, help="where to write the table (default bench/RESULTS.md)")
-    ap.add_argument("--keep", action="store_true", help="keep the temporary folder and print its path")
-    args = ap.parse_args()
-    cfg = QUICK if args.quick else FULL
-    out_file = args.out or (None if args.quick else ROOT / "bench" / "RESULTS.md")
+# ============================================================================ main
 
+SECTIONS = ("batch", "cold", "naive", "growth", "pdf")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes; print the tables, write nothing")
+    parser.add_argument("--out", type=Path, default=None, help="where to write the results (default bench/RESULTS.md)")
+    parser.add_argument("--only", default=",".join(SECTIONS), help="sections, comma-separated: " + ",".join(SECTIONS))
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args()
+    cfg = QUICK if args.quick else FULL
+    only = [s for s in args.only.split(",") if s]
+    started = time.perf_counter()
     m = machine()
     tmp = Path(tempfile.mkdtemp(prefix="generator-bench-"))
-    t_start = time.perf_counter()
-
-    def step(text: str) -> None:
-        print(f"[{time.perf_counter() - t_start:6.1f}s] {text}", file=sys.stderr, flush=True)
-
     try:
-        r: dict = {"growth_reps": cfg["growth_reps"], "notes": []}
-        step("cold single report")
-        r["cold"] = measure_cold(tmp, cfg["cold_runs"])
-
-        most = max(cfg["units"])
-        step(f"writing {most} unit workbooks")
-        all_units = make_units(tmp / f"units{most}", most)
-        sets = {most: all_units}
-        for n in cfg["units"]:
-            if n != most:
-                sets[n] = subset_units(all_units, tmp / f"units{n}" / "data", n)
-        templates = ROOT / "templates"
-        r["batch"] = []
-        floor_units: list = []
-        floor_rounds: list[float] = []
-
-        def floor_between() -> None:  # a floor round after each run of the largest batch with the most workers
-            if not floor_units:
-                floor_units.extend(floor_inputs(report_files(tmp / f"out-batch-{most}-1")))
-            floor_rounds.append(floor_round(floor_units, tmp / "out-floor" / f"round{len(floor_rounds)}"))
-
-        for n in sorted(cfg["units"]):
-            for j in sorted(cfg["jobs"]):
-                step(f"batch {n} units, --jobs {j}" + (", each run followed by a floor round" if
-                                                      (n, j) == (most, max(cfg["jobs"])) else ""))
-                between = floor_between if (n, j) == (most, max(cfg["jobs"])) else None
-                r["batch"].append(measure_batch(sets[n], templates, tmp / f"out-batch-{n}-{j}", j, cfg["batch_runs"],
-                                                between))
-        r["floor"] = floor_result(floor_units, floor_rounds)
-
-        nn = cfg["naive_units"]
-        naive_data = sets.get(nn) or subset_units(all_units, tmp / f"naive{nn}" / "data", nn)
-        step(f"naive baseline, {nn} units, .docx only")
-        r["naive"] = measure_naive(naive_data, templates, tmp / "out-naive")
-        step(f"naive baseline, {nn} units, the same three files")
-        r["naive_full"] = measure_naive(naive_data, templates, tmp / "out-naive-full", full=True)
-
-        step(f"ours, .docx only, {nn} units")
-        r["docx_only"] = measure_docx_only(naive_data, templates, tmp / "out-docx-only")
-
-        # same output? compare the first unit's document part
-        ours = [p for p in docx_files(tmp / f"out-batch-{nn}-1") if "测试单位001" in p.name]
-        naive_file = tmp / "out-naive" / "unit-001.docx"
-        r["same_output"] = "yes" if ours and document_xml(ours[0]) == document_xml(naive_file) else "NO"
-        naive_tables = tmp / "out-naive-full" / "unit-001-附表.xlsx"
-        ours_tables = ours[0].with_name(ours[0].stem + "-附表.xlsx") if ours else None
-        r["same_tables"] = "yes" if ours_tables and sheet_values(ours_tables) == sheet_values(naive_tables) else "NO"
-
-
-        r["growth"] = {}
-        for kind in ("projects", "indicators"):
-            step(f"growth: {kind}")
-            r["growth"][kind] = measure_growth(tmp, kind, cfg[kind], cfg["growth_reps"])
-
-        r["targets"] = targets(r, cfg)
-        if m["load"] is not None and m["load"] > 0.5:
-            r["notes"].append(f"The load average was {m['load']:.2f} when the run started: other work on the machine "
-                              "makes the figures slower and noisier than on an idle one.")
-        r["notes"].append(f"The whole benchmark took {time.perf_counter() - t_start:.0f} s.")
-        text = report(m, r, args.quick)
+        log(f"preparing in {tmp}")
+        b = Bench(cfg, tmp)
+        results: dict[str, Any] = {}
+        for name in SECTIONS:
+            if name in only:
+                log(f"section {name} (load {loadavg()})")
+                results[name] = globals()[f"section_{name}"](b)
+        text = report(cfg, m, results, args.quick, time.perf_counter() - started)
+        (tmp / "results.json").write_text(json.dumps(results, default=str, ensure_ascii=False, indent=1))
     finally:
         if args.keep:
-            print(f"kept {tmp}", file=sys.stderr)
+            log(f"kept {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
     print(text)
-    if out_file:
-        out_file.write_text(text + "\n", encoding="utf-8")
-        step(f"wrote {out_file}")
+    target = args.out or (None if args.quick else ROOT / "bench" / "RESULTS.md")
+    if target is not None:
+        target.write_text(text, encoding="utf-8")
+        log(f"written {target}")
 
+
+WORKERS = {"_spawn": lambda *a: spawn(list(a)), "_floor": floor_worker, "_unit": unit_worker,
+           "_naive": naive_worker, "_modules": modules_worker}
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "_spawn":
-        spawn(sys.argv[2:])
-    elif len(sys.argv) > 1 and sys.argv[1] in ("_naive", "_naive_full"):
-        worker_naive(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), full=sys.argv[1] == "_naive_full")
-    elif len(sys.argv) > 1 and sys.argv[1] == "_docx":
-        worker_docx_only(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))
-    elif len(sys.argv) > 1 and sys.argv[1] == "_unit":
-        worker_unit(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), int(sys.argv[5]))
+    if len(sys.argv) > 1 and sys.argv[1] in WORKERS:
+        WORKERS[sys.argv[1]](*sys.argv[2:])
     else:
         main()
