@@ -68,19 +68,48 @@ def restore(text: str) -> str:
     return text.replace(OPEN_MARK, "{").replace(CLOSE_MARK, "}")
 
 
-_TOOLS: list[Any] = []
+_PATCH_XML: list[Any] = []
 _PATCHED: dict[str, str] = {}  # part source → patched: the template's linter and its preparation both patch
 _PATCHED_KEEP = 64
 
 
-def _tool() -> Any:
-    """docxtpl's template object, whose ``patch_xml`` uses nothing of the file; imported only when a template
-    is prepared (docxtpl and python-docx cost a report's start-up more than its render)."""
-    if not _TOOLS:
-        from docxtpl import DocxTemplate
+def _docxtpl_patch_xml() -> Any:
+    """docxtpl's own ``DocxTemplate.patch_xml``: compiled from docxtpl's installed source without importing
+    docxtpl, whose import brings all of python-docx (some 40 ms of a report's start-up, for a method that is
+    a chain of regular expressions using nothing else); docxtpl imported when that cannot be done.
+    ``tests/test_docx_patch.py`` compares the two."""
+    if not _PATCH_XML:
+        try:
+            import ast
+            import importlib.util
+            from pathlib import Path
 
-        _TOOLS.append(DocxTemplate(io.BytesIO(b"")))
-    return _TOOLS[0]
+            spec = importlib.util.find_spec("docxtpl")
+            source = Path(spec.origin).with_name("template.py")
+            tree = ast.parse(source.read_text("utf-8"), str(source))
+            cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "DocxTemplate")
+            method = next(n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "patch_xml")
+            namespace: dict[str, Any] = {"re": re}
+            exec(compile(ast.Module(body=[method], type_ignores=[]), str(source), "exec"), namespace)
+            function = namespace["patch_xml"]
+            _PATCH_XML.append(lambda xml: function(None, xml))
+        except Exception:
+            _PATCH_XML.append(_imported_patch_xml())
+    return _PATCH_XML[0]
+
+
+def _imported_patch_xml() -> Any:
+    from docxtpl import DocxTemplate
+
+    return DocxTemplate(io.BytesIO(b"")).patch_xml  # (it uses nothing of the file)
+
+
+def _patch_xml(xml: str) -> str:
+    try:
+        return _docxtpl_patch_xml()(xml)
+    except NameError:  # a docxtpl whose patch_xml uses more of its module than ``re``: the imported one
+        _PATCH_XML[:] = [_imported_patch_xml()]
+        return _PATCH_XML[0](xml)
 
 
 def patch(xml: str) -> str:
@@ -88,7 +117,7 @@ def patch(xml: str) -> str:
     found = _PATCHED.get(xml)
     if found is not None:
         return found
-    patched = _tool().patch_xml(xml)
+    patched = _patch_xml(xml)
     for literal, marks in LITERALS.items():
         patched = patched.replace(literal, marks)
     patched = _VMERGE_CELL.sub(_vmerge_cell, patched)
