@@ -150,9 +150,23 @@ def resolve_listing(xml: str) -> str:
     new paragraph and page break, carrying the run's and the paragraph's properties; run only on the paragraphs
     holding one. (The same text transformation as docxtpl's, without importing docxtpl and python-docx for it:
     ``tests/test_docx_listing.py`` compares the two.)"""
-    if not _LISTING.search(xml):
+    positions = [m.start() for m in _LISTING.finditer(xml)]
+    if not positions:
         return xml
-    return _PARAGRAPH.sub(lambda m: _listing_paragraph(m.group(0)) if _LISTING.search(m.group(0)) else m.group(0), xml)
+    # (as ``_PARAGRAPH.sub`` over the whole part, changing only the paragraphs that hold one: found by position,
+    # without copying out every paragraph)
+    out, last, k = [], 0, 0
+    for m in _PARAGRAPH.finditer(xml):
+        start, end = m.span()
+        while k < len(positions) and positions[k] < start:
+            k += 1
+        if k == len(positions):
+            break
+        if positions[k] < end:
+            out += (xml[last:start], _listing_paragraph(m.group(0)))
+            last = end
+    out.append(xml[last:])
+    return "".join(out)
 
 
 _PPR = re.compile(r"<w:pPr>.*?</w:pPr>")  # (as docxtpl: no DOTALL for the properties)
