@@ -258,7 +258,9 @@ class Prepared:
 STREAM_BYTES = 4 * 1024 * 1024  # a rendered main document this large is parsed and checked element by element
 _CHUNK = 256 * 1024
 _BODY = W + "body"
-_BODY_LEVEL = [W + "p", W + "tbl", W + "sdt", W + "sectPr", W + "customXml"]  # (others are taken in order too)
+# the body elements whose end is told as it is parsed; the paragraphs between them (and anything else) are taken,
+# in order, when the next of these ends (a paragraph's end is not listened to: most are in table cells)
+_BODY_LEVEL = [W + "tbl", W + "sdt", W + "sectPr", W + "customXml"]
 _BRACED_SELF = etree.XPath("descendant-or-self::w:p[descendant::w:t[contains(., '{') or contains(., '}')]]",
                            namespaces={"w": W[1:-1]})
 
