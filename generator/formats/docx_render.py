@@ -352,7 +352,8 @@ class _Stream:
                     index = next(i for i, q in enumerate(element.iter(W + "p"), start=1) if q is p)
                     self.leftover = LeftoverTag(self.name, self.paragraphs + index, restore(text), found.group(0))
                     break
-        self.paragraphs += sum(1 for _ in element.iter(W + "p"))
+        if self.braced:  # (counted only where a leftover tag can be: its place is told by paragraph)
+            self.paragraphs += sum(1 for _ in element.iter(W + "p"))
         if fix_tables(element):
             return False
         self.ids += [e.get("id") for e in element.iter(_WP_DOCPR)]
