@@ -276,7 +276,10 @@ def stale(folder: Path, made_names: set[str], docx_name: str) -> list[Path]:
 def commit_unit(folder: Folder, report: Report, staged: list[Staged], docx_name: str, force: bool) -> None:
     """Move one unit's staged set in; fills the report's outputs and messages."""
     names = {s.target.name for s in staged}
-    report.messages += folder.commit(staged, stale(folder.path, names, docx_name), force)
+    old = stale(folder.path, names, docx_name)
+    if report.pdf_error:  # a failed conversion keeps the earlier PDF (convert.py says so)
+        old = [p for p in old if p.suffix.lower() != ".pdf"]
+    report.messages += folder.commit(staged, old, force)
     report.outputs = [s.target for s in staged]
     report.docx_path = folder.path / docx_name
     audit_md = [s.target for s in staged if s.target.name.endswith("-审核.md")]

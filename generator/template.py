@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import TemplateSyntaxError, nodes
+from lxml import etree
+
 from .errors import UserError
 from .formats import docx_layout
 from .formats.docx_package import (W, Package, PackageError, Removed, main_part, paragraph_text, parse,
@@ -51,6 +53,10 @@ _CELL_TAGS = {"vmerge", "vm", "hm", "colspan", "cellbg"}
 _SCOPES = {"for", "macro", "call", "with"}  # blocks whose ``set`` does not leak out
 _DEFAULTS = {"缺省", "default", "d"}  # filters that give a blank value a stand-in
 _LITERALS = ("{_{", "}_}", "{_%", "%_}")
+# filters that write their text into the Word XML unescaped (``|safe``: a template could slip in any markup —
+# a field that includes a file, a remote link — past the package clean-up) or as HTML (``|urlize``); the
+# environment has none of them (``render.make_env``) and the linter names them
+MARKUP_FILTERS = frozenset({"safe", "urlize", "xmlattr"})
 _PARTS = re.compile(r"word/(document\d*|header\d*|footer\d*|footnotes|endnotes)\.xml")
 
 
@@ -61,6 +67,7 @@ class Paragraph:
     text: str
     in_cell: bool
     in_row: bool
+    consumed: bool = False  # docxtpl replaces it by its tag: a ``{%p`` paragraph, or in a ``{%tr`` row / ``{%tc`` cell
 
     def where(self) -> str:
         short = self.text if len(self.text) <= 60 else self.text[:57] + "…"
@@ -124,6 +131,50 @@ class Template:
                         return p.where()
         return msg("where_unknown")
 
+    def paragraph_at(self, part: str, line: int) -> Paragraph | None:
+        """The template paragraph that line ``line`` of the rendered source of ``part`` comes from."""
+        origins = self.prepared.origins.get(part)
+        paras = self.paragraphs.get(part)
+        if not origins or not paras or not 0 < line <= len(origins):
+            return None
+        origin = origins[line - 1]
+        if origin[0] == "p":
+            kept = [p for p in paras if not p.consumed]
+            patched = 1 + max(o[1] for o in origins if o[0] == "p")
+            return kept[origin[1]] if patched == len(kept) else None  # (a part docxtpl reshaped otherwise)
+        if origin[0] == "tag":
+            wanted = _normal_tag(origin[1])
+            found = [p for p in paras if p.consumed and any(_normal_tag(t.group(0)) == wanted
+                                                             for t in _TAG.finditer(p.text))]
+            if found:
+                return found[min(origin[2], len(found) - 1)]
+            for k in range(line - 2, -1, -1):  # a tag docxtpl wrote itself (a merge): the paragraph before it
+                if origins[k][0] == "p":
+                    return self.paragraph_at(part, k + 1)
+        return None
+
+    def where(self, place: tuple[str, int] | None, needle: str | None = None) -> str:
+        """Where a render failed: the paragraph of ``place`` (part, line), checked against ``needle``."""
+        para = self.paragraph_at(*place) if place else None
+        if para is not None and (not needle or needle in para.text):
+            return para.where()
+        if needle:
+            found = self.locate(needle)
+            if found != msg("where_unknown") or para is None:
+                return found
+        return para.where() if para is not None else msg("where_unknown")
+
+    def locate_text(self, text: str) -> str:
+        """The paragraph whose fixed words (its text without tags) best match rendered ``text``."""
+        best, score = None, 0
+        for paras in self.paragraphs.values():
+            for p in paras:
+                pieces = [x.strip() for x in _TAG.split(p.text)]
+                matched = sum(len(x) for x in pieces if len(x) >= 2 and x in text)
+                if matched > score:
+                    best, score = p, matched
+        return best.where() if best is not None else msg("where_unknown")
+
     @property
     def told(self) -> list[Removed]:
         return [r for r in self.removed if r.told]
@@ -180,13 +231,47 @@ def package_message(exc: PackageError, path: Path) -> str:
     return msg("template_not_docx", path=path)
 
 
+_DOCXTPL_STRUCTURAL = re.compile(r"\{[%{](tr|tc|p) ")  # what docxtpl's patch_xml looks for, exactly
+
+
 def read_paragraphs(xml: bytes, part: str) -> list[Paragraph]:
     root = parse(xml, part)
     out = []
+    holders: dict[etree._Element, bool] = {}  # a row or cell → whether docxtpl replaces it by its tag
+
+    def replaced(el: etree._Element | None, kind: str) -> bool:
+        if el is None:
+            return False
+        if el not in holders:
+            holders[el] = any(m.group(1) == kind for q in el.iter(f"{W}p")
+                              for m in _DOCXTPL_STRUCTURAL.finditer(paragraph_text(q)))
+        return holders[el]
+
     for i, p in enumerate(root.iter(f"{W}p"), start=1):
-        ancestors = {a.tag for a in p.iterancestors()}
-        out.append(Paragraph(part, i, paragraph_text(p), f"{W}tc" in ancestors, f"{W}tr" in ancestors))
+        row = cell = None
+        for a in p.iterancestors():
+            if a.tag == f"{W}tc" and cell is None:
+                cell = a
+            elif a.tag == f"{W}tr" and row is None:
+                row = a
+        text = paragraph_text(p)
+        consumed = any(m.group(1) == "p" for m in _DOCXTPL_STRUCTURAL.finditer(text)) \
+            or replaced(row, "tr") or replaced(cell, "tc")
+        out.append(Paragraph(part, i, text, cell is not None, row is not None, consumed))
     return out
+
+
+def _kind_of_tag(tag: str) -> str:
+    """``p``, ``tr`` or ``tc`` for a docxtpl structural tag (``{%p if x %}``), "" for a plain one."""
+    m = _DOCXTPL_STRUCTURAL.match(tag)
+    return m.group(1) if m else ""
+
+
+def _normal_tag(tag: str) -> str:
+    """A tag as it reads after docxtpl's patch: no ``p``/``tr``/``tc``/``r`` marker, straight quotes, one space."""
+    inner = tag[2:-2].strip("-").translate(_SMART_QUOTES)
+    inner = _STRUCTURAL.sub("", inner.lstrip()) if _STRUCTURAL.match(inner) else inner
+    return tag[:2] + " ".join(inner.split()) + tag[-2:]
 
 
 def lint(paragraphs: dict[str, list[Paragraph]], env: Any) -> tuple[list[TemplateProblem], list[Use]]:
@@ -376,7 +461,9 @@ class Checker:
         self.expr(getattr(node, "dyn_kwargs", None), record)
 
     def filter(self, node: nodes.Filter, record: bool = True) -> Sample:
-        if node.name not in self.env.filters:
+        if node.name in MARKUP_FILTERS:
+            self.problem("sandbox", msg("tc_markup_filter", name=node.name))
+        elif node.name not in self.env.filters:
             self.problem("unknown", msg("tc_unknown_filter", name=node.name, names="、".join(self._our_filters())))
         defaulted = node.name in _DEFAULTS
         if defaulted:
@@ -533,7 +620,9 @@ class Checker:
 
     def _filter_name(self, node: nodes.Filter) -> None:
         self.arguments(node)
-        if node.name not in self.env.filters:
+        if node.name in MARKUP_FILTERS:
+            self.problem("sandbox", msg("tc_markup_filter", name=node.name))
+        elif node.name not in self.env.filters:
             self.problem("unknown", msg("tc_unknown_filter", name=node.name, names="、".join(self._our_filters())))
 
     def open_for(self, inner: str, tag: str) -> None:
@@ -575,6 +664,8 @@ class Checker:
         if top not in ("if", "for") or (keyword == "elif" and top != "if"):
             self.problem("syntax", msg("tc_unexpected_branch", tag=tag))
             return
+        if _kind_of_tag(self.blocks[-1][2]) != _kind_of_tag(tag):
+            self.problem("structure", msg("tc_mixed_block", open=self.blocks[-1][2], close=tag))
         if keyword == "elif":
             node = self._parse("{% if " + inner[len("elif"):] + " %}{% endif %}", tag)
             self.tests[-1] |= self._tested(getattr(node, "test", None))
@@ -622,6 +713,8 @@ class Checker:
             del self.blocks[expected[-1] + 1:]
             del self.frames[expected[-1] + 1:]
             del self.tests[expected[-1] + 1:]
+        if _kind_of_tag(open_tag) != _kind_of_tag(tag):
+            self.problem("structure", msg("tc_mixed_block", open=open_tag, close=tag))
         self.blocks.pop()
         self.frames.pop()
         self.tests.pop()

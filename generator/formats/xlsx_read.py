@@ -138,7 +138,7 @@ def open_book(path: Path, select: Callable[[list[str]], Iterable[str]] | None = 
     if strict:
         parts = {k: _unstrict(v) if k.endswith((".xml", ".rels")) else v for k, v in parts.items()}
     for part, data in parts.items():
-        if part.endswith((".xml", ".rels")) and (b"<!DOCTYPE" in data[:4000] or b"<!ENTITY" in data):
+        if part.endswith((".xml", ".rels", ".vml")) and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):
             raise UserError(msg("workbook_entities", name=name, part=part))
     try:
         return _fast_book(parts, select, strict)
@@ -294,6 +294,15 @@ def _from_excel(value: float, epoch: dt.datetime, number_format: str) -> Any:
     return epoch + dt.timedelta(days=day) + diff
 
 
+def _iso_date(text: str) -> Any:
+    from openpyxl.utils.datetime import from_ISO8601
+
+    try:
+        return from_ISO8601(text)
+    except (ValueError, TypeError):
+        raise _NotPlain("date") from None
+
+
 _REFS: dict[str, tuple[int, int]] = {}  # "B7" → (7, 2): the same addresses recur in every sheet and workbook
 MAX_REFS = 100_000
 
@@ -360,9 +369,11 @@ def _fast_sheet(title: str, root, shared: list[str], formats: list[str], epoch: 
                     value = bool(int(v))
                 elif kind in ("str", "e"):
                     value = v
+                elif kind == "d":  # an ISO 8601 date (Strict Open XML writes dates so), as openpyxl reads it
+                    value = _iso_date(v)
                 else:
                     raise _NotPlain(f"cell type {kind}")
-        elif kind not in ("n", "s", "str", "e", "b", "inlineStr"):
+        elif kind not in ("n", "s", "str", "e", "b", "inlineStr", "d"):
             raise _NotPlain("cell type")
         cells[key] = Cell(value, fmt)
     merged: dict[tuple[int, int, int, int], None] = {}
