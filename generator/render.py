@@ -25,13 +25,13 @@ from jinja2.parser import Parser
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from .errors import Problem, UserError
-from .formats import codecache
-from .formats.docx_package import MAX_PART_MB, PackageError
+from .formats import codecache, docx_render
+from .formats.docx_package import PackageError
 from .formats.docx_render import NEUTRALIZE, LeftoverTag, Rendered, place_of
 from .formatting import FILTERS
 from .limits import LimitExceeded, Limits, bounded
 from .messages import msg
-from .template import MARKUP_FILTERS, Template, package_message
+from .template import MARKUP_FILTERS, Template, jinja_zh, package_message
 
 MAX_POWER = 1000  # largest exponent ``**`` may use in a template
 MAX_REPEAT = 1_000_000  # longest string or list ``*`` may build in a template
@@ -233,7 +233,8 @@ def render(template: Template, context: dict[str, Any], env: ReportEnvironment |
                             where=template.where(place_of(exc)))) from None
     except PackageError as exc:
         if exc.kind == "too_large":
-            raise UserError(msg("template_output_too_large", path=path, part=exc.part, limit=MAX_PART_MB)) from None
+            raise UserError(msg("template_output_too_large", path=path, part=exc.part,
+                                limit=docx_render.MAX_PART_MB)) from None
         if exc.kind == "xml":
             before = getattr(exc, "text_before", "")
             where = (msg("where_near", text=before[-40:], paragraph=template.locate_text(before))
@@ -252,7 +253,7 @@ def render(template: Template, context: dict[str, Any], env: ReportEnvironment |
         raise UserError(msg("template_undefined", path=path, name=name or str(exc),
                             where=template.where(place_of(exc), name))) from None
     except TemplateSyntaxError as exc:
-        raise UserError(msg("template_syntax", path=path, detail=exc.message or str(exc),
+        raise UserError(msg("template_syntax", path=path, detail=jinja_zh(exc.message or str(exc)),
                             where=template.where(place_of(exc)))) from None
     except TemplateError as exc:
         raise UserError(msg("template_runtime", path=path, detail=str(exc),

@@ -68,6 +68,9 @@ class Paragraph:
     in_cell: bool
     in_row: bool
     consumed: bool = False  # docxtpl replaces it by its tag: a ``{%p`` paragraph, or in a ``{%tr`` row / ``{%tc`` cell
+    cell: int = -1  # the table cell, row and table it is in (numbered in document order; -1: none)
+    row: int = -1
+    table: int = -1
 
     def where(self) -> str:
         short = self.text if len(self.text) <= 60 else self.text[:57] + "…"
@@ -223,7 +226,8 @@ def package_message(exc: PackageError, path: Path) -> str:
     if exc.kind == "too_large":
         return msg("template_too_large_part", path=path, part=exc.part or "?", limit=MAX_TEMPLATE_MB)
     if exc.kind == "damaged":
-        return msg("template_damaged", path=path, part=exc.part, detail=exc.detail)
+        detail = msg("damaged_crc") if exc.detail == "CRC" else msg("damaged_deflate", kind=exc.detail)
+        return msg("template_damaged", path=path, part=exc.part, detail=detail)
     if exc.kind == "entities":
         return msg("template_entities", path=path, part=exc.part)
     if exc.kind == "xml":
@@ -247,18 +251,51 @@ def read_paragraphs(xml: bytes, part: str) -> list[Paragraph]:
                               for m in _DOCXTPL_STRUCTURAL.finditer(paragraph_text(q)))
         return holders[el]
 
+    numbers: dict[etree._Element, int] = {}
+
+    def number(el: etree._Element | None) -> int:
+        return -1 if el is None else numbers.setdefault(el, len(numbers))
+
     for i, p in enumerate(root.iter(f"{W}p"), start=1):
-        row = cell = None
+        row = cell = table = None
         for a in p.iterancestors():
             if a.tag == f"{W}tc" and cell is None:
                 cell = a
             elif a.tag == f"{W}tr" and row is None:
                 row = a
+            elif a.tag == f"{W}tbl" and table is None:
+                table = a
         text = paragraph_text(p)
         consumed = any(m.group(1) == "p" for m in _DOCXTPL_STRUCTURAL.finditer(text)) \
             or replaced(row, "tr") or replaced(cell, "tc")
-        out.append(Paragraph(part, i, text, cell is not None, row is not None, consumed))
+        out.append(Paragraph(part, i, text, cell is not None, row is not None, consumed,
+                             number(cell), number(row), number(table)))
     return out
+
+
+_JINJA_TOKENS = {"name": "jinja_token_name", "end of print statement": "jinja_token_end_print",
+                 "end of statement block": "jinja_token_end_block"}
+
+
+def _token(text: str) -> str:
+    key = _JINJA_TOKENS.get(text)
+    return msg(key) if key else f"“{text}”"
+
+
+def jinja_zh(detail: str) -> str:
+    """Jinja's syntax message, in the clerk's words where it is one of the common ones."""
+    m = re.match(r"expected token '(.+?)', got '(.+?)'", detail)
+    if m:
+        return msg("jinja_expected", expected=_token(m.group(1)), got=_token(m.group(2)))
+    if detail.startswith("unexpected end of template") or detail.startswith("Unexpected end of template"):
+        return msg("jinja_incomplete")
+    m = re.match(r"Encountered unknown tag '(.+?)'", detail)
+    if m:
+        return msg("jinja_unknown_tag", name=m.group(1))
+    m = re.match(r"unexpected (?:char )?'(.+?)'", detail)
+    if m:
+        return msg("jinja_unexpected", what=_token(m.group(1)))
+    return msg("jinja_other", detail=detail)
 
 
 def _kind_of_tag(tag: str) -> str:
@@ -296,7 +333,7 @@ def _whole_parts(pkg: Package, env: Any, paragraphs: dict[str, list[Paragraph]])
             env.parse(patch(pkg.parts[name].decode("utf-8")))
         except TemplateSyntaxError as exc:
             where = _part_label(name) if name != "word/document.xml" else msg("where_unknown")
-            problems.append(TemplateProblem("syntax", where, msg("tc_whole", detail=exc.message or str(exc)),
+            problems.append(TemplateProblem("syntax", where, msg("tc_whole", detail=jinja_zh(exc.message or str(exc))),
                                             (order, 0)))
     return problems
 
@@ -542,7 +579,7 @@ class Checker:
         try:
             body = self.env.parse(source).body
         except TemplateSyntaxError as exc:
-            self.problem("syntax", msg("tc_syntax", tag=tag, detail=exc.message or str(exc)))
+            self.problem("syntax", msg("tc_syntax", tag=tag, detail=jinja_zh(exc.message or str(exc))))
             return None
         return body[0] if body else None
 
@@ -713,8 +750,15 @@ class Checker:
             del self.blocks[expected[-1] + 1:]
             del self.frames[expected[-1] + 1:]
             del self.tests[expected[-1] + 1:]
-        if _kind_of_tag(open_tag) != _kind_of_tag(tag):
+        kind = _kind_of_tag(open_tag)
+        if kind != _kind_of_tag(tag):
             self.problem("structure", msg("tc_mixed_block", open=open_tag, close=tag))
+        elif para is not None and self.para is not None and para is not self.para:
+            # what the block leaves out when false (or repeats) must hold whole cells, rows or tables
+            level = {"tr": "table", "tc": "row"}.get(kind, "cell")
+            if getattr(para, level) != getattr(self.para, level):
+                self.problem("structure", msg("tc_block_across", open=open_tag, close=tag,
+                                              where=self.para.where(), what=msg(f"tc_level_{level}")), para=para)
         self.blocks.pop()
         self.frames.pop()
         self.tests.pop()

@@ -385,8 +385,13 @@ class Folder:
             except OSError:
                 digest = ""
             out[name] = digest if digest in known else sorted(known)[0]  # edited by hand: stays so
-        atomic_write(self.path / MANIFEST, json.dumps({"version": 2, "files": out}, ensure_ascii=False,
-                                                      indent=1).encode("utf-8"))
+        data = json.dumps({"version": 2, "files": out}, ensure_ascii=False, indent=1).encode("utf-8")
+        try:
+            unchanged = (self.path / MANIFEST).read_bytes() == data
+        except OSError:
+            unchanged = not out  # no manifest and nothing to record: a run that wrote nothing leaves none
+        if not unchanged:
+            atomic_write(self.path / MANIFEST, data)
         _silent_unlink(journal)
 
 

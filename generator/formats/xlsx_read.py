@@ -139,7 +139,9 @@ def open_book(path: Path, select: Callable[[list[str]], Iterable[str]] | None = 
         parts = {k: _unstrict(v) if k.endswith((".xml", ".rels")) else v for k, v in parts.items()}
     for part, data in parts.items():
         if part.endswith((".xml", ".rels", ".vml")) and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):
-            raise UserError(msg("workbook_entities", name=name, part=part))
+            with zipfile.ZipFile(path) as zf:
+                label = _part_label(zf, part)
+            raise UserError(msg("workbook_entities", name=name, part=label))
     try:
         return _fast_book(parts, select, strict)
     except _NotPlain:
@@ -158,7 +160,7 @@ def _read_parts(zf: zipfile.ZipFile, name: str) -> dict[str, bytes]:
     parts: dict[str, bytes] = {}
     for info in infos:
         if info.file_size > limit:
-            raise UserError(msg("too_large_part", name=name, part=info.filename,
+            raise UserError(msg("too_large_part", name=name, part=_part_label(zf, info.filename),
                                 size=info.file_size // (1024 * 1024), limit=MAX_PART_MB))
         if info.is_dir():
             continue
@@ -166,16 +168,40 @@ def _read_parts(zf: zipfile.ZipFile, name: str) -> dict[str, bytes]:
             with zf.open(info) as fh:
                 data = fh.read(limit + 1)  # the declared size may lie: never more than the limit
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
-            detail = "CRC" if "CRC" in str(exc) else type(exc).__name__
-            raise UserError(msg("workbook_part_damaged", name=name, part=info.filename, detail=detail)) from None
+            detail = msg("damaged_crc") if "CRC" in str(exc) else msg("damaged_deflate", kind=type(exc).__name__)
+            raise UserError(msg("workbook_part_damaged", name=name, part=_part_label(zf, info.filename),
+                                detail=detail)) from None
         if len(data) > limit:
-            raise UserError(msg("too_large_part", name=name, part=info.filename,
+            raise UserError(msg("too_large_part", name=name, part=_part_label(zf, info.filename),
                                 size=len(data) // (1024 * 1024), limit=MAX_PART_MB))
         total += len(data)
         if total > MAX_TOTAL_MB * 1024 * 1024:
             raise UserError(msg("too_large", name=name, size=total // (1024 * 1024), limit=MAX_TOTAL_MB))
         parts[info.filename] = data
     return parts
+
+
+def _part_label(zf: zipfile.ZipFile, part: str) -> str:
+    """A part named for the clerk: ``xl/worksheets/sheet2.xml（工作表“基本信息”）`` when it is a sheet whose name
+    the (small, undamaged) workbook part tells; else the part name alone."""
+    try:
+        from lxml import etree
+
+        parser = etree.XMLParser(resolve_entities=False, no_network=True)
+        infos = {i.filename: i for i in zf.infolist()}
+        if part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels") or any(
+                infos[n].file_size > 1024 * 1024 for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")):
+            return part
+        book = etree.fromstring(_unstrict(zf.read("xl/workbook.xml")), parser)
+        rels = etree.fromstring(_unstrict(zf.read("xl/_rels/workbook.xml.rels")), parser)
+        targets = {r.get("Id"): (r.get("Target") or "") for r in rels}
+        for sheet in book.iter(_M + "sheet"):
+            target = targets.get(sheet.get(_R_ID), "")
+            if (target.lstrip("/") if target.startswith("/") else "xl/" + target) == part:
+                return msg("part_of_sheet", part=part, sheet=sheet.get("name"))
+    except Exception:  # noqa: BLE001 - only a nicer name; the part's own name is enough
+        pass
+    return part
 
 
 def _unstrict(data: bytes) -> bytes:
