@@ -249,7 +249,6 @@ MESSAGES: dict[str, str] = {
     "too_large_parts": "{name} 含有 {count} 个部件，超过上限 {limit}，不像是一个单位的填报表，已拒绝读取。",
     "workbook_part_damaged": "{name} 已损坏：部件 {part} 的压缩数据有误（{detail}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再试。",
     "workbook_entities": "{name} 的部件 {part} 含有 XML 实体声明（DOCTYPE/ENTITY），为安全起见拒绝读取。请用 Excel 或 WPS 另存为 .xlsx。",
-    "workbook_strict": "{name} 是“Strict Open XML 电子表格”格式，其中有本程序无法读取的内容。请在 Excel 中选择“文件 › 另存为”，保存类型选“Excel 工作簿（*.xlsx）”。",
     "folder_waiting": "另一个生成任务正在写入 {path}，等待它结束（最多 {seconds} 秒）……",
     "folder_locked": "另一个生成任务正在写入 {path}，等待 {seconds} 秒后仍未结束，本次未生成。请稍后再运行，或用 --wait 延长等待时间。",
     "record_failed": "无法写入生成记录 {path}（{detail}），本单位的文件未做任何改动。请检查磁盘空间和权限后重试。",

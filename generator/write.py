@@ -7,7 +7,8 @@ lists, PDF) are committed as a set: all are first written in full beside their
 targets (``.tmp-…``), their hashes appended to the folder's record journal,
 then the old files set aside (``.bak~…``) and the new ones moved in; if any
 step fails, what was done is undone and the folder is as it was. A stale file
-the set no longer has (an old PDF of a run without ``--pdf``) is removed with it.
+the set no longer has (an old PDF of a run without ``--pdf``) is set aside
+(``.del~…``) and removed with it.
 
 The record: ``.generated.json`` holds the SHA-256 of every file we wrote, so a
 file whose content no longer matches was edited by hand (or is not ours) and is
@@ -16,7 +17,9 @@ kept, unless ``force`` is given, in which case a dated backup is made first.
 files are moved in, so that whatever point a run is stopped at (killed, power
 cut, disk full), every file in the folder is either recognised as ours or is
 the previous version; the next run, holding the lock, puts back a set it finds
-half moved, removes staging files, and folds the journal into the record.
+half moved (every file of it as it was), removes staging files, and folds the
+journal into the record. A run also removes, when it lets the folder go, what
+a batch worker that died had staged.
 """
 
 from __future__ import annotations

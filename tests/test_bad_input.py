@@ -611,3 +611,24 @@ def test_a_column_inserted_before_b_with_its_header_is_read_from_the_new_place(p
     report = next((project / "output" / "2024").glob("*报告.docx"))
     text = "\n".join(p.text for p in Document(report).paragraphs)
     assert "资产总额" in text and "未填写" not in result.output
+
+
+# ----------------------------------------------------------------------------- text that disguises itself (issue 14)
+
+
+def test_invisible_format_characters_are_removed_with_a_located_notice(project: Path) -> None:
+    """A right-to-left override (U+202E) shows "镇政府" as "府政镇"; zero-width spaces and a BOM hide in text.
+    They are removed, the place is named, and the report holds the plain text."""
+    path = project / "data" / WB
+    short = set_label(project, "基本信息", "单位简称", "郑家驿\u202e镇政府\u202c")
+    address = set_label(project, "基本信息", "办公地址", "\ufeff桃源县\u200b郑家驿镇\u2066集镇\u2069")
+    result = run_cli(project)
+    assert result.exit_code == 0, result.output
+    for coord, label in ((short, "单位简称"), (address, "办公地址")):
+        assert f"{place('基本信息', coord)}：“{label}”中有不可见的格式字符（如反向书写符 U+202E、零宽空格）" \
+               in result.output, result.output
+    report = next((project / "output" / "2024").glob("*报告.docx"))
+    text = "\n".join(p.text for p in Document(report).paragraphs)
+    assert "郑家驿镇政府" in text and "桃源县郑家驿镇集镇" in text
+    assert not any(ch in text for ch in "\u202e\u202c\u200b\ufeff\u2066\u2069")
+    assert path.exists()

@@ -9,7 +9,6 @@ kills by ``kill -9`` of a real ``generate`` process.
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import random
@@ -223,6 +222,43 @@ def test_staging_files_of_a_worker_that_died_are_removed_by_the_batch(tmp_path: 
         out.write({folder / "y.docx": b"Y"})
     assert not orphan.tmp.exists()
     assert sorted(p.name for p in folder.iterdir()) == sorted([LOCK, MANIFEST, "y.docx"])
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def test_a_worker_killed_mid_batch_leaves_no_staging_file(tmp_path: Path) -> None:
+    """A worker process killed (out of memory, by hand) mid-batch: its units fail with a message, the others are
+    written, the summary too, and nothing it staged is left in the folder."""
+    import shutil
+
+    make_county(tmp_path, 8)
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    proc = start(tmp_path, "--jobs", "2")
+    deadline = time.monotonic() + 60
+    while len(_children(proc.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.8)  # the workers are making (and staging) units
+    workers = _children(proc.pid)
+    assert workers, "the batch started no worker"
+    os.kill(workers[0], signal.SIGKILL)
+    code, out = finish(proc)
+    folder = tmp_path / "output" / "2024"
+    assert "Traceback" not in out
+    assert not [p for p in folder.iterdir() if p.name.startswith((".tmp-", BACKUP_PREFIX, REMOVED_PREFIX))]
+    if code:  # the kill came before the last unit was made
+        assert "处理该单位的进程意外退出" in out and "汇总表" in out, out
+    record = json.loads((folder / MANIFEST).read_text("utf-8"))["files"] if (folder / MANIFEST).exists() else {}
+    for path in folder.iterdir():  # what was written (units made before the kill) is recorded as ours
+        if path.is_file() and not path.name.startswith("."):
+            assert record[path.name] == sha256(path.read_bytes())
+    code, out = finish(start(tmp_path, "--jobs", "2"))
+    assert code == 0 and "被修改过" not in out, out
+    assert_consistent(folder, 8)
 
 
 def test_kill_9_at_random_points_of_a_batch_ten_times(tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import posixpath
 import shutil
-import time
 import zipfile
 from pathlib import Path
 
@@ -18,9 +17,9 @@ from click.testing import CliRunner
 from docx import Document
 from lxml import etree
 
-from conftest import EXAMPLE, ROOT
+from conftest import ROOT
 from generator.cli import main
-from test_bad_input import WB, assert_refused, plant, run_cli, snapshot, template_path
+from test_bad_input import assert_refused, plant, run_cli, template_path
 
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -233,14 +232,14 @@ def test_filters_that_write_raw_markup_are_named_as_not_allowed(project: Path, t
     """``|safe`` would put the template's own text into the XML unescaped — a field including a file, a remote
     link — after the package was cleaned; refused before any workbook is read, here and by --template-check."""
     plant(project, tag)
-    out = assert_template_refused(project, "第5段", "不允许使用过滤器")
+    assert_template_refused(project, "第5段", "不允许使用过滤器")
     check = run_cli(project, "--template-check")
     assert check.exit_code == 1 and "第5段" in check.output and "不允许使用过滤器" in check.output
 
 
 def test_block_opened_with_p_and_closed_plain_is_refused(project: Path) -> None:
     plant(project, "{%p if 年度 == 1 %}", "{% endif %}（一）机构、人员构成")
-    out = assert_template_refused(project, "第6段", "“{%p if 年度 == 1 %}”与“{% endif %}”不是同一种标签")
+    assert_template_refused(project, "第6段", "“{%p if 年度 == 1 %}”与“{% endif %}”不是同一种标签")
 
 
 def _cross_cell_template(path: Path) -> None:
@@ -262,8 +261,8 @@ def _cross_cell_template(path: Path) -> None:
 
 def test_block_across_a_table_cell_is_refused_before_rendering(project: Path) -> None:
     _cross_cell_template(template_path(project))
-    out = assert_template_refused(project, "第76段“{% if 年度 == 1 %}财政供养人员情况（人）”",
-                                  "跨越了表格单元格的边界")
+    assert_template_refused(project, "第76段“{% if 年度 == 1 %}财政供养人员情况（人）”",
+                            "跨越了表格单元格的边界")
     assert not (project / "output").exists()
 
 
@@ -284,9 +283,9 @@ def _cross_link_template(path: Path) -> None:
 
 def test_template_whose_output_is_not_well_formed_fails_the_unit_with_the_cause(project: Path) -> None:
     _cross_link_template(template_path(project))
-    out = assert_template_refused(project, "word/document.xml", "不是完整有效的 XML", "未写出任何文件",
-                                  "Opening and ending tag mismatch: hyperlink",
-                                  "位置：渲染结果中“一、单位概况”之后，约在模板第5段")
+    assert_template_refused(project, "word/document.xml", "不是完整有效的 XML", "未写出任何文件",
+                            "Opening and ending tag mismatch: hyperlink",
+                            "位置：渲染结果中“一、单位概况”之后，约在模板第5段")
     assert not (project / "output").exists()
 
 
@@ -295,7 +294,7 @@ def test_rendered_part_over_the_size_limit_is_refused(project: Path, monkeypatch
 
     monkeypatch.setattr(docx_render, "MAX_PART_MB", 1)  # 0.5 M characters: the report itself is 0.1 M
     plant(project, "{% for i in range(700) %}{{ '一二三四五六七八九十' * 100 }}{% endfor %}")
-    out = assert_template_refused(project, "word/document.xml", "过大（超过 1 MB）", "未写出文件")
+    assert_template_refused(project, "word/document.xml", "过大（超过 1 MB）", "未写出文件")
     assert not (project / "output").exists()
 
 
@@ -307,7 +306,7 @@ def test_include_and_import_are_named_as_not_allowed_in_generate_and_template_ch
                                                                                     tag: str) -> None:
     plant(project, tag)
     expected = f"不支持引用其他模板（{keyword}）"
-    out = assert_template_refused(project, "第5段", expected)
+    assert_template_refused(project, "第5段", expected)
     check = run_cli(project, "--template-check")
     assert check.exit_code == 1 and expected in check.output and "第5段" in check.output
     assert "Traceback" not in check.output
@@ -316,7 +315,7 @@ def test_include_and_import_are_named_as_not_allowed_in_generate_and_template_ch
 def test_undefined_name_inside_a_loop_is_located_at_its_paragraph(project: Path) -> None:
     """A name only the render can find missing (an item's field inside a loop): named at its paragraph."""
     plant(project, "一、单位概况", "{% for 段 in 文字内容.单位职责 %}{{ 段.并无此项 }}{% endfor %}")
-    out = assert_refused(project, "并无此项", "第6段")
+    assert_refused(project, "并无此项", "第6段")
 
 
 # ----------------------------------------------------------------------------- bounded rendering
@@ -325,23 +324,17 @@ NESTED = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{%
 GROWING = "{% set s = namespace(x='a') %}{% for i in range(40) %}{% set s.x = s.x ~ s.x %}{% endfor %}{{ s.x|length }}"
 
 
-def timed(project: Path, *extra: str) -> tuple[object, float]:
-    start = time.monotonic()
-    result = run_cli(project, *extra)
-    return result, time.monotonic() - start
-
-
 def test_nested_loops_stop_at_the_time_limit(project: Path) -> None:
     plant(project, NESTED)
-    out = assert_template_refused(project, "渲染超过 1 秒，已停止", "第5段", "--limit-seconds",
-                                  extra=("--limit-seconds", "1"))
+    assert_template_refused(project, "渲染超过 1 秒，已停止", "第5段", "--limit-seconds",
+                            extra=("--limit-seconds", "1"))
     assert not (project / "output").exists()
 
 
 def test_growing_string_stops_at_the_memory_limit(project: Path) -> None:
     plant(project, GROWING)
-    out = assert_template_refused(project, "占用内存超过 64 MB，已停止", "第5段", "--limit-mb",
-                                  extra=("--limit-mb", "64"))
+    assert_template_refused(project, "占用内存超过 64 MB，已停止", "第5段", "--limit-mb",
+                            extra=("--limit-mb", "64"))
     assert not (project / "output").exists()
 
 

@@ -20,6 +20,7 @@ cell; the openpyxl versions that was proved against are pinned in pyproject.toml
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import warnings
 import zipfile
@@ -43,11 +44,26 @@ _M = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _REL_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 # Strict Open XML (ISO 29500 strict) → transitional: the same elements in other namespaces
-_STRICT = (
-    (b"http://purl.oclc.org/ooxml/spreadsheetml/main", b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"),
-    (b"http://purl.oclc.org/ooxml/officeDocument/relationships",
-     b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"),
-)
+_STRICT = tuple((a.encode(), b.encode()) for a, b in (
+    ("http://purl.oclc.org/ooxml/spreadsheetml/main", "http://schemas.openxmlformats.org/spreadsheetml/2006/main"),
+    ("http://purl.oclc.org/ooxml/officeDocument/relationships/extendedProperties",
+     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties"),
+    ("http://purl.oclc.org/ooxml/officeDocument/relationships",
+     "http://schemas.openxmlformats.org/officeDocument/2006/relationships"),
+    ("http://purl.oclc.org/ooxml/officeDocument/extendedProperties",
+     "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"),
+    ("http://purl.oclc.org/ooxml/officeDocument/customProperties",
+     "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"),
+    ("http://purl.oclc.org/ooxml/officeDocument/docPropsVTypes",
+     "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"),
+    ("http://purl.oclc.org/ooxml/officeDocument/sharedTypes",
+     "http://schemas.openxmlformats.org/officeDocument/2006/sharedTypes"),
+    ("http://purl.oclc.org/ooxml/officeDocument/math", "http://schemas.openxmlformats.org/officeDocument/2006/math"),
+    ("http://purl.oclc.org/ooxml/drawingml/spreadsheetDrawing",
+     "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"),
+    ("http://purl.oclc.org/ooxml/drawingml/chart", "http://schemas.openxmlformats.org/drawingml/2006/chart"),
+    ("http://purl.oclc.org/ooxml/drawingml/main", "http://schemas.openxmlformats.org/drawingml/2006/main"),
+))
 _CELL_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})\Z")
 _RANGE_REF = re.compile(r"([A-Z]{1,3}[1-9][0-9]{0,6})(?::([A-Z]{1,3}[1-9][0-9]{0,6}))?\Z")
 # the number formats Excel numbers itself (ECMA-376 §18.8.30), as openpyxl names them
@@ -145,9 +161,7 @@ def open_book(path: Path, select: Callable[[list[str]], Iterable[str]] | None = 
     try:
         return _fast_book(parts, select, strict)
     except _NotPlain:
-        if strict:
-            raise UserError(msg("workbook_strict", name=name)) from None
-        return _openpyxl_book(path, select)
+        return _openpyxl_book(io.BytesIO(_package(parts)) if strict else path, select, name)
 
 
 def _read_parts(zf: zipfile.ZipFile, name: str) -> dict[str, bytes]:
@@ -202,6 +216,27 @@ def _part_label(zf: zipfile.ZipFile, part: str) -> str:
     except Exception:  # noqa: BLE001 - only a nicer name; the part's own name is enough
         pass
     return part
+
+
+def transitional(path: Path) -> bytes | None:
+    """A Strict Open XML workbook as the same workbook in transitional namespaces (what openpyxl reads, for the
+    annotated copy); None for a transitional one."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = _read_parts(zf, Path(path).name)
+    except (OSError, zipfile.BadZipFile):
+        return None
+    if _STRICT[0][0] not in parts.get("xl/workbook.xml", b"")[:4000]:
+        return None
+    return _package({k: _unstrict(v) if k.endswith((".xml", ".rels")) else v for k, v in parts.items()})
+
+
+def _package(parts: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
 
 
 def _unstrict(data: bytes) -> bytes:
@@ -433,16 +468,21 @@ def _merged_list(ranges: list[tuple[int, int, int, int]]) -> list[str]:
 # --------------------------------------------------------------------------- the library path
 
 
-def _openpyxl_book(path: Path, select: Callable[[list[str]], Iterable[str]] | None) -> Book:
+def _openpyxl_book(path: Path | io.BytesIO, select: Callable[[list[str]], Iterable[str]] | None,
+                   name: str | None = None) -> Book:
     import openpyxl
+
+    name = name or Path(path).name
 
     try:
         with warnings.catch_warnings():  # openpyxl warns in English about features it drops
             warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(path, data_only=True)
+            if isinstance(path, io.BytesIO):
+                path.seek(0)
             wb_formulas = openpyxl.load_workbook(path, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for damaged files
-        raise UserError(msg("workbook_unreadable", name=path.name,
+        raise UserError(msg("workbook_unreadable", name=name,
                             detail=type(exc).__name__ + ": " + str(exc)[:200])) from None
     wanted = set(select(list(wb.sheetnames))) if select is not None else set(wb.sheetnames)
     sheets = {}
