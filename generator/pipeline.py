@@ -226,6 +226,7 @@ def make_unit(workbook: Path, year: int, template_path: Path, unit: str | None =
     """One unit's files in memory: the report, its forms in Excel, the audit as text and as an annotated
     workbook. A UserError for the clerk's mistakes, before anything is written."""
     from .formats.xlsx_annotate import annotate
+    from .formats.xlsx_read import transitional
 
     options = options or Options()
     env = env or make_env()
@@ -252,8 +253,9 @@ def make_unit(workbook: Path, year: int, template_path: Path, unit: str | None =
             files[names["tables"]] = tables
         title = msg("audit_md_title", name=names["stem"])
         files[names["audit_md"]] = result.markdown(title).encode("utf-8")
-        files[names["audit_xlsx"]] = annotate(Path(workbook), [(f.severity, f.message, f.places()) for f in
-                                                                 result.ordered()], title)
+        source = transitional(Path(workbook)) or Path(workbook)  # (a Strict Open XML workbook: as openpyxl reads)
+        files[names["audit_xlsx"]] = annotate(source, [(f.severity, f.message, f.places()) for f in
+                                                       result.ordered()], title)
         return Made(report, files, names["docx"])
 
 
@@ -276,7 +278,10 @@ def stale(folder: Path, made_names: set[str], docx_name: str) -> list[Path]:
 def commit_unit(folder: Folder, report: Report, staged: list[Staged], docx_name: str, force: bool) -> None:
     """Move one unit's staged set in; fills the report's outputs and messages."""
     names = {s.target.name for s in staged}
-    report.messages += folder.commit(staged, stale(folder.path, names, docx_name), force)
+    old = stale(folder.path, names, docx_name)
+    if report.pdf_error:  # a failed conversion keeps the earlier PDF (convert.py says so)
+        old = [p for p in old if p.suffix.lower() != ".pdf"]
+    report.messages += folder.commit(staged, old, force)
     report.outputs = [s.target for s in staged]
     report.docx_path = folder.path / docx_name
     audit_md = [s.target for s in staged if s.target.name.endswith("-审核.md")]
