@@ -404,6 +404,19 @@ CLICK: dict[str, str] = {
     "required": "必填",
     "Aborted!": "已中止。",
     "unknown error": "未知错误",
+    # commands/cli area: further click messages a user of ``generate`` can meet
+    "(Did you mean one of: {possibilities}?)": "（是否应为以下之一：{possibilities}？）",
+    "Option {name!r} does not take a value.": "选项 {name} 不带值。",
+    "Invalid start character for option ({option})": "选项的开头字符无效（{option}）",
+    "{name} {filename!r} is not readable.": "{name}“{filename}”无法读取（没有权限）。",
+    "{name} {filename!r} is not writable.": "{name}“{filename}”无法写入（没有权限）。",
+    "{name} {filename!r} is not executable.": "{name}“{filename}”无法执行（没有权限）。",
+    "Could not open file {filename!r}: {message}": "无法打开文件“{filename}”：{message}",
+    "Argument {name!r} takes {nargs} values.": "参数 {name} 需要 {nargs} 个值。",
+    "Takes {nargs} values but 1 was given.": "需要 {nargs} 个值，但只给了 1 个。",
+    "Takes {nargs} values but {len} were given.": "需要 {nargs} 个值，但给了 {len} 个。",
+    "Value must be an iterable.": "值必须是一组值。",
+    "{value!r} is not a valid float range.": "“{value}”不是有效的数字。",
 }
 
 
