@@ -16,7 +16,7 @@ from conftest import ROOT, set_field
 
 FIRST, SECOND = "郑家驿镇", "茶庵铺镇"
 SECOND_NAME = "桃源县茶庵铺镇人民政府"
-OWN_PARAGRAPH = "{{ unit.area_name }}司法所承担人民调解、社区矫正和法治宣传工作，{{ year }}年由{{ unit.short_name }}统一保障运转。"
+OWN_PARAGRAPH = "{{ 基本信息.辖区名称 }}司法所承担人民调解、社区矫正和法治宣传工作，{{ 年度 }}年由{{ 基本信息.单位简称 }}统一保障运转。"
 
 
 def county(tmp_path: Path) -> Path:
@@ -81,10 +81,13 @@ def test_each_township_gets_its_own_wording_in_one_run(tmp_path: Path):
 
 def test_township_template_passes_the_check(tmp_path: Path):
     root = county(tmp_path)
-    result = CliRunner().invoke(main, ["--year", "2024", "--templates", str(root / "templates"), "--unit", SECOND,
-                                       "--template-check"], catch_exceptions=False)
+    result = CliRunner().invoke(main, ["--year", "2024", "--data", str(root / "data"), "--templates",
+                                       str(root / "templates"), "--unit", SECOND, "--template-check"],
+                                catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0] == f"使用模板：{root / 'templates' / SECOND / 'report.docx'}"
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"模板检查通过：{root / 'templates' / SECOND / 'report.docx'}")
+    assert str(root / "data" / SECOND / "2024.xlsx") in lines[1]  # checked against the unit's own workbook
 
 
 def test_county_guide_uses_only_real_options():
