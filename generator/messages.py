@@ -314,9 +314,9 @@ MESSAGES: dict[str, str] = {
         "  模板：{template}（默认模板的副本，可用 Word 或 WPS 按本单位的措辞修改）\n"
         "下一步：\n"
         "  1. 用 Excel 或 WPS 填写工作簿的黄色格子；\n"
-        "  2. generate --year {year} --unit {unit} --template-check   检查模板\n"
-        "  3. generate --year {year} --unit {unit} --check            审核数据，按提示修改\n"
-        "  4. generate --year {year} --unit {unit}                    生成报告"
+        "  2. generate --year {year} --unit {unit}{options} --template-check   检查模板\n"
+        "  3. generate --year {year} --unit {unit}{options} --check            审核数据，按提示修改\n"
+        "  4. generate --year {year} --unit {unit}{options}                    生成报告"
     ),
     "new_unit_beside_single": "注意：{path} 是单个单位的工作簿，此时批量生成只处理它；生成“{unit}”请加 --unit {unit}（或把 {path} 移到 data/<单位>/{year}.xlsx，按文件夹批量生成）。",
     "year_required": "请用 --year 指定报告年度，如 generate --year 2024。",

@@ -274,6 +274,8 @@ def _live(row: Any, wb: Any) -> str | None:
     parts = row.cells[0].split(" › ")
     if len(parts) != 3 or parts[1] not in wb.sheetnames or "[]" in row.name:
         return None
+    if row.name != "年度" and row.name.split(".")[0] != parts[1]:
+        return None  # a figure worked out from the cell (上年度, 预算.执行数…): its value, not the cell
     ref = f"{quote_sheetname(parts[1])}!{parts[2]}"
     tag = row.tag
     if "|万元" in tag or "|元" in tag or "|分数" in tag:
