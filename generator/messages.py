@@ -168,7 +168,7 @@ MESSAGES: dict[str, str] = {
     "audit_previous": "{label} {value} {unit}，与上年工作簿 {prev_file} 中的{prev_label} {prev_value} {unit} 不符，差 {diff} {unit}，请核对。",
     # --- template check (generate --template-check) --------------------------------------
     "tc_header": "（名称按{against}核对，并试渲染。）",
-    "tc_against_unit": "本单位工作簿 {workbook}",
+    "tc_against_unit": "本单位工作簿（{workbook}）",
     "tc_against_sample": "工作簿格式生成的示例数据（依本单位数据而定的名称，如人员类别、文字栏目，按模板所写补上）",
     "tc_fields_hint": "加 --fields 可列出模板中可以使用的全部名称。",
     "tc_removed_header": "模板中的以下内容不属于报告本身，已删除，不会出现在生成的报告中：",
@@ -234,7 +234,7 @@ MESSAGES: dict[str, str] = {
     "section_name_invalid": "栏目名称“{name}”不能含有空格、点、方括号、花括号或引号（模板用 文字内容.栏目 取用）。",
     "uses_empty": "模板{where}用到“{name}”，但工作簿未填写：请填写 {place}。",
     "uses_absent": "模板{where}用到“{name}”，但工作簿中没有：{place}。",
-    "place_sheet": "请在 {file} 中添加“{sheet}”表或核对名称",
+    "place_sheet": "{file} 的“{sheet}”中没有这个名称，请核对名称（全部名称见 docs/fields.md，或加 --template-check --fields 列出）",
     "place_staff_row": "请在 {file} 的“人员编制”表增加这一类别的行，或核对名称",
     "place_text_section": "请在 {file} 的“文字内容”表增加这一栏目的段落，或核对名称",
     "place_fact": "请在 {file} 的“概况数据”表增加这一项，或核对名称",
