@@ -286,6 +286,9 @@ MESSAGES: dict[str, str] = {
     "wb_prompt_level": "请从下拉列表选择{label}（财预〔2020〕10号）",
     "wb_error_level": "{label}不是规定的名称。如确为本地规定的名称，请点“是”保留。",
     "wb_fields_title": "模板字段：模板中可以使用的名称，以及按本工作簿生成时显示的内容（本表由程序生成，修改无效）",
+    # commands area: the 模板字段 sheet of the annotated copy, and where it is
+    "audit_written_xlsx": "标出审核意见的工作簿副本：{path}（红色为错误，黄色为提示，说明见批注）",
+    "wb_fields_title_run": "模板字段：模板中可以使用的名称，以及本次生成时显示的内容（本表由程序生成，修改无效）",
     "wb_instructions_title": "填写说明",
     "wb_instructions": (
         "本工作簿是生成《部门整体支出绩效自评报告》及附表的唯一数据来源。报告中的每个数字和每段年度文字都取自这里。\n"
