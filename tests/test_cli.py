@@ -52,6 +52,7 @@ def test_gbk_console_gets_readable_text_and_exit_0(project: Path) -> None:
     out = result.stdout.decode("gbk")  # valid GBK throughout
     assert f"已生成：{project / 'output' / '2024' / REPORT_NAME}" in out
     assert "审核 2024.xlsx：发现" in out
+    assert "[错误] 机构 ? C3：" in out  # “›” is not in GBK: replaced, not an error
     assert "Traceback" not in result.stderr.decode("gbk", "replace")
     assert (project / "output" / "2024" / REPORT_NAME).is_file()
 
