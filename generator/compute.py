@@ -205,9 +205,10 @@ class Context:
             if token in value:
                 yield from self._walk(value[token], f"{path}.{key}" if path else key, rest)
                 return
-            keys = [k for k in value if not k.isascii()] or list(value)
+            english = token.isascii()  # an English name is compared with the English names (its aliases)
+            keys = [k for k in value if k.isascii() == english] or list(value)
             close = _nearest(token, keys)
-            hint = msg("hint_did_you_mean", name=f"{path}.{close}" if path else close) if close else ""
+            hint = msg("hint_did_you_mean", name=f"{path}.{close}" if path and not english else close) if close else ""
             yield "absent", self.place_of(f"{path}.{token}" if path else token), hint
             return
         if isinstance(value, list) and token.isdigit():

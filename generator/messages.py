@@ -168,7 +168,7 @@ MESSAGES: dict[str, str] = {
     "audit_previous": "{label} {value} {unit}，与上年工作簿 {prev_file} 中的{prev_label} {prev_value} {unit} 不符，差 {diff} {unit}，请核对。",
     # --- template check (generate --template-check) --------------------------------------
     "tc_header": "（名称按{against}核对，并试渲染。）",
-    "tc_against_unit": "本单位工作簿 {workbook}",
+    "tc_against_unit": "本单位工作簿（{workbook}）",
     "tc_against_sample": "工作簿格式生成的示例数据（依本单位数据而定的名称，如人员类别、文字栏目，按模板所写补上）",
     "tc_fields_hint": "加 --fields 可列出模板中可以使用的全部名称。",
     "tc_removed_header": "模板中的以下内容不属于报告本身，已删除，不会出现在生成的报告中：",
@@ -234,7 +234,7 @@ MESSAGES: dict[str, str] = {
     "section_name_invalid": "栏目名称“{name}”不能含有空格、点、方括号、花括号或引号（模板用 文字内容.栏目 取用）。",
     "uses_empty": "模板{where}用到“{name}”，但工作簿未填写：请填写 {place}。",
     "uses_absent": "模板{where}用到“{name}”，但工作簿中没有：{place}。",
-    "place_sheet": "请在 {file} 中添加“{sheet}”表或核对名称",
+    "place_sheet": "{file} 的“{sheet}”中没有这个名称，请核对名称（全部名称见 docs/fields.md，或加 --template-check --fields 列出）",
     "place_staff_row": "请在 {file} 的“人员编制”表增加这一类别的行，或核对名称",
     "place_text_section": "请在 {file} 的“文字内容”表增加这一栏目的段落，或核对名称",
     "place_fact": "请在 {file} 的“概况数据”表增加这一项，或核对名称",
@@ -309,6 +309,9 @@ MESSAGES: dict[str, str] = {
     "wb_prompt_level": "请从下拉列表选择{label}（财预〔2020〕10号）",
     "wb_error_level": "{label}不是规定的名称。如确为本地规定的名称，请点“是”保留。",
     "wb_fields_title": "模板字段：模板中可以使用的名称，以及按本工作簿生成时显示的内容（本表由程序生成，修改无效）",
+    # commands area: the 模板字段 sheet of the annotated copy, and where it is
+    "audit_written_xlsx": "标出审核意见的工作簿副本：{path}（红色为错误，黄色为提示，说明见批注）",
+    "wb_fields_title_run": "模板字段：模板中可以使用的名称，以及本次生成时显示的内容（本表由程序生成，修改无效）",
     "wb_instructions_title": "填写说明",
     "wb_instructions": (
         "本工作簿是生成《部门整体支出绩效自评报告》及附表的唯一数据来源。报告中的每个数字和每段年度文字都取自这里。\n"
@@ -337,9 +340,9 @@ MESSAGES: dict[str, str] = {
         "  模板：{template}（默认模板的副本，可用 Word 或 WPS 按本单位的措辞修改）\n"
         "下一步：\n"
         "  1. 用 Excel 或 WPS 填写工作簿的黄色格子；\n"
-        "  2. generate --year {year} --unit {unit} --template-check   检查模板\n"
-        "  3. generate --year {year} --unit {unit} --check            审核数据，按提示修改\n"
-        "  4. generate --year {year} --unit {unit}                    生成报告"
+        "  2. generate --year {year} --unit {unit}{options} --template-check   检查模板\n"
+        "  3. generate --year {year} --unit {unit}{options} --check            审核数据，按提示修改\n"
+        "  4. generate --year {year} --unit {unit}{options}                    生成报告"
     ),
     "new_unit_beside_single": "注意：{path} 是单个单位的工作簿，此时批量生成只处理它；生成“{unit}”请加 --unit {unit}（或把 {path} 移到 data/<单位>/{year}.xlsx，按文件夹批量生成）。",
     "year_required": "请用 --year 指定报告年度，如 generate --year 2024。",
@@ -427,6 +430,19 @@ CLICK: dict[str, str] = {
     "required": "必填",
     "Aborted!": "已中止。",
     "unknown error": "未知错误",
+    # commands/cli area: further click messages a user of ``generate`` can meet
+    "(Did you mean one of: {possibilities}?)": "（是否应为以下之一：{possibilities}？）",
+    "Option {name!r} does not take a value.": "选项 {name} 不带值。",
+    "Invalid start character for option ({option})": "选项的开头字符无效（{option}）",
+    "{name} {filename!r} is not readable.": "{name}“{filename}”无法读取（没有权限）。",
+    "{name} {filename!r} is not writable.": "{name}“{filename}”无法写入（没有权限）。",
+    "{name} {filename!r} is not executable.": "{name}“{filename}”无法执行（没有权限）。",
+    "Could not open file {filename!r}: {message}": "无法打开文件“{filename}”：{message}",
+    "Argument {name!r} takes {nargs} values.": "参数 {name} 需要 {nargs} 个值。",
+    "Takes {nargs} values but 1 was given.": "需要 {nargs} 个值，但只给了 1 个。",
+    "Takes {nargs} values but {len} were given.": "需要 {nargs} 个值，但给了 {len} 个。",
+    "Value must be an iterable.": "值必须是一组值。",
+    "{value!r} is not a valid float range.": "“{value}”不是有效的数字。",
 }
 
 

@@ -254,8 +254,11 @@ def make_unit(workbook: Path, year: int, template_path: Path, unit: str | None =
         title = msg("audit_md_title", name=names["stem"])
         files[names["audit_md"]] = result.markdown(title).encode("utf-8")
         source = transitional(Path(workbook)) or Path(workbook)  # (a Strict Open XML workbook: as openpyxl reads)
+        from .commands.workbook import fields_sheet  # (the field reference is a command's; imported when used)
+
         files[names["audit_xlsx"]] = annotate(source, [(f.severity, f.message, f.places()) for f in
-                                                       result.ordered()], title)
+                                                       result.ordered()], title,
+                                              fields_sheet(ctx, Path(workbook).name))
         return Made(report, files, names["docx"])
 
 

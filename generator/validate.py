@@ -577,10 +577,15 @@ def check_uses(uses: list[Any], resolve: Any, file: str) -> list[Problem]:
     """
     problems: list[Problem] = []
     seen: set[tuple[str, str]] = set()
+    absent: list[str] = []  # names already reported missing: what lies under them is not reported again
     for use in uses:
+        if any(use.name.startswith((name + ".", name + "[]")) for name in absent):
+            continue
         for state, place, hint in resolve(use.name):
             if state == "ok" or (use.guarded and state == "empty"):
                 continue
+            if state == "absent":
+                absent.append(use.name)
             key = (use.name, place)
             if key in seen:
                 continue

@@ -42,6 +42,7 @@ MEANINGS: dict[str, str] = {
     "机构.‹分组›": "该分组（如 内设机构、下设机构）",
     "机构.‹分组›.名称": "分组名称",
     "机构.‹分组›.名单": "该组机构名称的列表（用 |join('、') 或 |列举 连写）",
+    "机构.‹分组›.名单[]": "名单中的一个机构名称",
     "机构.‹分组›.个数": "名单中的机构个数",
     "机构.‹分组›.公布个数": "对外公布的个数（“公布个数”列；未填时为名单个数）",
     "机构.‹分组›.概述": "概述，如“3中心1站1队”（“概述”列或句子覆盖；未填时按名单生成）",
@@ -71,10 +72,12 @@ MEANINGS: dict[str, str] = {
     "预算.分值": "预算执行率的分值（10 分）",
     "预算.得分": "预算执行率得分 = 分值 × 执行率，不超过分值",
     "预算.按收入性质": "决算收入按来源分列（一般公共预算、政府性基金……）",
+    "预算.按收入性质[]": "一项收入来源：名称和金额",
     "预算.按收入性质[].名称": "收入来源名称",
     "预算.按收入性质[].金额": "金额（万元）",
     "预算.收入合计": "按收入性质分的合计：填写的决算收入（与正文同一个数）",
     "预算.按支出性质": "决算支出按性质分列（基本支出、项目支出）",
+    "预算.按支出性质[]": "一项支出性质：名称和金额",
     "预算.按支出性质[].名称": "支出性质名称",
     "预算.按支出性质[].金额": "金额（万元）",
     "预算.支出合计": "按支出性质分的合计：填写的决算支出（与正文同一个数）",
@@ -113,6 +116,10 @@ MEANINGS: dict[str, str] = {
     "‹二级›.个数": "其下三级指标个数",
     "‹二级›.目标句": "年度目标的汇总句，如“A，B均为100%。”（可在句子覆盖中以“二级指标（目标）”改写）",
     "‹二级›.完成句": "完成情况的汇总句（可在句子覆盖中以“二级指标（完成）”改写）",
+    "‹一级›": "一个一级指标：其名称、二级指标、分值和得分",
+    "‹二级›": "一个二级指标：其名称、三级指标、分值、得分和汇总句",
+    "‹指标›": "一个三级指标（表中一行）",
+    "‹指标›.得分显示": "自评表所列的得分：两位小数，手工评分时另起一行注明“手工评分”",
     "‹指标›.一级指标": "一级指标",
     "‹指标›.二级指标": "二级指标",
     "‹指标›.三级指标": "三级指标名称",
@@ -141,6 +148,8 @@ MEANINGS: dict[str, str] = {
     "‹指标›.一级行数": "其一级指标下的三级指标个数",
     "‹指标›.二级行数": "其二级指标下的三级指标个数",
     "项目": "项目支出（“项目”表，一个项目一项），用于附件3",
+    "项目[]": "一个项目（“项目”表的一行）",
+    "项目[].序号名称": "附件1 中的行名：序号加项目名称，如“1、乡村振兴项目”",
     "项目[].项目名称": "项目名称",
     "项目[].主管部门": "主管部门（未填为基本信息的主管部门）",
     "项目[].实施单位": "实施单位（未填为基本信息的主管部门）",
@@ -172,6 +181,7 @@ MEANINGS: dict[str, str] = {
     "自评.满分": "总分值 = 预算执行率分值 + 绩效指标分值",
     "文字内容": "“文字内容”表的各段，按栏目；每个栏目是一个列表，一行一段",
     "文字内容.‹栏目›": "该栏目的各段（用 {% for 段 in … %} 取用）；.全文 为各段相连",
+    "文字内容.‹栏目›[]": "该栏目的一段（“文字内容”表的一行）",
     "文字内容.‹栏目›[].小标题": "该段的小标题",
     "文字内容.‹栏目›[].内容": "该段的内容（占位符已填入数据）",
     "概况数据": "“概况数据”表：其他数字和说法",
@@ -192,6 +202,9 @@ _GENERIC = (  # concrete name → its generic form, for the meaning
 )
 
 
+_REPEATED = ("‹一级›", "‹二级›", "‹指标›", "绩效指标.‹一级指标›")  # structures met many times
+
+
 def generic(name: str) -> str:
     """The name as the meanings know it (dynamic keys as ‹…›, indicator parts by their level)."""
     for pattern, repl in _GENERIC:
@@ -207,6 +220,7 @@ def generic(name: str) -> str:
     m = re.match(rf"^‹一级›\.(?!(?:{'|'.join(_LEVEL1_KEYS)})(?:$|\.|\[))([^.\[]+)(.*)$", name)
     if m:
         name = "‹二级›" + m.group(2) if m.group(2) else "‹一级›.‹二级指标›"
+    name = re.sub(r"^‹一级›\.二级\[\]", "‹二级›", name)  # (a named 一级 group's list of 二级)
     if name.startswith("项目[].绩效指标") and name not in MEANINGS:
         name = "绩效指标" + name[len("项目[].绩效指标"):]
     return name
@@ -259,6 +273,7 @@ def _kind(value: Any) -> str:
     return "文字"
 
 
+COUNTS = ("核定编制", "实有人数", "超编人数", "一级行数", "二级行数")  # whole numbers (人, 个) even when typed as 40.0
 FILTER_BY_KIND = {"wan": "万元", "yuan": "元", "pct": "百分比", "score": "分数"}
 
 
@@ -271,7 +286,7 @@ def tag_for(name: str, value: Any) -> str:
     flt = ""
     if isinstance(value, (dt.date, dt.datetime)):
         flt = "日期"
-    elif isinstance(value, int) or name.endswith(("核定编制", "实有人数", "个数", "超编人数", "行数")):
+    elif isinstance(value, int) or name.rsplit(".", 1)[-1] in COUNTS or name.endswith("个数"):
         flt = "个数" if not isinstance(value, bool) else ""
     elif isinstance(value, Decimal):
         flt = FILTER_BY_KIND.get(kind_of(name), "数字")
@@ -305,6 +320,7 @@ def field_rows(ctx: Context) -> list[FieldRow]:
     """Every Chinese name of ``ctx`` with its meaning, value and source (list items once, as ``[]``)."""
     rows: list[FieldRow] = []
     seen: set[str] = set()
+    described: set[str] = set()  # indicator structures already walked (their generic form)
 
     def aliases(container: Any) -> dict[str, str]:
         return {zh: en for en, zh in ctx.aliases.get(id(container), {}).items()}
@@ -315,6 +331,12 @@ def field_rows(ctx: Context) -> list[FieldRow]:
         seen.add(name)
         rows.append(FieldRow(name, _kind(value), meaning(name) or "", printed(name, value),
                              tuple(ctx.cells(concrete)) if concrete else (), alias, tag_for(name, value)))
+        if isinstance(value, (dict, list, tuple)) and not isinstance(value, Fact):
+            form = generic(name)
+            if form.startswith(_REPEATED) or form == "绩效指标" and name != "绩效指标":
+                if form in described:  # the same structure again (another 一级/二级 group, a project's
+                    return  # indicators): listed once, under its first name
+                described.add(form)
         if isinstance(value, dict):
             names = aliases(value)
             for key, child in value.items():
@@ -345,21 +367,58 @@ def _cell(text: str) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
+OPEN_NAMES = (  # (generic name, a concrete example) of the names a unit's own data makes
+    ("机构.‹分组›", "机构.派驻机构.名称"), ("机构.‹分组›.名单", "机构.内设机构.名单|列举"),
+    ("机构.‹分组›.个数", "机构.下设机构.个数"), ("机构.‹分组›.公布个数", "机构.内设机构.公布个数"),
+    ("机构.‹分组›.概述", "机构.下设机构.概述"), ("机构.‹分组›.列举", "机构.内设机构.列举"),
+    ("人员编制.‹类别›", "人员编制.行政编制.类别"), ("人员编制.‹类别›.核定编制", "人员编制.全额拨款事业编制.核定编制|个数"),
+    ("人员编制.‹类别›.实有人数", "人员编制.财政所.实有人数|个数"), ("人员编制.‹类别›.上级", "人员编制.财政所.上级"),
+    ("人员编制.‹类别›.下级", "人员编制.事业编制.下级|length"), ("人员编制.‹类别›.超编人数", "人员编制.合计.超编人数|个数"),
+    ("人员编制.‹类别›.编制使用率", "人员编制.合计.编制使用率|百分比"),
+    ("文字内容.‹栏目›", "文字内容.自评组织.全文"), ("文字内容.‹栏目›[].小标题", "段.小标题"),
+    ("文字内容.‹栏目›[].内容", "段.内容"),
+    ("概况数据.‹名称›", "概况数据.村"),
+)
+
+
+def _rendered(env: Any, example: str, values: dict[str, Any]) -> str:
+    try:
+        return env.from_string(example).render(**values, loop={"index": 3})
+    except Exception:  # an example the sample cannot show: the column stays empty
+        return ""
+
+
 def document(workbook: Path) -> str:
     """docs/fields.md for the example workbook."""
     from ..pipeline import load
+    from ..render import make_env
 
     _, ctx, _ = load(workbook, None)
+    env = make_env()
     out = ["# 模板中可用的名称（变量）和过滤器", "",
-           "由 `python -m generator.commands.fieldref data/2024.xlsx > docs/fields.md` 根据示例工作簿生成，请勿手工修改。",
+           "由 `python -m generator.commands.fieldref data/2024.xlsx > docs/fields.md` 根据示例工作簿生成，请勿手工修改"
+           "（测试会核对本文件与程序一致）。", "",
            "模板写法：`{{ 名称|过滤器 }}`，名称就是工作簿里的表名和标签，例如 `{{ 财务.资产总额|万元 }}`。"
-           "列表（如 `项目`）用 `{% for 项 in 项目 %}…{% endfor %}` 逐项取用，表中写作 `项目[].项目名称`。"
-           "‹类别›、‹栏目› 等表示由工作簿内容决定的名称（如 `人员编制.行政编制`、`文字内容.单位职责`）。"
-           "旧模板中的英文名称（如 `finance.assets_total`）仍然可用，列在“英文别名”一栏。", "",
-           "## 过滤器", "", "| 过滤器 | 英文别名 | 作用 | 示例 |", "|---|---|---|---|"]
-    out += [f"| `{n}` | {f'`{a}`' if a else ''} | {d} | `{_cell(e)}` |" for n, a, d, e in filter_rows()]
+           "列表（如 `项目`）用 `{% for 项 in 项目 %}…{% endfor %}` 逐项取用，表中写作 `项目[].项目名称`；"
+           "整段循环写作 `{%p for 段 in 文字内容.单位职责 %}` … `{%p endfor %}`（标签单独占一段），表格行循环写作 "
+           "`{%tr for 行 in 绩效指标.行 %}` … `{%tr endfor %}`，表格纵向合并写作 `{% vmerge 行.一级首行 %}`。"
+           "旧模板中的英文名称（如 `finance.assets_total`）仍然可用，列在“英文别名”一栏。"
+           "每个工作簿的“模板字段”表列出本工作簿的全部名称和它们将显示的内容。"
+           "改好模板后先运行 `generate --year 2024 --unit 单位 --template-check` 检查。", "",
+           "## 过滤器", "", "| 过滤器 | 英文别名 | 作用 | 示例 | 示例结果 |", "|---|---|---|---|---|"]
+    out += [f"| `{n}` | {f'`{a}`' if a else ''} | {d} | `{_cell(e)}` | {_cell(_rendered(env, e, ctx.values))} |"
+            for n, a, d, e in filter_rows()]
     out += ["", "另可使用 Jinja 自带的 join、length、default、first、last 等。", "",
-            "## 名称", "", "| 名称 | 类型 | 含义 | 来自 | 示例值 | 英文别名 |", "|---|---|---|---|---|---|"]
+            "## 由本单位工作簿决定的名称", "",
+            "工作簿中的一些表由各单位自己决定有哪些行：“机构”表的分组（内设机构、下设机构、派驻机构……），"
+            "“人员编制”表的类别（行政编制、全额拨款事业编制、执行公务员津补贴人员、财政所……，“上级”填所属类别），"
+            "“文字内容”表的栏目（任何名称，一行一段），“概况数据”表的名称（村 31 个、人口 6万余人……，"
+            "带单位和类型）。模板用它们的名称取用，下表中写作 ‹分组›、‹类别›、‹栏目›、‹名称›。"
+            "模板用到而工作簿中没有的名称，检查和生成时会指出模板段落和应填写的表。", "",
+            "| 名称 | 含义 | 写法示例 |", "|---|---|---|"]
+    out += [f"| `{name}` | {_cell(MEANINGS[name])} | `{_cell('{{ ' + example + ' }}')}` |" for name, example in OPEN_NAMES]
+    out += ["", "## 名称（示例工作簿）", "", "| 名称 | 类型 | 含义 | 来自 | 示例值 | 英文别名 |",
+            "|---|---|---|---|---|---|"]
     for row in field_rows(ctx):
         source = "；".join(c.split(" › ", 1)[-1] for c in row.cells[:2]) + ("…" if len(row.cells) > 2 else "")
         out.append(f"| `{row.name}` | {row.kind} | {_cell(row.meaning)} | {_cell(source)} | {_cell(row.value)} | "

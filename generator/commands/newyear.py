@@ -279,8 +279,11 @@ def new_unit(year: int, unit: str, data_dir: Path | str = "data", templates_dir:
             os.replace(tmp, template)
     finally:
         tmp.unlink(missing_ok=True)
+    options = "".join(f" {flag} {path}" for flag, path, default in (("--data", data_dir, "data"),
+                                                                   ("--templates", templates_dir, "templates"))
+                      if path != Path(default))  # the next steps work as printed, from where this ran
     lines = msg("new_unit_done", unit=name, workbook=workbook, template=template, year=year,
-                data=data_dir, templates=templates_dir).splitlines()
+                options=options).splitlines()
     if (data_dir / f"{year}.xlsx").exists():  # a one-unit folder: the others are reached with --unit
         lines.append(msg("new_unit_beside_single", path=data_dir / f"{year}.xlsx", unit=name, year=year))
     return lines

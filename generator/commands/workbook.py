@@ -250,7 +250,7 @@ def _add_fields_sheet(path: Path) -> None:
     wb = load_workbook(path)
     ws = wb.create_sheet(schema.FIELDS_SHEET)
     _title(ws, msg("wb_fields_title"))
-    _header(ws, ["名称", "模板中的写法", "显示为", "含义", "来自"])
+    _header(ws, list(FIELD_HEADERS))
     r = schema.FIRST_DATA_ROW
     for row in field_rows(ctx):
         if row.kind in ("对象",):
@@ -269,11 +269,26 @@ def _add_fields_sheet(path: Path) -> None:
     wb.save(path)
 
 
+FIELD_HEADERS = ("名称", "模板中的写法", "显示为", "含义", "来自")
+
+
+def fields_sheet(ctx: Any, file: str) -> tuple[str, str, tuple[str, ...], list[list[Any]]]:
+    """The 模板字段 sheet of a workbook as this run computed it: (name, title, headers, rows) — every name with
+    what it prints (values, not formulas), for the annotated copy."""
+    from .fieldref import field_rows
+
+    rows = [[row.name, row.tag or "", row.value, row.meaning, row.source.replace(f"{file} › ", "")]
+            for row in field_rows(ctx) if row.kind != "对象"]
+    return schema.FIELDS_SHEET, msg("wb_fields_title_run"), FIELD_HEADERS, rows
+
+
 def _live(row: Any, wb: Any) -> str | None:
     """A formula showing the cell as the tag prints it, where the name is exactly one workbook cell."""
     parts = row.cells[0].split(" › ")
     if len(parts) != 3 or parts[1] not in wb.sheetnames or "[]" in row.name:
         return None
+    if row.name != "年度" and row.name.split(".")[0] != parts[1]:
+        return None  # a figure worked out from the cell (上年度, 预算.执行数…): its value, not the cell
     ref = f"{quote_sheetname(parts[1])}!{parts[2]}"
     tag = row.tag
     if "|万元" in tag or "|元" in tag or "|分数" in tag:

@@ -77,7 +77,8 @@ def _text(element: etree._Element) -> str:
         elif el.tag == W + "br":
             out.append("\n")
         elif el.tag == W + "tab":
-            out.append("\t")
+            if el.getparent().tag == W + "r":  # a tab character (not a tab stop of the paragraph's properties)
+                out.append("\t")
         elif el.tag == W + "p" and out:
             out.append("\n")
     return restore("".join(out)).strip("\n")
