@@ -203,6 +203,41 @@ def check_all(year: int, unit: str | None = None, data_dir: Path | str = "data",
     return out
 
 
+@dataclass
+class UnitState:
+    """What a unit has for a year: its workbook, whether it can be used, its audit, its files in the output."""
+
+    unit: str | None
+    year: int
+    workbook: Path | None = None  # the unit's workbook, when there is one
+    error: UserError | None = None  # why no report can be made from it (missing, unreadable, invalid), with cells
+    audit: AuditResult | None = None
+    values: dict[str, Any] = field(default_factory=dict, repr=False)  # the compute context's values
+    names: dict[str, str] = field(default_factory=dict)  # ``file_names``: the names of the unit's set
+    outputs: dict[str, Path] = field(default_factory=dict)  # kind ("docx", "tables", "pdf"…) → its file, if it exists
+
+
+def unit_state(year: int, unit: str | None, data_dir: Path | str = "data", templates_dir: Path | str = "templates",
+               out_dir: Path | str = "output") -> UnitState:
+    """``check`` for one unit, kept rather than raised, with the names of its files and those already written."""
+    state = UnitState(unit, year)
+    try:
+        state.workbook = find_workbook(Path(data_dir), year, unit)
+        template = load_template(resolve_template(Path(templates_dir), unit), make_env())
+        data, ctx, notices = load(state.workbook, year, template if not template.problems else None)
+    except UserError as exc:
+        state.error = exc
+        return state
+    state.audit = audit_loaded(state.workbook, year, data, ctx)
+    state.audit.notices = notices
+    state.values = ctx.values
+    state.names = file_names(ctx.values)
+    folder = Path(out_dir) / str(year)
+    state.outputs = {kind: folder / name for kind, name in state.names.items()
+                     if kind != "stem" and (folder / name).is_file()}
+    return state
+
+
 # ------------------------------------------------------------------ making one unit
 
 
@@ -225,8 +260,6 @@ def make_unit(workbook: Path, year: int, template_path: Path, unit: str | None =
               options: Options | None = None) -> Made:
     """One unit's files in memory: the report, its forms in Excel, the audit as text and as an annotated
     workbook. A UserError for the clerk's mistakes, before anything is written."""
-    from .formats.xlsx_annotate import annotate
-
     options = options or Options()
     env = env or make_env()
     with relaxed_gc():
@@ -250,11 +283,17 @@ def make_unit(workbook: Path, year: int, template_path: Path, unit: str | None =
         tables = docx_tables.workbook(docx_tables.forms(rendered.document))
         if tables is not None:
             files[names["tables"]] = tables
-        title = msg("audit_md_title", name=names["stem"])
-        files[names["audit_md"]] = result.markdown(title).encode("utf-8")
-        files[names["audit_xlsx"]] = annotate(Path(workbook), [(f.severity, f.message, f.places()) for f in
-                                                                 result.ordered()], title)
+        files[names["audit_md"]] = result.markdown(msg("audit_md_title", name=names["stem"])).encode("utf-8")
+        files[names["audit_xlsx"]] = audit_workbook(workbook, result, names["stem"])
         return Made(report, files, names["docx"])
+
+
+def audit_workbook(workbook: Path, result: AuditResult, stem: str) -> bytes:
+    """The annotated copy of ``workbook`` (``…-审核.xlsx``): every finding marked on its cells."""
+    from .formats.xlsx_annotate import annotate
+
+    return annotate(Path(workbook), [(f.severity, f.message, f.places()) for f in result.ordered()],
+                    msg("audit_md_title", name=stem))
 
 
 def removed_message(removed: Any) -> str:
