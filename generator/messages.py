@@ -395,6 +395,7 @@ MESSAGES: dict[str, str] = {
     "web_template_refused": "模板检查发现 {count} 处问题，模板未保存，仍使用原来的模板。",
     "web_template_stored": "模板检查通过，已保存为本单位的模板，以后生成报告都用它。",
     "web_generated": "已生成 {year} 年度报告。",
+    "web_no_workbook": "还没有 {year} 年度的工作簿：请先上传。",
     "web_hint_force": "（在网页上：勾选“覆盖手工修改过的文件”再生成，原文件会先备份。）",
     "web_hint_wait": "（在网页上：请稍后再生成。）",
     "web_file_missing": "这个文件还没有生成（或已过期），请先生成报告。",

@@ -242,6 +242,9 @@ def test_one_time_password_must_be_changed_and_disabling_ends_the_session(app: F
     assert r.status_code == 302 and r.headers["Location"] == "/unit/C%E9%95%87/"
     page = c.get("/unit/C镇/2024/")
     assert page.status_code == 200 and "还没有 2024 年度的工作簿" in text_of(page)
+    r = c.post("/unit/C镇/2024/generate")  # nothing to generate from; no other unit is named
+    assert r.status_code == 422 and "还没有 2024 年度的工作簿：请先上传" in text_of(r)
+    assert "A镇" not in text_of(r) and "B镇" not in text_of(r)
     assert Client(app).login("c-clerk", otp).status_code == 401  # the one-time password is gone
     # the bureau disables the account: the open session ends at once
     account_id = db.account_by_name(db.connect(app.config["DB_PATH"]), "c-clerk").id

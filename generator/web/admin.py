@@ -42,7 +42,7 @@ def accounts() -> Any:
 def create() -> Any:
     username = normalize_username(request.form.get("username", ""))
     role = request.form.get("role", db.UNIT)
-    unit = normalize_username(request.form.get("unit", "")) or None
+    unit = request.form.get("unit", "").strip() or None  # as the folder is named (no normalization)
     form = {"username": username, "role": role, "unit": unit or ""}
     if not valid_username(username):
         return _page(msg("web_username_invalid"), 400, form)

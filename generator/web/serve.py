@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -65,6 +66,8 @@ def run(data_dir: Path | str, templates_dir: Path | str, out_dir: Path | str, ho
     if not _loopback(host):
         click.echo(msg("web_open_network"), err=True)
     from waitress import serve as waitress_serve
+
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" when a page loads its images
 
     limit = app.config["MAX_CONTENT_LENGTH"] * BODY_SLACK
     try:

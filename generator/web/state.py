@@ -347,6 +347,8 @@ class Site:
         if running is not None and running.year == year:
             return Outcome(False, msg("web_batch_running", year=year))
         state = self.state(year, unit)
+        if state.workbook is None:
+            return Outcome(False, msg("web_no_workbook", year=year), state=state)
         if state.error is not None:
             return Outcome(False, self.display(state.error.render()), state=state)
         other = self.clash(state)
