@@ -10,6 +10,7 @@ chromium take a picture of each page:
 * web-login.png    the login page
 * web-unit.png     a township's page: its workbook, the audit, its report, its template, its history
 * web-county.png   the bureau's page of every township
+* web-accounts.png the bureau's accounts page, a township's account just created
 * web-pages.png    the report's pages shown in the page (needs LibreOffice and pdftoppm; skipped otherwise)
 
 ::
@@ -177,6 +178,14 @@ def main() -> int:
             driver.get(url + f"/county/{YEAR}/")
             find("#units")
             shoot(driver, args.out / "web-county.png")
+            driver.get(url + "/admin/accounts")
+            find("#new-account").send_keys("cap-2")
+            find("#unit-name").send_keys("茶庵铺镇")
+            find("#create-account").click()
+            find("#otp")
+            driver.get(url + "/admin/accounts")
+            find("#new-account")
+            shoot(driver, args.out / "web-accounts.png")
         finally:
             driver.quit()
             server.close()

@@ -209,6 +209,8 @@ def test_wrong_password_is_slowed_then_locked(root: Path) -> None:
     r = c.login("a-clerk")
     assert r.status_code == 429 and "已暂时锁定" in text_of(r) and "10 分钟" in text_of(r)
     assert client(app, "b-clerk").get("/unit/B镇/2024/").status_code == 200  # another account is not affected
+    accounts_page = text_of(client(app, "county").get("/admin/accounts"))
+    assert accounts_page.count("登录已锁定") == 1
     # the bureau resets the password: the lock is lifted, the one-time password works (and must be changed)
     bureau = client(app, "county")
     account_id = db.account_by_name(db.connect(app.config["DB_PATH"]), "a-clerk").id
@@ -236,6 +238,10 @@ def test_one_time_password_must_be_changed_and_disabling_ends_the_session(app: F
     c = Client(app)
     assert c.login("c-clerk", otp).headers["Location"] == "/password"
     assert c.get("/unit/C镇/2024/").headers["Location"] == "/password"  # nothing else until it is changed
+    r = c.post("/password", {"current": "a guess", "new": "c-clerk-new-pw", "again": "c-clerk-new-pw"})
+    assert r.status_code == 400 and "当前密码不正确" in text_of(r)
+    with db.connect(app.config["DB_PATH"]) as con:
+        assert db.failures(con, "user:c-clerk").failures == 1  # a guess of the password, counted as a login
     r = c.post("/password", {"current": otp, "new": "short", "again": "short"})
     assert r.status_code == 400 and "8–200 个字符" in text_of(r)
     r = c.post("/password", {"current": otp, "new": "c-clerk-new-pw", "again": "c-clerk-new-pw"})

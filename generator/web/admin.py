@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from typing import Any
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
@@ -27,8 +28,10 @@ def valid_username(name: str) -> bool:
 
 def _page(error: str | None = None, status: int = 200, form: dict[str, str] | None = None) -> Any:
     con = connection()
+    now = time.time()
+    locked = {a.id for a in db.accounts(con) if db.failures(con, f"user:{a.username}").locked_until > now}
     return render_template("accounts.html", accounts=db.accounts(con), units=site().units(list(db.unit_accounts(con))),
-                           error=error, form=form or {}), status
+                           locked=locked, error=error, form=form or {}), status
 
 
 @bp.route("/accounts", methods=["GET"])

@@ -217,8 +217,14 @@ def password() -> Any:
         return render_template("password.html", error=None)
     current = request.form.get("current", "")
     new, again = request.form.get("new", ""), request.form.get("again", "")
+    now = time.time()
+    limits = _limits(account.username)  # guessing the current password is a failed login too
+    refused = _refusal(limits, now)
+    if refused:
+        return render_template("password.html", error=refused), 429
     error = None
     if not verify_password(current, account.password):
+        _failed(limits, now)
         error = msg("web_password_wrong")
     elif len(new) < MIN_LENGTH or len(new) > MAX_LENGTH:
         error = msg("web_password_length", min=MIN_LENGTH, max=MAX_LENGTH)
@@ -232,6 +238,7 @@ def password() -> Any:
         return render_template("password.html", error=error), 400
     con = connection()
     db.set_password(con, account.id, hash_password(new), must_change=False)
+    db.clear_failures(con, limits[0][0])
     fresh = db.account_by_id(con, account.id)
     session.update(epoch=fresh.epoch, t=time.time(), csrf=secrets.token_urlsafe(32))  # this session goes on
     return redirect(home_for(fresh))
