@@ -32,7 +32,7 @@ from ..commands.newyear import blank_workbook, init_workbook
 from ..commands.summary import summary_name
 from ..commands.template_check import CheckResult
 from ..commands.template_check import run as check_template
-from ..errors import ERROR, HINT, SEP, UserError, ValidationError
+from ..errors import SEP, UserError, ValidationError
 from ..formats.pdf import PdfConverter, PdfError, find_soffice
 from ..messages import msg
 from ..pipeline import (DEFAULT_TEMPLATE_DIR, TEMPLATE_NAME, Options, Report, UnitState, audit_workbook, file_names,
@@ -570,7 +570,3 @@ _UMASK = _read_umask()  # read once, at import: changing it later would race the
 
 def _umask() -> int:
     return _UMASK
-
-
-def severity_rank(severity: str) -> int:
-    return 0 if severity == ERROR else 1 if severity == HINT else 2
