@@ -90,6 +90,17 @@ def find(driver, css: str, timeout: float = WAIT):
     return WebDriverWait(driver, timeout).until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
 
 
+def click_and_load(driver, css: str) -> None:
+    """Click a button that sends a form, and wait until the next page has replaced this one."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = driver.find_element(By.TAG_NAME, "html")
+    find(driver, css).click()
+    WebDriverWait(driver, WAIT).until(ec.staleness_of(page))
+
+
 def body(driver) -> str:
     from selenium.webdriver.common.by import By
 
@@ -101,7 +112,7 @@ def login(driver, url: str, username: str) -> None:
     driver.get(url + "/login")
     find(driver, "#username").send_keys(username)
     find(driver, "#password").send_keys(PASSWORDS[username])
-    find(driver, "#login").click()
+    click_and_load(driver, "#login")
     find(driver, "#logout")
 
 
@@ -130,7 +141,7 @@ def test_clerk_uploads_fixes_generates_and_downloads(server, browser) -> None:
     assert driver.current_url.endswith(f"/unit/A%E9%95%87/{YEAR}/")
     # a workbook with a slip: the finding names its cell
     find(driver, "#workbook-file").send_keys(str(root / "uploads" / "slip" / "郑家驿 填报表.xlsx"))
-    find(driver, "#upload-workbook").click()
+    click_and_load(driver, "#upload-workbook")
     find(driver, "#findings")
     rows = finding_rows(driver)
     assert any(sev == "错误" and where.splitlines()[0] == f"财务 › {ASSETS}" for sev, where in rows), rows
@@ -139,12 +150,12 @@ def test_clerk_uploads_fixes_generates_and_downloads(server, browser) -> None:
     assert "资产总额 9999.99 万元" in body(driver)
     # the corrected workbook: that finding is gone
     find(driver, "#workbook-file").send_keys(str(root / "uploads" / "right" / "郑家驿 改正后.xlsx"))
-    find(driver, "#upload-workbook").click()
+    click_and_load(driver, "#upload-workbook")
     find(driver, "#findings")
     assert all(where.splitlines()[0] != f"财务 › {ASSETS}" for _, where in finding_rows(driver))
     assert (root / "data" / "A镇" / f"{YEAR}.xlsx").is_file()
     # generate and download the report; read it back
-    find(driver, "#generate").click()
+    click_and_load(driver, "#generate")
     find(driver, "#get-docx").click()
     report = downloaded(downloads, report_name(NAMES["A镇"]))
     document = docx.Document(str(report))
@@ -189,13 +200,13 @@ def test_no_csrf_token_forged_session_and_oversized_upload_are_refused(server, b
     # the form without its token
     driver.execute_script("document.querySelectorAll('input[name=csrf_token]').forEach(e => e.remove())")
     find(driver, "#workbook-file").send_keys(str(root / "uploads" / "slip" / "郑家驿 填报表.xlsx"))
-    find(driver, "#upload-workbook").click()
+    click_and_load(driver, "#upload-workbook")
     assert "缺少或不符的表单令牌" in find(driver, "#error-text").text
     assert (root / "data" / "A镇" / f"{YEAR}.xlsx").read_bytes() == workbook
     # an upload over the limit
     driver.get(url + f"/unit/A镇/{YEAR}/")
     find(driver, "#workbook-file").send_keys(str(root / "uploads" / "big.xlsx"))
-    find(driver, "#upload-workbook").click()
+    click_and_load(driver, "#upload-workbook")
     assert "工作簿不能超过 10 MB" in find(driver, "#error-text").text
     assert (root / "data" / "A镇" / f"{YEAR}.xlsx").read_bytes() == workbook
     # a session cookie signed with another key, claiming the bureau
