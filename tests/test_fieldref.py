@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from conftest import EXAMPLE, ROOT
-from generator import schema
+from generator import fields, schema
 from generator.commands import fieldref
 from generator.formatting import FILTER_DOCS
 from generator.pipeline import load
@@ -46,7 +46,7 @@ def test_committed_reference_is_current() -> None:
 
 
 def test_every_name_has_a_meaning(ctx) -> None:
-    rows = fieldref.field_rows(ctx)
+    rows = fields.field_rows(ctx)
     assert len(rows) > 300
     lacking = [r.name for r in rows if not r.meaning]
     assert not lacking, lacking
@@ -55,12 +55,12 @@ def test_every_name_has_a_meaning(ctx) -> None:
                  "文字内容.自评组织", "文字内容.自评组织[].内容", "概况数据.村", "机构.派驻机构.名单", "机构.执法机构.个数",
                  "机构.分组[].名称", "绩效指标.效益指标.社会效益指标.指标[].三级指标", "项目[].绩效指标.一级[].二级[].名称",
                  "绩效指标.产出指标.二级[].完成句", "项目[].资金.上年结转资金.全年执行数"):
-        assert fieldref.meaning(name), name
+        assert fields.meaning(name), name
 
 
 def test_a_name_nobody_described_has_no_meaning() -> None:
-    assert fieldref.meaning("预算.全新的数字") is None
-    assert fieldref.meaning("财务.资产合计") is None
+    assert fields.meaning("预算.全新的数字") is None
+    assert fields.meaning("财务.资产合计") is None
 
 
 def test_the_reference_gives_each_name_its_cell_value_and_alias(ctx) -> None:
@@ -109,7 +109,7 @@ def test_filters_and_open_names_are_documented() -> None:
 
 def test_repeated_structures_are_listed_once(ctx) -> None:
     """Each 一级/二级 group and each project's indicators have the same fields: listed under the first name."""
-    names = [r.name for r in fieldref.field_rows(ctx)]
+    names = [r.name for r in fields.field_rows(ctx)]
     assert len(names) == len(set(names))
     assert "绩效指标.产出指标" in names and "绩效指标.效益指标" in names  # every group is named
     assert "绩效指标.产出指标.二级" in names and "绩效指标.效益指标.二级" not in names  # its fields once

@@ -245,6 +245,13 @@ def result_lines(results: list[InitResult], year: int) -> list[tuple[str, bool]]
 # ---------------------------------------------------------------------------- a new unit
 
 
+def blank_workbook(target: Path, year: int, name: str) -> None:
+    """A new unit's blank workbook at ``target`` (never overwritten): every input cell marked, its name filled in."""
+    blank = {"基本信息": {"年度": year, "单位全称": name, "单位简称": None}}
+    todo = {f"基本信息.{f.zh}" for f in schema.BASIC.fields if f.zh not in ("年度", "单位全称")}
+    _write_new(Path(target), blank, ["", msg("new_unit_note", unit=name, year=year)], todo)
+
+
 def new_unit(year: int, unit: str, data_dir: Path | str = "data", templates_dir: Path | str = "templates"
              ) -> list[str]:
     """``--new-unit``: ``DATA/<unit>/YEAR.xlsx`` (every input cell marked, the unit's name filled in, nothing of
@@ -261,10 +268,8 @@ def new_unit(year: int, unit: str, data_dir: Path | str = "data", templates_dir:
             raise UserError(msg("new_unit_exists", path=path))
     if not default.is_file():
         raise UserError(msg("template_missing", path=default))
-    blank = {"基本信息": {"年度": year, "单位全称": name, "单位简称": None}}
-    todo = {f"基本信息.{f.zh}" for f in schema.BASIC.fields if f.zh not in ("年度", "单位全称")}
     workbook.parent.mkdir(parents=True, exist_ok=True)
-    _write_new(workbook, blank, ["", msg("new_unit_note", unit=name, year=year)], todo)
+    blank_workbook(workbook, year, name)
     template.parent.mkdir(parents=True, exist_ok=True)
     tmp = template.with_name(f".{template.name}.new-{os.getpid()}")
     try:

@@ -73,7 +73,7 @@ class CheckResult:
 def run(year: int, templates_dir: Path, data_dir: Path, unit: str | None = None, path: str | Path | None = None,
         limits: Limits | None = None) -> CheckResult:
     """Check ``path``, or the template the unit would use."""
-    from .fieldref import field_rows
+    from ..fields import field_rows
 
     template_path = Path(path) if path else resolve_template(Path(templates_dir), unit)
     env = make_env()

@@ -28,6 +28,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 
 from .. import schema
+from ..fields import FIELD_HEADERS, field_rows
 from ..formats import xlsx_book as xb
 from ..messages import msg
 
@@ -237,7 +238,6 @@ def write_workbook(path: Path, data: dict[str, Any], notes: list[str] | None = N
 def _add_fields_sheet(path: Path) -> None:
     """模板字段: every name, how to write it, what it prints (a formula where it is one cell), where from."""
     from ..pipeline import load
-    from .fieldref import field_rows
 
     try:
         _, ctx, _ = load(path, None)
@@ -267,19 +267,6 @@ def _add_fields_sheet(path: Path) -> None:
     xb.print_setup(ws, landscape=True, title_rows=schema.HEADER_ROW)
     xb.protect(ws, [], allow=ALLOW)
     wb.save(path)
-
-
-FIELD_HEADERS = ("名称", "模板中的写法", "显示为", "含义", "来自")
-
-
-def fields_sheet(ctx: Any, file: str) -> tuple[str, str, tuple[str, ...], list[list[Any]]]:
-    """The 模板字段 sheet of a workbook as this run computed it: (name, title, headers, rows) — every name with
-    what it prints (values, not formulas), for the annotated copy."""
-    from .fieldref import field_rows
-
-    rows = [[row.name, row.tag or "", row.value, row.meaning, row.source.replace(f"{file} › ", "")]
-            for row in field_rows(ctx) if row.kind != "对象"]
-    return schema.FIELDS_SHEET, msg("wb_fields_title_run"), FIELD_HEADERS, rows
 
 
 def _live(row: Any, wb: Any) -> str | None:
