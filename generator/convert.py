@@ -82,9 +82,6 @@ def convert_staged(units: list[tuple[Any, list[Staged]]], options: Any, jobs: in
                         reason = exc.message_zh
                     except OSError:
                         reason = msg("pdf_not_produced", name=pdf.name)
-                earlier = s.target.with_suffix(".pdf")
-                if earlier.exists():
-                    reason += "\n" + msg("pdf_kept_earlier", name=earlier.name)
                 report.pdf_error = "\n".join(dict.fromkeys(filter(None, [report.pdf_error, reason])))
         finally:
             if converter is not first:

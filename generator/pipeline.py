@@ -322,8 +322,8 @@ def commit_unit(folder: Folder, report: Report, staged: list[Staged], docx_name:
     """Move one unit's staged set in; fills the report's outputs and messages."""
     names = {s.target.name for s in staged}
     old = stale(folder.path, names, docx_name)
-    if report.pdf_error:  # a failed conversion keeps the earlier PDF (convert.py says so)
-        old = [p for p in old if p.suffix.lower() != ".pdf"]
+    # (a PDF of an earlier run is removed even when this run's conversion failed: it shows the earlier report,
+    # and a clerk would publish it beside the new one; the message says it was removed and why)
     report.messages += folder.commit(staged, old, force)
     report.outputs = [s.target for s in staged]
     report.docx_path = folder.path / docx_name
