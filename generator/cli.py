@@ -50,6 +50,25 @@ def _install_click_chinese() -> None:
 _install_click_chinese()
 
 
+class _Formatter(click.HelpFormatter):
+    """The help with Chinese punctuation: “选项：”."""
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{heading}：\n")
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
+
+
+class _Whole(click.IntRange):
+    name = "整数"  # click names the type in "“abc”不是有效的{number_type}"
+
+
+class _Number(click.FloatRange):
+    name = "数字"
+
+
 def _safe_streams() -> None:
     """Characters a console cannot show (a GBK console, a C-locale pipe) are replaced, never an error."""
     for stream in (sys.stdout, sys.stderr):
@@ -103,6 +122,9 @@ def _show_audit(result, verbose: bool, where: Path | None = None) -> None:
     click.echo(result.summary())
     if where is not None:
         click.echo(msg("audit_written", path=where))
+        annotated = where.with_name(where.name[: -len(".md")] + ".xlsx")
+        if result.findings and annotated.is_file():
+            click.echo(msg("audit_written_xlsx", path=annotated))
 
 
 def _show_checks(results, verbose: bool) -> int:
@@ -150,8 +172,8 @@ def _show_reports(reports, verbose: bool) -> None:
             _echo_problems(msg("pdf_not_written", reason=report.pdf_error).splitlines())
 
 
-@click.command(context_settings=CONTEXT_SETTINGS, help=msg("help_command"))
-@click.option("--year", "year", type=click.IntRange(1990, 2200), required=False, metavar="年度", help=msg("help_year"))
+@click.command(context_settings=CONTEXT_SETTINGS, help=msg("help_command"), options_metavar="[选项]")
+@click.option("--year", "year", type=_Whole(1990, 2200), required=False, metavar="年度", help=msg("help_year"))
 @click.option("--unit", "unit", default=None, metavar="单位", help=msg("help_unit"))
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), default=Path("data"), show_default=True,
               metavar="文件夹", help=msg("help_data"))
@@ -164,22 +186,23 @@ def _show_reports(reports, verbose: bool) -> None:
 @click.option("--strict", is_flag=True, default=False, help=msg("help_strict"))
 @click.option("--pdf", is_flag=True, default=False, help=msg("help_pdf"))
 @click.option("--pdf-tables", "pdf_tables", is_flag=True, default=False, help=msg("help_pdf_tables"))
-@click.option("--jobs", type=click.IntRange(1, 64), default=None, metavar="N", help=msg("help_jobs"))
+@click.option("--jobs", type=_Whole(1, 64), default=None, metavar="N", help=msg("help_jobs"))
 @click.option("--init", "init", is_flag=True, default=False, help=msg("help_init"))
 @click.option("--new-unit", "new_unit", default=None, metavar="单位", help=msg("help_new_unit"))
 @click.option("--template-check", "template_check", is_flag=False, flag_value="", default=None, metavar="[模板]",
               help=msg("help_template_check"))
 @click.option("--fields", is_flag=True, default=False, help=msg("help_fields"))
 @click.option("--verbose", "-v", is_flag=True, default=False, help=msg("help_verbose"))
-@click.option("--limit-seconds", "limit_seconds", type=click.FloatRange(1, 3600), default=None, metavar="秒",
+@click.option("--limit-seconds", "limit_seconds", type=_Number(1, 3600), default=None, metavar="秒",
               help=msg("help_limit_seconds"))
-@click.option("--limit-mb", "limit_mb", type=click.IntRange(64, 65536), default=None, metavar="MB",
+@click.option("--limit-mb", "limit_mb", type=_Whole(64, 65536), default=None, metavar="MB",
               help=msg("help_limit_mb"))
-@click.option("--wait", "wait", type=click.FloatRange(0, 3600), default=120.0, show_default=True, metavar="秒",
+@click.option("--wait", "wait", type=_Number(0, 3600), default=120.0, show_default=True, metavar="秒",
               help=msg("help_wait"))
 @click.option("--serve", is_flag=True, default=False, help=msg("help_serve"))
-@click.option("--host", default="127.0.0.1", show_default=True, help=msg("help_host"))
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help=msg("help_port"))
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="地址", help=msg("help_host"))
+@click.option("--port", type=_Whole(1, 65535), default=8000, show_default=True, metavar="端口",
+              help=msg("help_port"))
 @click.option("--create-admin", "create_admin", default=None, metavar="用户名", help=msg("help_create_admin"))
 def main(year: int | None, unit: str | None, data_dir: Path, templates_dir: Path, out_dir: Path, force: bool,
          check: bool, strict: bool, pdf: bool, pdf_tables: bool, jobs: int | None, init: bool, new_unit: str | None,
@@ -247,6 +270,9 @@ def main(year: int | None, unit: str | None, data_dir: Path, templates_dir: Path
     _echo_problems(reports.messages if not reports.batch else [])
     if not reports.ok:
         sys.exit(EXIT_USER_ERROR)
+
+
+main.context_class = _Context
 
 
 def entry() -> None:

@@ -23,7 +23,7 @@ from typing import Any
 
 from . import formatting as fmt
 from . import schema
-from .names import placeholder_text, placeholder_value
+from .names import full_name, placeholder_text, placeholder_value
 from .errors import Location, Problem
 from .messages import msg
 
@@ -176,12 +176,22 @@ class Context:
                 return self.places[prefix]
         return msg("place_sheet", file=self.file, sheet=parts[0])
 
+    def missing_sheet(self, name: str) -> str | None:
+        """The schema sheet a dotted name needs that the workbook lacks (``财务`` for ``预算.执行率`` too)."""
+        first = re.split(r"\.|\[", name.strip(), maxsplit=1)[0]
+        sheet = DERIVED_FROM.get(first, first)
+        return sheet if sheet in schema.SHEETS_BY_NAME and sheet not in self.values else None
+
     def resolve(self, name: str) -> Iterator[tuple[str, str, str]]:
         """For each concrete value ``name`` stands for: (``ok`` | ``empty`` | ``absent``, where to fill it, hint).
 
         ``name`` is dotted; ``[]`` stands for every item of a list (``项目[].主管部门``).
         English names are followed through the same containers.
         """
+        sheet = self.missing_sheet(name)
+        if sheet is not None:  # a whole sheet of the schema is missing: said once, not name by name
+            yield "no_sheet", msg("place_no_sheet", file=self.file, sheet=sheet), ""
+            return
         yield from self._walk(self.values, "", [t for t in re.split(r"\.|(?=\[\])", name) if t])
 
     def _walk(self, value: Any, path: str, tokens: list[str]) -> Iterator[tuple[str, str, str]]:
@@ -205,9 +215,10 @@ class Context:
             if token in value:
                 yield from self._walk(value[token], f"{path}.{key}" if path else key, rest)
                 return
-            keys = [k for k in value if not k.isascii()] or list(value)
+            english = token.isascii()  # an English name is compared with the English names (its aliases)
+            keys = [k for k in value if k.isascii() == english] or list(value)
             close = _nearest(token, keys)
-            hint = msg("hint_did_you_mean", name=f"{path}.{close}" if path else close) if close else ""
+            hint = msg("hint_did_you_mean", name=f"{path}.{close}" if path and not english else close) if close else ""
             yield "absent", self.place_of(f"{path}.{token}" if path else token), hint
             return
         if isinstance(value, list) and token.isdigit():
@@ -634,6 +645,7 @@ def project_context(b: _Builder, i: int, p: dict[str, Any], indicators: list[tup
 # ------------------------------------------------------------------------ texts
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+DERIVED_FROM = {"预算": "财务"}  # context groups worked out from one sheet: a name in them needs that sheet
 
 
 def fill_placeholders(b: _Builder, text: str, cell_path: str) -> str:
@@ -645,6 +657,13 @@ def fill_placeholders(b: _Builder, text: str, cell_path: str) -> str:
             value = placeholder_value(values, name)
         except KeyError:
             cell = b.ctx.data_cells.get(cell_path)
+            parts = cell.split(" › ") if cell else []
+            location = Location(*parts) if len(parts) == 3 else None
+            sheet = b.ctx.missing_sheet(full_name(name))
+            if sheet is not None:  # a known placeholder whose figures are in a sheet the workbook lacks
+                b.ctx.problems.append(Problem(location, msg("placeholder_no_sheet", name=name, sheet=sheet,
+                                                            file=b.ctx.file)))
+                return m.group(0)
             names = [k for k in schema.PLACEHOLDER_ALIASES] + list(values.get("概况数据", {}))
             close = _nearest(name.strip(), names)
             parts = cell.split(" › ") if cell else []

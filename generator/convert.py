@@ -1,9 +1,12 @@
 """PDF for a unit's staged set: converted before the set is committed, so the set is whole or not written.
 
 A converted file is checked (it parses as a PDF and has pages) before it is
-staged beside the unit's other files; a unit whose PDF fails keeps the rest of
-its set and says why (an earlier PDF of it is removed with the commit, as it
-would not match the new report).
+staged beside the unit's other files; a unit whose PDF fails (LibreOffice
+fails, times out, or writes something that is not a whole PDF) has the rest of
+its set committed and says why, and an earlier good PDF of it is kept, not
+replaced and not removed, with a word that it belongs to the earlier report.
+The time LibreOffice is given grows with the number of files it converts
+(``formats.pdf``: a base plus so much per file).
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ def convert_staged(units: list[tuple[Any, list[Staged]]], options: Any, jobs: in
     ``PdfConverter`` (its own LibreOffice profile, one soffice call for the
     chunk) in a folder of its own under the final names. A converted file is
     checked (it parses as a PDF and has pages) before it is staged. A unit
-    whose PDF fails gets ``pdf_error``; its set is written without a PDF (an
-    earlier PDF of it is removed, as it would not match the new report).
+    whose PDF fails gets ``pdf_error``; its set is written without a new PDF
+    and an earlier PDF of it is kept (``pipeline.commit_unit``), as it says.
     """
     from .formats.pdf import PdfConverter, PdfError, check_pdf
 

@@ -29,6 +29,7 @@ from . import schema
 from .audit import AuditResult, Finding, audit
 from .compute import Context, compute
 from .errors import ERROR, Problem, UserError, ValidationError
+from .fields import fields_sheet
 from .formats import docx_tables
 from .limits import Limits
 from .messages import msg
@@ -202,6 +203,43 @@ def check_all(year: int, unit: str | None = None, data_dir: Path | str = "data",
     return out
 
 
+@dataclass
+class UnitState:
+    """What a unit has for a year: its workbook, whether it can be used, its audit, its files in the output."""
+
+    unit: str | None
+    year: int
+    workbook: Path | None = None  # the unit's workbook, when there is one
+    error: UserError | None = None  # why no report can be made from it (missing, unreadable, invalid), with cells
+    audit: AuditResult | None = None
+    values: dict[str, Any] = field(default_factory=dict, repr=False)  # the compute context's values
+    context: Context | None = field(default=None, repr=False)  # the compute context itself
+    names: dict[str, str] = field(default_factory=dict)  # ``file_names``: the names of the unit's set
+    outputs: dict[str, Path] = field(default_factory=dict)  # kind ("docx", "tables", "pdf"…) → its file, if it exists
+
+
+def unit_state(year: int, unit: str | None, data_dir: Path | str = "data", templates_dir: Path | str = "templates",
+               out_dir: Path | str = "output") -> UnitState:
+    """``check`` for one unit, kept rather than raised, with the names of its files and those already written."""
+    state = UnitState(unit, year)
+    try:
+        state.workbook = find_workbook(Path(data_dir), year, unit)
+        template = load_template(resolve_template(Path(templates_dir), unit), make_env())
+        data, ctx, notices = load(state.workbook, year, template if not template.problems else None)
+    except UserError as exc:
+        state.error = exc
+        return state
+    state.audit = audit_loaded(state.workbook, year, data, ctx)
+    state.audit.notices = notices
+    state.values = ctx.values
+    state.context = ctx
+    state.names = file_names(ctx.values)
+    folder = Path(out_dir) / str(year)
+    state.outputs = {kind: folder / name for kind, name in state.names.items()
+                     if kind != "stem" and (folder / name).is_file()}
+    return state
+
+
 # ------------------------------------------------------------------ making one unit
 
 
@@ -224,8 +262,6 @@ def make_unit(workbook: Path, year: int, template_path: Path, unit: str | None =
               options: Options | None = None) -> Made:
     """One unit's files in memory: the report, its forms in Excel, the audit as text and as an annotated
     workbook. A UserError for the clerk's mistakes, before anything is written."""
-    from .formats.xlsx_mark import annotate
-
     options = options or Options()
     env = env or make_env()
     with relaxed_gc():
@@ -251,11 +287,20 @@ def make_unit(workbook: Path, year: int, template_path: Path, unit: str | None =
         tables = docx_tables.workbook(reader.forms())
         if tables is not None:
             files[names["tables"]] = tables
-        title = msg("audit_md_title", name=names["stem"])
-        files[names["audit_md"]] = result.markdown(title).encode("utf-8")
-        files[names["audit_xlsx"]] = annotate(Path(workbook), [(f.severity, f.message, f.places()) for f in
-                                                                 result.ordered()], title)
+        files[names["audit_md"]] = result.markdown(msg("audit_md_title", name=names["stem"])).encode("utf-8")
+        files[names["audit_xlsx"]] = audit_workbook(workbook, result, names["stem"], ctx)
         return Made(report, files, names["docx"])
+
+
+def audit_workbook(workbook: Path, result: AuditResult, stem: str, ctx: Context | None = None) -> bytes:
+    """The annotated copy of ``workbook`` (``…-审核.xlsx``): every finding marked on its cells and, given the
+    run's context, a 模板字段 sheet with what each name printed."""
+    from .formats.xlsx_mark import annotate
+    from .formats.xlsx_read import transitional
+
+    source = transitional(Path(workbook)) or Path(workbook)  # (a Strict Open XML workbook: as openpyxl reads)
+    return annotate(source, [(f.severity, f.message, f.places()) for f in result.ordered()],
+                    msg("audit_md_title", name=stem), fields_sheet(ctx, Path(workbook).name) if ctx else None)
 
 
 def removed_message(removed: Any) -> str:
@@ -277,7 +322,10 @@ def stale(folder: Path, made_names: set[str], docx_name: str) -> list[Path]:
 def commit_unit(folder: Folder, report: Report, staged: list[Staged], docx_name: str, force: bool) -> None:
     """Move one unit's staged set in; fills the report's outputs and messages."""
     names = {s.target.name for s in staged}
-    report.messages += folder.commit(staged, stale(folder.path, names, docx_name), force)
+    old = stale(folder.path, names, docx_name)
+    # (a PDF of an earlier run is removed even when this run's conversion failed: it shows the earlier report,
+    # and a clerk would publish it beside the new one; the message says it was removed and why)
+    report.messages += folder.commit(staged, old, force)
     report.outputs = [s.target for s in staged]
     report.docx_path = folder.path / docx_name
     audit_md = [s.target for s in staged if s.target.name.endswith("-审核.md")]

@@ -63,7 +63,11 @@ def check_regular(path: Path, what: str = "workbook") -> None:
             raise UserError(msg("path_dangling_link", path=path)) from None
         raise
     if not stat.S_ISREG(st.st_mode):
-        raise UserError(msg("path_not_regular", path=path))
+        mode = st.st_mode
+        key = ("path_fifo" if stat.S_ISFIFO(mode) else "path_directory" if stat.S_ISDIR(mode)
+               else "path_socket" if stat.S_ISSOCK(mode)
+               else "path_device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "path_not_regular")
+        raise UserError(msg(key, path=path))
 
 
 def workbook_candidates(folder: Path) -> list[Path]:

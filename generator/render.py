@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 from typing import Any
@@ -24,13 +25,13 @@ from jinja2.parser import Parser
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from .errors import Problem, UserError
-from .formats import codecache
+from .formats import codecache, docx_render
 from .formats.docx_package import PackageError
-from .formats.docx_render import NEUTRALIZE, LeftoverTag, Rendered
+from .formats.docx_render import NEUTRALIZE, LeftoverTag, Rendered, place_of
 from .formatting import FILTERS
 from .limits import LimitExceeded, Limits, bounded
 from .messages import msg
-from .template import Template, package_message
+from .template import MARKUP_FILTERS, Template, jinja_zh, package_message
 
 MAX_POWER = 1000  # largest exponent ``**`` may use in a template
 MAX_REPEAT = 1_000_000  # longest string or list ``*`` may build in a template
@@ -51,11 +52,26 @@ def _finalize(value: Any) -> Any:
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
+_WIDTH_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
+
+
 def _check_spec(spec: str) -> None:
     """A ``str.format`` field specification (``>300000000``, ``.9999999f``) within bounds."""
     for number in re.findall(r"\d+", spec or ""):
         if int(number) > MAX_WIDTH:
-            raise SecurityError(f"format width {number} is too large")
+            raise SecurityError(f"format width {number} is too large in '{{:{spec}}}'")
+
+
+def _check_format(fmt: str) -> None:
+    """Every field of a format string within bounds; nested fields (``{:{width}}``) refused outright."""
+    try:
+        fields = list(string.Formatter().parse(str(fmt)))
+    except ValueError:
+        return  # Python refuses it itself when it is called
+    for _, _, spec, _ in fields:
+        if spec and "{" in spec:
+            raise SecurityError(f"nested format field in '{{:{spec}}}' is not allowed")
+        _check_spec(spec or "")
 
 
 class ReportEnvironment(ImmutableSandboxedEnvironment):
@@ -87,12 +103,28 @@ class ReportEnvironment(ImmutableSandboxedEnvironment):
                         raise SecurityError(f"format width {part} is too large")
         return super().call_binop(context, operator, left, right)
 
-    def format_string(self, s: str, args: Any, kwargs: Any, format_func: Any = None) -> str:
-        for _, _, spec, _ in string.Formatter().parse(str(s)):
-            _check_spec(spec or "")
-            for inner in re.findall(r"\{[^{}]*\}", spec or ""):  # nested fields: {:{width}}
-                raise SecurityError(f"nested format field {inner} is not allowed")
-        return super().format_string(s, args, kwargs, format_func)
+    def wrap_str_format(self, value: Any) -> Any:
+        """``str.format``/``format_map`` as the sandbox wraps them, their field specifications bounded first."""
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        _check_format(value.__self__)
+        return wrapped
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - as Jinja
+        """A call from the template: ``str`` methods that build a string as wide as their argument bounded."""
+        name = getattr(__obj, "__name__", None)
+        if name in _WIDTH_METHODS and isinstance(getattr(__obj, "__self__", None), str):
+            for n in (*args, *kwargs.values()):
+                if isinstance(n, int) and n > MAX_WIDTH:
+                    raise SecurityError(f"{name}({n}) is too large")
+        elif name == "replace" and isinstance(getattr(__obj, "__self__", None), str) and len(args) >= 2 \
+                and isinstance(args[0], str) and isinstance(args[1], str):
+            text, old, new = __obj.__self__, args[0], args[1]
+            count = text.count(old) if old else len(text) + 1
+            if len(text) + count * (len(new) - len(old)) > MAX_REPEAT:
+                raise SecurityError(f"replace() result of {count} × {len(new)} is too large")
+        return super().call(__context, __obj, *args, **kwargs)
 
     def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:
         """Compile once per source text, the compiled code kept on disk (``codecache``) between runs."""
@@ -133,14 +165,15 @@ class ReportEnvironment(ImmutableSandboxedEnvironment):
 
 
 def _bounded(name: str, filter_func: Any) -> Any:
-    """A Jinja filter whose width argument cannot build a huge string."""
+    """A Jinja filter whose width (or count) arguments cannot build a huge string or list."""
 
-    def bounded_filter(value: Any, width: Any = 80, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(width, int) and width > MAX_WIDTH:
-            raise SecurityError(f"{name}({width}) is too large")
-        return filter_func(value, width, *args, **kwargs)
+    def bounded_filter(*args: Any, **kwargs: Any) -> Any:
+        for n in (*args[1:], *kwargs.values()):  # (the value, or the environment Jinja passes first)
+            if isinstance(n, int) and not isinstance(n, bool) and n > MAX_WIDTH:
+                raise SecurityError(f"{name}({n}) is too large")
+        return filter_func(*args, **kwargs)
 
-    return bounded_filter
+    return functools.update_wrapper(bounded_filter, filter_func)  # (keeps Jinja's pass_environment mark)
 
 
 def _format_filter(value: Any, *args: Any, **kwargs: Any) -> Any:
@@ -158,7 +191,9 @@ def _format_filter(value: Any, *args: Any, **kwargs: Any) -> Any:
 def make_env() -> ReportEnvironment:
     env = ReportEnvironment(autoescape=True, undefined=StrictUndefined, trim_blocks=False, finalize=_finalize)
     env.globals.pop("lipsum", None)  # lipsum(n) builds text of any size
-    for name in ("center", "indent", "wordwrap", "truncate"):
+    for name in MARKUP_FILTERS:
+        env.filters.pop(name, None)
+    for name in ("center", "indent", "wordwrap", "truncate", "batch", "slice"):
         env.filters[name] = _bounded(name, env.filters[name])
     env.filters["format"] = _format_filter
     env.filters.update(FILTERS)
@@ -173,7 +208,10 @@ def _undefined_name(exc: UndefinedError) -> str | None:
 
 
 def _security_needle(exc: SecurityError) -> str | None:
-    m = re.search(r"attribute '([^']+)'", str(exc))
+    """What of the refused expression the template's text holds: the attribute, or the format, or the number."""
+    text = str(exc)
+    m = re.search(r"attribute '([^']+)'", text) or re.search(r"in '\{:([^']*)\}'", text) \
+        or re.search(r"\((\d+)\)", text) or re.search(r"(\d{5,})", text)
     return m.group(1) if m else None
 
 
@@ -192,33 +230,42 @@ def render(template: Template, context: dict[str, Any], env: ReportEnvironment |
             return template.prepared.render(env, context, visit)
     except LimitExceeded as exc:
         key = "template_time_limit" if exc.kind == "time" else "template_memory_limit"
-        raise UserError(msg(key, path=path, seconds=f"{limits.seconds:g}", mb=limits.memory_mb)) from None
+        raise UserError(msg(key, path=path, seconds=f"{limits.seconds:g}", mb=limits.memory_mb,
+                            where=template.where(place_of(exc)))) from None
     except PackageError as exc:
         if exc.kind == "too_large":
-            raise UserError(msg("template_output_too_large", path=path, part=exc.part)) from None
+            raise UserError(msg("template_output_too_large", path=path, part=exc.part,
+                                limit=docx_render.MAX_PART_MB)) from None
         if exc.kind == "xml":
-            raise UserError(msg("template_bad_output", path=path, detail=f"{exc.part}: {exc.detail[:200]}")) from None
+            before = getattr(exc, "text_before", "")
+            where = (msg("where_near", text=before[-40:], paragraph=template.locate_text(before))
+                     if before else msg("where_unknown"))
+            raise UserError(msg("template_bad_output", path=path, part=exc.part, detail=exc.detail[:200],
+                                where=where)) from None
         raise UserError(package_message(exc, path)) from None
     except LeftoverTag as exc:
         where = msg("where_paragraph", index=exc.index, text=exc.text[:57])
         raise UserError(msg("template_leftover_tag", path=path, tag=exc.tag, where=where)) from None
     except SecurityError as exc:
         raise UserError(msg("template_security", path=path, detail=str(exc),
-                            where=template.locate(_security_needle(exc)))) from None
+                            where=template.where(place_of(exc), _security_needle(exc)))) from None
     except UndefinedError as exc:
         name = _undefined_name(exc)
         raise UserError(msg("template_undefined", path=path, name=name or str(exc),
-                            where=template.locate(name))) from None
+                            where=template.where(place_of(exc), name))) from None
     except TemplateSyntaxError as exc:
-        raise UserError(msg("template_syntax", path=path, detail=exc.message or str(exc),
-                            where=msg("where_unknown"))) from None
+        raise UserError(msg("template_syntax", path=path, detail=jinja_zh(exc.message or str(exc)),
+                            where=template.where(place_of(exc)))) from None
     except TemplateError as exc:
-        raise UserError(msg("template_runtime", path=path, detail=str(exc), where=msg("where_unknown"))) from None
+        raise UserError(msg("template_runtime", path=path, detail=str(exc),
+                            where=template.where(place_of(exc)))) from None
     except OverflowError as exc:  # the sandbox's range() limit, huge numbers
-        raise UserError(msg("template_security", path=path, detail=str(exc), where=msg("where_unknown"))) from None
+        raise UserError(msg("template_security", path=path, detail=str(exc),
+                            where=template.where(place_of(exc)))) from None
     except (MemoryError, RecursionError) as exc:
-        raise UserError(msg("template_too_costly", path=path, detail=type(exc).__name__)) from None
+        raise UserError(msg("template_too_costly", path=path, detail=type(exc).__name__,
+                            where=template.where(place_of(exc)))) from None
     except (TypeError, ValueError, ArithmeticError, AttributeError, KeyError, IndexError) as exc:
         # a template calling a value wrongly (``{{ 财务.资产总额 + '元' }}``)
         raise UserError(msg("template_runtime", path=path, detail=f"{type(exc).__name__}: {exc}"[:200],
-                            where=msg("where_unknown"))) from None
+                            where=template.where(place_of(exc)))) from None

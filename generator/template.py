@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import TemplateSyntaxError, nodes
+from lxml import etree
+
 from .errors import UserError
 from .formats import codecache, docx_layout
 from .formats.docx_package import (W, Package, PackageError, Removed, main_part, paragraph_text, parse,
@@ -51,6 +53,10 @@ _CELL_TAGS = {"vmerge", "vm", "hm", "colspan", "cellbg"}
 _SCOPES = {"for", "macro", "call", "with"}  # blocks whose ``set`` does not leak out
 _DEFAULTS = {"缺省", "default", "d"}  # filters that give a blank value a stand-in
 _LITERALS = ("{_{", "}_}", "{_%", "%_}")
+# filters that write their text into the Word XML unescaped (``|safe``: a template could slip in any markup —
+# a field that includes a file, a remote link — past the package clean-up) or as HTML (``|urlize``); the
+# environment has none of them (``render.make_env``) and the linter names them
+MARKUP_FILTERS = frozenset({"safe", "urlize", "xmlattr"})
 _PARTS = re.compile(r"word/(document\d*|header\d*|footer\d*|footnotes|endnotes)\.xml")
 
 
@@ -61,6 +67,10 @@ class Paragraph:
     text: str
     in_cell: bool
     in_row: bool
+    consumed: bool = False  # docxtpl replaces it by its tag: a ``{%p`` paragraph, or in a ``{%tr`` row / ``{%tc`` cell
+    cell: int = -1  # the table cell, row and table it is in (numbered in document order; -1: none)
+    row: int = -1
+    table: int = -1
 
     def where(self) -> str:
         short = self.text if len(self.text) <= 60 else self.text[:57] + "…"
@@ -124,6 +134,50 @@ class Template:
                         return p.where()
         return msg("where_unknown")
 
+    def paragraph_at(self, part: str, line: int) -> Paragraph | None:
+        """The template paragraph that line ``line`` of the rendered source of ``part`` comes from."""
+        origins = self.prepared.origins.get(part)
+        paras = self.paragraphs.get(part)
+        if not origins or not paras or not 0 < line <= len(origins):
+            return None
+        origin = origins[line - 1]
+        if origin[0] == "p":
+            kept = [p for p in paras if not p.consumed]
+            patched = 1 + max(o[1] for o in origins if o[0] == "p")
+            return kept[origin[1]] if patched == len(kept) else None  # (a part docxtpl reshaped otherwise)
+        if origin[0] == "tag":
+            wanted = _normal_tag(origin[1])
+            found = [p for p in paras if p.consumed and any(_normal_tag(t.group(0)) == wanted
+                                                             for t in _TAG.finditer(p.text))]
+            if found:
+                return found[min(origin[2], len(found) - 1)]
+            for k in range(line - 2, -1, -1):  # a tag docxtpl wrote itself (a merge): the paragraph before it
+                if origins[k][0] == "p":
+                    return self.paragraph_at(part, k + 1)
+        return None
+
+    def where(self, place: tuple[str, int] | None, needle: str | None = None) -> str:
+        """Where a render failed: the paragraph of ``place`` (part, line), checked against ``needle``."""
+        para = self.paragraph_at(*place) if place else None
+        if para is not None and (not needle or needle in para.text):
+            return para.where()
+        if needle:
+            found = self.locate(needle)
+            if found != msg("where_unknown") or para is None:
+                return found
+        return para.where() if para is not None else msg("where_unknown")
+
+    def locate_text(self, text: str) -> str:
+        """The paragraph whose fixed words (its text without tags) best match rendered ``text``."""
+        best, score = None, 0
+        for paras in self.paragraphs.values():
+            for p in paras:
+                pieces = [x.strip() for x in _TAG.split(p.text)]
+                matched = sum(len(x) for x in pieces if len(x) >= 2 and x in text)
+                if matched > score:
+                    best, score = p, matched
+        return best.where() if best is not None else msg("where_unknown")
+
     @property
     def told(self) -> list[Removed]:
         return [r for r in self.removed if r.told]
@@ -183,7 +237,8 @@ def package_message(exc: PackageError, path: Path) -> str:
     if exc.kind == "too_large":
         return msg("template_too_large_part", path=path, part=exc.part or "?", limit=MAX_TEMPLATE_MB)
     if exc.kind == "damaged":
-        return msg("template_damaged", path=path, part=exc.part, detail=exc.detail)
+        detail = msg("damaged_crc") if exc.detail == "CRC" else msg("damaged_deflate", kind=exc.detail)
+        return msg("template_damaged", path=path, part=exc.part, detail=detail)
     if exc.kind == "entities":
         return msg("template_entities", path=path, part=exc.part)
     if exc.kind == "xml":
@@ -191,13 +246,80 @@ def package_message(exc: PackageError, path: Path) -> str:
     return msg("template_not_docx", path=path)
 
 
+_DOCXTPL_STRUCTURAL = re.compile(r"\{[%{](tr|tc|p) ")  # what docxtpl's patch_xml looks for, exactly
+
+
 def read_paragraphs(xml: bytes, part: str) -> list[Paragraph]:
     root = parse(xml, part)
     out = []
+    holders: dict[etree._Element, bool] = {}  # a row or cell → whether docxtpl replaces it by its tag
+
+    def replaced(el: etree._Element | None, kind: str) -> bool:
+        if el is None:
+            return False
+        if el not in holders:
+            holders[el] = any(m.group(1) == kind for q in el.iter(f"{W}p")
+                              for m in _DOCXTPL_STRUCTURAL.finditer(paragraph_text(q)))
+        return holders[el]
+
+    numbers: dict[etree._Element, int] = {}
+
+    def number(el: etree._Element | None) -> int:
+        return -1 if el is None else numbers.setdefault(el, len(numbers))
+
     for i, p in enumerate(root.iter(f"{W}p"), start=1):
-        ancestors = {a.tag for a in p.iterancestors()}
-        out.append(Paragraph(part, i, paragraph_text(p), f"{W}tc" in ancestors, f"{W}tr" in ancestors))
+        row = cell = table = None
+        for a in p.iterancestors():
+            if a.tag == f"{W}tc" and cell is None:
+                cell = a
+            elif a.tag == f"{W}tr" and row is None:
+                row = a
+            elif a.tag == f"{W}tbl" and table is None:
+                table = a
+        text = paragraph_text(p)
+        consumed = any(m.group(1) == "p" for m in _DOCXTPL_STRUCTURAL.finditer(text)) \
+            or replaced(row, "tr") or replaced(cell, "tc")
+        out.append(Paragraph(part, i, text, cell is not None, row is not None, consumed,
+                             number(cell), number(row), number(table)))
     return out
+
+
+_JINJA_TOKENS = {"name": "jinja_token_name", "end of print statement": "jinja_token_end_print",
+                 "end of statement block": "jinja_token_end_block"}
+
+
+def _token(text: str) -> str:
+    key = _JINJA_TOKENS.get(text)
+    return msg(key) if key else f"“{text}”"
+
+
+def jinja_zh(detail: str) -> str:
+    """Jinja's syntax message, in the clerk's words where it is one of the common ones."""
+    m = re.match(r"expected token '(.+?)', got '(.+?)'", detail)
+    if m:
+        return msg("jinja_expected", expected=_token(m.group(1)), got=_token(m.group(2)))
+    if detail.startswith("unexpected end of template") or detail.startswith("Unexpected end of template"):
+        return msg("jinja_incomplete")
+    m = re.match(r"Encountered unknown tag '(.+?)'", detail)
+    if m:
+        return msg("jinja_unknown_tag", name=m.group(1))
+    m = re.match(r"unexpected (?:char )?'(.+?)'", detail)
+    if m:
+        return msg("jinja_unexpected", what=_token(m.group(1)))
+    return msg("jinja_other", detail=detail)
+
+
+def _kind_of_tag(tag: str) -> str:
+    """``p``, ``tr`` or ``tc`` for a docxtpl structural tag (``{%p if x %}``), "" for a plain one."""
+    m = _DOCXTPL_STRUCTURAL.match(tag)
+    return m.group(1) if m else ""
+
+
+def _normal_tag(tag: str) -> str:
+    """A tag as it reads after docxtpl's patch: no ``p``/``tr``/``tc``/``r`` marker, straight quotes, one space."""
+    inner = tag[2:-2].strip("-").translate(_SMART_QUOTES)
+    inner = _STRUCTURAL.sub("", inner.lstrip()) if _STRUCTURAL.match(inner) else inner
+    return tag[:2] + " ".join(inner.split()) + tag[-2:]
 
 
 def lint(paragraphs: dict[str, list[Paragraph]], env: Any) -> tuple[list[TemplateProblem], list[Use]]:
@@ -227,7 +349,7 @@ def _whole_parts(prepared: Prepared, env: Any, paragraphs: dict[str, list[Paragr
             tree = env.parse(source)
         except TemplateSyntaxError as exc:
             where = _part_label(name) if name != "word/document.xml" else msg("where_unknown")
-            problems.append(TemplateProblem("syntax", where, msg("tc_whole", detail=exc.message or str(exc)),
+            problems.append(TemplateProblem("syntax", where, msg("tc_whole", detail=jinja_zh(exc.message or str(exc))),
                                             (order, 0)))
         else:
             codecache.keep_parsed(env, source, tree)
@@ -394,7 +516,9 @@ class Checker:
         self.expr(getattr(node, "dyn_kwargs", None), record)
 
     def filter(self, node: nodes.Filter, record: bool = True) -> Sample:
-        if node.name not in self.env.filters:
+        if node.name in MARKUP_FILTERS:
+            self.problem("sandbox", msg("tc_markup_filter", name=node.name))
+        elif node.name not in self.env.filters:
             self.problem("unknown", msg("tc_unknown_filter", name=node.name, names="、".join(self._our_filters())))
         defaulted = node.name in _DEFAULTS
         if defaulted:
@@ -473,7 +597,7 @@ class Checker:
         try:
             body = self.env.parse(source).body
         except TemplateSyntaxError as exc:
-            self.problem("syntax", msg("tc_syntax", tag=tag, detail=exc.message or str(exc)))
+            self.problem("syntax", msg("tc_syntax", tag=tag, detail=jinja_zh(exc.message or str(exc))))
             return None
         return body[0] if body else None
 
@@ -551,7 +675,9 @@ class Checker:
 
     def _filter_name(self, node: nodes.Filter) -> None:
         self.arguments(node)
-        if node.name not in self.env.filters:
+        if node.name in MARKUP_FILTERS:
+            self.problem("sandbox", msg("tc_markup_filter", name=node.name))
+        elif node.name not in self.env.filters:
             self.problem("unknown", msg("tc_unknown_filter", name=node.name, names="、".join(self._our_filters())))
 
     def open_for(self, inner: str, tag: str) -> None:
@@ -593,6 +719,8 @@ class Checker:
         if top not in ("if", "for") or (keyword == "elif" and top != "if"):
             self.problem("syntax", msg("tc_unexpected_branch", tag=tag))
             return
+        if _kind_of_tag(self.blocks[-1][2]) != _kind_of_tag(tag):
+            self.problem("structure", msg("tc_mixed_block", open=self.blocks[-1][2], close=tag))
         if keyword == "elif":
             node = self._parse("{% if " + inner[len("elif"):] + " %}{% endif %}", tag)
             self.tests[-1] |= self._tested(getattr(node, "test", None))
@@ -640,6 +768,15 @@ class Checker:
             del self.blocks[expected[-1] + 1:]
             del self.frames[expected[-1] + 1:]
             del self.tests[expected[-1] + 1:]
+        kind = _kind_of_tag(open_tag)
+        if kind != _kind_of_tag(tag):
+            self.problem("structure", msg("tc_mixed_block", open=open_tag, close=tag))
+        elif para is not None and self.para is not None and para is not self.para:
+            # what the block leaves out when false (or repeats) must hold whole cells, rows or tables
+            level = {"tr": "table", "tc": "row"}.get(kind, "cell")
+            if getattr(para, level) != getattr(self.para, level):
+                self.problem("structure", msg("tc_block_across", open=open_tag, close=tag,
+                                              where=self.para.where(), what=msg(f"tc_level_{level}")), para=para)
         self.blocks.pop()
         self.frames.pop()
         self.tests.pop()

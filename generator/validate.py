@@ -573,19 +573,25 @@ def check_uses(uses: list[Any], resolve: Any, file: str) -> list[Problem]:
     ``uses`` are the template's ``Use`` records (name, where in the template,
     whether an ``if`` or a default guards it); ``resolve(name)`` answers, for
     every concrete value the name stands for (one per list item), its state and
-    where to fill it: ``("ok" | "empty" | "absent", place, hint)``.
+    where to fill it: ``("ok" | "empty" | "absent" | "no_sheet", place, hint)``. A missing sheet is
+    reported once, at the first paragraph that uses it.
     """
     problems: list[Problem] = []
     seen: set[tuple[str, str]] = set()
+    absent: list[str] = []  # names already reported missing: what lies under them is not reported again
     for use in uses:
+        if any(use.name.startswith((name + ".", name + "[]")) for name in absent):
+            continue
         for state, place, hint in resolve(use.name):
             if state == "ok" or (use.guarded and state == "empty"):
                 continue
-            key = (use.name, place)
+            if state in ("absent", "no_sheet"):
+                absent.append(use.name)
+            key = ("", place) if state == "no_sheet" else (use.name, place)
             if key in seen:
                 continue
             seen.add(key)
-            text = msg("uses_empty" if state == "empty" else "uses_absent", name=use.name, where=use.where,
+            text = msg({"empty": "uses_empty", "no_sheet": "uses_no_sheet"}.get(state, "uses_absent"), name=use.name, where=use.where,
                        place=place) + (hint or "")
             problems.append(Problem(None, text))
     return problems

@@ -7,7 +7,8 @@ lists, PDF) are committed as a set: all are first written in full beside their
 targets (``.tmp-…``), their hashes appended to the folder's record journal,
 then the old files set aside (``.bak~…``) and the new ones moved in; if any
 step fails, what was done is undone and the folder is as it was. A stale file
-the set no longer has (an old PDF of a run without ``--pdf``) is removed with it.
+the set no longer has (an old PDF of a run without ``--pdf``) is set aside
+(``.del~…``) and removed with it.
 
 The record: ``.generated.json`` holds the SHA-256 of every file we wrote, so a
 file whose content no longer matches was edited by hand (or is not ours) and is
@@ -16,7 +17,9 @@ kept, unless ``force`` is given, in which case a dated backup is made first.
 files are moved in, so that whatever point a run is stopped at (killed, power
 cut, disk full), every file in the folder is either recognised as ours or is
 the previous version; the next run, holding the lock, puts back a set it finds
-half moved, removes staging files, and folds the journal into the record.
+half moved (every file of it as it was), removes staging files, and folds the
+journal into the record. A run also removes, when it lets the folder go, what
+a batch worker that died had staged.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ JOURNAL = ".generated.log"  # lines "<sha256>\t<file name>": written or about to
 LOCK = ".generated.lock"
 STAGE_PREFIX = ".tmp-"
 BACKUP_PREFIX = ".bak~"  # ".bak~<token>~<file name>": the previous version while a set is moved in
+REMOVED_PREFIX = ".del~"  # ".del~<token>~<file name>": a file the set removes, until the set is in
 DEFAULT_WAIT = 120.0  # seconds a run waits for another one on the same folder
 
 
@@ -167,8 +171,8 @@ class Folder:
             raise _fail(self.path / LOCK, exc) from None
         self._lock = lock
         try:
-            self._recover()
             self.record = load_record(self.path)
+            self._recover()
         except BaseException:
             lock.release()
             raise
@@ -176,6 +180,7 @@ class Folder:
 
     def __exit__(self, *exc: object) -> None:
         try:
+            self._sweep()
             if self._journal is not None:
                 os.close(self._journal)
                 self._journal = None
@@ -186,21 +191,44 @@ class Folder:
             self._lock.release()
 
     def _recover(self) -> None:
-        """Put back a set half moved in by a run that was stopped; remove what it staged."""
+        """Repair what a run stopped half-way (killed, power cut) left: a set half moved in is put back as it
+        was (every file of it the previous version, or missing as before); a set moved in whole loses the
+        previous versions it set aside; staging files are removed."""
+        sets: dict[str, list[tuple[str, Path, Path]]] = {}  # token → (prefix, holder, target)
         for entry in self.path.iterdir():
             name = entry.name
-            if name.startswith(BACKUP_PREFIX):
-                _, _, original = name[len(BACKUP_PREFIX):].partition("~")
-                target = self.path / original
-                try:
-                    if original and not target.exists():
-                        os.replace(entry, target)
+            for prefix in (BACKUP_PREFIX, REMOVED_PREFIX):
+                if name.startswith(prefix):
+                    token, _, original = name[len(prefix):].partition("~")
+                    if original:
+                        sets.setdefault(token, []).append((prefix, entry, self.path / original))
                     else:
-                        os.unlink(entry)
+                        _silent_unlink(entry)
+                    break
+            else:
+                if name.startswith(STAGE_PREFIX) and entry.is_file():
+                    _silent_unlink(entry)
+        for members in sets.values():
+            whole = all(target.exists() for prefix, _, target in members if prefix == BACKUP_PREFIX)
+            for prefix, holder, target in members:
+                try:
+                    if whole and prefix == BACKUP_PREFIX and not self._matches(holder, target.name):
+                        os.replace(holder, self._free_backup(target))  # a hand-edited file replaced with --force
+                    elif whole:
+                        os.unlink(holder)  # the set is in: what it replaced or removed goes
+                    else:
+                        os.replace(holder, target)  # the set is not: everything as it was
                 except OSError:
                     pass
-            elif name.startswith(STAGE_PREFIX) and entry.is_file():
-                _silent_unlink(entry)
+
+    def _sweep(self) -> None:
+        """Staging files of this run left by a worker that died before it could hand them over."""
+        try:
+            for entry in self.path.iterdir():
+                if entry.name.startswith(STAGE_PREFIX) and entry.is_file():
+                    _silent_unlink(entry)
+        except OSError:
+            pass
 
     # ------------------------------------------------------------------ the record
     def ours(self, path: Path) -> bool:
@@ -230,10 +258,18 @@ class Folder:
             if self._journal is None:
                 self._journal = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0),
                                         0o666)
-            written = os.write(self._journal, text)
-            if written != len(text):
-                raise OSError(28, "No space left on device")
-            os.fsync(self._journal)
+            end = os.lseek(self._journal, 0, os.SEEK_END)
+            try:
+                written = os.write(self._journal, text)
+                if written != len(text):
+                    raise OSError(28, os.strerror(28))
+                os.fsync(self._journal)
+            except OSError:
+                try:
+                    os.ftruncate(self._journal, end)  # no line cut short for the next one to run into
+                except OSError:
+                    pass
+                raise
         except OSError as exc:
             raise UserError(msg("record_failed", path=path, detail=exc.strerror or str(exc))) from None
 
@@ -260,7 +296,7 @@ class Folder:
                 moved.append((s.target, previous))
                 os.replace(s.tmp, s.target)
             for path in remove:
-                holder = path.with_name(f"{BACKUP_PREFIX}{token}~{path.name}")
+                holder = path.with_name(f"{REMOVED_PREFIX}{token}~{path.name}")
                 os.replace(path, holder)
                 aside.append((path, holder))
         except OSError as exc:
@@ -352,8 +388,13 @@ class Folder:
             except OSError:
                 digest = ""
             out[name] = digest if digest in known else sorted(known)[0]  # edited by hand: stays so
-        atomic_write(self.path / MANIFEST, json.dumps({"version": 2, "files": out}, ensure_ascii=False,
-                                                      indent=1).encode("utf-8"))
+        data = json.dumps({"version": 2, "files": out}, ensure_ascii=False, indent=1).encode("utf-8")
+        try:
+            unchanged = (self.path / MANIFEST).read_bytes() == data
+        except OSError:
+            unchanged = not out  # no manifest and nothing to record: a run that wrote nothing leaves none
+        if not unchanged:
+            atomic_write(self.path / MANIFEST, data)
         _silent_unlink(journal)
 
 

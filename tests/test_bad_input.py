@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import shutil
 import zipfile
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from docx import Document
 from conftest import EXAMPLE, set_cells
 from generator.cli import main
 from generator.errors import UserError
-from generator.write import atomic_write, write_outputs
+from generator.write import LOCK, Folder, atomic_write
 
 WB = "2024.xlsx"
 HEADING = "一、单位概况"  # a plain paragraph of the default template, used as the place to plant bad tags
@@ -33,11 +34,12 @@ HEADING = "一、单位概况"  # a plain paragraph of the default template, use
 
 
 def snapshot(folder: Path) -> dict[str, str]:
-    """Every file under ``folder`` (hidden ones included) with the SHA-256 of its content."""
+    """Every file under ``folder`` (hidden ones included) with the SHA-256 of its content — but the empty lock
+    file a run leaves in an output folder it held (``write.LOCK``: filelock keeps it on Linux, by design)."""
     if not folder.exists():
         return {}
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != LOCK}
 
 
 def run_cli(project: Path, *extra: str):
@@ -189,7 +191,8 @@ def test_zip_bomb(project: Path) -> None:
                 fh.write(chunk)
     assert len(buf.getvalue()) < 2 * 1024 * 1024
     replace_workbook(project, buf.getvalue())
-    assert "过大" in assert_refused(project, WB)
+    out = assert_refused(project, WB, "xl/worksheets/sheet1.xml")
+    assert "上限 40 MB" in out and "已拒绝读取" in out
 
 
 def test_data_folder_missing(project: Path) -> None:
@@ -200,9 +203,15 @@ def test_data_folder_missing(project: Path) -> None:
 # ----------------------------------------------------------------------------- workbook structure
 
 
-def test_missing_sheet(project: Path) -> None:
+def test_missing_required_sheet(project: Path) -> None:
+    edit_workbook(project, lambda wb: wb.remove(wb["基本信息"]))
+    assert "缺少工作表" in assert_refused(project, place("基本信息"))
+
+
+def test_missing_sheet_the_template_uses(project: Path) -> None:
     edit_workbook(project, lambda wb: wb.remove(wb["财务"]))
-    assert "缺少工作表" in assert_refused(project, place("财务"))
+    out = assert_refused(project, "财务.资产总额", "模板第17段")
+    assert "请在 2024.xlsx 中添加“财务”表" in out
 
 
 def test_missing_column(project: Path) -> None:
@@ -252,8 +261,8 @@ def test_absurdly_large_number(project: Path) -> None:
 
 
 def test_count_with_fraction(project: Path) -> None:
-    coord = set_label(project, "基本信息", "内设机构个数", 6.5)
-    assert "整数" in assert_refused(project, place("基本信息", coord))
+    set_cells(project / "data" / WB, "人员编制", {"D3": 81.5})  # 合计 › 核定编制
+    assert "整数" in assert_refused(project, place("人员编制", "D3"))
 
 
 def test_percent_typed_as_plain_number(project: Path) -> None:
@@ -277,8 +286,8 @@ def test_year_differs_from_command(project: Path) -> None:
 
 
 def test_wrong_choice_in_drop_down_column(project: Path) -> None:
-    set_cells(project / "data" / WB, "机构", {"A3": "内部机构"})
-    assert "内设机构" in assert_refused(project, place("机构", "A3"), "内部机构")
+    set_cells(project / "data" / WB, "绩效指标", {"I3": "完成得很好"})  # 评价等级: 达成 / 部分达成 / 未达成
+    assert "部分达成" in assert_refused(project, place("绩效指标", "I3"), "完成得很好")
 
 
 def test_unknown_placeholder_in_text(project: Path) -> None:
@@ -305,13 +314,12 @@ def test_formula_without_cached_value(project: Path) -> None:
 
 def test_all_problems_reported_at_once(project: Path) -> None:
     path = project / "data" / WB
-    set_cells(path, "机构", {"A3": "内部机构"})
-    set_cells(path, "绩效指标", {"E13": "八成"})
+    set_cells(path, "绩效指标", {"I3": "完成得很好", "E13": "八成"})
     a = set_label(project, "财务", "资产总额", "一千")
     b = set_label(project, "基本信息", "报告日期", "去年九月")
-    out = assert_refused(project, place("机构", "A3"), place("绩效指标", "E13"), place("财务", a),
+    out = assert_refused(project, place("绩效指标", "I3"), place("绩效指标", "E13"), place("财务", a),
                          place("基本信息", b))
-    assert "4 处问题" in out
+    assert "处问题" in out and out.count("2024.xlsx › ") >= 4
 
 
 @pytest.mark.parametrize("name", ["CON", "..", "aux.txt"])
@@ -343,23 +351,23 @@ def test_template_resource_bomb_is_refused(project: Path, bomb: str) -> None:
 
 
 def test_template_unclosed_for(project: Path) -> None:
-    plant(project, "{% for x in texts.duties %}{{ x.text }}")
+    plant(project, "{% for x in 文字内容.单位职责 %}{{ x.内容 }}")
     out = assert_refused(project, str(template_path(project)), "endfor", "第5段")
-    assert "{% for x in texts.duties %}" in out
+    assert "“{% for x in 文字内容.单位职责 %}”没有对应的 endfor" in out
 
 
 def test_template_two_paragraph_tags_in_one_paragraph(project: Path) -> None:
-    plant(project, "{%p if year %}{%p endif %}")
-    assert "多个“{%p”" in assert_refused(project, str(template_path(project)), "第5段")
+    plant(project, "{%p if 年度 %}{%p endif %}")
+    assert "同一段中有多个段落/行/列标签" in assert_refused(project, str(template_path(project)), "第5段")
 
 
 def test_template_row_tag_outside_table(project: Path) -> None:
-    plant(project, "{%tr for x in texts.duties %}", "{%tr endfor %}")
-    assert "不在表格里" in assert_refused(project, str(template_path(project)), "第5段", "第6段")
+    plant(project, "{%tr for x in 文字内容.单位职责 %}", "{%tr endfor %}")
+    assert "只能用在表格单元格中" in assert_refused(project, str(template_path(project)), "第5段", "第6段")
 
 
 def test_template_tag_split_across_paragraphs(project: Path) -> None:
-    plant(project, "{{ unit.name", " }}")
+    plant(project, "{{ 基本信息.单位全称", " }}")
     assert "同一段" in assert_refused(project, str(template_path(project)), "第5段", "第6段")
 
 
@@ -369,13 +377,15 @@ def test_template_stray_closing_braces(project: Path) -> None:
 
 
 def test_template_malformed_tag(project: Path) -> None:
-    plant(project, "{{ unit.name | }}")
-    assert "标签有误" in assert_refused(project, str(template_path(project)), "第5段")
+    plant(project, "{{ 基本信息.单位全称 | }}")
+    out = assert_refused(project, str(template_path(project)), "第5段")
+    assert "写法有误：此处应为一个名称，却是标签结尾“}}”" in out
 
 
 def test_template_unknown_variable(project: Path) -> None:
-    plant(project, "{{ unit.nickname }}")
-    assert_refused(project, str(template_path(project)), "nickname", "第5段")
+    plant(project, "{{ 基本信息.单位昵称 }}")
+    out = assert_refused(project, "基本信息.单位昵称", "模板第5段")
+    assert "是否应为“基本信息.单位简称”" in out
 
 
 def test_template_that_is_not_a_docx(project: Path) -> None:
@@ -438,16 +448,15 @@ def test_atomic_write_permission_denied_leaves_nothing(tmp_path: Path, monkeypat
     assert sorted(p.name for p in target.parent.iterdir()) == ["报告.docx"]
 
 
-def test_write_outputs_is_all_or_nothing(tmp_path: Path) -> None:
+def test_a_set_is_written_all_or_nothing(tmp_path: Path) -> None:
     folder = tmp_path / "out"
-    folder.mkdir()
-    good = folder / "a.docx"
     (tmp_path / "blocked").write_text("a file where a folder should be")
     bad = tmp_path / "blocked" / "b.docx"  # cannot be staged
-    with pytest.raises(UserError) as info:
-        write_outputs({good: b"A", bad: b"B"})
+    with Folder(folder) as out:
+        with pytest.raises(UserError) as info:
+            out.write({folder / "a.docx": b"A", bad: b"B"})
     assert str(bad) in str(info.value)
-    assert list(folder.iterdir()) == []  # the first file was staged, then removed: nothing placed
+    assert sorted(p.name for p in folder.iterdir()) == [".generated.lock"]  # a.docx was staged, then removed
 
 
 def test_written_files_are_not_private(project: Path) -> None:
@@ -456,3 +465,170 @@ def test_written_files_are_not_private(project: Path) -> None:
     mask = os.umask(0)
     os.umask(mask)
     assert report.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+# ----------------------------------------------------------------------------- paths that are not files (issue 14)
+
+
+def test_dangling_link_for_the_workbook(project: Path) -> None:
+    (project / "data" / WB).unlink()
+    (project / "data" / WB).symlink_to(project / "elsewhere" / WB)
+    out = assert_refused(project, str(project / "data" / WB))
+    assert "失效的快捷方式（链接）" in out
+
+
+def test_fifo_for_the_workbook(project: Path) -> None:
+    (project / "data" / WB).unlink()
+    os.mkfifo(project / "data" / WB)  # a reader that opened it would wait for ever
+    out = assert_refused(project, str(project / "data" / WB))
+    assert "管道（FIFO）" in out
+
+
+def test_folder_named_like_the_workbook(project: Path) -> None:
+    (project / "data" / WB).unlink()
+    (project / "data" / WB).mkdir()
+    assert "是一个文件夹" in assert_refused(project, str(project / "data" / WB))
+
+
+# ----------------------------------------------------------------------------- workbooks that cost more than they should
+
+
+def zip_members(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zf:
+        return {name: zf.read(name) for name in zf.namelist()}
+
+
+def write_members(path: Path, members: dict[str, bytes], level: int = 6) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+
+
+BASIC_PART = "xl/worksheets/sheet2.xml"  # the example's 基本信息 sheet
+
+
+def test_part_with_a_huge_comment_is_refused_quickly(project: Path) -> None:
+    """A small file whose sheet XML holds a 190 MB comment: refused on the part's size, before any parsing."""
+    path = project / "data" / WB
+    members = zip_members(path)
+    xml = members[BASIC_PART]
+    members[BASIC_PART] = xml[:xml.index(b"<sheetData")] + b"<!--" + b" " * (190 * 1024 * 1024) + b"-->" \
+        + xml[xml.index(b"<sheetData"):]
+    write_members(path, members, level=1)
+    assert path.stat().st_size < 2 * 1024 * 1024
+    out = assert_refused(project, WB, BASIC_PART, "工作表“基本信息”")
+    assert "解压后约 190 MB" in out and "上限 40 MB" in out
+
+
+def _central_offset(data: bytes, name: str) -> int:
+    """Where the central directory entry of member ``name`` starts."""
+    at = 0
+    encoded = name.encode("utf-8")
+    while True:
+        at = data.index(b"PK\x01\x02", at)
+        length = int.from_bytes(data[at + 28: at + 30], "little")
+        if data[at + 46: at + 46 + length] == encoded:
+            return at
+        at += 4
+
+
+def test_bad_crc_names_the_part(project: Path) -> None:
+    path = project / "data" / WB
+    data = bytearray(path.read_bytes())
+    at = _central_offset(bytes(data), BASIC_PART) + 16  # the CRC-32 field zipfile checks against
+    data[at: at + 4] = (int.from_bytes(data[at: at + 4], "little") ^ 0xFFFF).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    out = assert_refused(project, WB, BASIC_PART, "工作表“基本信息”")
+    assert "校验码（CRC）不符" in out and "另存为" in out
+
+
+def test_corrupt_compressed_data_names_the_part(project: Path) -> None:
+    path = project / "data" / WB
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(BASIC_PART)
+    local = info.header_offset
+    start = local + 30 + int.from_bytes(data[local + 26: local + 28], "little") \
+        + int.from_bytes(data[local + 28: local + 30], "little")
+    data[start + 10: start + 60] = b"\xff" * 50  # the DEFLATE stream, garbled
+    path.write_bytes(bytes(data))
+    out = assert_refused(project, WB, BASIC_PART, "工作表“基本信息”")
+    assert "已损坏" in out and ("压缩数据无法解压" in out or "校验码（CRC）不符" in out)
+    assert "程序内部错误" not in out
+
+
+@pytest.mark.parametrize("doctype", [
+    b'<!DOCTYPE worksheet [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>',
+    b'<!DOCTYPE worksheet [<!ENTITY secret SYSTEM "file:///etc/passwd">]>',
+    b'<!DOCTYPE worksheet SYSTEM "http://example.invalid/x.dtd">',
+], ids=["entities", "external-entity", "external-dtd"])
+def test_entity_declarations_name_the_part(project: Path, doctype: bytes) -> None:
+    path = project / "data" / WB
+    members = zip_members(path)
+    xml = members[BASIC_PART]
+    members[BASIC_PART] = doctype + xml
+    write_members(path, members)
+    out = assert_refused(project, WB, BASIC_PART, "工作表“基本信息”")
+    assert "实体声明" in out
+
+
+def test_text_cell_of_four_million_characters_is_refused_at_its_cell(project: Path) -> None:
+    """Excel stops a cell at 32,767 characters, other programs do not: the XML is written here directly."""
+    coord = set_label(project, "基本信息", "办公地址", "占位")
+    path = project / "data" / WB
+    members = zip_members(path)
+    xml = members[BASIC_PART].decode("utf-8")
+    cell = re.search(rf'<c r="{coord}"[^>]*>.*?</c>', xml).group(0)
+    long_cell = re.sub(r"<t>.*?</t>", "<t>" + "甲" * 4_000_000 + "</t>", cell)
+    members[BASIC_PART] = xml.replace(cell, long_cell).encode("utf-8")
+    write_members(path, members)
+    out = assert_refused(project, place("基本信息", coord))
+    assert "有 4000000 个字，超过一个单元格的上限 20000 字" in out
+
+
+# ----------------------------------------------------------------------------- a column inserted (issue 14)
+
+
+@pytest.mark.parametrize("sheet, label", [("基本信息", "单位全称"), ("财务", "资产总额")])
+def test_values_one_column_to_the_right_are_a_probable_inserted_column(project: Path, sheet: str,
+                                                                       label: str) -> None:
+    """The values moved one column right under an unchanged 内容 header (a column inserted below the header,
+    or pasted one column off): named once, at the first value cell, as a probable inserted column."""
+    def edit(wb: openpyxl.Workbook) -> None:
+        ws = wb[sheet]
+        ws.move_range(f"B3:B{ws.max_row}", cols=1)  # over the 单位 column, as a paste would
+
+    edit_workbook(project, edit)
+    out = assert_refused(project, place(sheet, "B3"))
+    assert "B 列的数据全部为空，而右边的 C 列有数据：可能插入了一列" in out
+
+
+def test_a_column_inserted_before_b_with_its_header_is_read_from_the_new_place(project: Path) -> None:
+    """Excel moves the 内容 header with an inserted column: the values are read where the header is now."""
+    edit_workbook(project, lambda wb: wb["财务"].insert_cols(2))
+    result = run_cli(project)
+    assert result.exit_code == 0, result.output
+    report = next((project / "output" / "2024").glob("*报告.docx"))
+    text = "\n".join(p.text for p in Document(report).paragraphs)
+    assert "资产总额" in text and "未填写" not in result.output
+
+
+# ----------------------------------------------------------------------------- text that disguises itself (issue 14)
+
+
+def test_invisible_format_characters_are_removed_with_a_located_notice(project: Path) -> None:
+    """A right-to-left override (U+202E) shows "镇政府" as "府政镇"; zero-width spaces and a BOM hide in text.
+    They are removed, the place is named, and the report holds the plain text."""
+    path = project / "data" / WB
+    short = set_label(project, "基本信息", "单位简称", "郑家驿\u202e镇政府\u202c")
+    address = set_label(project, "基本信息", "办公地址", "\ufeff桃源县\u200b郑家驿镇\u2066集镇\u2069")
+    result = run_cli(project)
+    assert result.exit_code == 0, result.output
+    for coord, label in ((short, "单位简称"), (address, "办公地址")):
+        assert f"{place('基本信息', coord)}：“{label}”中有不可见的格式字符（如反向书写符 U+202E、零宽空格）" \
+               in result.output, result.output
+    report = next((project / "output" / "2024").glob("*报告.docx"))
+    text = "\n".join(p.text for p in Document(report).paragraphs)
+    assert "郑家驿镇政府" in text and "桃源县郑家驿镇集镇" in text
+    assert not any(ch in text for ch in "\u202e\u202c\u200b\ufeff\u2066\u2069")
+    assert path.exists()

@@ -12,12 +12,14 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-import generator.pdf as pdf_module
+import generator.formats.pdf as pdf_module
 from conftest import EXAMPLE, ROOT
-from generator import batch
 from generator.cli import main
+from generator.commands import batch
+from generator.commands.summary import COLUMNS, FIRST_ROW, HEADER_ROW, STATUS_HEADER
 from generator.messages import msg
-from generator.summary import COLUMNS, FIRST_ROW, HEADER_ROW, STATUS_HEADER
+from generator.pipeline import Options
+from generator.read import find_units
 
 YEAR = 2024
 # folder -> 单位全称 (None: left empty, the broken unit)
@@ -47,7 +49,7 @@ def make_unit(folder: Path, unit_name: str | None, sangong_actual: int | None = 
     ws.cell(row, 2).value = unit_name
     if sangong_actual is not None:
         ws = wb["三公经费"]
-        for label in ("三公经费合计", "公务接待"):
+        for label in ("合计", "公务接待"):
             row = next(c.row for c in ws["A"] if c.value == label)
             ws.cell(row, 4).value = sangong_actual
     path = folder / f"{YEAR}.xlsx"
@@ -165,6 +167,16 @@ def test_summary_has_one_row_per_unit_equal_to_each_report(county: Path) -> None
 def test_summary_number_formats_show_what_the_report_shows(county: Path) -> None:
     run(county, "--jobs", "1")
     ws = openpyxl.load_workbook(county / "output" / str(YEAR) / SUMMARY).active
+    # laid out for the bureau: header and the first two columns stay in view, a filter on the header,
+    # printed landscape on A4, one page wide, the header repeated on every page
+    last = FIRST_ROW + len(UNITS) - 1
+    assert ws.freeze_panes == "C3"
+    assert ws.auto_filter.ref == f"A{HEADER_ROW}:{openpyxl.utils.get_column_letter(len(COLUMNS) + 1)}{last}"
+    assert ws.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}"
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+    assert ws.cell(row=last + 1, column=1).value == msg("summary_total")
+    assert [ws.cell(row=r, column=1).value for r in range(FIRST_ROW, last + 1)] == sorted(UNITS)  # every unit, by folder
     headers = [c.value for c in ws[HEADER_ROW]]
     row = next(r for r in ws.iter_rows(min_row=FIRST_ROW) if r[0].value == "甲镇")
     formats = {h: cell.number_format for h, cell in zip(headers, row, strict=True)}
@@ -247,7 +259,7 @@ def test_old_format_workbook_in_a_unit_folder(county: Path) -> None:
 def test_unexpected_error_in_one_unit_is_reported_not_raised(county: Path) -> None:
     """A folder name longer than the file system allows (ENAMETOOLONG) is an error nobody planned a message for."""
     units = [("甲镇", county / "data" / "甲镇" / f"{YEAR}.xlsx"), ("怪镇", county / "data" / ("长" * 200) / f"{YEAR}.xlsx")]
-    reports = batch.generate_batch(YEAR, units, county / "templates", county / "output", jobs=2)
+    reports = batch.generate_batch(YEAR, units, county / "templates", county / "output", Options(jobs=2))
     good, odd = reports
     assert good.error is None and good.docx_path is not None and good.docx_path.is_file()
     assert odd.error is not None and odd.error.startswith(msg("internal_error", detail="").split("：")[0])
@@ -260,7 +272,7 @@ def test_single_unit_layout_is_not_a_batch(tmp_path: Path) -> None:
     result = run(tmp_path)
     assert result.exit_code == 0, result.output
     assert not (tmp_path / "output" / str(YEAR) / SUMMARY).exists()
-    assert batch.find_units(tmp_path / "data", YEAR, None) is None
+    assert find_units(tmp_path / "data", YEAR, None) is None
 
 
 def test_pdf_without_libreoffice_still_writes_every_report(county: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,7 +16,7 @@ from conftest import ROOT, set_field
 
 FIRST, SECOND = "郑家驿镇", "茶庵铺镇"
 SECOND_NAME = "桃源县茶庵铺镇人民政府"
-OWN_PARAGRAPH = "{{ unit.area_name }}司法所承担人民调解、社区矫正和法治宣传工作，{{ year }}年由{{ unit.short_name }}统一保障运转。"
+OWN_PARAGRAPH = "{{ 基本信息.辖区名称 }}司法所承担人民调解、社区矫正和法治宣传工作，{{ 年度 }}年由{{ 基本信息.单位简称 }}统一保障运转。"
 
 
 def county(tmp_path: Path) -> Path:
@@ -81,10 +81,13 @@ def test_each_township_gets_its_own_wording_in_one_run(tmp_path: Path):
 
 def test_township_template_passes_the_check(tmp_path: Path):
     root = county(tmp_path)
-    result = CliRunner().invoke(main, ["--year", "2024", "--templates", str(root / "templates"), "--unit", SECOND,
-                                       "--template-check"], catch_exceptions=False)
+    result = CliRunner().invoke(main, ["--year", "2024", "--data", str(root / "data"), "--templates",
+                                       str(root / "templates"), "--unit", SECOND, "--template-check"],
+                                catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0] == f"使用模板：{root / 'templates' / SECOND / 'report.docx'}"
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"模板检查通过：{root / 'templates' / SECOND / 'report.docx'}")
+    assert str(root / "data" / SECOND / "2024.xlsx") in lines[1]  # checked against the unit's own workbook
 
 
 def test_county_guide_uses_only_real_options():
@@ -98,6 +101,50 @@ def test_county_guide_uses_only_real_options():
         for option in re.findall(r"(?<!\S)(--[a-z-]+)", command):
             assert option in declared, (option, command)
             used.add(option)
-    assert {"--year", "--unit", "--init", "--template-check", "--jobs", "--data"} <= used
-    for topic in ("templates/", "report.docx", "汇总", "docs/fields.md", "2025.xlsx"):
+    assert {"--year", "--unit", "--init", "--new-unit", "--template-check", "--check", "--jobs", "--data",
+            "--pdf", "--pdf-tables"} <= used
+    for topic in ("templates/", "report.docx", "汇总", "docs/fields.md", "2025.xlsx", "模板字段", "文字内容.自评组织",
+                  "概况数据", "“上级”", "机构.派驻机构", "-审核.xlsx", ".generated.json", "--wait", "--force"):
         assert topic in guide, topic
+
+
+def test_county_guide_examples_render(tmp_path: Path):
+    """The guide's template lines, pasted into a unit's template, render with a workbook filled as it says."""
+    import openpyxl
+
+    guide = (ROOT / "docs" / "county-guide.md").read_text("utf-8")
+    blocks = re.findall(r"```text\n(.*?)```", guide, flags=re.S)
+    lines = [line for block in blocks for line in block.splitlines() if "{{" in line or "{%" in line]
+    assert len(lines) >= 7
+    (tmp_path / "data" / "热市镇").mkdir(parents=True)
+    workbook = tmp_path / "data" / "热市镇" / "2024.xlsx"
+    shutil.copy(ROOT / "data" / "2024.xlsx", workbook)
+    wb = openpyxl.load_workbook(workbook)
+    ws = wb["概况数据"]
+    ws["A3"], ws["B3"], ws["C3"] = "村", 31, "个"
+    ws = wb["文字内容"]
+    row = max(c.row for c in ws["A"] if c.value) + 1
+    ws.cell(row, 1, "自评组织")
+    ws.cell(row, 3, "镇成立自评工作领导小组，辖{概况数据.村}村。")
+    ws = wb["机构"]
+    row = max(c.row for c in ws["A"] if c.value) + 1
+    for k, name in enumerate(("财政所", "司法所")):
+        ws.cell(row + k, 1, "派驻机构")
+        ws.cell(row + k, 2, name)
+    wb.save(workbook)
+    shutil.copytree(ROOT / "templates" / "default", tmp_path / "templates" / "default")
+    (tmp_path / "templates" / "热市镇").mkdir()
+    doc = docx.Document()
+    for line in lines:
+        doc.add_paragraph(line)
+    doc.save(tmp_path / "templates" / "热市镇" / "report.docx")
+    result = CliRunner().invoke(main, ["--year", "2024", "--data", str(tmp_path / "data"), "--templates",
+                                       str(tmp_path / "templates"), "--out", str(tmp_path / "output"), "--unit",
+                                       "热市镇"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    text = report_text(next((tmp_path / "output" / "2024").glob("*.docx")))
+    assert "郑家驿镇司法所承担人民调解、社区矫正和法治宣传工作，2024年由郑家驿镇政府统一保障运转。" in text
+    assert "2024年12月31日单位资产总额1813.15万元。" in text
+    assert "1.镇成立自评工作领导小组，辖31个村。" in text
+    assert "派驻机构2个：财政所和司法所；下设机构3中心1站1队。" in text
+    assert any(t.startswith("农业综合服务中心") and "名、" in t for t in text)

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from generator import schema
 from generator.cli import main
 from generator.pipeline import load
-from generator.workbook import read_workbook
+from generator.read import read_workbook
 
 from conftest import set_field
 
@@ -82,42 +82,50 @@ def test_init_creates_next_year_with_last_years_actuals_in_prev_columns(project:
     raw = read_workbook(new)  # read only: the 2025 figures are still empty
     cell = lambda sheet, key: raw.fields[sheet][key].value  # noqa: E731
     assert cell("基本信息", "year") == 2025
-    assert cell("基本信息", "unit_name") == old_data["basic"]["unit_name"]
+    assert cell("基本信息", "name") == old_data["基本信息"]["单位全称"]
     assert cell("基本信息", "report_date") is None
     # 上年 columns = 2024 actuals
-    for grid in ("三公经费", "基础数据"):
-        key = "sangong" if grid == "三公经费" else "base_data"
-        for row, cols in raw.grids[grid].items():
-            assert Decimal(str(cols["prev_actual"].value)) == old_data[key][row]["actual"], (grid, row)
+    for grid in (schema.SANGONG, schema.BASE_DATA):
+        for row in grid.rows:
+            cols = raw.grids[grid.name][row.key]
+            assert Decimal(str(cols["prev_actual"].value)) == old_data[grid.name]["本年决算"][row.zh], (grid, row)
             assert cols["budget"].value is None and cols["actual"].value is None
-    assert Decimal(str(cell("财务", "exp_project_prev"))) == old_data["finance"]["exp_project"]
+    assert Decimal(str(cell("财务", "exp_project_prev"))) == old_data["财务"]["决算项目支出"] == Decimal("1388.46")
     assert cell("财务", "assets_total") is None
-    for rec, old in zip(raw.tables["项目"], old_data["projects"]):
-        executed = old["exec_fiscal"] + (old["exec_carry"] or 0) + (old["exec_other"] or 0)
+    assert len(raw.tables["项目"]) == len(old_data["项目"]) == 3
+    for rec, old in zip(raw.tables["项目"], old_data["项目"]):
+        executed = old["全年执行当年财政拨款"] + (old["全年执行上年结转资金"] or 0) + (old["全年执行其他资金"] or 0)
         assert Decimal(str(rec["prev_actual"].value)) == executed
         assert rec["exec_fiscal"].value is None and rec["achieved"].value is None
-        assert rec["goal"].value == old["goal"]
+        assert rec["goal"].value == old["预期目标"]
     # stable data carried over: indicators with weights and targets (and their % format), staff establishment
-    assert len(raw.tables["绩效指标"]) == len(old_data["indicators"])
+    assert len(raw.tables["绩效指标"]) == len(old_data["绩效指标"])
     old_wb = openpyxl.load_workbook(project / "data" / "2024.xlsx")["绩效指标"]
-    for rec, old in zip(raw.tables["绩效指标"], old_data["indicators"]):
-        assert rec["name"].value == old["name"] and Decimal(str(rec["weight"].value)) == old["weight"]
+    for rec, old in zip(raw.tables["绩效指标"], old_data["绩效指标"]):
+        assert rec["name"].value == old["三级指标"] and Decimal(str(rec["weight"].value)) == old["分值"]
+        assert rec["level2"].value == old["二级指标"] and rec["comparator"].value == old["比较"]
         target = rec["target"].value
-        assert (Decimal(str(target)) if isinstance(target, (int, float)) else target) == old["target"]
+        assert (Decimal(str(target)) if isinstance(target, (int, float)) else target) == old["年度指标值"]
         assert rec["target"].number_format == old_wb[rec["target"].coord].number_format
         assert rec["actual"].value is None and rec["reason"].value is None
-    assert [(r["category"].value, r["established"].value) for r in raw.tables["人员编制"]] == \
-        [(r["category"], r["established"]) for r in old_data["staff"]]
+    # staff rows with their parents and kinds; 实有人数 to fill
+    assert [(r["category"].value, r["parent"].value, r["established"].value) for r in raw.tables["人员编制"]] == \
+        [(r["类别"], r["上级"], r["核定编制"]) for r in old_data["人员编制"]]
     assert all(r["actual"].value is None for r in raw.tables["人员编制"])
+    # organisation groups as they were
+    assert [(r["group"].value, r["name"].value) for r in raw.tables["机构"]] == \
+        [(r["分组"], r["名称"]) for r in old_data["机构"]]
     texts = [(r["section"].value, r["text"].value) for r in raw.tables["文字内容"]]
-    assert [t for s, t in texts if s == "单位职责"] == [t["text"] for t in old_data["texts"] if t["section"] == "单位职责"]
+    assert [t for s, t in texts if s == "单位职责"] == [t["内容"] for t in old_data["文字内容"] if t["栏目"] == "单位职责"]
+    assert [t for s, t in texts if s == "单位职责"]
     assert all(t is None for s, t in texts if s in ("存在问题", "有关建议", "总体目标完成情况"))
     # this year's cells are orange
     orange = orange_cells(new)
     assert "B9" in orange["基本信息"]  # 报告日期
     assert {f"C{r}" for r in range(3, 9)} | {f"D{r}" for r in range(3, 9)} <= set(orange["三公经费"])
     assert not any(c.startswith("B") for c in orange["三公经费"])  # the 上年 column is filled, not to fill
-    assert len(orange["绩效指标"]) == len(old_data["indicators"])
+    assert len(orange["绩效指标"]) == len(old_data["绩效指标"])
+    assert set(orange["绩效指标"]) == {f"F{r}" for r in range(3, 3 + len(old_data["绩效指标"]))}  # 实际完成值
     # the instructions say what happened
     notes = [c.value for c in openpyxl.load_workbook(new)["填写说明"]["A"] if c.value]
     assert any("generate --year 2025 --init" in n and "2024.xlsx" in n for n in notes)
@@ -127,7 +135,9 @@ def test_unfilled_workbook_is_refused_naming_the_cells(project: Path):
     assert run(project, 2025, "--init").exit_code == 0
     result = run(project, 2025)
     assert result.exit_code == 1
-    assert "2025.xlsx › 基本信息 › B9：“报告日期”为必填项，但未填写。" in result.output
+    # what the template uses is required: named with the template paragraph and the cell to fill
+    assert "用到“基本信息.报告日期”，但工作簿未填写：请填写 2025.xlsx › 基本信息 › B9。" in result.output
+    assert "用到“财务.资产总额”，但工作簿未填写：请填写 2025.xlsx › 财务 › B3。" in result.output
     assert "2025.xlsx › 绩效指标 › F3：“实际完成值”为必填项，但未填写。" in result.output
     assert not (project / "output").exists()
 
@@ -149,10 +159,9 @@ def test_filled_workbook_is_accepted_and_reports_2025(project: Path):
     assert "2025年12月31日单位资产总额1994.47万元" in text  # 1813.15 × 1.1
     data, _, _ = load(new, 2025)
     old_data, _, _ = load(old, 2024)
-    for key in ("sangong", "base_data"):
-        for row in data[key]:
-            assert data[key][row]["prev_actual"] == old_data[key][row]["actual"]
-    assert data["finance"]["exp_project_prev"] == old_data["finance"]["exp_project"]
+    for key in ("三公经费", "基础数据"):
+        assert data[key]["上年决算"] == old_data[key]["本年决算"]
+    assert data["财务"]["上年项目支出决算数"] == old_data["财务"]["决算项目支出"]
 
 
 def test_never_overwrites(project: Path):
@@ -170,6 +179,7 @@ def test_needs_last_years_workbook(project: Path):
     assert result.exit_code == 1
     assert f"找不到上一年度的工作簿 {project / 'data' / '2030.xlsx'}" in result.output
     assert "该文件夹中现有：2024.xlsx" in result.output
+    assert "新单位请改用 generate --year 2031 --new-unit 单位名称。" in result.output
 
 
 def test_last_years_mistakes_are_named_and_nothing_is_written(project: Path):

@@ -20,9 +20,9 @@ from docx.enum.text import WD_BREAK
 from docx.oxml.ns import qn
 from docx.text.run import Run
 
-import generator.pdf as pdf_module
+import generator.formats.pdf as pdf_module
 from generator.messages import msg
-from generator.pdf import PdfConverter, PdfError
+from generator.formats.pdf import PdfConverter, PdfError
 
 from conftest import require
 

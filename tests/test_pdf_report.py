@@ -1,6 +1,7 @@
-"""``generate --year 2024 --pdf`` on the example, opened with the real client (issue 7).
+"""``generate --year 2024 --pdf-tables`` on the example, opened with the real client (issue 7).
 
-LibreOffice converts the report and its Excel tables; poppler reads the PDFs
+LibreOffice converts the report and (``--pdf-tables``; ``--pdf`` converts the report only) its Excel tables,
+once for the module; poppler reads the PDFs
 back. Skipped when LibreOffice or poppler is missing, except in CI (CI set),
 where .ci/run installs them.
 """
@@ -16,7 +17,7 @@ import docx
 import pytest
 from click.testing import CliRunner
 
-import generator.pdf as pdf_module
+import generator.formats.pdf as pdf_module
 from conftest import REPORT_NAME, ROOT, require
 from generator.cli import main
 
@@ -60,7 +61,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     shutil.copytree(ROOT / "data", project / "data")
     shutil.copytree(ROOT / "templates", project / "templates")
     result = CliRunner().invoke(main, ["--year", "2024", "--data", str(project / "data"), "--templates",
-                                       str(project / "templates"), "--out", str(project / "output"), "--pdf"],
+                                       str(project / "templates"), "--out", str(project / "output"), "--pdf-tables"],
                                 catch_exceptions=False)
     folder = project / "output" / "2024"
     return {"result": result, "folder": folder, "docx": folder / REPORT_NAME,
@@ -127,8 +128,7 @@ def test_each_attachment_starts_on_its_own_page(generated: dict) -> None:
 
 def test_excel_tables_convert(generated: dict) -> None:
     tables = generated["folder"] / TABLES_NAME
-    if not tables.exists():
-        pytest.skip("the Excel attachment tables are not generated in this tree yet")
+    assert tables.is_file()
     pdf = tables.with_suffix(".pdf")
     assert f"已生成：{pdf}" in generated["result"].stdout
     pages = pdf_pages(pdf)
@@ -140,6 +140,15 @@ def test_excel_tables_convert(generated: dict) -> None:
             assert label in text, (number, label)
     assert "95.29" in text  # 总分
     assert "4.60" in text and "9.64" in text  # 三公经费 本年 46000 元 and 上年 96380 元, in 万元
+    # printing (issue 13 item 7): every page A4, page numbers in the footer
+    for i, page in enumerate(pages, start=1):
+        assert re.search(rf"第{i}页，共\d+页", page), (i, page[-40:])
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", str(len(pages)), str(pdf)], capture_output=True, text=True,
+                          check=True, timeout=60).stdout
+    sizes = re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info)
+    assert len(sizes) == len(pages)
+    for w, h in sizes:
+        assert sorted((round(float(w)), round(float(h)))) == [595, 842], (w, h)  # A4, either orientation
 
 
 def test_chinese_text_uses_chinese_faces(generated: dict) -> None:
@@ -188,6 +197,9 @@ def test_batch_pdf_each_unit_gets_its_own(tmp_path: Path) -> None:
         text = "".join(pdf_pages(pdf))
         assert f"单位名称：{name}" in text
         assert not any(other in text for other in names.values() if other != name)
+        # --pdf converts the report only (--pdf-tables converts the tables too)
+        assert (folder / f"2024年度{name}整体支出绩效自评报告-附表.xlsx").is_file()
+        assert not (folder / f"2024年度{name}整体支出绩效自评报告-附表.pdf").exists()
         line = next(line for line in result.stdout.splitlines() if line.startswith(f"{unit}：已生成"))
         assert pdf.name.replace(pdf.stem, "…") in line
 
@@ -209,3 +221,22 @@ def test_pdf_of_an_earlier_run_is_removed_when_no_new_one_is_made(
     assert (folder / REPORT_NAME).is_file()
     assert not list(folder.glob("*.pdf"))
     assert "apt-get install" in result.stderr and "报告 .docx 已生成，但未生成 PDF。" in result.stderr
+
+
+def test_pdf_of_an_earlier_run_is_removed_by_a_run_without_pdf(generated: dict, tmp_path: Path) -> None:
+    """A run without --pdf replaces the report: the earlier PDFs (report and tables) go, and the run says so."""
+    project = tmp_path
+    shutil.copytree(ROOT / "data", project / "data")
+    shutil.copytree(ROOT / "templates", project / "templates")
+    folder = project / "output" / "2024"
+    shutil.copytree(generated["folder"], folder)
+    old = [folder / generated["pdf"].name, folder / TABLES_NAME.replace(".xlsx", ".pdf")]
+    assert all(p.is_file() for p in old)
+    result = CliRunner().invoke(main, ["--year", "2024", "--data", str(project / "data"), "--templates",
+                                       str(project / "templates"), "--out", str(project / "output")],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert not list(folder.glob("*.pdf"))
+    for path in old:
+        assert f"已删除与新报告不一致的旧文件：{path}" in result.output
+    assert (folder / REPORT_NAME).is_file() and (folder / TABLES_NAME).is_file()

@@ -197,15 +197,49 @@ def test_same_as_the_openpyxl_path(source: Path, fast: bytes):
     assert_same_book(read(fast), read(xlsx_annotate.annotate(source, FINDINGS, TITLE)))
 
 
-def test_same_as_the_openpyxl_path_on_the_example_with_its_audit():
+@pytest.fixture(scope="module")
+def example_audit():
     from generator import pipeline
+    from generator.fields import fields_sheet
 
     data, ctx, _ = pipeline.load(EXAMPLE, 2024)
     findings = [(f.severity, f.message, f.places()) for f in pipeline.audit_loaded(EXAMPLE, 2024, data, ctx).ordered()]
+    return findings, fields_sheet(ctx, EXAMPLE.name)
+
+
+def test_same_as_the_openpyxl_path_on_the_example_with_its_audit(example_audit):
+    findings, _ = example_audit
     assert findings
     fast = xlsx_mark.annotate(EXAMPLE, findings, TITLE)
     assert made_on_the_package(EXAMPLE.read_bytes(), fast)
     assert_same_book(read(fast), read(xlsx_annotate.annotate(EXAMPLE, findings, TITLE)))
+
+
+def test_fields_sheet_replaced_as_the_openpyxl_path_does(example_audit):
+    """The 模板字段 sheet (formulas in the clerk's workbook) becomes the values this run printed, still last."""
+    findings, fields = example_audit
+    fast = xlsx_mark.annotate(EXAMPLE, findings, TITLE, fields)
+    assert made_on_the_package(EXAMPLE.read_bytes(), fast)
+    wb = read(fast)
+    assert wb.sheetnames[0] == "审核结果" and wb.sheetnames[-1] == fields[0] == "模板字段"
+    ws = wb[fields[0]]
+    assert ws["A1"].value == fields[1] and [c.value for c in ws[2]] == list(fields[2])
+    first = fields[3][0]
+    assert [c.value for c in ws[3]][: len(first)] == [v if v != "" else None for v in first]
+    assert not any(isinstance(c.value, str) and c.value.startswith("=") for row in ws.iter_rows() for c in row)
+    assert ws.protection.sheet and ws.freeze_panes == "A3" and ws.print_title_rows == "$2:$2"
+    assert_same_book(wb, read(xlsx_annotate.annotate(EXAMPLE, findings, TITLE, fields)))
+
+
+def test_fields_sheet_added_when_the_workbook_has_none(source: Path):
+    fields = ("模板字段", "本次生成时各名称显示的内容", ("名称", "显示为"), [["财务.资产总额", "1813.15"], ["年度", None]])
+    fast = xlsx_mark.annotate(source, FINDINGS, TITLE, fields)
+    assert made_on_the_package(source.read_bytes(), fast)
+    wb = read(fast)
+    assert wb.sheetnames == ["审核结果", "财务", "项目's 表", "模板字段"]
+    assert wb["模板字段"]["B3"].value == "1813.15" and wb["模板字段"].print_title_rows == "$2:$2"
+    assert wb["项目's 表"].print_title_rows == "$1:$1"
+    assert_same_book(wb, read(xlsx_annotate.annotate(source, FINDINGS, TITLE, fields)))
 
 
 def test_no_findings(source: Path):
@@ -216,7 +250,9 @@ def test_no_findings(source: Path):
 
 def test_validates_against_the_schemas(source: Path, fast: bytes, tmp_path: Path):
     pytest.importorskip("openxml_audit")
-    for name, data in (("clerk.xlsx", fast), ("example.xlsx", xlsx_mark.annotate(EXAMPLE, FINDINGS[:1], TITLE))):
+    fields = ("模板字段", "标题", ("名称", "显示为"), [["a", "1"], ["b", None]])
+    for name, data in (("clerk.xlsx", fast), ("example.xlsx", xlsx_mark.annotate(EXAMPLE, FINDINGS[:1], TITLE, fields)),
+                       ("added.xlsx", xlsx_mark.annotate(source, FINDINGS, TITLE, fields))):
         path = tmp_path / name
         path.write_bytes(data)
         problems, _ = ooxml.validate(path)

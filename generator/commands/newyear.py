@@ -245,6 +245,13 @@ def result_lines(results: list[InitResult], year: int) -> list[tuple[str, bool]]
 # ---------------------------------------------------------------------------- a new unit
 
 
+def blank_workbook(target: Path, year: int, name: str) -> None:
+    """A new unit's blank workbook at ``target`` (never overwritten): every input cell marked, its name filled in."""
+    blank = {"基本信息": {"年度": year, "单位全称": name, "单位简称": None}}
+    todo = {f"基本信息.{f.zh}" for f in schema.BASIC.fields if f.zh not in ("年度", "单位全称")}
+    _write_new(Path(target), blank, ["", msg("new_unit_note", unit=name, year=year)], todo)
+
+
 def new_unit(year: int, unit: str, data_dir: Path | str = "data", templates_dir: Path | str = "templates"
              ) -> list[str]:
     """``--new-unit``: ``DATA/<unit>/YEAR.xlsx`` (every input cell marked, the unit's name filled in, nothing of
@@ -261,10 +268,8 @@ def new_unit(year: int, unit: str, data_dir: Path | str = "data", templates_dir:
             raise UserError(msg("new_unit_exists", path=path))
     if not default.is_file():
         raise UserError(msg("template_missing", path=default))
-    blank = {"基本信息": {"年度": year, "单位全称": name, "单位简称": None}}
-    todo = {f"基本信息.{f.zh}" for f in schema.BASIC.fields if f.zh not in ("年度", "单位全称")}
     workbook.parent.mkdir(parents=True, exist_ok=True)
-    _write_new(workbook, blank, ["", msg("new_unit_note", unit=name, year=year)], todo)
+    blank_workbook(workbook, year, name)
     template.parent.mkdir(parents=True, exist_ok=True)
     tmp = template.with_name(f".{template.name}.new-{os.getpid()}")
     try:
@@ -279,8 +284,11 @@ def new_unit(year: int, unit: str, data_dir: Path | str = "data", templates_dir:
             os.replace(tmp, template)
     finally:
         tmp.unlink(missing_ok=True)
+    options = "".join(f" {flag} {path}" for flag, path, default in (("--data", data_dir, "data"),
+                                                                   ("--templates", templates_dir, "templates"))
+                      if path != Path(default))  # the next steps work as printed, from where this ran
     lines = msg("new_unit_done", unit=name, workbook=workbook, template=template, year=year,
-                data=data_dir, templates=templates_dir).splitlines()
+                options=options).splitlines()
     if (data_dir / f"{year}.xlsx").exists():  # a one-unit folder: the others are reached with --unit
         lines.append(msg("new_unit_beside_single", path=data_dir / f"{year}.xlsx", unit=name, year=year))
     return lines

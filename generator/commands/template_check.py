@@ -10,7 +10,7 @@ number and text), verdict first:
   objects, remote templates and links);
 * every name it uses that the workbook does not have (``财务.资产合计``: is it
   ``财务.资产总额``?) or leaves empty — against the unit's own workbook with
-  ``--unit``, else against a sample built from the schema, in which the names
+  ``--unit``, else against a sample built from the schema (not any unit's figures), in which the names
   that depend on a unit's data (a staff category, a text section, a fact) are
   taken as the template gives them;
 * and then a trial render, bounded in time and memory like ``generate``.
@@ -73,14 +73,13 @@ class CheckResult:
 def run(year: int, templates_dir: Path, data_dir: Path, unit: str | None = None, path: str | Path | None = None,
         limits: Limits | None = None) -> CheckResult:
     """Check ``path``, or the template the unit would use."""
-    from .fieldref import field_rows
+    from ..fields import field_rows
 
     template_path = Path(path) if path else resolve_template(Path(templates_dir), unit)
     env = make_env()
     template = load_template(template_path, env)
-    workbook = None
-    if unit is not None or (Path(data_dir) / f"{year}.xlsx").exists():
-        workbook = find_workbook(Path(data_dir), year, unit)
+    # a unit's own workbook with --unit; otherwise a sample laid out from the schema (never the example's figures)
+    workbook = find_workbook(Path(data_dir), year, unit) if unit is not None else None
     result = CheckResult(template_path, msg("tc_against_unit", workbook=workbook) if workbook
                          else msg("tc_against_sample"))
     result.warnings = [removed_message(r) for r in template.told]
@@ -137,7 +136,7 @@ def _open_key(name: str, root: str) -> str | None:
 
 def sample_data(year: int, uses: list[str] = ()) -> dict[str, Any]:
     """Validated-shaped data with every schema field filled by kind, plus the rows and sections ``uses`` name."""
-    data: dict[str, Any] = {"file": "示例", "cells": {}, "present": [s.name for s in schema.SHEETS]}
+    data: dict[str, Any] = {"file": "工作簿格式", "cells": {}, "present": [s.name for s in schema.SHEETS]}
     for sheet in (schema.BASIC, schema.FINANCE, schema.OTHER):
         data[sheet.name] = {f.zh: _sample_value(f, year) for f in sheet.fields}
     data["基本信息"].update({"年度": year, "单位全称": "示例单位", "报告标题": None})

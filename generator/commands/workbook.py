@@ -28,6 +28,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 
 from .. import schema
+from ..fields import FIELD_HEADERS, field_rows
 from ..formats import xlsx_book as xb
 from ..messages import msg
 
@@ -237,7 +238,6 @@ def write_workbook(path: Path, data: dict[str, Any], notes: list[str] | None = N
 def _add_fields_sheet(path: Path) -> None:
     """模板字段: every name, how to write it, what it prints (a formula where it is one cell), where from."""
     from ..pipeline import load
-    from .fieldref import field_rows
 
     try:
         _, ctx, _ = load(path, None)
@@ -250,7 +250,7 @@ def _add_fields_sheet(path: Path) -> None:
     wb = load_workbook(path)
     ws = wb.create_sheet(schema.FIELDS_SHEET)
     _title(ws, msg("wb_fields_title"))
-    _header(ws, ["名称", "模板中的写法", "显示为", "含义", "来自"])
+    _header(ws, list(FIELD_HEADERS))
     r = schema.FIRST_DATA_ROW
     for row in field_rows(ctx):
         if row.kind in ("对象",):
@@ -274,6 +274,8 @@ def _live(row: Any, wb: Any) -> str | None:
     parts = row.cells[0].split(" › ")
     if len(parts) != 3 or parts[1] not in wb.sheetnames or "[]" in row.name:
         return None
+    if row.name != "年度" and row.name.split(".")[0] != parts[1]:
+        return None  # a figure worked out from the cell (上年度, 预算.执行数…): its value, not the cell
     ref = f"{quote_sheetname(parts[1])}!{parts[2]}"
     tag = row.tag
     if "|万元" in tag or "|元" in tag or "|分数" in tag:

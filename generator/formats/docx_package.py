@@ -70,7 +70,8 @@ _FOREIGN_KINDS = (  # (pattern on the part name or content type, what it is, in 
     ("oleObject", "ole"), ("embeddings/", "embedded"), ("comments", "comments"), ("commentsExtended", "comments"),
     ("obfuscatedFont", "font"), ("aFChunk", "altchunk"),
 )
-_FOREIGN_FIELDS = re.compile(r"^\s*(INCLUDETEXT|INCLUDEPICTURE|LINK|DDE|DDEAUTO|IMPORT|INCLUDE)\b", re.I)
+_FOREIGN_FIELDS = re.compile(r"^\s*(INCLUDETEXT|INCLUDEPICTURE|LINK|DDE|DDEAUTO|IMPORT|INCLUDE)\b"
+                             r"|^\s*HYPERLINK\s+\"?\s*(\\\\|file:)", re.I)  # (a field linking a share or a file)
 _WEB_LINK = re.compile(r"^(https?|mailto):", re.I)
 
 
@@ -141,7 +142,7 @@ def read_package(data: bytes) -> Package:
 
 def parse(raw: bytes, part: str = "") -> etree._Element:
     """A strict parse: no recovery, no entities, no network; PackageError on anything else."""
-    if b"<!DOCTYPE" in raw[:4000] or b"<!ENTITY" in raw:
+    if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:  # (text never holds "<!": it would be escaped)
         raise PackageError("entities", part)
     try:
         return etree.fromstring(raw, PARSER)
@@ -243,7 +244,10 @@ def sanitize(pkg: Package) -> list[Removed]:
             if why:
                 removed.append(Removed(why, f"{source}: {target}" if external else _target_name(source or "", target)))
         if changed:
-            parts[name] = _serialize(root)
+            if len(root) == 0 and name != "_rels/.rels":
+                keep.discard(name)  # nothing left to relate
+            else:
+                parts[name] = _serialize(root)
     # the XML that used what was removed, and foreign fields
     for name in sorted(keep):
         if not name.endswith(".xml") or not name.startswith("word/"):
@@ -294,7 +298,9 @@ def _clean_xml(root: etree._Element, ids: set[str], part: str, removed: list[Rem
             parent.remove(el)
             changed = True
             continue
-        holder = _ancestor(el, (W + "drawing", W + "pict", W + "object", W + "control", W + "altChunk")) or el
+        holder = _ancestor(el, (W + "drawing", W + "pict", W + "object", W + "control", W + "altChunk"))
+        if holder is None:
+            holder = el
         if holder.getparent() is not None:
             holder.getparent().remove(holder)
             changed = True

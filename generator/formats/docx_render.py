@@ -47,6 +47,35 @@ _WP_DOCPR = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDra
 TEMPLATED = re.compile(r"word/(document\d*|header\d*|footer\d*|footnotes|endnotes)\.xml|docProps/(core|app)\.xml")
 
 
+def place_of(exc: BaseException) -> tuple[str, int] | None:
+    """(part, line of its patched source) recorded on an exception raised while a part was rendered."""
+    return getattr(exc, "docx_place", None)
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """The innermost line of template source the exception passed through.
+
+    Jinja rewrites the traceback of an ``Exception`` so that its frames carry the
+    template's own line numbers; an asynchronous
+    ``LimitExceeded`` (a BaseException) is not rewritten, and its frames are the
+    compiled code's, which the template maps back (``get_corresponding_lineno``).
+    """
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        compiled = frame.f_globals.get("__jinja_template__")
+        if compiled is not None:
+            try:
+                line = compiled.get_corresponding_lineno(tb.tb_lineno)
+            except (AttributeError, TypeError, ValueError):
+                pass
+        elif "__jinja_exception__" in frame.f_globals:  # a frame Jinja made up at the template's line
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
 class LeftoverTag(Exception):
     """A tag still in the rendered text: broken by Word or mistyped. Where: part, paragraph, text."""
 
@@ -145,6 +174,59 @@ def _vmerge_cell(m: re.Match) -> str:
                   cell, flags=re.DOTALL)
 
 
+LINE = "{#\n#}"  # a Jinja comment holding a line break: renders as nothing, starts a new template line
+_SCAN = re.compile(r"<w:p[ >]|<w:t(?:\s[^>]*[^/>])?>|<w:t\s*>|</w:t>|\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}", re.DOTALL)
+_RAW_OPEN = re.compile(r"\{%-?\s*raw\s*-?%\}")
+_RAW_CLOSE = re.compile(r"\{%-?\s*endraw\s*-?%\}")
+
+
+def mark_lines(source: str) -> tuple[str, list[tuple[Any, ...]]]:
+    """``source`` with a template line begun at every paragraph and at every tag outside a paragraph's text
+    (what docxtpl left of a ``{%p``/``{%tr``/``{%tc`` paragraph, row or cell), and what each line begins with:
+    ``("p", k)`` the k-th paragraph (0-based) of the patched part, ``("tag", text, n)`` the n-th tag of that
+    text, ``("",)`` the start (a line the part's own line breaks begin repeats the one before). So a line
+    number of the compiled template names one paragraph or one structural tag."""
+    out: list[str] = []
+    origins: list[tuple[Any, ...]] = [("",)]
+    seen: dict[str, int] = {}
+    last = 0
+    in_text = in_raw = False
+    paragraphs = 0
+    for m in _SCAN.finditer(source):
+        token = m.group(0)
+        if in_raw:
+            if _RAW_CLOSE.fullmatch(token):
+                in_raw = False
+            continue
+        if token.startswith("<w:p"):
+            origin: tuple[Any, ...] = ("p", paragraphs)
+            paragraphs += 1
+        elif token.startswith("<w:t"):
+            in_text = True
+            continue
+        elif token == "</w:t>":
+            in_text = False
+            continue
+        elif token.startswith("{#"):
+            continue
+        else:
+            if _RAW_OPEN.fullmatch(token):
+                in_raw = True
+            if in_text:
+                continue
+            origin = ("tag", token, seen.get(token, 0))
+            seen[token] = origin[2] + 1
+        segment = source[last:m.start()]
+        origins += [origins[-1]] * segment.count("\n")  # line breaks of the part itself continue a line
+        out += (segment, LINE)
+        origins.append(origin)
+        last = m.start()
+    segment = source[last:]
+    origins += [origins[-1]] * segment.count("\n")
+    out.append(segment)
+    return "".join(out), origins
+
+
 def resolve_listing(xml: str) -> str:
     """docxtpl's ``resolve_listing``: ``\\n``/``\\t``/``\\a``/``\\f`` in a run's text become Word's line break, tab,
     new paragraph and page break, carrying the run's and the paragraph's properties; run only on the paragraphs
@@ -203,12 +285,13 @@ class Prepared:
         self.main = main_part(parts) or "word/document.xml"
         self.names = list(parts)
         self.sources: dict[str, str] = {}  # templated part → patched, line-split source
+        self.origins: dict[str, list[tuple[Any, ...]]] = {}  # templated part → what each line begins with
         self.static: dict[str, zipout.Member] = {}
         for name, raw in parts.items():
             if TEMPLATED.fullmatch(name) and (b"{" in raw or name == self.main):
                 text = raw.decode("utf-8")
                 patched = patch(text) if name.startswith("word/") else _escape_literals(text)
-                self.sources[name] = re.sub(r"<w:p([ >])", r"\n<w:p\1", patched)
+                self.sources[name], self.origins[name] = mark_lines(patched)
             else:
                 self.static[name] = zipout.Member.deflated(name, raw)
 
@@ -221,8 +304,16 @@ class Prepared:
         rendered: dict[str, bytes] = {}
         document = None
         for name, source in self.sources.items():
-            xml = env.from_string(source).render(context)
-            xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
+            try:
+                xml = env.from_string(source).render(context)
+            except BaseException as exc:  # noqa: B036 - the place is noted, the exception goes on unchanged
+                line = _template_line(exc)
+                if line is not None:
+                    try:
+                        exc.docx_place = (name, line)
+                    except AttributeError:
+                        pass
+                raise
             if name.startswith("word/"):
                 xml = resolve_listing(xml)
             if len(xml) > MAX_PART_MB * 1024 * 1024 // 2:  # characters: up to 2-3 bytes each
@@ -235,7 +326,9 @@ class Prepared:
             try:
                 root = etree.fromstring(raw, PARSER)
             except etree.XMLSyntaxError as exc:
-                raise PackageError("xml", name, str(exc)) from None
+                error = PackageError("xml", name, str(exc))
+                error.text_before = _text_before(raw.decode("utf-8"), exc.position)
+                raise error from None
             changed = False
             if name.startswith("word/"):
                 changed |= _repair_cells(root)
@@ -388,6 +481,23 @@ def _stream_main(raw: bytes, name: str, visit: BodyVisitor | None) -> bool:
     if stream.leftover is not None:
         raise stream.leftover
     return True
+
+
+def _text_before(xml: str, position: tuple[int, int] | None) -> str:
+    """The text of the paragraph where a rendered part stops being well-formed (up to the fault), for
+    finding the template paragraph; the text of the paragraph before when that one has none."""
+    if not position:
+        return ""
+    line, column = position
+    lines = xml.split("\n")
+    offset = sum(len(x) + 1 for x in lines[: max(0, line - 1)]) + max(0, column - 1)
+    head = xml[:offset]
+    starts = [m.start() for m in re.finditer(r"<w:p[ >]", head)]
+    for start in reversed(starts[-3:]):
+        text = "".join(re.findall(r"<w:t(?:\s[^>]*)?>([^<]*)", head[start:]))
+        if text.strip():
+            return restore(text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")).strip()
+    return ""
 
 
 def _escape_literals(text: str) -> str:

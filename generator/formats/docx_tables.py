@@ -69,7 +69,7 @@ class Form:
     landscape: bool = False
 
 
-_T, _BR, _TAB = W + "t", W + "br", W + "tab"
+_T, _BR, _TAB, _R = W + "t", W + "br", W + "tab", W + "r"
 
 
 def _text(element: etree._Element) -> str:
@@ -81,8 +81,9 @@ def _text(element: etree._Element) -> str:
         elif tag == _BR:
             out.append("\n")
         elif tag == _TAB:
-            out.append("\t")
-        elif out:  # a paragraph (inside this one: a text box)
+            if el.getparent().tag == _R:  # a tab character (not a tab stop of the paragraph's properties)
+                out.append("\t")
+        elif tag == _P and out:  # a paragraph (inside this one: a text box)
             out.append("\n")
     return restore("".join(out)).strip("\n")
 

@@ -230,15 +230,16 @@ class PdfConverter:
         self,
         soffice: str | None = None,
         *,
-        timeout_base: float = DEFAULT_TIMEOUT_BASE,
-        timeout_per_file: float = DEFAULT_TIMEOUT_PER_FILE,
+        timeout_base: float | None = None,
+        timeout_per_file: float | None = None,
     ) -> None:
         resolved = soffice or find_soffice()
         if resolved is None:
             raise PdfError(msg("pdf_soffice_missing"))
         self.soffice: str = resolved
-        self.timeout_base = timeout_base
-        self.timeout_per_file = timeout_per_file
+        # (the module's defaults as they are when the converter is made)
+        self.timeout_base = DEFAULT_TIMEOUT_BASE if timeout_base is None else timeout_base
+        self.timeout_per_file = DEFAULT_TIMEOUT_PER_FILE if timeout_per_file is None else timeout_per_file
         self._lock = threading.Lock()
         self._profile_dir: Path | None = Path(tempfile.mkdtemp(prefix="generator-lo-profile-"))
         # Remove the profile even if the caller forgets close().
@@ -318,8 +319,12 @@ class PdfConverter:
             *(str(s) for s in sources),
         ]
 
+    def timeout_for(self, count: int) -> float:
+        """Seconds one soffice call converting ``count`` files is given."""
+        return self.timeout_base + self.timeout_per_file * count
+
     def _convert_batch(self, sources: Sequence[Path], target_dir: Path) -> list[Path]:
-        timeout = self.timeout_base + self.timeout_per_file * len(sources)
+        timeout = self.timeout_for(len(sources))
         tmp_dir = Path(tempfile.mkdtemp(prefix=".pdf-tmp-", dir=target_dir))
         try:
             returncode, output = self._run(self._command(sources, tmp_dir), timeout, sources)
@@ -390,13 +395,36 @@ def convert_to_pdf(paths: Iterable[Path | str], out_dir: Path | str) -> list[Pat
 
 
 _PAGE = re.compile(rb"/Type\s*/Page(?![s\w])")
+_STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
+_OBJECT = re.compile(rb"\s*\d+\s+\d+\s+obj\b")
+_COUNT = re.compile(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)|/Count\s+(\d+)[^>]*?/Type\s*/Pages\b")
 
 
 def check_pdf(data: bytes, name: str) -> int:
-    """The number of pages of a PDF LibreOffice wrote; a PdfError when it is cut short or has none."""
-    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
+    """The number of pages of a PDF LibreOffice wrote; a PdfError when it is cut short, does not parse, or has
+    none.
+
+    What is checked is what a reader needs first: the header, the end marker, the
+    cross-reference section where ``startxref`` says it is (a table, or a stream
+    object), a document catalogue, and pages (the page tree's count, or the page
+    objects when the tree is in a compressed object stream).
+    """
+    tail = data[-2048:]
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in tail:
         raise PdfError(msg("pdf_damaged", name=name))
-    pages = len(_PAGE.findall(data))
+    found = _STARTXREF.search(tail.rstrip(b"\r\n\0 ") + b"\n") or _STARTXREF.search(tail)
+    if found is None:
+        raise PdfError(msg("pdf_damaged", name=name))
+    offset = int(found.group(1))
+    if not 0 < offset < len(data):
+        raise PdfError(msg("pdf_damaged", name=name))
+    at = data[offset:offset + 64]
+    if not (at.lstrip().startswith(b"xref") or _OBJECT.match(at)):
+        raise PdfError(msg("pdf_damaged", name=name))
+    if b"/Root" not in data or b"/Catalog" not in data and b"/ObjStm" not in data:
+        raise PdfError(msg("pdf_damaged", name=name))
+    counts = [int(a or b) for a, b in _COUNT.findall(data)]
+    pages = max(counts) if counts else len(_PAGE.findall(data))
     if pages == 0:
         raise PdfError(msg("pdf_damaged", name=name))
     return pages

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import io
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,8 +93,15 @@ def _bounds(coord: str) -> tuple[int, int, int, int] | None:
     return min_col, min_row, max_col, max_row
 
 
-def annotate(source: Path | bytes, findings: Iterable[Any], title: str) -> bytes:
-    """The annotated copy of the workbook ``source`` (a path or .xlsx bytes) as .xlsx bytes."""
+FieldsSheet = tuple[str, str, Sequence[str], Sequence[Sequence[Any]]]  # (sheet name, title, headers, rows)
+
+
+def annotate(source: Path | bytes, findings: Iterable[Any], title: str, fields: FieldsSheet | None = None) -> bytes:
+    """The annotated copy of the workbook ``source`` (a path or .xlsx bytes) as .xlsx bytes.
+
+    ``fields``: a sheet (name, title, headers, rows) written last in place of one of that name — the 模板字段
+    sheet, with what each name prints for this workbook as this run found it.
+    """
     data = Path(source).read_bytes() if not isinstance(source, (bytes, bytearray)) else bytes(source)
     with warnings.catch_warnings():  # openpyxl warns in English about extensions it does not keep
         warnings.simplefilter("ignore")
@@ -105,6 +112,8 @@ def annotate(source: Path | bytes, findings: Iterable[Any], title: str) -> bytes
     _drop_earlier_notes(wb)
     _mark_cells(wb, records)
     _results_sheet(wb, records, title)
+    if fields is not None:
+        _fields_sheet(wb, *fields)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -240,3 +249,26 @@ def _result_row(ws: Any, wb: Any, r: int, number: int, f: Finding, sheet: str, c
         location = f"{quote_sheetname(sheet)}!{coord}"
         link.hyperlink = Hyperlink(ref=link.coordinate, location=location, tooltip=f"转到 {sheet} {coord}")
         link.font = LINK_FONT
+
+
+FIELD_WIDTHS = (34, 40, 24, 50, 24)
+
+
+def _fields_sheet(wb: Any, name: str, title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """A plain sheet of values (no formulas: what this run printed), replacing one of the same name, last."""
+    if name in wb.sheetnames:
+        wb.remove(wb[name])
+    ws = wb.create_sheet(name)
+    ws.cell(row=1, column=1, value=title).font = TITLE_FONT
+    for j, label in enumerate(headers, start=1):
+        c = ws.cell(row=HEADER_ROW, column=j, value=label)
+        c.font, c.fill, c.border, c.alignment = HEADER_FONT, HEADER_FILL, BORDER, CENTER
+    for i, values in enumerate(rows, start=HEADER_ROW + 1):
+        for j, value in enumerate(values, start=1):
+            c = ws.cell(row=i, column=j, value=value)
+            c.font, c.border, c.alignment = CELL_FONT, BORDER, WRAP
+    for j, width in enumerate(FIELD_WIDTHS[:len(headers)], start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
+    xlsx_book.freeze_header(ws, HEADER_ROW)
+    xlsx_book.print_setup(ws, landscape=True, title_rows=HEADER_ROW)
+    xlsx_book.protect(ws, [])

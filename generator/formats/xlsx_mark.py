@@ -38,9 +38,10 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from copy import deepcopy
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -146,16 +147,23 @@ def quote_sheetname(name: str) -> str:
 # ------------------------------------------------------------------------------------------- entry
 
 
-def annotate(source: Path | bytes, findings: Iterable[Any], title: str) -> bytes:
-    """The annotated copy of the workbook ``source`` (a path or .xlsx bytes) as .xlsx bytes."""
+FieldsSheet = tuple[str, str, Sequence[str], Sequence[Sequence[Any]]]  # (sheet name, title, headers, rows)
+
+
+def annotate(source: Path | bytes, findings: Iterable[Any], title: str, fields: FieldsSheet | None = None) -> bytes:
+    """The annotated copy of the workbook ``source`` (a path or .xlsx bytes) as .xlsx bytes.
+
+    ``fields``: a sheet (name, title, headers, rows) written last in place of one of that name — the 模板字段
+    sheet, with what each name prints for this workbook as this run found it (as ``xlsx_annotate`` writes it).
+    """
     data = Path(source).read_bytes() if not isinstance(source, (bytes, bytearray)) else bytes(source)
     records = sorted((record(f) for f in findings), key=lambda f: _RANK[f.severity])  # stable: errors first
     try:
-        return _Book(data).annotate(records, title)
+        return _Book(data).annotate(records, title, fields)
     except (Unusual, KeyError, ValueError, IndexError, etree.XMLSyntaxError, zipfile.BadZipFile, zlib.error):
         from .xlsx_annotate import annotate as annotate_openpyxl
 
-        return annotate_openpyxl(data, records, title)
+        return annotate_openpyxl(data, records, title, fields)
 
 
 # ------------------------------------------------------------------------------------------- the package
@@ -238,7 +246,7 @@ class _Book:
 
     # ------------------------------------------------------------------ the annotation
 
-    def annotate(self, records: list[Finding], title: str) -> bytes:
+    def annotate(self, records: list[Finding], title: str, fields: FieldsSheet | None = None) -> bytes:
         if "xl/workbook.xml" not in self.infos or "xl/_rels/workbook.xml.rels" not in self.infos:
             raise Unusual("workbook part")
         book_xml = self.read("xl/workbook.xml")
@@ -267,8 +275,16 @@ class _Book:
         if styles_part is None or styles_part not in self.infos:
             raise Unusual("no styles")
         styles = _Styles(self.parse(styles_part))
+        replaced = None  # (index, part) of the sheet the fields sheet takes the place of
+        if fields is not None and fields[0] in names:
+            index = names.index(fields[0])
+            kind, part = entries[index][1:]
+            if index != len(names) - 1 or kind != _T_WORKSHEET or part not in self.infos \
+                    or _rels_of(part) in self.infos:
+                raise Unusual("a fields sheet that is not a plain last worksheet")
+            replaced = (index, part)
 
-        marks = self._marks(records, worksheets)
+        marks = self._marks(records, {n: p for n, p in worksheets.items() if replaced is None or p != replaced[1]})
         for sheet_name, cells in marks.items():
             self._mark_sheet(worksheets[sheet_name], cells, styles)
         for name, kind, part in entries:
@@ -276,10 +292,47 @@ class _Book:
                 self._unselect(part)
         results_part = self.unused("xl/worksheets/sheet%d.xml")
         self.changed[results_part] = _results_sheet(records, title, worksheets, styles)
+        new_parts = [results_part]
+        fields_part = None
+        if fields is not None:
+            fields_part = replaced[1] if replaced else self.unused("xl/worksheets/sheet%d.xml")
+            self.changed[fields_part] = _fields_sheet(*fields, styles)
+            if not replaced:
+                new_parts.append(fields_part)
         self.changed[styles_part] = _serialise(styles.root)
         self._add_to_book(book, rels, sheets_el, results_part)
-        self._content_types(results_part)
+        if fields is not None:
+            self._fields_in_book(book, rels, sheets_el, fields[0], fields_part, replaced)
+        self.changed["xl/_rels/workbook.xml.rels"] = _serialise(rels)
+        self.changed["xl/workbook.xml"] = _serialise(book)
+        self._content_types(new_parts)
         return self.package()
+
+    def _fields_in_book(self, book: etree._Element, rels: etree._Element, sheets_el: etree._Element, name: str,
+                        part: str, replaced: tuple[int, str] | None) -> None:
+        """The fields sheet last in the workbook: in place of the sheet of its name (its defined names go with
+        it), or added."""
+        names = book.find(f"{{{_M}}}definedNames")
+        if replaced is not None:
+            index = replaced[0] + 1  # (after the 审核结果 sheet put first)
+            entry = sheets_el[index]
+            if "state" in entry.attrib:
+                del entry.attrib["state"]
+            for defined in list(names):
+                if defined.get("localSheetId") == str(index):
+                    names.remove(defined)
+        else:
+            index = len(sheets_el)
+            rid = _new_id(rels)
+            etree.SubElement(rels, f"{{{_PR}}}Relationship", Id=rid, Type=_T_WORKSHEET, Target="/" + part)
+            ids = [int(s.get("sheetId")) for s in sheets_el if (s.get("sheetId") or "").isdigit()]
+            entry = etree.SubElement(sheets_el, f"{{{_M}}}sheet", nsmap={"r": _R})
+            entry.set("name", name)
+            entry.set("sheetId", str(max(ids, default=0) + 1))
+            entry.set(f"{{{_R}}}id", rid)
+        titles = etree.SubElement(names, f"{{{_M}}}definedName", name="_xlnm.Print_Titles",
+                                  localSheetId=str(index))
+        titles.text = f"{quote_sheetname(name)}!${HEADER_ROW}:${HEADER_ROW}"
 
     def _marks(self, records: list[Finding], worksheets: dict[str, str]) -> dict[str, dict[tuple[int, int], tuple[str, list[str]]]]:
         """Per sheet, (row, col) of each cell to mark → (worst severity, its comment lines)."""
@@ -343,7 +396,7 @@ class _Book:
         ordered = sorted(cells.items())
         self.changed[comments_part] = _comments_xml(ordered)
         self.changed[vml_part] = _vml_xml(ordered, vml_index)
-        rels_part = part.rsplit("/", 1)[0] + "/_rels/" + part.rsplit("/", 1)[1] + ".rels"
+        rels_part = _rels_of(part)
         if rels_part in self.infos:
             rels = self.parse(rels_part)
         else:
@@ -365,14 +418,9 @@ class _Book:
 
     def _add_to_book(self, book: etree._Element, rels: etree._Element, sheets_el: etree._Element,
                      results_part: str) -> None:
-        used = {rel.get("Id") for rel in rels}
-        k = 1
-        while f"rId{k}" in used:
-            k += 1
-        rid = f"rId{k}"
+        rid = _new_id(rels)
         etree.SubElement(rels, f"{{{_PR}}}Relationship", Id=rid, Type=_T_WORKSHEET,
                          Target="/" + results_part)
-        self.changed["xl/_rels/workbook.xml.rels"] = _serialise(rels)
         ids = [int(s.get("sheetId")) for s in sheets_el if (s.get("sheetId") or "").isdigit()]
         entry = etree.Element(f"{{{_M}}}sheet", nsmap={"r": _R})
         entry.set("name", RESULTS_SHEET)
@@ -407,9 +455,8 @@ class _Book:
         titles = etree.Element(f"{{{_M}}}definedName", name="_xlnm.Print_Titles", localSheetId="0")
         titles.text = f"{quote_sheetname(RESULTS_SHEET)}!${HEADER_ROW}:${HEADER_ROW}"
         names.insert(0, titles)
-        self.changed["xl/workbook.xml"] = _serialise(book)
 
-    def _content_types(self, results_part: str) -> None:
+    def _content_types(self, sheets: list[str]) -> None:
         types = self.parse("[Content_Types].xml")
         overrides = {o.get("PartName") for o in types if _local(o) == "Override"}
         defaults = {(d.get("Extension") or "").lower() for d in types if _local(d) == "Default"}
@@ -425,11 +472,24 @@ class _Book:
                 continue
             if name.endswith(".vml"):
                 continue
-            kind = _CT_WORKSHEET if name == results_part else _CT_COMMENTS if "/comments/" in name else None
+            kind = _CT_WORKSHEET if name in sheets else _CT_COMMENTS if "/comments/" in name else None
             if kind is None:
                 continue
             etree.SubElement(types, f"{{{_CT}}}Override", PartName="/" + name, ContentType=kind)
         self.changed["[Content_Types].xml"] = _serialise(types)
+
+
+def _new_id(rels: etree._Element) -> str:
+    used = {rel.get("Id") for rel in rels}
+    k = 1
+    while f"rId{k}" in used:
+        k += 1
+    return f"rId{k}"
+
+
+def _rels_of(part: str) -> str:
+    folder, name = part.rsplit("/", 1)
+    return f"{folder}/_rels/{name}.rels"
 
 
 def _resolve(base: str, target: str) -> str:
@@ -772,6 +832,59 @@ def _results_sheet(records: list[Finding], title: str, worksheets: dict[str, str
            + "</mergeCells>"
            + (f"<hyperlinks>{''.join(links)}</hyperlinks>" if links else "")
            + '<printOptions horizontalCentered="1"/>'
+           f'<pageMargins left="{left:g}" right="{right:g}" top="{top:g}" bottom="{bottom:g}" header="{header:g}"'
+           f' footer="{footer:g}"/>'
+           '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+           f"<headerFooter><oddFooter>{text(PAGE_FOOTER)}</oddFooter></headerFooter>"
+           "</worksheet>")
+    return _XML_HEAD + xml.encode("utf-8")
+
+
+FIELD_WIDTHS = (34, 40, 24, 50, 24)
+
+
+def _cell_xml(ref: str, value: Any, xf: int) -> str:
+    if value is None or value == "":  # (an empty text is an empty cell, as openpyxl writes it)
+        return f'<c r="{ref}" s="{xf}"/>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}" s="{xf}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (int, float, Decimal)):
+        return f'<c r="{ref}" s="{xf}"><v>{value}</v></c>'
+    return f'<c r="{ref}" s="{xf}" t="inlineStr"><is><t xml:space="preserve">{text(clean(str(value)))}</t></is></c>'
+
+
+def _fields_sheet(name: str, title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]],
+                  styles: _Styles) -> bytes:
+    """The fields sheet as ``xlsx_annotate`` lays it out: a title, a header row that stays in view and is
+    repeated on every page, one row of values per name; printed landscape, fit to width; protected."""
+    border = styles.thin_border()
+    cell_font = styles.font(11)
+    xf_title = styles.xf(styles.font(14, bold=True))
+    xf_header = styles.xf(styles.font(11, bold=True), styles.fill(HEADER_RGB), border, ("center", "top", True))
+    xf_cell = styles.xf(cell_font, 0, border, ("", "top", True))
+    ncols = max([len(headers)] + [len(r) for r in rows])
+    out = ["<sheetData>", f'<row r="1">{_cell_xml("A1", title, xf_title)}</row>',
+           f'<row r="{HEADER_ROW}">' + "".join(_cell_xml(f"{column(j)}{HEADER_ROW}", label, xf_header)
+                                               for j, label in enumerate(headers, start=1)) + "</row>"]
+    letters = [column(j) for j in range(1, ncols + 1)]
+    for i, values in enumerate(rows, start=HEADER_ROW + 1):
+        out.append(f'<row r="{i}">' + "".join(_cell_xml(f"{letters[j]}{i}", value, xf_cell)
+                                             for j, value in enumerate(values)) + "</row>")
+    out.append("</sheetData>")
+    last_row = HEADER_ROW + len(rows)
+    left, right, top, bottom, header, footer = MARGINS
+    xml = (f'<worksheet xmlns="{_M}" xmlns:r="{_R}">'
+           '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+           f'<dimension ref="A1:{column(max(ncols, 1))}{max(last_row, HEADER_ROW)}"/>'
+           '<sheetViews><sheetView workbookViewId="0">'
+           f'<pane ySplit="{HEADER_ROW}" topLeftCell="A{HEADER_ROW + 1}" activePane="bottomLeft" state="frozen"/>'
+           '<selection pane="bottomLeft" activeCell="A1" sqref="A1"/></sheetView></sheetViews>'
+           '<sheetFormatPr defaultRowHeight="15"/>'
+           "<cols>" + "".join(f'<col min="{j}" max="{j}" width="{w:g}" customWidth="1"/>'
+                              for j, w in enumerate(FIELD_WIDTHS[:len(headers)], start=1)) + "</cols>"
+           + "".join(out)
+           + '<sheetProtection sheet="1" objects="1" scenarios="1" formatColumns="0" formatRows="0"/>'
+           '<printOptions horizontalCentered="1"/>'
            f'<pageMargins left="{left:g}" right="{right:g}" top="{top:g}" bottom="{bottom:g}" header="{header:g}"'
            f' footer="{footer:g}"/>'
            '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'

@@ -20,6 +20,7 @@ cell; the openpyxl versions that was proved against are pinned in pyproject.toml
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import warnings
 import zipfile
@@ -43,11 +44,26 @@ _M = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _REL_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 # Strict Open XML (ISO 29500 strict) → transitional: the same elements in other namespaces
-_STRICT = (
-    (b"http://purl.oclc.org/ooxml/spreadsheetml/main", b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"),
-    (b"http://purl.oclc.org/ooxml/officeDocument/relationships",
-     b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"),
-)
+_STRICT = tuple((a.encode(), b.encode()) for a, b in (
+    ("http://purl.oclc.org/ooxml/spreadsheetml/main", "http://schemas.openxmlformats.org/spreadsheetml/2006/main"),
+    ("http://purl.oclc.org/ooxml/officeDocument/relationships/extendedProperties",
+     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties"),
+    ("http://purl.oclc.org/ooxml/officeDocument/relationships",
+     "http://schemas.openxmlformats.org/officeDocument/2006/relationships"),
+    ("http://purl.oclc.org/ooxml/officeDocument/extendedProperties",
+     "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"),
+    ("http://purl.oclc.org/ooxml/officeDocument/customProperties",
+     "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"),
+    ("http://purl.oclc.org/ooxml/officeDocument/docPropsVTypes",
+     "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"),
+    ("http://purl.oclc.org/ooxml/officeDocument/sharedTypes",
+     "http://schemas.openxmlformats.org/officeDocument/2006/sharedTypes"),
+    ("http://purl.oclc.org/ooxml/officeDocument/math", "http://schemas.openxmlformats.org/officeDocument/2006/math"),
+    ("http://purl.oclc.org/ooxml/drawingml/spreadsheetDrawing",
+     "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"),
+    ("http://purl.oclc.org/ooxml/drawingml/chart", "http://schemas.openxmlformats.org/drawingml/2006/chart"),
+    ("http://purl.oclc.org/ooxml/drawingml/main", "http://schemas.openxmlformats.org/drawingml/2006/main"),
+))
 _CELL_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})\Z")
 _RANGE_REF = re.compile(r"([A-Z]{1,3}[1-9][0-9]{0,6})(?::([A-Z]{1,3}[1-9][0-9]{0,6}))?\Z")
 # the number formats Excel numbers itself (ECMA-376 §18.8.30), as openpyxl names them
@@ -138,14 +154,14 @@ def open_book(path: Path, select: Callable[[list[str]], Iterable[str]] | None = 
     if strict:
         parts = {k: _unstrict(v) if k.endswith((".xml", ".rels")) else v for k, v in parts.items()}
     for part, data in parts.items():
-        if part.endswith((".xml", ".rels")) and (b"<!DOCTYPE" in data[:4000] or b"<!ENTITY" in data):
-            raise UserError(msg("workbook_entities", name=name, part=part))
+        if part.endswith((".xml", ".rels", ".vml")) and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):
+            with zipfile.ZipFile(path) as zf:
+                label = _part_label(zf, part)
+            raise UserError(msg("workbook_entities", name=name, part=label))
     try:
         return _fast_book(parts, select, strict)
     except _NotPlain:
-        if strict:
-            raise UserError(msg("workbook_strict", name=name)) from None
-        return _openpyxl_book(path, select)
+        return _openpyxl_book(io.BytesIO(_package(parts)) if strict else path, select, name)
 
 
 def _read_parts(zf: zipfile.ZipFile, name: str) -> dict[str, bytes]:
@@ -158,7 +174,7 @@ def _read_parts(zf: zipfile.ZipFile, name: str) -> dict[str, bytes]:
     parts: dict[str, bytes] = {}
     for info in infos:
         if info.file_size > limit:
-            raise UserError(msg("too_large_part", name=name, part=info.filename,
+            raise UserError(msg("too_large_part", name=name, part=_part_label(zf, info.filename),
                                 size=info.file_size // (1024 * 1024), limit=MAX_PART_MB))
         if info.is_dir():
             continue
@@ -166,16 +182,61 @@ def _read_parts(zf: zipfile.ZipFile, name: str) -> dict[str, bytes]:
             with zf.open(info) as fh:
                 data = fh.read(limit + 1)  # the declared size may lie: never more than the limit
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
-            detail = "CRC" if "CRC" in str(exc) else type(exc).__name__
-            raise UserError(msg("workbook_part_damaged", name=name, part=info.filename, detail=detail)) from None
+            detail = msg("damaged_crc") if "CRC" in str(exc) else msg("damaged_deflate", kind=type(exc).__name__)
+            raise UserError(msg("workbook_part_damaged", name=name, part=_part_label(zf, info.filename),
+                                detail=detail)) from None
         if len(data) > limit:
-            raise UserError(msg("too_large_part", name=name, part=info.filename,
+            raise UserError(msg("too_large_part", name=name, part=_part_label(zf, info.filename),
                                 size=len(data) // (1024 * 1024), limit=MAX_PART_MB))
         total += len(data)
         if total > MAX_TOTAL_MB * 1024 * 1024:
             raise UserError(msg("too_large", name=name, size=total // (1024 * 1024), limit=MAX_TOTAL_MB))
         parts[info.filename] = data
     return parts
+
+
+def _part_label(zf: zipfile.ZipFile, part: str) -> str:
+    """A part named for the clerk: ``xl/worksheets/sheet2.xml（工作表“基本信息”）`` when it is a sheet whose name
+    the (small, undamaged) workbook part tells; else the part name alone."""
+    try:
+        from lxml import etree
+
+        parser = etree.XMLParser(resolve_entities=False, no_network=True)
+        infos = {i.filename: i for i in zf.infolist()}
+        if part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels") or any(
+                infos[n].file_size > 1024 * 1024 for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")):
+            return part
+        book = etree.fromstring(_unstrict(zf.read("xl/workbook.xml")), parser)
+        rels = etree.fromstring(_unstrict(zf.read("xl/_rels/workbook.xml.rels")), parser)
+        targets = {r.get("Id"): (r.get("Target") or "") for r in rels}
+        for sheet in book.iter(_M + "sheet"):
+            target = targets.get(sheet.get(_R_ID), "")
+            if (target.lstrip("/") if target.startswith("/") else "xl/" + target) == part:
+                return msg("part_of_sheet", part=part, sheet=sheet.get("name"))
+    except Exception:  # noqa: BLE001 - only a nicer name; the part's own name is enough
+        pass
+    return part
+
+
+def transitional(path: Path) -> bytes | None:
+    """A Strict Open XML workbook as the same workbook in transitional namespaces (what openpyxl reads, for the
+    annotated copy); None for a transitional one."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = _read_parts(zf, Path(path).name)
+    except (OSError, zipfile.BadZipFile):
+        return None
+    if _STRICT[0][0] not in parts.get("xl/workbook.xml", b"")[:4000]:
+        return None
+    return _package({k: _unstrict(v) if k.endswith((".xml", ".rels")) else v for k, v in parts.items()})
+
+
+def _package(parts: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
 
 
 def _unstrict(data: bytes) -> bytes:
@@ -294,6 +355,15 @@ def _from_excel(value: float, epoch: dt.datetime, number_format: str) -> Any:
     return epoch + dt.timedelta(days=day) + diff
 
 
+def _iso_date(text: str) -> Any:
+    from openpyxl.utils.datetime import from_ISO8601
+
+    try:
+        return from_ISO8601(text)
+    except (ValueError, TypeError):
+        raise _NotPlain("date") from None
+
+
 _REFS: dict[str, tuple[int, int]] = {}  # "B7" → (7, 2): the same addresses recur in every sheet and workbook
 MAX_REFS = 100_000
 
@@ -360,9 +430,11 @@ def _fast_sheet(title: str, root, shared: list[str], formats: list[str], epoch: 
                     value = bool(int(v))
                 elif kind in ("str", "e"):
                     value = v
+                elif kind == "d":  # an ISO 8601 date (Strict Open XML writes dates so), as openpyxl reads it
+                    value = _iso_date(v)
                 else:
                     raise _NotPlain(f"cell type {kind}")
-        elif kind not in ("n", "s", "str", "e", "b", "inlineStr"):
+        elif kind not in ("n", "s", "str", "e", "b", "inlineStr", "d"):
             raise _NotPlain("cell type")
         cells[key] = Cell(value, fmt)
     merged: dict[tuple[int, int, int, int], None] = {}
@@ -396,16 +468,21 @@ def _merged_list(ranges: list[tuple[int, int, int, int]]) -> list[str]:
 # --------------------------------------------------------------------------- the library path
 
 
-def _openpyxl_book(path: Path, select: Callable[[list[str]], Iterable[str]] | None) -> Book:
+def _openpyxl_book(path: Path | io.BytesIO, select: Callable[[list[str]], Iterable[str]] | None,
+                   name: str | None = None) -> Book:
     import openpyxl
+
+    name = name or Path(path).name
 
     try:
         with warnings.catch_warnings():  # openpyxl warns in English about features it drops
             warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(path, data_only=True)
+            if isinstance(path, io.BytesIO):
+                path.seek(0)
             wb_formulas = openpyxl.load_workbook(path, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for damaged files
-        raise UserError(msg("workbook_unreadable", name=path.name,
+        raise UserError(msg("workbook_unreadable", name=name,
                             detail=type(exc).__name__ + ": " + str(exc)[:200])) from None
     wanted = set(select(list(wb.sheetnames))) if select is not None else set(wb.sheetnames)
     sheets = {}

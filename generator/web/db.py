@@ -1,0 +1,215 @@
+"""The web page's own records in one SQLite file beside the data: accounts, failed logins, the history.
+
+``DATA/.web/accounts.sqlite3`` (the folder is private to the account that runs
+the server: 0700, the file 0600). One connection per request (``connect``),
+closed at the end of it; the batch thread opens its own.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+DB_NAME = "accounts.sqlite3"
+SCHEMA_VERSION = 1
+BUREAU, UNIT = "bureau", "unit"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK (role IN ('bureau', 'unit')),
+    unit TEXT,
+    password TEXT NOT NULL,
+    must_change INTEGER NOT NULL DEFAULT 1,   -- a one-time password: changed at the first login
+    active INTEGER NOT NULL DEFAULT 1,
+    epoch INTEGER NOT NULL DEFAULT 0,         -- raised on every password change or disabling: old sessions end
+    created REAL NOT NULL,
+    last_login REAL,
+    CHECK ((role = 'unit') = (unit IS NOT NULL))
+);
+CREATE TABLE IF NOT EXISTS throttle (         -- failed logins, per account ("user:NAME") and per address ("ip:ADDR")
+    key TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    last REAL NOT NULL,
+    locked_until REAL NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS history (
+    id INTEGER PRIMARY KEY,
+    time REAL NOT NULL,
+    unit TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    account TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('workbook', 'template', 'generate')),
+    ok INTEGER NOT NULL,
+    errors INTEGER,
+    hints INTEGER,
+    size INTEGER,
+    sha256 TEXT,
+    detail TEXT
+);
+CREATE INDEX IF NOT EXISTS history_unit ON history (unit, year, time);
+"""
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    username: str
+    role: str
+    unit: str | None
+    password: str
+    must_change: bool
+    active: bool
+    epoch: int
+    created: float
+    last_login: float | None
+
+    @property
+    def bureau(self) -> bool:
+        return self.role == BUREAU
+
+
+def _account(row: sqlite3.Row | None) -> Account | None:
+    if row is None:
+        return None
+    return Account(row["id"], row["username"], row["role"], row["unit"], row["password"], bool(row["must_change"]),
+                   bool(row["active"]), row["epoch"], row["created"], row["last_login"])
+
+
+def private_dir(path: Path) -> Path:
+    """``path`` as a folder only its owner may enter (created if missing)."""
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        os.chmod(path, 0o700)
+    except OSError:  # Windows: the folder keeps the permissions of its parent
+        pass
+    return path
+
+
+def init(state_dir: Path) -> Path:
+    """Create the database (0600) and its tables if missing; return its path."""
+    path = private_dir(Path(state_dir)) / DB_NAME
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
+        os.close(fd)
+    con = connect(path)
+    try:
+        con.executescript(SCHEMA)
+        con.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        con.commit()
+    finally:
+        con.close()
+    return path
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    con = sqlite3.connect(str(path), timeout=10, isolation_level=None)  # autocommit; transactions explicit
+    con.row_factory = sqlite3.Row
+    con.execute("PRAGMA busy_timeout = 10000")
+    con.execute("PRAGMA foreign_keys = ON")
+    return con
+
+
+# ------------------------------------------------------------------ accounts
+
+
+def create_account(con: sqlite3.Connection, username: str, role: str, unit: str | None, password_hash: str) -> int:
+    """A new account with a one-time password; sqlite3.IntegrityError if the name is taken."""
+    cur = con.execute("INSERT INTO accounts (username, role, unit, password, created) VALUES (?, ?, ?, ?, ?)",
+                      (username, role, unit if role == UNIT else None, password_hash, time.time()))
+    return int(cur.lastrowid)
+
+
+def account_by_id(con: sqlite3.Connection, account_id: int) -> Account | None:
+    return _account(con.execute("SELECT * FROM accounts WHERE id = ?", (account_id,)).fetchone())
+
+
+def account_by_name(con: sqlite3.Connection, username: str) -> Account | None:
+    return _account(con.execute("SELECT * FROM accounts WHERE username = ?", (username,)).fetchone())
+
+
+def accounts(con: sqlite3.Connection) -> list[Account]:
+    rows = con.execute("SELECT * FROM accounts ORDER BY role, unit, username").fetchall()
+    return [a for a in map(_account, rows) if a is not None]
+
+
+def unit_accounts(con: sqlite3.Connection) -> dict[str, list[str]]:
+    """unit → the usernames of its accounts."""
+    out: dict[str, list[str]] = {}
+    for row in con.execute("SELECT unit, username FROM accounts WHERE role = 'unit' ORDER BY username"):
+        out.setdefault(row["unit"], []).append(row["username"])
+    return out
+
+
+def bureau_count(con: sqlite3.Connection) -> int:
+    return con.execute("SELECT COUNT(*) FROM accounts WHERE role = 'bureau' AND active = 1").fetchone()[0]
+
+
+def set_password(con: sqlite3.Connection, account_id: int, password_hash: str, must_change: bool) -> None:
+    """A new password (a one-time one when ``must_change``); every open session of the account ends."""
+    con.execute("UPDATE accounts SET password = ?, must_change = ?, epoch = epoch + 1 WHERE id = ?",
+                (password_hash, int(must_change), account_id))
+
+
+def set_active(con: sqlite3.Connection, account_id: int, active: bool) -> None:
+    con.execute("UPDATE accounts SET active = ?, epoch = epoch + 1 WHERE id = ?", (int(active), account_id))
+
+
+def touch_login(con: sqlite3.Connection, account_id: int) -> None:
+    con.execute("UPDATE accounts SET last_login = ? WHERE id = ?", (time.time(), account_id))
+
+
+# ------------------------------------------------------------------ failed logins
+
+
+@dataclass(frozen=True)
+class Failures:
+    failures: int = 0
+    last: float = 0.0
+    locked_until: float = 0.0
+
+
+def failures(con: sqlite3.Connection, key: str) -> Failures:
+    row = con.execute("SELECT failures, last, locked_until FROM throttle WHERE key = ?", (key,)).fetchone()
+    return Failures(row[0], row[1], row[2]) if row else Failures()
+
+
+def set_failures(con: sqlite3.Connection, key: str, value: Failures) -> None:
+    con.execute("INSERT INTO throttle VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET failures = excluded.failures,"
+                " last = excluded.last, locked_until = excluded.locked_until",
+                (key, value.failures, value.last, value.locked_until))
+
+
+def clear_failures(con: sqlite3.Connection, key: str) -> None:
+    con.execute("DELETE FROM throttle WHERE key = ?", (key,))
+
+
+def prune_failures(con: sqlite3.Connection, before: float, now: float) -> None:
+    """Forget failures older than ``before`` whose lock (if any) has been served."""
+    con.execute("DELETE FROM throttle WHERE last < ? AND locked_until <= ?", (before, now))
+
+
+# ------------------------------------------------------------------ history
+
+
+def add_history(con: sqlite3.Connection, unit: str, year: int, account: str, kind: str, ok: bool,
+                errors: int | None = None, hints: int | None = None, size: int | None = None,
+                sha256: str | None = None, detail: str | None = None) -> None:
+    con.execute("INSERT INTO history (time, unit, year, account, kind, ok, errors, hints, size, sha256, detail) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (time.time(), unit, year, account, kind, int(ok), errors, hints, size, sha256, detail))
+
+
+def history(con: sqlite3.Connection, unit: str, limit: int = 50) -> list[sqlite3.Row]:
+    return con.execute("SELECT * FROM history WHERE unit = ? ORDER BY time DESC, id DESC LIMIT ?",
+                       (unit, limit)).fetchall()
+
+
+def last_history(con: sqlite3.Connection, unit: str, year: int, kind: str) -> sqlite3.Row | None:
+    return con.execute("SELECT * FROM history WHERE unit = ? AND year = ? AND kind = ? ORDER BY time DESC, id DESC "
+                       "LIMIT 1", (unit, year, kind)).fetchone()

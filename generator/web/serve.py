@@ -1,0 +1,88 @@
+"""``generate --serve`` (the page, served by waitress) and ``generate --create-admin NAME``."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import sqlite3
+from pathlib import Path
+
+import click
+
+from ..messages import msg
+from . import db
+from .admin import valid_username
+from .app import STATE_DIR, create_app
+from .auth import normalize_username
+from .passwords import hash_password, one_time_password
+
+THREADS = 8  # requests served at once (a generation holds one for a second or two)
+BODY_SLACK = 2  # waitress refuses bodies beyond this many times the page's own limit (the page says why first)
+
+
+def make_admin(data_dir: Path, name: str) -> int:
+    """The bureau's account ``name`` with a one-time password, printed once."""
+    username = normalize_username(name)
+    if not valid_username(username):
+        click.echo(msg("web_username_invalid"), err=True)
+        return 1
+    con = db.connect(db.init(data_dir / STATE_DIR))
+    try:
+        password = one_time_password()
+        db.create_account(con, username, db.BUREAU, None, hash_password(password))
+    except sqlite3.IntegrityError:
+        click.echo(msg("web_admin_exists", name=username), err=True)
+        return 1
+    finally:
+        con.close()
+    click.echo(msg("web_admin_created", name=username, password=password))
+    return 0
+
+
+def run(data_dir: Path | str, templates_dir: Path | str, out_dir: Path | str, host: str = "127.0.0.1",
+        port: int = 8000, create_admin: str | None = None, serve: bool = True) -> int:
+    """The CLI's ``--create-admin`` and ``--serve``; the exit code."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        click.echo(msg("data_dir_missing", path=data_dir), err=True)
+        return 1
+    if create_admin is not None:
+        code = make_admin(data_dir, create_admin)
+        if code or not serve:
+            return code
+    if not serve:
+        return 0
+    app = create_app(data_dir, templates_dir, out_dir)
+    con = db.connect(app.config["DB_PATH"])
+    try:
+        bureau = db.bureau_count(con)
+    finally:
+        con.close()
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(msg("web_serving", url=f"http://{shown}:{port}/", data=data_dir, templates=templates_dir,
+                   out=out_dir))
+    if not bureau:
+        click.echo(msg("web_no_admin"), err=True)
+    if not _loopback(host):
+        click.echo(msg("web_open_network"), err=True)
+    from waitress import serve as waitress_serve
+
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" when a page loads its images
+
+    limit = app.config["MAX_CONTENT_LENGTH"] * BODY_SLACK
+    try:
+        waitress_serve(app, host=host, port=port, threads=THREADS, max_request_body_size=limit, ident="generator",
+                       _quiet=True)
+    except OSError as exc:
+        click.echo(msg("web_port_busy", host=host, port=port, detail=exc.strerror or str(exc)), err=True)
+        return 1
+    return 0
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

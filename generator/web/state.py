@@ -1,0 +1,572 @@
+"""What the pages show and do, through the library: units, their state, uploads, generation, files, batches.
+
+No report logic lives here: a unit's state is ``pipeline.unit_state`` (read,
+validate, compute, audit, the names of its files), generation is
+``pipeline.generate_unit`` / ``commands.batch.generate_batch`` (which hold the
+output folder through ``write.Folder``), the blank workbook is
+``commands.newyear``, the template check ``commands.template_check.run``. This
+module keeps what a web server needs around them: a cache of states keyed by
+the files' stat, staging of uploads, the one background batch per folder, the
+page images of a report, and the paths, always resolved from (unit, year, kind).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from ..commands.batch import generate_batch, result_lines
+from ..commands.newyear import blank_workbook, init_workbook
+from ..commands.summary import summary_name
+from ..commands.template_check import CheckResult
+from ..commands.template_check import run as check_template
+from ..errors import SEP, UserError, ValidationError
+from ..formats.pdf import PdfConverter, PdfError, find_soffice
+from ..messages import msg
+from ..pipeline import (DEFAULT_TEMPLATE_DIR, TEMPLATE_NAME, Options, Report, UnitState, audit_workbook, file_names,
+                        generate_unit, load, resolve_template, safe_filename, unit_state)
+from ..read import list_units, read_workbook
+
+YEAR_MIN, YEAR_MAX = 1990, 2200
+UNIT_MAX = 60  # characters of a unit's name
+OUTPUT_KINDS = ("docx", "tables", "pdf")  # files of a unit's set the page offers
+PAGES_KEPT = 200  # report page image sets kept in the cache (the oldest go first)
+PAGE_DPI = 80
+
+
+def valid_unit(name: Any) -> bool:
+    """A unit's name as a folder of ``data/`` may be called: no path, no control character, no reserved name,
+    not hidden, not ``default`` (the templates' shared folder)."""
+    if not isinstance(name, str) or not name or len(name) > UNIT_MAX:
+        return False
+    try:
+        cleaned = safe_filename(name)
+    except UserError:
+        return False
+    return (cleaned == name and not name.startswith((".", "~$")) and name.casefold() != DEFAULT_TEMPLATE_DIR
+            and not re.search(r"[%\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]", name))
+
+
+def valid_year(year: int) -> bool:
+    return YEAR_MIN <= year <= YEAR_MAX
+
+
+def _stat(path: Path | None) -> tuple[int, int, int] | None:
+    if path is None:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def short_cell(cell: str) -> str:
+    """"2024.xlsx › 财务 › B7" → "财务 › B7" (the file is the unit's workbook, said once on the page)."""
+    parts = cell.split(SEP)
+    return SEP.join(parts[1:]) if len(parts) > 1 else cell
+
+
+def counts(state: UnitState) -> tuple[int | None, int | None]:
+    if state.audit is None:
+        return None, None
+    return len(state.audit.errors), len(state.audit.hints)
+
+
+@dataclass
+class Outcome:
+    """What an action did: ok, its message (Chinese, may span lines), and anything to show with it."""
+
+    ok: bool
+    message: str = ""
+    lines: list[str] = field(default_factory=list)
+    state: UnitState | None = None
+    check: CheckResult | None = None
+    report: Report | None = None
+
+
+@dataclass
+class Job:
+    """The county's batch running (or last run) in the background for one year."""
+
+    year: int
+    account: str
+    pdf: bool
+    started: float = field(default_factory=time.time)
+    finished: float | None = None
+    stage: str = "render"
+    done: int = 0
+    total: int = 0
+    ok: bool | None = None
+    lines: list[tuple[str, bool]] = field(default_factory=list)
+    error: str | None = None
+    thread: threading.Thread | None = field(default=None, repr=False)
+
+    @property
+    def running(self) -> bool:
+        return self.finished is None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"year": self.year, "running": self.running, "stage": msg(f"web_stage_{self.stage}"),
+                "done": self.done, "total": self.total, "ok": self.ok, "error": self.error,
+                "lines": [{"text": t, "error": e} for t, e in self.lines]}
+
+
+class Site:
+    """The folders the page works on (the same as the CLI's) and what the server keeps beside them."""
+
+    def __init__(self, data_dir: Path, templates_dir: Path, out_dir: Path, state_dir: Path,
+                 generate_wait: float = 15.0, batch_wait: float = 15.0, jobs: int | None = None) -> None:
+        self.data_dir = Path(data_dir).resolve()
+        self.templates_dir = Path(templates_dir).resolve()
+        self.out_dir = Path(out_dir).resolve()
+        self.state_dir = Path(state_dir).resolve()
+        self.generate_wait = generate_wait
+        self.batch_wait = batch_wait
+        self.jobs = jobs
+        self._cache: dict[tuple[int, str], tuple[tuple, UnitState]] = {}
+        self._lock = threading.Lock()
+        self._jobs: dict[int, Job] = {}
+        self._page_locks: dict[str, threading.Lock] = {}
+
+    # ------------------------------------------------------------------ folders
+    @property
+    def staging(self) -> Path:
+        path = self.state_dir / "staging"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def stage_dir(self) -> Path:
+        return Path(tempfile.mkdtemp(prefix="up-", dir=self.staging))
+
+    def unit_dir(self, unit: str) -> Path:
+        assert valid_unit(unit), unit
+        return self.data_dir / unit
+
+    def workbook_path(self, unit: str, year: int) -> Path:
+        return self.unit_dir(unit) / f"{year}.xlsx"
+
+    def year_dir(self, year: int) -> Path:
+        return self.out_dir / str(year)
+
+    def display(self, text: str) -> str:
+        """A library message with the server's folders shown as the clerk knows them (data/…, output/…)."""
+        for path, name in ((self.state_dir, ""), (self.data_dir, "data"), (self.templates_dir, "templates"),
+                           (self.out_dir, "output")):
+            text = text.replace(str(path) + os.sep, f"{name}/" if name else "").replace(str(path), name)
+        return re.sub(r"staging/up-[^/\\\s]+/", "", text)
+
+    # ------------------------------------------------------------------ units and years
+    def folder_units(self) -> list[str]:
+        """The unit folders of ``data/`` (whatever their year), as the page may name them."""
+        try:
+            entries = sorted(self.data_dir.iterdir())
+        except OSError:
+            return []
+        return [e.name for e in entries if valid_unit(e.name) and e.is_dir() and not e.is_symlink()]
+
+    def units(self, account_units: list[str] = ()) -> list[str]:
+        """Every unit: the folders of ``data/`` and the units that have an account."""
+        return sorted(set(self.folder_units()) | {u for u in account_units if valid_unit(u)})
+
+    def years(self) -> list[int]:
+        found: set[int] = set()
+        for unit in self.folder_units():
+            try:
+                for p in (self.data_dir / unit).iterdir():
+                    if re.fullmatch(r"\d{4}\.xlsx", p.name) and valid_year(int(p.stem)):
+                        found.add(int(p.stem))
+            except OSError:
+                continue
+        return sorted(found)
+
+    def default_year(self) -> int:
+        years = self.years()
+        return years[-1] if years else dt.date.today().year - 1
+
+    def year_choices(self, year: int) -> list[int]:
+        return sorted(set(self.years()) | {self.default_year(), self.default_year() + 1, year})
+
+    # ------------------------------------------------------------------ a unit's state
+    def _signature(self, year: int, unit: str) -> tuple:
+        try:
+            template = resolve_template(self.templates_dir, unit)
+        except UserError:
+            template = None
+        folder = self.unit_dir(unit)
+        return (_stat(folder / f"{year}.xlsx"), _stat(folder / f"{year - 1}.xlsx"), str(template), _stat(template),
+                _stat(self.year_dir(year)))
+
+    def state(self, year: int, unit: str) -> UnitState:
+        """``pipeline.unit_state``, reused while the unit's workbooks, template and output folder are unchanged."""
+        key = (year, unit)
+        signature = self._signature(year, unit)
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        state = unit_state(year, unit, self.data_dir, self.templates_dir, self.out_dir)
+        with self._lock:
+            self._cache[key] = (signature, state)
+        return state
+
+    def owners(self, year: int) -> dict[str, list[str]]:
+        """Report file name → the units whose workbook of ``year`` would write it."""
+        out: dict[str, list[str]] = {}
+        for unit, _ in self._year_units(year):
+            state = self.state(year, unit)
+            if state.names:
+                out.setdefault(state.names["docx"], []).append(unit)
+        return out
+
+    def _year_units(self, year: int) -> list[tuple[str, Path]]:
+        try:
+            return [(u, p) for u, p in list_units(self.data_dir, year) if valid_unit(u)]
+        except OSError:
+            return []
+
+    def clash(self, state: UnitState) -> str | None:
+        """Another unit whose workbook names the same report (same 单位全称 and title): its files are no one's."""
+        if not state.names:
+            return None
+        others = [u for u in self.owners(state.year).get(state.names["docx"], []) if u != state.unit]
+        return others[0] if others else None
+
+    def output_file(self, state: UnitState, kind: str) -> Path | None:
+        """The unit's file of ``kind`` in the output folder, if it exists and is the unit's alone."""
+        if kind not in OUTPUT_KINDS or kind not in state.outputs or self.clash(state):
+            return None
+        path = state.outputs[kind]
+        folder = self.year_dir(state.year)
+        if path.parent != folder or path.is_symlink() or not path.is_file():
+            return None
+        return path
+
+    def generated_at(self, state: UnitState) -> float | None:
+        path = state.outputs.get("docx")
+        st = _stat(path)
+        return st[0] / 1e9 if st else None
+
+    def stale(self, state: UnitState) -> bool:
+        """The report is older than the workbook it comes from."""
+        generated, workbook = self.generated_at(state), _stat(state.workbook)
+        return generated is not None and workbook is not None and workbook[0] / 1e9 > generated
+
+    # ------------------------------------------------------------------ uploads
+    def store_workbook(self, unit: str, year: int, upload: BinaryIO) -> Outcome:
+        """Stage the upload as ``YEAR.xlsx``, read it with the library; move it into ``data/<unit>/`` only when
+        it is a readable workbook of the form and names no other unit's report."""
+        folder = self.stage_dir()
+        staged = folder / f"{year}.xlsx"  # the unit and year decide the name, never the client
+        try:
+            with open(staged, "wb") as fh:
+                shutil.copyfileobj(upload, fh)
+            try:
+                raw = read_workbook(staged)
+            except UserError as exc:
+                return Outcome(False, self.display(exc.render()))
+            if raw.problems:
+                return Outcome(False, self.display(ValidationError(raw.file, raw.problems).render()))
+            try:
+                _, ctx, _ = load(staged, year)
+            except UserError:
+                ctx = None  # stored: its problems are shown with their cells, as --check shows them
+            if ctx is not None:
+                docx = file_names(ctx.values)["docx"]
+                others = [u for u in self.owners(year).get(docx, []) if u != unit]
+                if others:
+                    return Outcome(False, msg("web_name_clash", name=ctx.values["基本信息"]["单位全称"],
+                                              other=others[0], file=docx))
+            target = self.workbook_path(unit, year)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.chmod(staged, 0o666 & ~_umask())
+                os.replace(staged, target)
+            except OSError as exc:
+                return Outcome(False, msg("web_store_failed", path=self.display(str(target)),
+                                          detail=exc.strerror or str(exc)))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return Outcome(True, msg("web_workbook_stored", year=year), state=self.state(year, unit))
+
+    def store_template(self, unit: str, year: int, upload: BinaryIO) -> Outcome:
+        """Check the uploaded template (``--template-check``: against the unit's workbook when it can be read,
+        else the sample); store it as ``templates/<unit>/report.docx`` only when the check passes."""
+        folder = self.stage_dir()
+        staged = folder / TEMPLATE_NAME
+        try:
+            with open(staged, "wb") as fh:
+                shutil.copyfileobj(upload, fh)
+            state = self.state(year, unit)
+            try:
+                if state.error is None:
+                    result = check_template(year, self.templates_dir, self.data_dir, unit=unit, path=staged)
+                else:  # no usable workbook: the names are checked against the sample (an empty data folder)
+                    result = check_template(year, self.templates_dir, folder, unit=None, path=staged)
+            except UserError as exc:
+                return Outcome(False, self.display(exc.render()))
+            lines = [self.display(line) for line in result.lines()]
+            if not result.ok:
+                return Outcome(False, msg("web_template_refused", count=len(result.problems)), lines=lines,
+                               check=result)
+            target = self.templates_dir / unit / TEMPLATE_NAME
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.chmod(staged, 0o666 & ~_umask())
+                os.replace(staged, target)
+            except OSError as exc:
+                return Outcome(False, msg("web_store_failed", path=self.display(str(target)),
+                                          detail=exc.strerror or str(exc)))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return Outcome(True, msg("web_template_stored"), lines=lines, check=result)
+
+    def template_of(self, unit: str) -> tuple[Path | None, bool]:
+        """(the template the unit's reports use, whether it is the unit's own)."""
+        try:
+            path = resolve_template(self.templates_dir, unit)
+        except UserError:
+            return None, False
+        return path, path.parent.name == unit
+
+    # ------------------------------------------------------------------ generation
+    def generate(self, unit: str, year: int, pdf: bool, force: bool) -> Outcome:
+        running = self.running_job()
+        if running is not None and running.year == year:
+            return Outcome(False, msg("web_batch_running", year=year))
+        state = self.state(year, unit)
+        if state.workbook is None:
+            return Outcome(False, msg("web_no_workbook", year=year), state=state)
+        if state.error is not None:
+            return Outcome(False, self.display(state.error.render()), state=state)
+        other = self.clash(state)
+        if other:
+            return Outcome(False, msg("web_name_clash", name=state.values["基本信息"]["单位全称"], other=other,
+                                      file=state.names["docx"]), state=state)
+        options = Options(pdf=pdf, force=force, wait=self.generate_wait)
+        try:
+            report = generate_unit(state.workbook, year, self.templates_dir, self.out_dir, unit=unit,
+                                   options=options)
+        except UserError as exc:
+            return Outcome(False, self.web_hints(self.display(exc.render())), state=state)
+        lines = [self.display(m) for m in report.messages]
+        if report.pdf_error:
+            lines.append(self.display(msg("pdf_not_written", reason=report.pdf_error)))
+        return Outcome(True, msg("web_generated", year=year), lines=lines, state=self.state(year, unit),
+                       report=report)
+
+    @staticmethod
+    def web_hints(text: str) -> str:
+        """What the CLI's messages say of its options, said for the page."""
+        if "--force" in text:
+            text += "\n" + msg("web_hint_force")
+        if "--wait" in text:
+            text += "\n" + msg("web_hint_wait")
+        return text
+
+    # ------------------------------------------------------------------ files made on request
+    def audit_file(self, state: UnitState) -> tuple[bytes, str] | None:
+        """The annotated workbook (…-审核.xlsx) of the unit's current workbook."""
+        if state.audit is None or state.workbook is None:
+            return None
+        return audit_workbook(state.workbook, state.audit, state.names["stem"]), state.names["audit_xlsx"]
+
+    def blank(self, unit: str, year: int) -> tuple[bytes, str]:
+        """``year``'s blank workbook: from last year's (``--init``) when the unit has one, else a new unit's."""
+        folder = self.stage_dir()
+        try:
+            target = folder / f"{year}.xlsx"
+            previous = self.workbook_path(unit, year - 1)
+            if previous.is_file():
+                init_workbook(previous, target, year)
+            else:
+                blank_workbook(target, year, unit)
+            return target.read_bytes(), f"{year}.xlsx"
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    # ------------------------------------------------------------------ the report's pages as images
+    @staticmethod
+    def can_convert() -> str | None:
+        """None when PDFs and page images can be made here, else why not (Chinese)."""
+        if find_soffice() is None:
+            return msg("web_no_soffice")
+        if shutil.which("pdftoppm") is None:
+            return msg("web_no_pdftoppm")
+        return None
+
+    def pages(self, state: UnitState) -> tuple[str | None, list[Path], str | None]:
+        """(the report's hash, its page images, why there are none): LibreOffice → PDF → pdftoppm, cached by
+        the report's SHA-256."""
+        docx = self.output_file(state, "docx")
+        if docx is None:
+            return None, [], msg("web_pages_no_report")
+        data = docx.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        cache = self.state_dir / "pages" / digest
+        if (cache / "done").exists():
+            return digest, sorted(cache.glob("page-*.png")), None
+        why = self.can_convert()
+        if why:
+            return digest, [], why
+        with self._lock:
+            lock = self._page_locks.setdefault(digest, threading.Lock())
+        with lock:
+            if not (cache / "done").exists():
+                try:
+                    self._make_pages(data, self.output_file(state, "pdf"), digest, cache)
+                except PdfError as exc:
+                    return digest, [], self.display(exc.message_zh)
+                except (OSError, subprocess.SubprocessError) as exc:
+                    return digest, [], msg("web_pages_failed", detail=str(exc)[:300])
+        return digest, sorted(cache.glob("page-*.png")), None
+
+    def _make_pages(self, docx: bytes, pdf: Path | None, digest: str, cache: Path) -> None:
+        root = cache.parent
+        root.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=".work-", dir=root))
+        try:
+            if pdf is None:  # the report has no PDF beside it: convert a copy
+                source = work / "report.docx"
+                source.write_bytes(docx)
+                with PdfConverter() as converter:
+                    pdf = converter.convert([source], work)[0]
+            subprocess.run(["pdftoppm", "-png", "-r", str(PAGE_DPI), str(pdf), str(work / "page")], check=True,
+                           capture_output=True, timeout=120)
+            pages = sorted(work.glob("page-*.png"))
+            if not pages:
+                raise OSError(msg("web_pages_none"))
+            out = work / "out"
+            out.mkdir()
+            width = len(str(len(pages)))
+            for i, page in enumerate(pages, start=1):  # page-1.png …: one name whatever pdftoppm pads
+                os.replace(page, out / f"page-{i:0{width}d}.png")
+            (out / "done").write_text(digest)
+            try:
+                os.replace(out, cache)
+            except OSError:
+                if not (cache / "done").exists():
+                    raise
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        self._prune(root)
+
+    @staticmethod
+    def _prune(root: Path) -> None:
+        sets = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                      key=lambda p: p.stat().st_mtime)
+        for old in sets[:-PAGES_KEPT]:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def page_file(self, state: UnitState, digest: str, number: int) -> Path | None:
+        """Page ``number`` of the unit's current report (``digest`` must be its hash: an old set is no one's)."""
+        docx = self.output_file(state, "docx")
+        if docx is None or not re.fullmatch(r"[0-9a-f]{64}", digest):
+            return None
+        if hashlib.sha256(docx.read_bytes()).hexdigest() != digest:
+            return None
+        cache = self.state_dir / "pages" / digest
+        if not (cache / "done").exists():
+            return None
+        for page in cache.glob("page-*.png"):
+            if int(page.stem.split("-")[1]) == number:
+                return page
+        return None
+
+    # ------------------------------------------------------------------ the county
+    def job(self, year: int) -> Job | None:
+        with self._lock:
+            return self._jobs.get(year)
+
+    def running_job(self) -> Job | None:
+        with self._lock:
+            return next((j for j in self._jobs.values() if j.running), None)
+
+    def start_batch(self, year: int, account: str, pdf: bool, on_done: Callable[[Job, Any], None] | None = None
+                    ) -> tuple[Job | None, str]:
+        """Generate every unit of ``year`` in a background thread: (the job, its message). One batch at a time
+        (the output folder's lock keeps a CLI run or another server out as well)."""
+        units = self._year_units(year)
+        if not units:
+            return None, msg("web_batch_no_units", year=year)
+        with self._lock:
+            running = next((j for j in self._jobs.values() if j.running), None)
+            if running is not None:
+                return None, msg("web_batch_running", year=running.year)
+            job = Job(year, account, pdf, total=len(units))
+            self._jobs[year] = job
+
+        def progress(stage: str, done: int, total: int) -> None:
+            job.stage, job.done, job.total = stage, done, total
+
+        def work() -> None:
+            reports = None
+            try:
+                options = Options(pdf=pdf, wait=self.batch_wait, jobs=self.jobs, progress=progress)
+                reports = generate_batch(year, units, self.templates_dir, self.out_dir, options)
+                job.lines = [(self.display(t), e) for t, e in result_lines(reports)]
+                job.ok = reports.ok
+            except UserError as exc:
+                job.error, job.ok = self.web_hints(self.display(exc.render())), False
+            except Exception as exc:  # a bug: said on the page, the server goes on
+                job.error, job.ok = msg("internal_error", detail=f"{type(exc).__name__}: {exc}"), False
+            finally:
+                job.finished = time.time()
+                if on_done is not None:
+                    try:
+                        on_done(job, reports)
+                    except Exception:
+                        pass
+
+        job.thread = threading.Thread(target=work, name=f"batch-{year}", daemon=True)
+        job.thread.start()
+        return job, msg("web_batch_started", year=year, count=len(units))
+
+    def summary_file(self, year: int) -> Path | None:
+        path = self.year_dir(year) / summary_name(year)
+        return path if path.is_file() and not path.is_symlink() else None
+
+    def reports_zip(self, year: int, units: list[str]) -> tuple[BinaryIO, int]:
+        """Every unit's report, tables and PDF of ``year`` and the county summary, in one zip (a temporary file)."""
+        out = tempfile.TemporaryFile()
+        count = 0
+        seen: set[str] = set()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+            for unit in units:
+                state = self.state(year, unit)
+                for kind in OUTPUT_KINDS:
+                    path = self.output_file(state, kind)
+                    if path is not None and path.name not in seen:
+                        seen.add(path.name)
+                        zf.write(path, path.name)
+                        count += kind == "docx"
+            summary = self.summary_file(year)
+            if summary is not None:
+                zf.write(summary, summary.name)
+        out.seek(0)
+        return out, count
+
+
+def _read_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()  # read once, at import: changing it later would race the server's other threads
+
+
+def _umask() -> int:
+    return _UMASK
