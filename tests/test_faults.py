@@ -236,13 +236,16 @@ def test_a_worker_killed_mid_batch_leaves_no_staging_file(tmp_path: Path) -> Non
     written, the summary too, and nothing it staged is left in the folder."""
     import shutil
 
-    make_county(tmp_path, 8)
+    make_county(tmp_path, 16)
     shutil.copytree(ROOT / "templates", tmp_path / "templates")
     proc = start(tmp_path, "--jobs", "2")
     deadline = time.monotonic() + 60
     while len(_children(proc.pid)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.8)  # the workers are making (and staging) units
+        time.sleep(0.01)
+    staging = tmp_path / "output" / "2024"
+    while time.monotonic() < deadline and proc.poll() is None and not (
+            staging.is_dir() and any(p.name.startswith(".tmp-") for p in staging.iterdir())):
+        time.sleep(0.005)  # until the workers are staging units (a unit takes a tenth of a second)
     workers = _children(proc.pid)
     assert workers, "the batch started no worker"
     os.kill(workers[0], signal.SIGKILL)
@@ -258,7 +261,7 @@ def test_a_worker_killed_mid_batch_leaves_no_staging_file(tmp_path: Path) -> Non
             assert record[path.name] == sha256(path.read_bytes())
     code, out = finish(start(tmp_path, "--jobs", "2"))
     assert code == 0 and "被修改过" not in out, out
-    assert_consistent(folder, 8)
+    assert_consistent(folder, 16)
 
 
 def test_kill_9_at_random_points_of_a_batch_ten_times(tmp_path: Path) -> None:
