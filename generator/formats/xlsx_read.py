@@ -223,10 +223,15 @@ def transitional(path: Path) -> bytes | None:
     annotated copy); None for a transitional one."""
     try:
         with zipfile.ZipFile(path) as zf:
+            try:  # (the workbook part says which; the rest is read only for a Strict one)
+                with zf.open("xl/workbook.xml") as fh:
+                    head = fh.read(4000)
+            except KeyError:
+                return None
+            if _STRICT[0][0] not in head:
+                return None
             parts = _read_parts(zf, Path(path).name)
-    except (OSError, zipfile.BadZipFile):
-        return None
-    if _STRICT[0][0] not in parts.get("xl/workbook.xml", b"")[:4000]:
+    except (OSError, zipfile.BadZipFile, zlib.error, EOFError, RuntimeError):
         return None
     return _package({k: _unstrict(v) if k.endswith((".xml", ".rels")) else v for k, v in parts.items()})
 
