@@ -21,6 +21,7 @@ annotated copy) and the commands both use it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -206,6 +207,7 @@ _GENERIC = (  # concrete name → its generic form, for the meaning
 _REPEATED = ("‹一级›", "‹二级›", "‹指标›", "绩效指标.‹一级指标›")  # structures met many times
 
 
+@functools.lru_cache(maxsize=8192)  # (a pure function of the name; a batch asks for the same names per unit)
 def generic(name: str) -> str:
     """The name as the meanings know it (dynamic keys as ‹…›, indicator parts by their level)."""
     for pattern, repl in _GENERIC:
@@ -227,6 +229,7 @@ def generic(name: str) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=8192)
 def meaning(name: str) -> str | None:
     """What a name stands for, in Chinese; None for a name nobody described."""
     head, _, leaf = name.partition(".")
