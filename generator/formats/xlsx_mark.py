@@ -843,6 +843,10 @@ def _results_sheet(records: list[Finding], title: str, worksheets: dict[str, str
 FIELD_WIDTHS = (34, 40, 24, 50, 24)
 
 
+_ESCAPED: dict[str, str] = {}  # a text as it goes into a cell: the same names and meanings come in every unit
+_ESCAPED_KEEP = 50_000
+
+
 def _cell_xml(ref: str, value: Any, xf: int) -> str:
     if value is None or value == "":  # (an empty text is an empty cell, as openpyxl writes it)
         return f'<c r="{ref}" s="{xf}"/>'
@@ -850,7 +854,13 @@ def _cell_xml(ref: str, value: Any, xf: int) -> str:
         return f'<c r="{ref}" s="{xf}" t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (int, float, Decimal)):
         return f'<c r="{ref}" s="{xf}"><v>{value}</v></c>'
-    return f'<c r="{ref}" s="{xf}" t="inlineStr"><is><t xml:space="preserve">{text(clean(str(value)))}</t></is></c>'
+    value = str(value)
+    escaped = _ESCAPED.get(value)
+    if escaped is None:
+        if len(_ESCAPED) >= _ESCAPED_KEEP:
+            _ESCAPED.clear()
+        escaped = _ESCAPED[value] = text(clean(value))
+    return f'<c r="{ref}" s="{xf}" t="inlineStr"><is><t xml:space="preserve">{escaped}</t></is></c>'
 
 
 def _fields_sheet(name: str, title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]],
