@@ -348,7 +348,7 @@ class Prepared:
 
 # ---------------------------------------------------------------------------- a large main document
 
-STREAM_BYTES = 4 * 1024 * 1024  # a rendered main document this large is parsed and checked element by element
+STREAM_BYTES = 12 * 1024 * 1024  # a rendered main document this large is parsed and checked element by element
 _CHUNK = 256 * 1024
 _BODY = W + "body"
 # the body elements whose end is told as it is parsed; the paragraphs between them (and anything else) are taken,
