@@ -85,6 +85,16 @@ def spread(values: list[float], unit: str = "", digits: int = 1, scale: float = 
     return f"{f.format(med(vs))}{unit} ({f.format(min(vs))}–{f.format(max(vs))})"
 
 
+def yardstick() -> float:
+    """CPU seconds of a fixed pure-Python loop in this process: how fast the machine is just now (a shared
+    virtual machine's speed varies between runs more than its load average tells)."""
+    start = time.process_time()
+    x = 0
+    for i in range(3_000_000):
+        x += i * i
+    return time.process_time() - start
+
+
 def loadavg() -> str:
     try:
         return " / ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -758,7 +768,7 @@ def machine() -> dict:
         pass
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {"cpu": cpu, "cores": cores, "ram": ram, "os": platform.platform(), "python": platform.python_version(),
-            "packages": ", ".join(versions), "code": rev, "soffice": soffice, "load": loadavg()}
+            "packages": ", ".join(versions), "code": rev, "soffice": soffice, "load": loadavg(), "yardstick": yardstick()}
 
 
 # ============================================================================ the report
@@ -812,6 +822,7 @@ def report(cfg: dict, m: dict, r: dict, quick: bool, elapsed: float) -> str:
     add(f"| `PYTHONDONTWRITEBYTECODE` | {BYTECODE_NOTE} |")
     loads = [f"start {m['load']}"] + [f"after {name} {sec['load']}" for name, sec in r.items() if "load" in sec]
     add(f"| load average (1 / 5 / 15 min) | {'; '.join(loads)} |")
+    add(f"| yardstick (a fixed Python loop, CPU) | {m['yardstick']:.3f} s at the start, {r.get('_end', {}).get('yardstick', 0):.3f} s at the end |")
     add("\nThe machine is shared with other work (tests of other sessions ran during this run): the load average "
         "above is what it was; a set of runs whose slowest was more than 1.5× its fastest was run again.\n")
     results: dict[str, Any] = {}
@@ -1047,6 +1058,7 @@ def main() -> None:
             if name in only:
                 log(f"section {name} (load {loadavg()})")
                 results[name] = globals()[f"section_{name}"](b)
+        results["_end"] = {"yardstick": yardstick()}
         text = report(cfg, m, results, args.quick, time.perf_counter() - started)
         (tmp / "results.json").write_text(json.dumps(results, default=str, ensure_ascii=False, indent=1))
     finally:
