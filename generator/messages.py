@@ -245,6 +245,8 @@ MESSAGES: dict[str, str] = {
     "audit_org_count": "{group}公布个数为 {stated} 个，但“机构”表列出{group} {listed} 个（{names}），相差 {diff} 个，请核对。",
     "audit_org_summary": "{group}概述“{typed}”共 {stated} 个，但“机构”表列出 {listed} 个（{names}），请核对。",
     "audit_vocabulary": "{label}“{value}”不在财预〔2020〕10号规定的名称中（{names}），请确认是否为本地规定的名称。",
+    # --- core report: audit of the open model (helper "core") ---------------------------
+    "audit_org_summary_kinds": "{group}概述“{typed}”与“机构”表的名单不符：按名单应为“{listed}”（{names}），请核对。",
     # --- files, folders and faults ----------------------------------------------------
     "path_dangling_link": "{path} 是一个失效的快捷方式（链接），指向的文件不存在。",
     "path_not_regular": "{path} 不是普通文件（可能是管道、设备或文件夹），无法读取。",
