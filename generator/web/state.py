@@ -562,6 +562,14 @@ class Site:
         return out, count
 
 
+def site() -> Site:
+    """The running application's Site (the blueprints reach it through here, not through app.py, which
+    imports them)."""
+    from flask import current_app
+
+    return current_app.extensions["generator"]
+
+
 def _read_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)

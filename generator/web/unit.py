@@ -18,9 +18,8 @@ from ..errors import UserError
 from ..messages import msg
 from ..names import lookup
 from . import db
-from .app import site
 from .auth import connection, login_required
-from .state import OUTPUT_KINDS, Outcome, short_cell, valid_unit, valid_year
+from .state import OUTPUT_KINDS, Outcome, short_cell, site, valid_unit, valid_year
 
 bp = Blueprint("unit", __name__, url_prefix="/unit")
 
