@@ -756,6 +756,8 @@ def _unit_factor(kind: str, unit: str) -> Decimal | None:
         return {"元": Decimal(1), "万元": Decimal("0.0001")}.get(unit)
     if kind == "score":
         return Decimal(1) if unit in ("分", "") else None
+    if kind == "count":
+        return Decimal(1) if unit in ("", "人", "个", "名") else None
     return Decimal(1) if unit in ("", "年") else None
 
 

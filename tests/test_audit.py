@@ -481,6 +481,20 @@ def test_indicator_source_in_other_units(clean: Book, tmp_path: Path) -> None:
     assert findings(clean.save(tmp_path / "data")) == []
 
 
+def test_indicator_checked_against_a_head_count(clean: Book, tmp_path: Path) -> None:
+    """A count (人员编制.合计.实有人数, 67 in the clean variant) against an indicator in 人."""
+    ws = clean.wb["绩效指标"]
+    row = row_of(ws, "安全隐患排查", "三级指标")
+    for header, value in (("三级指标", "在编人员"), ("比较", "≥"), ("年度指标值", 60), ("实际完成值", 67), ("单位", "人"),
+                          ("核对数据", "人员编制.合计.实有人数")):
+        ws[f"{column_of(ws, header)}{row}"] = value
+    assert findings(clean.save(tmp_path / "data")) == []
+    ws[f"{column_of(ws, '实际完成值')}{row}"] = 70
+    [f] = findings(clean.save(tmp_path / "data"))
+    assert f.severity == ERROR and f.cells[:2] == (full("绩效指标", f"F{row}"), full("绩效指标", f"L{row}"))
+    assert full("人员编制", "E3") in f.cells and "70人" in f.message and "67人" in f.message
+
+
 def test_a_stated_rate_rounded_is_not_a_finding(example_findings) -> None:
     """The example states 执行率 as 85% (核对数据 执行率) while it computes to 85.09%: the same rate, rounded."""
     assert not [f for f in example_findings if "绩效指标" in f.sheet]
