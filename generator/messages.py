@@ -108,6 +108,7 @@ MESSAGES: dict[str, str] = {
     "batch_unit_template": "（专用模板 {path}）",
     "batch_unit_audit": "；审核发现 {errors} 处错误、{hints} 处提示",
     "batch_unit_failed": "{unit}：失败（{workbook}）：{reason}",
+    "pdf_kept_earlier": "上次生成的 {name} 已保留，未被替换（它对应的是上一次生成的报告，与本次的报告可能不一致）。",
     "batch_unit_pdf_failed": "{unit}：已生成 {path}，但未生成 PDF：{reason}",
     "batch_totals": "共 {total} 个单位：{written} 个已生成，{failed} 个失败{pdf_note}。",
     "batch_totals_pdf": "，{count} 个未生成 PDF",
