@@ -427,10 +427,13 @@ class Auditor:
             for text, cell in typed[:2]:
                 counts = fmt.org_counts(text)
                 if counts and counts != listed:
-                    self.add("org_summary", ERROR,
-                             msg("audit_org_summary", group=group, typed=text, stated=sum(counts.values()),
-                                 listed=len(rows), names=names),
-                             [cell] + name_cells)
+                    stated_total = sum(counts.values())
+                    message = (msg("audit_org_summary", group=group, typed=text, stated=stated_total,
+                                   listed=len(rows), names=names) if stated_total != len(rows) else
+                               # the same number of offices, of other kinds: say which kinds the list has
+                               msg("audit_org_summary_kinds", group=group, typed=text,
+                                   listed="".join(f"{n}{s}" for s, n in listed.items()), names=names))
+                    self.add("org_summary", ERROR, message, [cell] + name_cells)
 
     def staff_sums(self) -> None:
         staff = self.data.get("人员编制") or []
@@ -585,18 +588,18 @@ class Auditor:
     def vocabulary(self) -> None:
         """一级/二级指标 outside the national vocabulary (near misses are refused by validate)."""
         level2_all = {n for names in schema.VOCABULARY.values() for n in names}
-        seen: set[tuple[str, str]] = set()
+        found: dict[tuple[str, str], list[str]] = {}  # one finding per name, with every cell that holds it
         for table in ("绩效指标", "项目指标"):
             for i, r in enumerate(self.data.get(table) or []):
                 for column, known in (("一级指标", schema.VOCABULARY), ("二级指标", level2_all)):
                     value = r.get(column)
-                    if value and value not in known and (column, value) not in seen:
-                        seen.add((column, value))
-                        self.add("indicator_vocabulary", HINT,
-                                 msg("audit_vocabulary", label=column, value=value,
-                                     names="、".join(schema.VOCABULARY if column == "一级指标" else
-                                                    [n for v in schema.VOCABULARY.values() for n in v])),
-                                 [self.figs.cell(f"{table}.{i}.{column}")])
+                    if value and value not in known:
+                        found.setdefault((column, value), []).append(self.figs.cell(f"{table}.{i}.{column}"))
+        for (column, value), cells in found.items():
+            self.add("indicator_vocabulary", HINT,
+                     msg("audit_vocabulary", label=column, value=value,
+                         names="、".join(schema.VOCABULARY if column == "一级指标" else
+                                        [n for v in schema.VOCABULARY.values() for n in v])), cells)
 
     # ------------------------------------------------------------------ 核对数据
     def sources(self) -> None:
@@ -753,6 +756,8 @@ def _unit_factor(kind: str, unit: str) -> Decimal | None:
         return {"元": Decimal(1), "万元": Decimal("0.0001")}.get(unit)
     if kind == "score":
         return Decimal(1) if unit in ("分", "") else None
+    if kind == "count":
+        return Decimal(1) if unit in ("", "人", "个", "名") else None
     return Decimal(1) if unit in ("", "年") else None
 
 

@@ -43,8 +43,11 @@ def convert_staged(units: list[tuple[Any, list[Staged]]], options: Any, jobs: in
         first = PdfConverter()
     except PdfError as exc:  # LibreOffice is not installed: say how, once
         short = msg("pdf_no_soffice_short") if len(todo) > 1 else exc.message_zh
-        for report, _ in todo:
+        for report, staged in todo:
             report.pdf_error = short
+            for s in staged:
+                if s.target.suffix.lower() in suffixes and "-审核" not in s.target.name:
+                    _keep_earlier(report, s.target.with_suffix(".pdf"))
         return
     count = max(1, min(jobs, len(todo)))
     chunks = [todo[i::count] for i in range(count)]
@@ -83,6 +86,7 @@ def convert_staged(units: list[tuple[Any, list[Staged]]], options: Any, jobs: in
                     except OSError:
                         reason = msg("pdf_not_produced", name=pdf.name)
                 report.pdf_error = "\n".join(dict.fromkeys(filter(None, [report.pdf_error, reason])))
+                _keep_earlier(report, s.target.with_suffix(".pdf"))
         finally:
             if converter is not first:
                 converter.close()
@@ -98,3 +102,10 @@ def convert_staged(units: list[tuple[Any, list[Staged]]], options: Any, jobs: in
                 future.result()
     finally:
         first.close()
+
+
+def _keep_earlier(report: Any, earlier: Path) -> None:
+    """A conversion that failed keeps the earlier good PDF of that file (``commit_unit`` leaves it), and says so."""
+    if earlier.exists():
+        report.pdf_kept.append(earlier)
+        report.pdf_error += "\n" + msg("pdf_kept_earlier", name=earlier.name)

@@ -108,6 +108,7 @@ MESSAGES: dict[str, str] = {
     "batch_unit_template": "（专用模板 {path}）",
     "batch_unit_audit": "；审核发现 {errors} 处错误、{hints} 处提示",
     "batch_unit_failed": "{unit}：失败（{workbook}）：{reason}",
+    "pdf_kept_earlier": "上次生成的 {name} 已保留，未被替换（它对应的是上一次生成的报告，与本次的报告可能不一致）。",
     "batch_unit_pdf_failed": "{unit}：已生成 {path}，但未生成 PDF：{reason}",
     "batch_totals": "共 {total} 个单位：{written} 个已生成，{failed} 个失败{pdf_note}。",
     "batch_totals_pdf": "，{count} 个未生成 PDF",
@@ -245,6 +246,8 @@ MESSAGES: dict[str, str] = {
     "audit_org_count": "{group}公布个数为 {stated} 个，但“机构”表列出{group} {listed} 个（{names}），相差 {diff} 个，请核对。",
     "audit_org_summary": "{group}概述“{typed}”共 {stated} 个，但“机构”表列出 {listed} 个（{names}），请核对。",
     "audit_vocabulary": "{label}“{value}”不在财预〔2020〕10号规定的名称中（{names}），请确认是否为本地规定的名称。",
+    # --- core report: audit of the open model (helper "core") ---------------------------
+    "audit_org_summary_kinds": "{group}概述“{typed}”与“机构”表的名单不符：按名单应为“{listed}”（{names}），请核对。",
     # --- files, folders and faults ----------------------------------------------------
     "path_dangling_link": "{path} 是一个失效的快捷方式（链接），指向的文件不存在。",
     "path_not_regular": "{path} 不是普通文件（可能是管道、设备或文件夹），无法读取。",

@@ -43,10 +43,16 @@ def placeholder_value(values: dict[str, Any], name: str) -> Any:
     return lookup(values, full_name(name))
 
 
+COUNT_LEAVES = ("核定编制", "实有人数", "超编人数", "公布个数", "个数")
+
+
 def kind_of(name: str) -> str:
-    """What a named figure is: ``pct`` (a rate), ``yuan`` (三公经费, in 元), ``score``, else ``wan`` (万元)."""
+    """What a named figure is: ``pct`` (a rate), ``count`` (人, 个), ``yuan`` (三公经费, in 元), ``score``,
+    else ``wan`` (万元)."""
     full = full_name(name)
     leaf = full.rsplit(".", 1)[-1]
+    if leaf.endswith(COUNT_LEAVES):
+        return "count"
     if leaf.endswith("率"):
         return "pct"
     if full.startswith("三公经费"):

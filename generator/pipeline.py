@@ -76,6 +76,7 @@ class Report:
     context: dict[str, Any] = field(default_factory=dict, repr=False)
     error: str | None = None  # why this unit produced no report (Chinese, may span lines)
     pdf_error: str | None = None  # --pdf: why no PDF was written (the rest of the set was)
+    pdf_kept: list[Path] = field(default_factory=list)  # earlier good PDFs kept because their conversion failed
     findings: list[Finding] = field(default_factory=list)  # the audit (审核) of the workbook
     audit_path: Path | None = None  # the readable 审核 list written next to the report
     template_notes: list[str] = field(default_factory=list)  # what was removed from the template, told
@@ -323,8 +324,7 @@ def commit_unit(folder: Folder, report: Report, staged: list[Staged], docx_name:
     """Move one unit's staged set in; fills the report's outputs and messages."""
     names = {s.target.name for s in staged}
     old = stale(folder.path, names, docx_name)
-    # (a PDF of an earlier run is removed even when this run's conversion failed: it shows the earlier report,
-    # and a clerk would publish it beside the new one; the message says it was removed and why)
+    old = [p for p in old if p not in report.pdf_kept]  # a failed conversion keeps the earlier good PDF
     report.messages += folder.commit(staged, old, force)
     report.outputs = [s.target for s in staged]
     report.docx_path = folder.path / docx_name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -61,6 +62,72 @@ def set_field(workbook: Path, sheet: str, label: str, value: object, column: str
     return coord
 
 
+def _header_text(value: object) -> str:
+    """A header as the clerk reads it, without its unit: “实有人数（人）” → “实有人数”."""
+    return re.sub(r"（[^）]*）$", "", str(value or "").strip())
+
+
+def _label_text(value: object) -> str:
+    """A row label without a leading “其中：” and its indent."""
+    return re.sub(r"^其中[：:]", "", str(value or "").strip()).strip("\u3000 ")
+
+
+def column_of(ws, header: str) -> str:
+    """The letter of the column whose header (row 2) is ``header`` (its unit in （） ignored)."""
+    for cell in ws[2]:
+        if cell.value is not None and _header_text(cell.value) == header:
+            return cell.column_letter
+    raise KeyError(header)
+
+
+def row_of(ws, key: str, key_header: str | None = None) -> int:
+    """The first row below the header whose key column (column A, or ``key_header``) holds ``key``."""
+    letter = column_of(ws, key_header) if key_header else "A"
+    for cell in ws[letter][2:]:
+        if cell.value is not None and _label_text(cell.value) == key:
+            return cell.row
+    raise KeyError(key)
+
+
+def table_cell(workbook: Path, sheet: str, key: str, header: str, key_header: str | None = None) -> str:
+    """The address of the cell in column ``header`` of the row keyed ``key``: a table row (人员编制 “事业编制”,
+    column “实有人数”) or a grid cell (三公经费 “公务接待”, column “本年决算”)."""
+    ws = openpyxl.load_workbook(workbook, read_only=False)[sheet]
+    return f"{column_of(ws, header)}{row_of(ws, key, key_header)}"
+
+
+def set_table(workbook: Path, sheet: str, key: str, header: str, value: object,
+              key_header: str | None = None) -> str:
+    coord = table_cell(workbook, sheet, key, header, key_header)
+    set_cells(workbook, sheet, {coord: value})
+    return coord
+
+
+def cell_value(workbook: Path, sheet: str, coord: str) -> object:
+    return openpyxl.load_workbook(workbook)[sheet][coord].value
+
+
+def replace_rows(workbook: Path, sheet: str, rows: list[dict[str, object]]) -> list[int]:
+    """Empty every data row of a table sheet and write ``rows`` (header → value) from row 3; a value may be
+    ``(value, number format)``, as a percentage typed into a ``0.0%`` cell. Returns the rows written."""
+    wb = openpyxl.load_workbook(workbook)
+    ws = wb[sheet]
+    for row in ws.iter_rows(min_row=3):
+        for cell in row:
+            cell.value = None
+    letters = {_header_text(c.value): c.column_letter for c in ws[2] if c.value is not None}
+    written = []
+    for k, values in enumerate(rows, start=3):
+        for header, value in values.items():
+            cell = ws[f"{letters[header]}{k}"]
+            if isinstance(value, tuple):
+                value, cell.number_format = value
+            cell.value = value
+        written.append(k)
+    wb.save(workbook)
+    return written
+
+
 def require(available: bool, what: str) -> None:
     """Skip when a tool is missing, but fail in CI, where it must be present."""
     if available:
@@ -96,3 +163,56 @@ def extend_example(workbook: Path) -> None:
         ["新增示意项目", "产出指标", "数量指标", "示意指标乙", "≥", 4, 2, "个", 20],
         ["新增示意项目", "满意度指标", "服务对象满意度指标", "满意度", "≥", 0.9, 0.95, "%", 20],
     ])
+
+
+# ---------------------------------------------------------------------------- the generated report, read back
+
+
+def run_cli(project: Path, *args: str):
+    """``generate --year 2024`` on a project folder (data/, templates/, output/), in this process."""
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    return CliRunner().invoke(main, ["--year", "2024", "--data", str(project / "data"), "--templates",
+                                     str(project / "templates"), "--out", str(project / "output"), *args],
+                              catch_exceptions=False)
+
+
+@pytest.fixture(scope="session")
+def example_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example's report (.docx), generated once per session from copies of data/ and templates/.
+    Read it, never write to it."""
+    folder = tmp_path_factory.mktemp("example")
+    shutil.copytree(ROOT / "data", folder / "data")
+    shutil.copytree(ROOT / "templates", folder / "templates")
+    result = run_cli(folder)
+    assert result.exit_code == 0, result.output
+    path = folder / "output" / "2024" / REPORT_NAME
+    assert path.is_file()
+    return path
+
+
+def paragraphs(path: Path) -> list[str]:
+    """The texts of the body's paragraphs (tables apart), in order."""
+    import docx
+
+    return [p.text for p in docx.Document(path).paragraphs]
+
+
+def tables(path: Path) -> list[list[list[str]]]:
+    """Every table of the body as rows of cell texts, a cell merged across columns given once."""
+    import docx
+
+    out = []
+    for table in docx.Document(path).tables:
+        rows = []
+        for row in table.rows:
+            cells, previous = [], None
+            for cell in row.cells:
+                if cell._tc is not previous:
+                    cells.append(cell.text)
+                previous = cell._tc
+            rows.append(cells)
+        out.append(rows)
+    return out

@@ -375,17 +375,18 @@ def with_pdf(generated: Path, fake_soffice: Path) -> Path:
 @pytest.mark.parametrize("mode, reason", [("fail", "PDF 转换失败：LibreOffice 没有生成"),
                                           ("garbage", "不完整或没有页面，未采用"),
                                           ("cut", "不完整或没有页面，未采用")])
-def test_failed_conversion_removes_the_earlier_pdf(with_pdf: Path, monkeypatch: pytest.MonkeyPatch, mode: str,
+def test_failed_conversion_keeps_the_earlier_pdf(with_pdf: Path, monkeypatch: pytest.MonkeyPatch, mode: str,
                                                  reason: str) -> None:
     folder = out_folder(with_pdf)
     pdf = folder / f"{REPORT}.pdf"
+    earlier = pdf.read_bytes()
     monkeypatch.setenv("FAKE_SOFFICE", mode)
     result = run_cli(with_pdf, "--pdf")
     assert result.exit_code == 1, result.output
     assert reason in result.output
+    assert f"上次生成的 {pdf.name} 已保留，未被替换" in result.output
     assert "报告 .docx 已生成，但未生成 PDF" in result.output
-    assert f"已删除与新报告不一致的旧文件：{pdf}" in result.output.replace("\n", "")
-    assert not pdf.exists()  # the earlier report's PDF is not left beside the new report
+    assert pdf.read_bytes() == earlier  # kept, neither replaced nor removed as stale
     assert "郑家驿镇人民政府机关" in report_text(folder / f"{REPORT}.docx")  # the rest of the set is new
     assert_consistent(folder, 1)
     monkeypatch.setenv("FAKE_SOFFICE", "good")
@@ -408,5 +409,5 @@ def test_timeout_scales_with_the_number_of_files(with_pdf: Path, monkeypatch: py
         assert f"PDF 转换超时（超过 {seconds} 秒），已终止 LibreOffice" in result.output
         assert result.output.count(".docx") >= 1 and (files == 1 or "附表.xlsx" in result.output)
         assert took < 60  # LibreOffice (the fake, sleeping 120 s) was stopped, not waited for
-        assert (folder / f"{REPORT}.pdf").read_bytes() == earlier
+        assert (folder / f"{REPORT}.pdf").read_bytes() == earlier  # the earlier good PDF is kept
     assert_consistent(folder, 1)

@@ -204,23 +204,27 @@ def test_batch_pdf_each_unit_gets_its_own(tmp_path: Path) -> None:
         assert pdf.name.replace(pdf.stem, "…") in line
 
 
-def test_pdf_of_an_earlier_run_is_removed_when_no_new_one_is_made(
+def test_pdf_of_an_earlier_run_is_kept_and_named_when_the_conversion_fails(
         generated: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A PDF left from an earlier run must not be published beside a regenerated report it may not match."""
+    """--pdf without LibreOffice: the report is regenerated, the earlier good report PDF is kept and the run says
+    it belongs to the earlier report; the tables PDF, not asked for, goes as a stale file."""
     project = tmp_path
     shutil.copytree(ROOT / "data", project / "data")
     shutil.copytree(ROOT / "templates", project / "templates")
     folder = project / "output" / "2024"
     shutil.copytree(generated["folder"], folder)  # the first run's outputs, PDF included
-    assert (folder / generated["pdf"].name).is_file()
+    report_pdf = folder / generated["pdf"].name
+    earlier = report_pdf.read_bytes()
     monkeypatch.setattr(pdf_module, "find_soffice", lambda: None)
     result = CliRunner().invoke(main, ["--year", "2024", "--data", str(project / "data"), "--templates",
                                        str(project / "templates"), "--out", str(project / "output"), "--pdf"],
                                 catch_exceptions=False)
     assert result.exit_code == 1
     assert (folder / REPORT_NAME).is_file()
-    assert not list(folder.glob("*.pdf"))
+    assert report_pdf.read_bytes() == earlier
+    assert not (folder / TABLES_NAME.replace(".xlsx", ".pdf")).exists()
     assert "apt-get install" in result.stderr and "报告 .docx 已生成，但未生成 PDF。" in result.stderr
+    assert f"上次生成的 {report_pdf.name} 已保留，未被替换" in result.stderr
 
 
 def test_pdf_of_an_earlier_run_is_removed_by_a_run_without_pdf(generated: dict, tmp_path: Path) -> None:

@@ -50,14 +50,19 @@ def _outputs_text(project: Path) -> str:
     return "\n".join(texts)
 
 
-def test_a_percentage_typed_as_80_in_a_percent_cell_asks_for_80_percent(project: Path) -> None:
+def _set_indicator(project: Path, indicator: str, column: str, value: object) -> str:
+    """Type ``value`` in the ``column`` of the example's indicator ``indicator``; its cell."""
     book = project / "data" / "2024.xlsx"
     wb = openpyxl.load_workbook(book)
     ws = wb["绩效指标"]
-    row = _row_of(ws, _column_of(ws, "三级指标"), "医保参保率")
-    cell = f"{_column_of(ws, '实际完成值')}{row}"
-    ws[cell] = 80  # the cell keeps its percent format: Excel shows 8000%
+    cell = f"{_column_of(ws, column)}{_row_of(ws, _column_of(ws, '三级指标'), indicator)}"
+    ws[cell] = value
     wb.save(book)
+    return cell
+
+
+def test_a_percentage_typed_as_80_in_a_percent_cell_asks_for_80_percent(project: Path) -> None:
+    cell = _set_indicator(project, "医保参保率", "实际完成值", 80)  # the cell keeps its percent format: Excel shows 8000%
     result = run(project)
     assert result.exit_code == 1
     assert f"2024.xlsx › 绩效指标 › {cell}" in result.output
@@ -67,13 +72,7 @@ def test_a_percentage_typed_as_80_in_a_percent_cell_asks_for_80_percent(project:
 
 
 def test_a_typo_in_the_indicator_vocabulary_gets_the_nearest_name(project: Path) -> None:
-    book = project / "data" / "2024.xlsx"
-    wb = openpyxl.load_workbook(book)
-    ws = wb["绩效指标"]
-    row = _row_of(ws, _column_of(ws, "三级指标"), "安全隐患排查")
-    cell = f"{_column_of(ws, '二级指标')}{row}"
-    ws[cell] = "数量指示"
-    wb.save(book)
+    cell = _set_indicator(project, "安全隐患排查", "二级指标", "数量指示")
     result = run(project)
     assert result.exit_code == 1
     assert f"2024.xlsx › 绩效指标 › {cell}" in result.output
@@ -82,13 +81,7 @@ def test_a_typo_in_the_indicator_vocabulary_gets_the_nearest_name(project: Path)
 
 
 def test_a_local_indicator_name_is_a_hint_not_an_error(project: Path) -> None:
-    book = project / "data" / "2024.xlsx"
-    wb = openpyxl.load_workbook(book)
-    ws = wb["绩效指标"]
-    row = _row_of(ws, _column_of(ws, "三级指标"), "安全隐患排查")
-    cell = f"{_column_of(ws, '二级指标')}{row}"
-    ws[cell] = "安全生产专项指标"  # nothing like the national names: a local term
-    wb.save(book)
+    cell = _set_indicator(project, "安全隐患排查", "二级指标", "安全生产专项指标")  # nothing like the national names: a local term
     result = run(project)
     assert result.exit_code == 0, result.output
     assert "[提示]" in result.output and "安全生产专项指标" in result.output and f"绩效指标 › {cell}" in result.output

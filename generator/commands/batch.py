@@ -174,7 +174,7 @@ def generate_batch(year: int, units: Sequence[tuple[str, Path]], templates_dir: 
             for result in results.values():  # what a failure left staged (a commit moves the rest in)
                 discard(result.staged)
         reports = Reports([r.report for r in ordered], batch=True)
-        if any(r.pdf_error == msg("pdf_no_soffice_short") for r in reports):  # how to install it: once for the run
+        if any((r.pdf_error or "").startswith(msg("pdf_no_soffice_short")) for r in reports):  # how to install it: once for the run
             reports.messages.append(msg("pdf_not_written", reason=msg("pdf_soffice_missing")))
         try:
             path, notices = write_summary(year, reports, folder, options.force)

@@ -12,10 +12,9 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 
 from ..messages import msg
 from . import db
-from .app import site
 from .auth import bureau_required, connection, normalize_username
 from .passwords import hash_password, one_time_password
-from .state import valid_unit
+from .state import site, valid_unit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

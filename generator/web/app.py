@@ -64,12 +64,6 @@ def secret_key(state_dir: Path) -> bytes:
     return key
 
 
-def site() -> Site:
-    from flask import current_app
-
-    return current_app.extensions["generator"]
-
-
 def create_app(data_dir: Path | str, templates_dir: Path | str, out_dir: Path | str, **config: Any) -> Flask:
     data_dir = Path(data_dir)
     state_dir = data_dir / STATE_DIR

@@ -11,9 +11,8 @@ from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, re
 from ..errors import ERROR, HINT
 from ..messages import msg
 from . import db
-from .app import site
 from .auth import bureau_required, connection
-from .state import Job, counts, valid_year
+from .state import Job, counts, site, valid_year
 from .unit import figure
 
 bp = Blueprint("county", __name__, url_prefix="/county")

@@ -290,16 +290,23 @@ class Site:
                     return Outcome(False, msg("web_name_clash", name=ctx.values["基本信息"]["单位全称"],
                                               other=others[0], file=docx))
             target = self.workbook_path(unit, year)
-            try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.chmod(staged, 0o666 & ~_umask())
-                os.replace(staged, target)
-            except OSError as exc:
-                return Outcome(False, msg("web_store_failed", path=self.display(str(target)),
-                                          detail=exc.strerror or str(exc)))
+            refused = self._move_in(staged, target)
+            if refused is not None:
+                return refused
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         return Outcome(True, msg("web_workbook_stored", year=year), state=self.state(year, unit))
+
+    def _move_in(self, staged: Path, target: Path) -> Outcome | None:
+        """Move a checked upload to its place (as the umask would have made it); an Outcome when that fails."""
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(staged, 0o666 & ~_umask())
+            os.replace(staged, target)
+        except OSError as exc:
+            return Outcome(False, msg("web_store_failed", path=self.display(str(target)),
+                                      detail=exc.strerror or str(exc)))
+        return None
 
     def store_template(self, unit: str, year: int, upload: BinaryIO) -> Outcome:
         """Check the uploaded template (``--template-check``: against the unit's workbook when it can be read,
@@ -322,13 +329,9 @@ class Site:
                 return Outcome(False, msg("web_template_refused", count=len(result.problems)), lines=lines,
                                check=result)
             target = self.templates_dir / unit / TEMPLATE_NAME
-            try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.chmod(staged, 0o666 & ~_umask())
-                os.replace(staged, target)
-            except OSError as exc:
-                return Outcome(False, msg("web_store_failed", path=self.display(str(target)),
-                                          detail=exc.strerror or str(exc)))
+            refused = self._move_in(staged, target)
+            if refused is not None:
+                return refused
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         return Outcome(True, msg("web_template_stored"), lines=lines, check=result)
@@ -557,6 +560,14 @@ class Site:
                 zf.write(summary, summary.name)
         out.seek(0)
         return out, count
+
+
+def site() -> Site:
+    """The running application's Site (the blueprints reach it through here, not through app.py, which
+    imports them)."""
+    from flask import current_app
+
+    return current_app.extensions["generator"]
 
 
 def _read_umask() -> int:

@@ -18,9 +18,8 @@ from ..errors import UserError
 from ..messages import msg
 from ..names import lookup
 from . import db
-from .app import site
 from .auth import connection, login_required
-from .state import OUTPUT_KINDS, Outcome, short_cell, valid_unit, valid_year
+from .state import OUTPUT_KINDS, Outcome, short_cell, site, valid_unit, valid_year
 
 bp = Blueprint("unit", __name__, url_prefix="/unit")
 
@@ -116,16 +115,26 @@ def _record(unit: str, year: int, kind: str, outcome: Outcome, data: bytes | Non
                    sha256=hashlib.sha256(data).hexdigest() if data is not None else None, detail=detail)
 
 
+def _receive(unit: str, year: int, kind: str) -> Outcome | Any:
+    """The uploaded file of ``kind`` ("workbook" | "template") checked and stored by the site, and recorded;
+    a page (400) when nothing was sent."""
+    allowed(unit, year)
+    upload = _upload(kind)
+    if upload is None:
+        return page(unit, year, Outcome(False, msg("web_upload_none")), kind, 400)
+    data = upload.stream.read()
+    store = site().store_workbook if kind == "workbook" else site().store_template
+    outcome = store(unit, year, io.BytesIO(data))
+    _record(unit, year, kind, outcome, data)
+    return outcome
+
+
 @bp.route("/<unit>/<int:year>/workbook", methods=["POST"])
 @login_required
 def upload_workbook(unit: str, year: int) -> Any:
-    allowed(unit, year)
-    upload = _upload("workbook")
-    if upload is None:
-        return page(unit, year, Outcome(False, msg("web_upload_none")), "workbook", 400)
-    data = upload.stream.read()
-    outcome = site().store_workbook(unit, year, io.BytesIO(data))
-    _record(unit, year, "workbook", outcome, data)
+    outcome = _receive(unit, year, "workbook")
+    if not isinstance(outcome, Outcome):
+        return outcome
     if outcome.ok:
         flash(outcome.message)
         return redirect(url_for("unit.show", unit=unit, year=year) + "#audit", code=303)
@@ -135,13 +144,9 @@ def upload_workbook(unit: str, year: int) -> Any:
 @bp.route("/<unit>/<int:year>/template", methods=["POST"])
 @login_required
 def upload_template(unit: str, year: int) -> Any:
-    allowed(unit, year)
-    upload = _upload("template")
-    if upload is None:
-        return page(unit, year, Outcome(False, msg("web_upload_none")), "template", 400)
-    data = upload.stream.read()
-    outcome = site().store_template(unit, year, io.BytesIO(data))
-    _record(unit, year, "template", outcome, data)
+    outcome = _receive(unit, year, "template")
+    if not isinstance(outcome, Outcome):
+        return outcome
     return page(unit, year, outcome, "template", 200 if outcome.ok else 422)
 
 
