@@ -36,7 +36,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ..errors import ERROR, HINT
 from . import xlsx_book
-from .xlsx_mark import comment_text
+from .xlsx_comment import comment_text
 
 RESULTS_SHEET = "审核结果"
 AUTHOR = "审核"
@@ -164,7 +164,7 @@ def _mark_cells(wb: Any, records: list[Finding]) -> None:
                     r0, c0 = _top_left(ws, r, c)
                     key = (sheet, r0, c0)
                     severity, messages = marks.get(key, (HINT, []))
-                    text = comment_text(f.severity, f.message)  # a long message cut (xlsx_mark)
+                    text = comment_text(f.severity, f.message)  # a long message cut (xlsx_comment)
                     if text not in messages:
                         messages.append(text)
                     marks[key] = (ERROR if ERROR in (severity, f.severity) else HINT, messages)

@@ -24,11 +24,8 @@ already has a 审核结果 sheet (an annotated copy saved back as the workbook),
 Strict Open XML, cells or rows without addresses, and anything else it does
 not recognise. ``tests/test_xlsx_mark.py`` compares the two paths cell by cell.
 
-A comment holds each finding's message up to ``COMMENT_CHARS`` characters;
-a longer one (a total against a thousand projects names every addend) is cut
-there and points to the 审核结果 sheet, which holds it whole. Otherwise every
-cell named would carry the whole list, and the file would grow with the
-square of the workbook's size.
+A comment holds each finding's message up to ``COMMENT_CHARS`` characters
+(``xlsx_comment``): a longer one is cut there and points to the 审核结果 sheet.
 """
 
 from __future__ import annotations
@@ -50,6 +47,7 @@ from lxml import etree
 from ..errors import ERROR, HINT
 from ..messages import msg
 from . import zip as zipout
+from .xlsx_comment import COMMENT_CHARS, comment_text  # noqa: F401 (COMMENT_CHARS: part of this module's story)
 from .xlsx_write import MARGINS, PAGE_FOOTER, SEQUENCES, attr, clean, column, row_height, text
 
 RESULTS_SHEET = "审核结果"
@@ -60,7 +58,6 @@ ERROR_RGB, HINT_RGB, HEADER_RGB = "FF7C80", "FFFF00", "BDD7EE"
 BORDER_RGB = "999999"
 HEADER_ROW = 2
 COMMENT_WIDTH = 260  # px
-COMMENT_CHARS = 400  # a finding's message in a cell's comment, at most (the 审核结果 sheet has it whole)
 NOTE_HEAD = AUTHOR + "：\n"
 MAX_ROW, MAX_COL = 1_048_576, 16_384
 _RANK = {ERROR: 0, HINT: 1}
@@ -112,13 +109,6 @@ def record(item: Any) -> Finding:
         raise ValueError(f"severity {finding.severity!r}: {ERROR} or {HINT}")
     cells = tuple((str(sheet), str(coord).replace("$", "").strip().upper()) for sheet, coord in finding.cells)
     return Finding(finding.severity, str(finding.message), cells)
-
-
-def comment_text(severity: str, message: str) -> str:
-    """One finding's line in a cell's comment: ``【错误】…``, a long message cut at ``COMMENT_CHARS``."""
-    if len(message) > COMMENT_CHARS:
-        message = message[:COMMENT_CHARS] + msg("annotate_comment_cut")
-    return f"【{severity}】{message}"
 
 
 def bounds(coord: str) -> tuple[int, int, int, int] | None:
