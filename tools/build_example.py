@@ -10,6 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "examples"))
+sys.path.insert(1, str(ROOT))  # the package, installed or not
 
 import zhengjiayi  # noqa: E402
 
