@@ -22,6 +22,7 @@ Needs LibreOffice, fonts-noto-cjk (or the real fonts) and poppler-utils.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -59,11 +60,12 @@ def page_texts(pdf: Path) -> list[str]:
 
 
 def example_pdf(work: Path) -> Path:
-    """Generate the example report with --pdf inside ``work``; return the report's PDF (the tables' is beside it)."""
+    """Generate the example report with --pdf-tables inside ``work``; return the report's PDF (the tables' is beside it)."""
     shutil.copytree(ROOT / "data", work / "data")
     shutil.copytree(ROOT / "templates", work / "templates")
-    result = subprocess.run([sys.executable, "-m", "generator.cli", "--year", "2024", "--pdf"], cwd=work,
-                            capture_output=True, text=True, timeout=600, check=False)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    result = subprocess.run([sys.executable, "-m", "generator.cli", "--year", "2024", "--pdf-tables"],
+                            cwd=work, env=env, capture_output=True, text=True, timeout=600, check=False)
     if result.returncode != 0:
         raise RuntimeError(MESSAGES["generate_failed"].format(code=result.returncode,
                                                                output=(result.stdout + result.stderr).strip()))
