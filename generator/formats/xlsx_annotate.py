@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import io
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +35,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ..errors import ERROR, HINT
 from . import xlsx_book
-from .xlsx_comment import comment_text
+from .xlsx_comment import RANK, Finding, comment_text, record
 
 RESULTS_SHEET = "审核结果"
 AUTHOR = "审核"
@@ -55,31 +54,6 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 CENTER = Alignment(horizontal="center", vertical="top", wrap_text=True)
 HEADER_ROW = 2
 COMMENT_WIDTH = 260  # points
-_RANK = {ERROR: 0, HINT: 1}
-
-
-@dataclass(frozen=True)
-class Finding:
-    severity: str  # ERROR or HINT
-    message: str
-    cells: tuple[tuple[str, str], ...] = ()
-
-
-def _record(item: Any) -> Finding:
-    """A finding from an object with attributes, a mapping or a (severity, message, cells) tuple."""
-    if isinstance(item, Finding):
-        finding = item
-    elif isinstance(item, Mapping):
-        finding = Finding(item["severity"], item["message"], tuple(item.get("cells") or ()))
-    elif isinstance(item, tuple) and not hasattr(item, "severity"):
-        severity, message, *rest = item
-        finding = Finding(severity, message, tuple(rest[0]) if rest else ())
-    else:
-        finding = Finding(item.severity, item.message, tuple(getattr(item, "cells", ()) or ()))
-    if finding.severity not in _RANK:
-        raise ValueError(f"severity {finding.severity!r}: {ERROR} or {HINT}")
-    cells = tuple((str(sheet), str(coord).replace("$", "").strip().upper()) for sheet, coord in finding.cells)
-    return Finding(finding.severity, str(finding.message), cells)
 
 
 def _bounds(coord: str) -> tuple[int, int, int, int] | None:
@@ -106,7 +80,7 @@ def annotate(source: Path | bytes, findings: Iterable[Any], title: str, fields: 
     with warnings.catch_warnings():  # openpyxl warns in English about extensions it does not keep
         warnings.simplefilter("ignore")
         wb = openpyxl.load_workbook(io.BytesIO(data))
-    records = sorted((_record(f) for f in findings), key=lambda f: _RANK[f.severity])  # stable: errors first
+    records = sorted((record(f) for f in findings), key=lambda f: RANK[f.severity])  # stable: errors first
     if RESULTS_SHEET in wb.sheetnames:
         wb.remove(wb[RESULTS_SHEET])
     _drop_earlier_notes(wb)

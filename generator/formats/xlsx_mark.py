@@ -35,9 +35,8 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from copy import deepcopy
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -47,7 +46,7 @@ from lxml import etree
 from ..errors import ERROR, HINT
 from ..messages import msg
 from . import zip as zipout
-from .xlsx_comment import COMMENT_CHARS, comment_text  # noqa: F401 (COMMENT_CHARS: part of this module's story)
+from .xlsx_comment import COMMENT_CHARS, RANK, Finding, comment_text, record  # noqa: F401 (COMMENT_CHARS: part of this module's story)
 from .xlsx_write import MARGINS, PAGE_FOOTER, SEQUENCES, attr, clean, column, row_height, text
 
 RESULTS_SHEET = "审核结果"
@@ -60,7 +59,6 @@ HEADER_ROW = 2
 COMMENT_WIDTH = 260  # px
 NOTE_HEAD = AUTHOR + "：\n"
 MAX_ROW, MAX_COL = 1_048_576, 16_384
-_RANK = {ERROR: 0, HINT: 1}
 
 _M = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -85,30 +83,6 @@ _ROW = f"{{{_M}}}row"
 
 class Unusual(Exception):
     """Something this path leaves to openpyxl."""
-
-
-@dataclass(frozen=True)
-class Finding:
-    severity: str  # ERROR or HINT
-    message: str
-    cells: tuple[tuple[str, str], ...] = ()
-
-
-def record(item: Any) -> Finding:
-    """A finding from an object with attributes, a mapping or a (severity, message, cells) tuple."""
-    if isinstance(item, Finding):
-        finding = item
-    elif isinstance(item, Mapping):
-        finding = Finding(item["severity"], item["message"], tuple(item.get("cells") or ()))
-    elif isinstance(item, tuple) and not hasattr(item, "severity"):
-        severity, message, *rest = item
-        finding = Finding(severity, message, tuple(rest[0]) if rest else ())
-    else:
-        finding = Finding(item.severity, item.message, tuple(getattr(item, "cells", ()) or ()))
-    if finding.severity not in _RANK:
-        raise ValueError(f"severity {finding.severity!r}: {ERROR} or {HINT}")
-    cells = tuple((str(sheet), str(coord).replace("$", "").strip().upper()) for sheet, coord in finding.cells)
-    return Finding(finding.severity, str(finding.message), cells)
 
 
 def bounds(coord: str) -> tuple[int, int, int, int] | None:
@@ -147,7 +121,7 @@ def annotate(source: Path | bytes, findings: Iterable[Any], title: str, fields: 
     sheet, with what each name prints for this workbook as this run found it (as ``xlsx_annotate`` writes it).
     """
     data = Path(source).read_bytes() if not isinstance(source, (bytes, bytearray)) else bytes(source)
-    records = sorted((record(f) for f in findings), key=lambda f: _RANK[f.severity])  # stable: errors first
+    records = sorted((record(f) for f in findings), key=lambda f: RANK[f.severity])  # stable: errors first
     try:
         return _Book(data).annotate(records, title, fields)
     except (Unusual, KeyError, ValueError, IndexError, etree.XMLSyntaxError, zipfile.BadZipFile, zlib.error):
