@@ -54,6 +54,13 @@ AUTHOR = "审核"
 HEADERS = ("序号", "类别", "工作表", "单元格", "说明")
 WIDTHS = (6, 8, 18, 10, 72)
 ERROR_RGB, HINT_RGB, HEADER_RGB = "FF7C80", "FFFF00", "BDD7EE"
+_LEFT, _RIGHT, _TOP, _BOTTOM, _HEADER, _FOOTER = MARGINS
+_PRINT_TAIL = ('<printOptions horizontalCentered="1"/>'  # an added sheet's print setup and end: A4 landscape, one page wide
+               f'<pageMargins left="{_LEFT:g}" right="{_RIGHT:g}" top="{_TOP:g}" bottom="{_BOTTOM:g}"'
+               f' header="{_HEADER:g}" footer="{_FOOTER:g}"/>'
+               '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+               f"<headerFooter><oddFooter>{text(PAGE_FOOTER)}</oddFooter></headerFooter>"
+               "</worksheet>")
 BORDER_RGB = "999999"
 HEADER_ROW = 2
 COMMENT_WIDTH = 260  # px
@@ -781,7 +788,6 @@ def _results_sheet(records: list[Finding], title: str, worksheets: dict[str, str
         sheet_data.append("</row>")
     sheet_data.append("</sheetData>")
 
-    left, right, top, bottom, header, footer = MARGINS
     xml = (f'<worksheet xmlns="{_M}" xmlns:r="{_R}">'
            '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
            f'<dimension ref="A1:{column(ncols)}{last_row}"/>'
@@ -795,12 +801,7 @@ def _results_sheet(records: list[Finding], title: str, worksheets: dict[str, str
            + f'<mergeCells count="{len(merges)}">' + "".join(f'<mergeCell ref="{m}"/>' for m in merges)
            + "</mergeCells>"
            + (f"<hyperlinks>{''.join(links)}</hyperlinks>" if links else "")
-           + '<printOptions horizontalCentered="1"/>'
-           f'<pageMargins left="{left:g}" right="{right:g}" top="{top:g}" bottom="{bottom:g}" header="{header:g}"'
-           f' footer="{footer:g}"/>'
-           '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
-           f"<headerFooter><oddFooter>{text(PAGE_FOOTER)}</oddFooter></headerFooter>"
-           "</worksheet>")
+           + _PRINT_TAIL)
     return _XML_HEAD + xml.encode("utf-8")
 
 
@@ -846,7 +847,6 @@ def _fields_sheet(name: str, title: str, headers: Sequence[str], rows: Sequence[
                                              for j, value in enumerate(values)) + "</row>")
     out.append("</sheetData>")
     last_row = HEADER_ROW + len(rows)
-    left, right, top, bottom, header, footer = MARGINS
     xml = (f'<worksheet xmlns="{_M}" xmlns:r="{_R}">'
            '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
            f'<dimension ref="A1:{column(max(ncols, 1))}{max(last_row, HEADER_ROW)}"/>'
@@ -858,10 +858,5 @@ def _fields_sheet(name: str, title: str, headers: Sequence[str], rows: Sequence[
                               for j, w in enumerate(FIELD_WIDTHS[:len(headers)], start=1)) + "</cols>"
            + "".join(out)
            + '<sheetProtection sheet="1" objects="1" scenarios="1" formatColumns="0" formatRows="0"/>'
-           '<printOptions horizontalCentered="1"/>'
-           f'<pageMargins left="{left:g}" right="{right:g}" top="{top:g}" bottom="{bottom:g}" header="{header:g}"'
-           f' footer="{footer:g}"/>'
-           '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
-           f"<headerFooter><oddFooter>{text(PAGE_FOOTER)}</oddFooter></headerFooter>"
-           "</worksheet>")
+           + _PRINT_TAIL)
     return _XML_HEAD + xml.encode("utf-8")
