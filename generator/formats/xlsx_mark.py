@@ -47,7 +47,7 @@ from ..errors import ERROR, HINT
 from ..messages import msg
 from . import zip as zipout
 from .xlsx_comment import COMMENT_CHARS, RANK, Finding, comment_text, record  # noqa: F401 (COMMENT_CHARS: part of this module's story)
-from .xlsx_write import MARGINS, PAGE_FOOTER, SEQUENCES, attr, clean, column, row_height, text
+from .xlsx_write import MARGINS, PAGE_FOOTER, SEQUENCES, attr, clean, column, column_index, row_height, text
 
 RESULTS_SHEET = "审核结果"
 AUTHOR = "审核"
@@ -97,18 +97,11 @@ def bounds(coord: str) -> tuple[int, int, int, int] | None:
     m = _COORD.match(coord)
     if m is None:
         return None
-    c1, r1 = _col_index(m.group(1)), int(m.group(2))
-    c2, r2 = (_col_index(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
+    c1, r1 = column_index(m.group(1)), int(m.group(2))
+    c2, r2 = (column_index(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
     if min(r1, r2, c1, c2) < 1 or max(r1, r2) > MAX_ROW or max(c1, c2) > MAX_COL:
         return None
     return min(c1, c2), min(r1, r2), max(c1, c2), max(r1, r2)
-
-
-def _col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 def quote_sheetname(name: str) -> str:
@@ -567,7 +560,7 @@ class _Grid:
                 m = _CELL.fullmatch(ref or "")
                 if m is None or int(m.group(2)) != r:
                     raise Unusual("cell address")
-                col = _col_index(m.group(1))
+                col = column_index(m.group(1))
                 if col <= last:
                     raise Unusual("cell order")
                 last = col
@@ -758,7 +751,7 @@ def _results_sheet(records: list[Finding], title: str, worksheets: dict[str, str
     # row heights as ``xlsx_book.fit_row_heights`` sets them: wrapped text shown whole, a taller row kept
     down = {m.split(":")[0] for m in merges if _CELL.fullmatch(m.split(":")[0]).group(2)
             != _CELL.fullmatch(m.split(":")[1]).group(2)}
-    across = {m.split(":")[0]: _col_index(_CELL.fullmatch(m.split(":")[1]).group(1)) for m in merges}
+    across = {m.split(":")[0]: column_index(_CELL.fullmatch(m.split(":")[1]).group(1)) for m in merges}
     wrapping = {xf_center, xf_message, xf_link, xf_summary, *xf_kind.values(), xf_header, xf_title}
     sheet_data = ["<sheetData>"]
     for row_number, values, height in rows:

@@ -32,7 +32,7 @@ from typing import Any
 
 from ..errors import UserError
 from ..messages import msg
-from .xlsx_write import column as column_letters
+from .xlsx_write import column as column_letters, column_index
 
 MAX_FILE_MB = 50  # size on disk; a unit's workbook is well under 5 MB
 MAX_TOTAL_MB = 200  # all parts uncompressed
@@ -331,13 +331,6 @@ def _text_content(node) -> str:
     return (plain or "") + "".join(runs)
 
 
-def _column_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
 def is_date_format(number_format: str) -> bool:
     return _DATE_CHAR.search(_DATE_STRIP.sub("", number_format.split(";")[0])) is not None
 
@@ -380,7 +373,7 @@ def _cell_key(ref: str | None) -> tuple[int, int]:
     m = _CELL_REF.match(ref or "")
     if m is None:
         raise _NotPlain("cell without address")
-    key = (int(m.group(2)), _column_index(m.group(1)))
+    key = (int(m.group(2)), column_index(m.group(1)))
     if len(_REFS) < MAX_REFS:
         _REFS[ref] = key
     return key
@@ -388,7 +381,7 @@ def _cell_key(ref: str | None) -> tuple[int, int]:
 
 def _split_ref(ref: str) -> tuple[int, int]:
     m = _CELL_REF.match(ref)
-    return int(m.group(2)), _column_index(m.group(1))
+    return int(m.group(2)), column_index(m.group(1))
 
 
 def _fast_sheet(title: str, root, shared: list[str], formats: list[str], epoch: dt.datetime) -> Sheet:

@@ -663,6 +663,14 @@ def column(col: int) -> str:
     return _letters(col)
 
 
+def column_index(letters: str) -> int:
+    """Column number of upper-case letters: A → 1, AA → 27 (the inverse of ``column``)."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
 def _letters(col: int) -> str:
     letters = ""
     while col:
