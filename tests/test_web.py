@@ -218,6 +218,27 @@ def test_wrong_password_is_slowed_then_locked(root: Path) -> None:
     assert r.status_code == 302 and r.headers["Location"] == "/password"
 
 
+def test_a_reset_is_asked_first_and_only_the_bureau_is_asked(root: Path) -> None:
+    app = make_app(root)
+    bureau = client(app, "county")
+    account_id = db.account_by_name(db.connect(app.config["DB_PATH"]), "a-clerk").id
+    accounts = bureau.get("/admin/accounts").get_data(as_text=True)
+    assert f'href="/admin/accounts/{account_id}/reset"' in accounts  # the list links to the question, posts nothing
+    assert f'action="/admin/accounts/{account_id}/reset"' not in accounts
+    page = bureau.get(f"/admin/accounts/{account_id}/reset")
+    assert page.status_code == 200
+    words = text_of(page)
+    assert "a-clerk" in words and "单位：A镇" in words and "原密码立即失效" in words
+    assert "确认重置" in words and "取消" in words
+    assert f'action="/admin/accounts/{account_id}/reset"' in page.get_data(as_text=True)
+    # asking changed nothing: the clerk still logs in with the old password
+    assert client(app, "a-clerk").get("/unit/A镇/2024/").status_code == 200
+    # a unit's account is refused the question, for itself or another; an unknown account is not found
+    clerk = client(app, "a-clerk")
+    assert clerk.get(f"/admin/accounts/{account_id}/reset").status_code == 403
+    assert bureau.get("/admin/accounts/99999/reset").status_code == 404
+
+
 def test_failures_from_one_address_are_slowed_whatever_the_name(root: Path) -> None:
     app = make_app(root, LOGIN_IP_SLOW_AFTER=3, LOGIN_DELAY=30)
     c = Client(app, ip="10.1.2.3")

@@ -219,3 +219,35 @@ def test_no_csrf_token_forged_session_and_oversized_upload_are_refused(server, b
     driver.add_cookie({"name": "generator_session", "value": forged, "path": "/"})
     driver.get(url + "/county/")
     assert "/login" in driver.current_url and find(driver, "#login")
+
+
+def test_the_bureau_is_asked_before_a_password_is_reset(server, browser) -> None:
+    url, _, app = server
+    driver, _ = browser
+    from generator.web import db
+
+    account_id = db.account_by_name(db.connect(app.config["DB_PATH"]), "b-clerk").id
+    login(driver, url, "county")
+    driver.get(url + "/admin/accounts")
+    link = f"a[href='/admin/accounts/{account_id}/reset']"
+    # 取消 on the question changes nothing: b-clerk still logs in with the old password
+    click_and_load(driver, link)
+    assert find(driver, "#reset-username").text == "b-clerk"
+    assert "原密码立即失效" in body(driver)
+    click_and_load(driver, "a.button[href='/admin/accounts']")
+    assert "/admin/accounts" in driver.current_url
+    login(driver, url, "b-clerk")
+    # asked again and confirmed: a one-time password, with which b-clerk must set a new one
+    login(driver, url, "county")
+    driver.get(url + "/admin/accounts")
+    click_and_load(driver, link)
+    click_and_load(driver, "#confirm-reset")
+    assert find(driver, "#new-username").text == "b-clerk"
+    otp = find(driver, "#otp").text
+    assert otp and otp != PASSWORDS["b-clerk"]
+    driver.delete_all_cookies()
+    driver.get(url + "/login")
+    find(driver, "#username").send_keys("b-clerk")
+    find(driver, "#password").send_keys(otp)
+    click_and_load(driver, "#login")
+    assert driver.current_url.endswith("/password")

@@ -1,5 +1,5 @@
 """Accounts (the bureau only): create a unit's or the bureau's account with a one-time password, reset a
-password (which also lifts a lock), disable and enable."""
+password (asked first on a page of its own; it also lifts a lock), disable and enable."""
 
 from __future__ import annotations
 
@@ -66,6 +66,13 @@ def _account(account_id: int) -> db.Account:
     if account is None:
         abort(404)
     return account
+
+
+@bp.route("/accounts/<int:account_id>/reset", methods=["GET"])
+@bureau_required
+def confirm_reset(account_id: int) -> Any:
+    """Ask before a reset: the old password stops working at once and the account's sessions end."""
+    return render_template("reset.html", target=_account(account_id))
 
 
 @bp.route("/accounts/<int:account_id>/reset", methods=["POST"])
