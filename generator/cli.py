@@ -203,11 +203,12 @@ def _show_reports(reports, verbose: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, metavar="地址", help=msg("help_host"))
 @click.option("--port", type=_Whole(1, 65535), default=8000, show_default=True, metavar="端口",
               help=msg("help_port"))
+@click.option("--proxy", default=None, metavar="地址", help=msg("help_proxy"))
 @click.option("--create-admin", "create_admin", default=None, metavar="用户名", help=msg("help_create_admin"))
 def main(year: int | None, unit: str | None, data_dir: Path, templates_dir: Path, out_dir: Path, force: bool,
          check: bool, strict: bool, pdf: bool, pdf_tables: bool, jobs: int | None, init: bool, new_unit: str | None,
          template_check: str | None, fields: bool, verbose: bool, limit_seconds: float | None, limit_mb: int | None,
-         wait: float, serve: bool, host: str, port: int, create_admin: str | None) -> None:
+         wait: float, serve: bool, host: str, port: int, proxy: str | None, create_admin: str | None) -> None:
     from .limits import Limits
 
     limits = Limits(seconds=limit_seconds or Limits.seconds, memory_mb=limit_mb or Limits.memory_mb)
@@ -216,7 +217,7 @@ def main(year: int | None, unit: str | None, data_dir: Path, templates_dir: Path
             from .web.serve import run
 
             sys.exit(run(data_dir, templates_dir, out_dir, host=host, port=port, create_admin=create_admin,
-                         serve=serve))
+                         serve=serve, proxy=proxy))
         if year is None:
             raise click.UsageError(msg("year_required"))
         if template_check is not None:  # lint a template (against the unit's workbook, or a sample); generate nothing

@@ -362,6 +362,7 @@ MESSAGES: dict[str, str] = {
     "help_serve": "启动网页：各单位上传工作簿、下载报告，县财政局查看全部单位。",
     "help_host": "网页监听的地址；对局域网开放时用 0.0.0.0。",
     "help_port": "网页监听的端口。",
+    "help_proxy": "网页放在 HTTPS 反向代理之后时，填代理的 IP 地址（如 127.0.0.1）：登录 Cookie 只经 HTTPS 发送，登录限制按代理转来的各单位地址计算。",
     "help_create_admin": "新建县财政局管理员账户并打印一次性密码（网页用）。",
     # --- pieces of messages and file names ------------------------------------------
     "list_none": "无",
@@ -397,6 +398,8 @@ MESSAGES: dict[str, str] = {
     "web_serving": "网页已启动：{url}\n  数据 {data}　模板 {templates}　输出 {out}（与命令行共用）\n  按 Ctrl+C 停止。",
     "web_no_admin": "还没有县财政局账户。请另开一个窗口运行：generate --create-admin 用户名（会打印一次性密码）。",
     "web_open_network": "注意：网页对局域网开放，传输未加密（HTTP）。只在局域网内使用；如需经互联网访问，请在前面配置 HTTPS 反向代理。",
+    "web_behind_proxy": "经反向代理 {proxy} 访问：只信任它转来的客户地址和 HTTPS 标记，登录 Cookie 只经 HTTPS 发送。请用 https:// 地址打开网页。",
+    "web_proxy_bad": "--proxy 应为反向代理的 IP 地址（如 127.0.0.1），实为“{value}”。",
     "web_port_busy": "无法在 {host}:{port} 启动网页（{detail}）。端口可能已被占用，请用 --port 换一个端口。",
     "web_admin_created": "已创建县财政局账户：{name}\n一次性密码：{password}\n请用它登录网页，首次登录后须设置新密码。此密码只显示这一次。",
     "web_admin_exists": "账户“{name}”已存在，未做改动。忘记密码时，请用另一个县财政局账户在“账户管理”中重置。",

@@ -17,6 +17,7 @@ from .auth import normalize_username
 from .passwords import hash_password, one_time_password
 
 THREADS = 8  # requests served at once (a generation holds one for a second or two)
+PROXY_HEADERS = "x-forwarded-for x-forwarded-proto x-forwarded-host x-forwarded-port"  # believed from --proxy only
 BODY_SLACK = 2  # waitress refuses bodies beyond this many times the page's own limit (the page says why first)
 
 
@@ -40,19 +41,29 @@ def make_admin(data_dir: Path, name: str) -> int:
 
 
 def run(data_dir: Path | str, templates_dir: Path | str, out_dir: Path | str, host: str = "127.0.0.1",
-        port: int = 8000, create_admin: str | None = None, serve: bool = True) -> int:
-    """The CLI's ``--create-admin`` and ``--serve``; the exit code."""
+        port: int = 8000, create_admin: str | None = None, serve: bool = True, proxy: str | None = None) -> int:
+    """The CLI's ``--create-admin`` and ``--serve``; the exit code.
+
+    ``proxy``: the address of an HTTPS reverse proxy in front of the page. Requests from it are taken at its
+    word for the client's address and scheme (``X-Forwarded-For``/``-Proto``), so login limits count each
+    office and not the proxy, and the session cookie is sent over HTTPS only. Such headers from anyone else
+    are dropped.
+    """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         click.echo(msg("data_dir_missing", path=data_dir), err=True)
         return 1
+    if proxy is not None and not _address(proxy):
+        click.echo(msg("web_proxy_bad", value=proxy), err=True)
+        return 2
     if create_admin is not None:
         code = make_admin(data_dir, create_admin)
         if code or not serve:
             return code
     if not serve:
         return 0
-    app = create_app(data_dir, templates_dir, out_dir)
+    app = create_app(data_dir, templates_dir, out_dir,
+                     **({"SESSION_COOKIE_SECURE": True, "PREFERRED_URL_SCHEME": "https"} if proxy else {}))
     con = db.connect(app.config["DB_PATH"])
     try:
         bureau = db.bureau_count(con)
@@ -63,7 +74,9 @@ def run(data_dir: Path | str, templates_dir: Path | str, out_dir: Path | str, ho
                    out=out_dir))
     if not bureau:
         click.echo(msg("web_no_admin"), err=True)
-    if not _loopback(host):
+    if proxy:
+        click.echo(msg("web_behind_proxy", proxy=proxy))
+    elif not _loopback(host):
         click.echo(msg("web_open_network"), err=True)
     from waitress import serve as waitress_serve
 
@@ -72,11 +85,21 @@ def run(data_dir: Path | str, templates_dir: Path | str, out_dir: Path | str, ho
     limit = app.config["MAX_CONTENT_LENGTH"] * BODY_SLACK
     try:
         waitress_serve(app, host=host, port=port, threads=THREADS, max_request_body_size=limit, ident="generator",
-                       _quiet=True)
+                       _quiet=True, clear_untrusted_proxy_headers=True,
+                       **({"trusted_proxy": proxy, "trusted_proxy_count": 1, "trusted_proxy_headers": PROXY_HEADERS}
+                          if proxy else {}))
     except OSError as exc:
         click.echo(msg("web_port_busy", host=host, port=port, detail=exc.strerror or str(exc)), err=True)
         return 1
     return 0
+
+
+def _address(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _loopback(host: str) -> bool:
