@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import openpyxl
+from openpyxl.comments import Comment
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -216,3 +217,30 @@ def tables(path: Path) -> list[list[list[str]]]:
             rows.append(cells)
         out.append(rows)
     return out
+
+
+def clerk_book(path: Path, comment: bool = False) -> Path:
+    """A small clerk's workbook for the annotated copy: 财务 with a merge, a protected sheet, print titles, a
+    second sheet with a quote in its name selected (``comment``: a clerk's own comment on B4)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "财务"
+    ws["A1"] = "财务"
+    for r, (label, value) in enumerate([("年初预算", 100), ("全年预算", 120), ("执行数", 130), ("合计", 250)],
+                                       start=3):
+        ws.cell(row=r, column=1, value=label)
+        ws.cell(row=r, column=2, value=value).number_format = "0.00"
+    if comment:
+        ws["B4"].comment = Comment("含追加预算 20 万元", "张会计")
+    ws.merge_cells("C3:D4")
+    ws["C3"] = "备注"
+    ws.protection.sheet = True
+    ws.print_title_rows = "2:2"
+    other = wb.create_sheet("项目's 表")
+    other["A1"] = "项目"
+    other.print_title_rows = "1:1"
+    wb.active = 1  # the second sheet is the selected one
+    wb["财务"].sheet_view.tabSelected = False
+    other.sheet_view.tabSelected = True
+    wb.save(path)
+    return path

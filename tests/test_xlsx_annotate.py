@@ -9,32 +9,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from openpyxl.comments import Comment
 
+from conftest import clerk_book
 from generator.formats.xlsx_annotate import annotate
 
 RED, YELLOW = "FF7C80", "FFFF00"
 TITLE = "2024年度某镇人民政府 数据审核结果"
 Record = namedtuple("Record", "severity message cells")
-
-
-def clerk_book(path: Path) -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "财务"
-    ws["A1"] = "财务"
-    for r, (label, value) in enumerate([("年初预算", 100), ("全年预算", 120), ("执行数", 130), ("合计", 250)],
-                                       start=3):
-        ws.cell(row=r, column=1, value=label)
-        ws.cell(row=r, column=2, value=value)
-    ws["B4"].comment = Comment("含追加预算 20 万元", "张会计")
-    ws.merge_cells("C3:D4")
-    ws["C3"] = "备注"
-    ws.protection.sheet = True  # a protected sheet: marking it must still work
-    other = wb.create_sheet("项目's 表")
-    other["A1"] = "项目"
-    wb.save(path)
-    return path
 
 
 FINDINGS = [
@@ -49,7 +30,7 @@ FINDINGS = [
 
 @pytest.fixture
 def source(tmp_path: Path) -> Path:
-    return clerk_book(tmp_path / "2024.xlsx")
+    return clerk_book(tmp_path / "2024.xlsx", comment=True)
 
 
 @pytest.fixture

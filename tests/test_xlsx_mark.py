@@ -16,39 +16,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 from openpyxl.cell.cell import MergedCell
-from openpyxl.comments import Comment
 
 import ooxml
-from conftest import EXAMPLE
+from conftest import EXAMPLE, clerk_book
 from generator.formats import xlsx_annotate, xlsx_mark
 
 RED, YELLOW = "FF7C80", "FFFF00"
 TITLE = "2024年度某镇人民政府 数据审核结果"
-
-
-def clerk_book(path: Path, comment: bool = False) -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "财务"
-    ws["A1"] = "财务"
-    for r, (label, value) in enumerate([("年初预算", 100), ("全年预算", 120), ("执行数", 130), ("合计", 250)],
-                                       start=3):
-        ws.cell(row=r, column=1, value=label)
-        ws.cell(row=r, column=2, value=value).number_format = "0.00"
-    if comment:
-        ws["B4"].comment = Comment("含追加预算 20 万元", "张会计")
-    ws.merge_cells("C3:D4")
-    ws["C3"] = "备注"
-    ws.protection.sheet = True
-    ws.print_title_rows = "2:2"
-    other = wb.create_sheet("项目's 表")
-    other["A1"] = "项目"
-    other.print_title_rows = "1:1"
-    wb.active = 1  # the second sheet is the selected one
-    wb["财务"].sheet_view.tabSelected = False
-    other.sheet_view.tabSelected = True
-    wb.save(path)
-    return path
 
 
 FINDINGS = [
