@@ -5,6 +5,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
@@ -244,3 +251,38 @@ def clerk_book(path: Path, comment: bool = False) -> Path:
     other.sheet_view.tabSelected = True
     wb.save(path)
     return path
+
+
+ENTRY = "from generator.cli import entry; entry()"  # the installed ``generate`` command, run by this Python
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(args: list[str], cwd: Path, env: dict[str, str]) -> Iterator[str]:
+    """``generate`` with ``args`` (a ``--serve`` command; ``--port`` added when missing) started in ``cwd``;
+    its base URL once its login page answers. Stopped on leaving."""
+    port = int(args[args.index("--port") + 1]) if "--port" in args else free_port()
+    if "--port" not in args:
+        args = [*args, "--port", str(port)]
+    proc = subprocess.Popen([sys.executable, "-c", ENTRY, *args], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url + "/login", timeout=5).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(proc.stdout.read() if proc.stdout else "") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -18,11 +18,10 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPORT_NAME, ROOT
+from conftest import ENTRY, REPORT_NAME, ROOT
 from generator.cli import main
 from generator.messages import CLICK
 
-ENTRY = "from generator.cli import entry; entry()"
 STEM = REPORT_NAME[: -len(".docx")]
 SET = (REPORT_NAME, f"{STEM}-附表.xlsx", f"{STEM}-审核.md", f"{STEM}-审核.xlsx")
 

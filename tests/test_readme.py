@@ -13,18 +13,15 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import REPORT_NAME, ROOT
+from conftest import ENTRY, REPORT_NAME, ROOT, serving
 
-ENTRY = "from generator.cli import entry; entry()"
 EXPECTED_EXIT = {"generate --year 2024 --check": 1, "generate --year 2024 --unit 热市镇 --template-check": 1}
 TRACEBACK = "Traceback (most recent call last)"
 
@@ -51,33 +48,10 @@ def test_the_readme_names_the_commands_a_clerk_and_a_bureau_need() -> None:
     assert any(c.startswith("generate --serve") for c in commands)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _serve(args: list[str], cwd: Path, env: dict[str, str]) -> str:
     """Start ``generate --serve`` as written (on a free port instead of 8000), read the login page, stop it."""
-    port = _free_port()
-    args = [a for a in args]
-    if "--port" not in args:
-        args += ["--port", str(port)]
-    proc = subprocess.Popen([sys.executable, "-c", ENTRY, *args], cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as response:
-                    return response.read().decode("utf-8")
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(proc.stdout.read() if proc.stdout else "")
-                time.sleep(0.3)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with serving(args, cwd, env) as url, urllib.request.urlopen(url + "/login", timeout=5) as response:
+        return response.read().decode("utf-8")
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None and shutil.which("libreoffice") is None,

@@ -9,55 +9,25 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from click.testing import CliRunner
 
-from conftest import ROOT
+from conftest import ROOT, serving
 from generator.cli import main
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def serving(root: Path, *extra: str) -> Iterator[str]:
-    """``generate --serve`` on a free port in ``root`` (a county with an empty data folder); its base URL."""
+def server(root: Path, *extra: str):
+    """``generate --serve`` in ``root`` (a county with an empty data folder), as ``conftest.serving`` starts it."""
     (root / "data").mkdir(exist_ok=True)
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GENERATOR_")}
     env["PYTHONPATH"] = str(ROOT)
-    proc = subprocess.Popen([sys.executable, "-m", "generator.cli", "--serve", "--port", str(port), *extra],
-                            cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(url + "/login", timeout=5).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(proc.stdout.read() if proc.stdout else "") from None
-                time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    return serving(["--serve", *extra], root, env)
 
 
 def login(url: str, username: str, client: str, scheme: str = "http") -> tuple[int, str]:
@@ -77,7 +47,7 @@ def login(url: str, username: str, client: str, scheme: str = "http") -> tuple[i
 
 
 def test_behind_the_proxy_each_office_has_its_own_limit_and_the_cookie_is_secure(tmp_path: Path) -> None:
-    with serving(tmp_path, "--proxy", "127.0.0.1") as url:
+    with server(tmp_path, "--proxy", "127.0.0.1") as url:
         for n in range(10):  # ten wrong logins from one office, each under another name
             status, cookie = login(url, f"x{n}", "10.0.0.1", "https")
             assert status == 401
@@ -87,7 +57,7 @@ def test_behind_the_proxy_each_office_has_its_own_limit_and_the_cookie_is_secure
 
 
 def test_without_the_proxy_option_a_forwarded_address_is_not_believed(tmp_path: Path) -> None:
-    with serving(tmp_path) as url:
+    with server(tmp_path) as url:
         for n in range(10):
             status, cookie = login(url, f"x{n}", f"10.0.0.{n + 1}")
             assert status == 401

@@ -46,7 +46,8 @@ from lxml import etree
 from ..errors import ERROR, HINT
 from ..messages import msg
 from . import zip as zipout
-from .xlsx_comment import COMMENT_CHARS, RANK, Finding, comment_text, record  # noqa: F401 (COMMENT_CHARS: part of this module's story)
+from .xlsx_comment import COMMENT_CHARS  # noqa: F401 (how long a comment gets: part of this module's story)
+from .xlsx_comment import RANK, Finding, comment_text, record
 from .xlsx_write import MARGINS, PAGE_FOOTER, SEQUENCES, attr, clean, column, column_index, row_height, text
 
 RESULTS_SHEET = "审核结果"
@@ -55,7 +56,8 @@ HEADERS = ("序号", "类别", "工作表", "单元格", "说明")
 WIDTHS = (6, 8, 18, 10, 72)
 ERROR_RGB, HINT_RGB, HEADER_RGB = "FF7C80", "FFFF00", "BDD7EE"
 _LEFT, _RIGHT, _TOP, _BOTTOM, _HEADER, _FOOTER = MARGINS
-_PRINT_TAIL = ('<printOptions horizontalCentered="1"/>'  # an added sheet's print setup and end: A4 landscape, one page wide
+# an added sheet's print setup and end: A4 landscape, one page wide
+_PRINT_TAIL = ('<printOptions horizontalCentered="1"/>'
                f'<pageMargins left="{_LEFT:g}" right="{_RIGHT:g}" top="{_TOP:g}" bottom="{_BOTTOM:g}"'
                f' header="{_HEADER:g}" footer="{_FOOTER:g}"/>'
                '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'

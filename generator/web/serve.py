@@ -53,7 +53,7 @@ def run(data_dir: Path | str, templates_dir: Path | str, out_dir: Path | str, ho
     if not data_dir.is_dir():
         click.echo(msg("data_dir_missing", path=data_dir), err=True)
         return 1
-    if proxy is not None and not _address(proxy):
+    if proxy is not None and _address(proxy) is None:
         click.echo(msg("web_proxy_bad", value=proxy), err=True)
         return 2
     if create_admin is not None:
@@ -94,18 +94,13 @@ def run(data_dir: Path | str, templates_dir: Path | str, out_dir: Path | str, ho
     return 0
 
 
-def _address(value: str) -> bool:
+def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        ipaddress.ip_address(value)
+        return ipaddress.ip_address(value)
     except ValueError:
-        return False
-    return True
+        return None
 
 
 def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    address = _address(host)
+    return host == "localhost" or (address is not None and address.is_loopback)
