@@ -50,6 +50,12 @@ MESSAGES: dict[str, str] = {
     "placeholder_unknown": "内容中的占位符 {{{name}}} 无法识别。可用的占位符见“填写说明”。",
     "placeholder_unclosed": "内容中有不成对的花括号“{{”或“}}”。如需写花括号本身，请改用全角“｛｝”。",
     "sentence_unknown": "“句子”应为以下之一：{names}；实为“{value}”。",
+    # --- not stated (blank is not zero), dates --------------------------------------
+    "date_number": "“{label}”是数字 {value}，按 Excel 的日期序号读作的日期不在报告年度前后 {years} 年内，未采用。请输入日期（如 2025/9/15）。",
+    "hint_date_meant": "是否应为 {date}？",
+    "date_month_cn": "{year}年{month}月",
+    "place_indicator_scores": "{file} 的“{sheet}”表（每个指标的分值、实际完成值或评价等级）",
+    "place_no_projects": "{file} 的“项目”表（本单位的项目支出，一行一个项目）",
     # --- notices (accepted input that was changed) ------------------------------
     "notice_text_number": "“{label}”为文本“{value}”，已按数字 {number} 读取。",
     "notice_control_chars": "“{label}”中有不可见的控制字符，已删除。",
@@ -168,6 +174,10 @@ MESSAGES: dict[str, str] = {
     "audit_text_all_met": "文字称“{phrase}”，但以下指标未达到年度指标值：{names}。",
     "audit_previous_unreadable": "上年工作簿 {name} 有错误，未与上年数据比对（可单独运行 generate --year {year} --check 查看）。",
     "audit_previous": "{label} {value} {unit}，与上年工作簿 {prev_file} 中的{prev_label} {prev_value} {unit} 不符，差 {diff} {unit}，请核对。",
+    # --- audit: what is not stated --------------------------------------------------
+    "audit_not_stated": "（未填）",
+    "audit_no_projects": "“项目”表没有项目，但决算项目支出为 {amount} 万元：请在“项目”表逐个填写项目（附件3 不会写“没有项目支出”）。",
+    "audit_text_no_projects": "文字写“{phrase}”，但决算项目支出为 {amount} 万元，请核对。",
     # --- template check (generate --template-check) --------------------------------------
     "tc_header": "（名称按{against}核对，并试渲染。）",
     "tc_against_unit": "本单位工作簿（{workbook}）",

@@ -154,8 +154,8 @@ def load(workbook: Path, year: int | None, template: Template | None = None) -> 
     data, problems, notices = validate(raw, year)
     ctx = compute(data)
     problems = problems + ctx.problems
-    if template is not None:
-        problems += check_uses(template.uses, ctx.resolve, raw.file)
+    if template is not None:  # (a cell already refused is not asked for again as empty)
+        problems += check_uses(template.uses, ctx.resolve, raw.file, reported=problem_cells(problems))
     if problems:
         raise ValidationError(raw.file, problems)
     lock = lock_file_notice(Path(workbook))
@@ -164,8 +164,15 @@ def load(workbook: Path, year: int | None, template: Template | None = None) -> 
     return data, ctx, notices
 
 
-def audit_loaded(workbook: Path, year: int, data: dict[str, Any], ctx: Context) -> AuditResult:
-    """Audit one loaded workbook, against last year's workbook (``YEAR-1.xlsx`` beside it) when it exists."""
+def problem_cells(problems: list[Problem]) -> set[str]:
+    """The cells (``file › sheet › cell``) that ``problems`` already name."""
+    return {str(p.location) for p in problems if p.location is not None and p.location.cell}
+
+
+def audit_loaded(workbook: Path, year: int, data: dict[str, Any], ctx: Context,
+                 template: Template | None = None) -> AuditResult:
+    """Audit one loaded workbook, against last year's workbook (``YEAR-1.xlsx`` beside it) when it exists;
+    given the unit's template, checks of what it does not show are skipped."""
     previous, problem = None, None
     prev_path = Path(workbook).with_name(f"{year - 1}.xlsx")
     if prev_path.is_file():
@@ -174,7 +181,7 @@ def audit_loaded(workbook: Path, year: int, data: dict[str, Any], ctx: Context) 
             previous = (prev_data, prev_ctx)
         except UserError:
             problem = msg("audit_previous_unreadable", name=prev_path.name, year=year - 1)
-    return audit(data, ctx, previous, problem)
+    return audit(data, ctx, previous, problem, [u.name for u in template.uses] if template is not None else None)
 
 
 def check(year: int, unit: str | None = None, data_dir: Path | str = "data",
@@ -184,7 +191,7 @@ def check(year: int, unit: str | None = None, data_dir: Path | str = "data",
     env = make_env()
     template = load_template(resolve_template(Path(templates_dir), unit), env)
     data, ctx, notices = load(workbook, year, template if not template.problems else None)
-    result = audit_loaded(workbook, year, data, ctx)
+    result = audit_loaded(workbook, year, data, ctx, template if not template.problems else None)
     result.notices = notices
     return result
 
@@ -230,7 +237,7 @@ def unit_state(year: int, unit: str | None, data_dir: Path | str = "data", templ
     except UserError as exc:
         state.error = exc
         return state
-    state.audit = audit_loaded(state.workbook, year, data, ctx)
+    state.audit = audit_loaded(state.workbook, year, data, ctx, template if not template.problems else None)
     state.audit.notices = notices
     state.values = ctx.values
     state.context = ctx
@@ -275,7 +282,7 @@ def make_unit(workbook: Path, year: int, template_path: Path, unit: str | None =
         report = Report(unit=unit, unit_name=ctx.values["基本信息"]["单位全称"], year=year, workbook=Path(workbook),
                         template=template_path, notices=notices, context=ctx.values,
                         template_notes=[removed_message(r) for r in template.told])
-        result = audit_loaded(workbook, year, data, ctx)
+        result = audit_loaded(workbook, year, data, ctx, template)
         report.findings = result.findings
         if options.strict and result.errors:
             errors = [f for group in result.by_sheet().values() for f in group if f.severity == ERROR]
