@@ -230,7 +230,7 @@ def main(year: int | None, unit: str | None, data_dir: Path, templates_dir: Path
         if new_unit is not None:
             from .commands.newyear import new_unit as make_new_unit
 
-            for line in make_new_unit(year, new_unit, data_dir, templates_dir):
+            for line in make_new_unit(year, new_unit, data_dir, templates_dir, out_dir):
                 click.echo(line)
             sys.exit(0)
         if init:  # create next year's workbook(s); generate nothing

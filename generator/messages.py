@@ -355,10 +355,21 @@ MESSAGES: dict[str, str] = {
         "  模板：{template}（默认模板的副本，可用 Word 或 WPS 按本单位的措辞修改）\n"
         "下一步：\n"
         "  1. 用 Excel 或 WPS 填写工作簿的黄色格子；\n"
-        "  2. generate --year {year} --unit {unit}{options} --template-check   检查模板\n"
-        "  3. generate --year {year} --unit {unit}{options} --check            审核数据，按提示修改\n"
-        "  4. generate --year {year} --unit {unit}{options}                    生成报告"
+        "  2. generate template-check --year {year} --unit {unit}{options}   检查模板\n"
+        "  3. generate check --year {year} --unit {unit}{options}            审核数据，按提示修改\n"
+        "  4. generate --year {year} --unit {unit}{options}                  生成报告"
     ),
+    # --- new units: a blank workbook only, names and folders ------------------------------------
+    "new_unit_workbook_done": (
+        "已为单位“{unit}”新建空白工作簿：{workbook}（只填好了年度和单位全称；模板 {template} 未改动）\n"
+        "下一步：\n"
+        "  1. 用 Excel 或 WPS 填写工作簿的黄色格子；\n"
+        "  2. generate check --year {year} --unit {unit}{options}            审核数据，按提示修改\n"
+        "  3. generate --year {year} --unit {unit}{options}                  生成报告"
+    ),
+    "new_unit_name_skipped": "单位名称“{name}”以“~$”或“.”开头：这样的文件夹在批量生成时会被当作临时文件跳过，请改名。未新建任何文件。",
+    "new_unit_name_long": "单位名称“{name}”过长（{size} 字节，上限 {limit} 字节），无法用作文件夹名，请用简称。未新建任何文件。",
+    "new_unit_os_error": "无法写入 {path}（{detail}）。请检查该文件夹是否存在、是否只读、磁盘是否已满。未新建任何文件。",
     "new_unit_beside_single": "注意：{path} 是单个单位的工作簿，此时批量生成只处理它；生成“{unit}”请加 --unit {unit}（或把 {path} 移到 data/<单位>/{year}.xlsx，按文件夹批量生成）。",
     "year_required": "请用 --year 指定报告年度，如 generate --year 2024。",
     # --- command-line help (new options) --------------------------------------------------

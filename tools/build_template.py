@@ -264,8 +264,17 @@ def slim_package(doc) -> None:
                 owner.rels.pop(rid)
 
 
+ROOT = Path(__file__).resolve().parents[1]
+# the county's default template, and the same file shipped in the package (``generate new-unit`` in an empty
+# county folder copies it); tests/test_new_unit.py checks that the two are the same
+TARGETS = (ROOT / "templates" / "default" / "report.docx", ROOT / "generator" / "default_template" / "report.docx")
+
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else \
-        Path(__file__).resolve().parents[1] / "templates" / "default" / "report.docx"
-    build(target)
-    print(target)
+    if len(sys.argv) > 1:
+        build(Path(sys.argv[1]))
+        print(sys.argv[1])
+    else:
+        build(TARGETS[0])
+        TARGETS[1].parent.mkdir(parents=True, exist_ok=True)
+        TARGETS[1].write_bytes(TARGETS[0].read_bytes())
+        print("\n".join(map(str, TARGETS)))

@@ -19,8 +19,9 @@ with its cell before anything is written.
 
 from __future__ import annotations
 
+import contextlib
+import importlib.resources
 import os
-import shutil
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -252,43 +253,97 @@ def blank_workbook(target: Path, year: int, name: str) -> None:
     _write_new(Path(target), blank, ["", msg("new_unit_note", unit=name, year=year)], todo)
 
 
-def new_unit(year: int, unit: str, data_dir: Path | str = "data", templates_dir: Path | str = "templates"
-             ) -> list[str]:
-    """``--new-unit``: ``DATA/<unit>/YEAR.xlsx`` (every input cell marked, the unit's name filled in, nothing of
-    any other unit) and ``TEMPLATES/<unit>/report.docx`` (a copy of the default); never overwrites; the next steps."""
-    from ..pipeline import DEFAULT_TEMPLATE_DIR, TEMPLATE_NAME, safe_filename
+DEFAULT_TEMPLATE = "default_template/report.docx"  # the default template, shipped in the package
+MAX_NAME_BYTES = 200  # a folder name (and the report's file name built on it) within every file system's 255 bytes
 
-    name = safe_filename(unit.strip())
-    data_dir, templates_dir = Path(data_dir), Path(templates_dir)
-    workbook = data_dir / name / f"{year}.xlsx"
-    template = templates_dir / name / TEMPLATE_NAME
-    default = templates_dir / DEFAULT_TEMPLATE_DIR / TEMPLATE_NAME
-    for path in (workbook, template):
-        if path.exists():
-            raise UserError(msg("new_unit_exists", path=path))
-    if not default.is_file():
-        raise UserError(msg("template_missing", path=default))
-    workbook.parent.mkdir(parents=True, exist_ok=True)
-    blank_workbook(workbook, year, name)
-    template.parent.mkdir(parents=True, exist_ok=True)
-    tmp = template.with_name(f".{template.name}.new-{os.getpid()}")
+
+def default_template_bytes(templates_dir: Path) -> bytes:
+    """The county's default template (``TEMPLATES/default/report.docx``), else the one shipped in the package."""
+    from ..pipeline import DEFAULT_TEMPLATE_DIR, TEMPLATE_NAME
+
+    county = Path(templates_dir) / DEFAULT_TEMPLATE_DIR / TEMPLATE_NAME
+    if county.is_file():
+        return county.read_bytes()
+    return importlib.resources.files("generator").joinpath(DEFAULT_TEMPLATE).read_bytes()
+
+
+def unit_folder_name(unit: str) -> str:
+    """A new unit's name as a folder name, or a UserError saying why not (a name the batch would skip, or one
+    no file system takes)."""
+    from ..pipeline import safe_filename
+
+    text = unit.strip()
+    if text.startswith(("~$", ".")):  # Office's lock files and hidden names: a county run skips them
+        raise UserError(msg("new_unit_name_skipped", name=text))
+    if len(text.encode("utf-8")) > MAX_NAME_BYTES:
+        raise UserError(msg("new_unit_name_long", name=text[:40] + "…", size=len(text.encode("utf-8")),
+                            limit=MAX_NAME_BYTES))
+    name = safe_filename(text)
+    if name != text:
+        raise UserError(msg("unit_name_unsafe", name=text))
+    return name
+
+
+def _place_new(target: Path, content: bytes) -> None:
+    """Write ``content`` to ``target`` only if nothing is there (atomically where the OS can)."""
+    tmp = target.with_name(f".{target.name}.new-{os.getpid()}")
     try:
-        shutil.copyfile(default, tmp)
+        tmp.write_bytes(content)
         try:
-            os.link(tmp, template)
+            os.link(tmp, target)
         except FileExistsError:
-            raise UserError(msg("new_unit_exists", path=template)) from None
+            raise UserError(msg("new_unit_exists", path=target)) from None
         except OSError:
-            if template.exists():
-                raise UserError(msg("new_unit_exists", path=template)) from None
-            os.replace(tmp, template)
+            if target.exists():
+                raise UserError(msg("new_unit_exists", path=target)) from None
+            os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def new_unit(year: int, name: str, data_dir: Path | str = "data", templates_dir: Path | str = "templates",
+             out_dir: Path | str = Path("output"), workbook_only: bool = False) -> list[str]:
+    """``generate new-unit NAME``: ``DATA/<unit>/YEAR.xlsx`` (every input cell marked, the unit's name filled in,
+    nothing of any other unit) and ``TEMPLATES/<unit>/report.docx`` (a copy of the county's default template, or
+    of the package's when the county has none) — both or neither, never overwriting. ``workbook_only``: a fresh
+    blank workbook for a unit that has its template, which is left as it is. Returns the next steps, as commands
+    carrying the same folders."""
+    from ..pipeline import TEMPLATE_NAME
+
+    unit = unit_folder_name(name)
+    data_dir, templates_dir, out_dir = Path(data_dir), Path(templates_dir), Path(out_dir)
+    workbook = data_dir / unit / f"{year}.xlsx"
+    template = templates_dir / unit / TEMPLATE_NAME
+    if workbook.exists():
+        raise UserError(msg("new_unit_exists", path=workbook))
+    if not workbook_only and template.exists():
+        raise UserError(msg("new_unit_exists", path=template))
+    content = None if workbook_only else default_template_bytes(templates_dir)
+    made: list[Path] = []  # what this call created (files and folders), removed again if anything fails
+    try:
+        for folder in (workbook.parent,) + (() if workbook_only else (template.parent,)):
+            missing = [p for p in (folder, *folder.parents) if not p.exists()]
+            folder.mkdir(parents=True, exist_ok=True)
+            made += sorted(missing, key=lambda p: len(p.parts))
+        blank_workbook(workbook, year, unit)
+        made.append(workbook)
+        if content is not None:
+            _place_new(template, content)
+            made.append(template)
+    except BaseException as exc:
+        for path in reversed(made):  # both files or neither
+            with contextlib.suppress(OSError):
+                path.rmdir() if path.is_dir() else path.unlink()
+        if isinstance(exc, OSError):
+            where = exc.filename or workbook
+            raise UserError(msg("new_unit_os_error", path=where, detail=exc.strerror or str(exc))) from None
+        raise
     options = "".join(f" {flag} {path}" for flag, path, default in (("--data", data_dir, "data"),
-                                                                   ("--templates", templates_dir, "templates"))
+                                                                   ("--templates", templates_dir, "templates"),
+                                                                   ("--out", out_dir, "output"))
                       if path != Path(default))  # the next steps work as printed, from where this ran
-    lines = msg("new_unit_done", unit=name, workbook=workbook, template=template, year=year,
-                options=options).splitlines()
+    key = "new_unit_workbook_done" if workbook_only else "new_unit_done"
+    lines = msg(key, unit=unit, workbook=workbook, template=template, year=year, options=options).splitlines()
     if (data_dir / f"{year}.xlsx").exists():  # a one-unit folder: the others are reached with --unit
-        lines.append(msg("new_unit_beside_single", path=data_dir / f"{year}.xlsx", unit=name, year=year))
+        lines.append(msg("new_unit_beside_single", path=data_dir / f"{year}.xlsx", unit=unit, year=year))
     return lines
