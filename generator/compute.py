@@ -500,13 +500,14 @@ def group_indicators(b: _Builder, items: list[dict[str, Any]], path: str, data_r
         "一级": level1,
         "个数": len(rows),
         "未完成": unmet,
-        "未完成个数": len(unmet),
+        "未完成个数": None if any(r["是否完成"] is None for r in rows) else len(unmet),  # (a result not stated)
         "分值合计": full_sum([r["分值"] for r in rows]),
         "得分合计": full_sum([r["得分"] for r in rows]),
         "手工评分": [r for r in rows if r["手工评分"]],
     }
     for key in ("分值", "得分"):
         b.derive(f"{path}.{key}合计", *(f"{path}.行.{k}.{key}" for k in range(len(rows))))
+    b.derive(f"{path}.未完成个数", *(f"{path}.行.{k}.是否完成" for k in range(len(rows))))
     for key in ("分值合计", "得分合计"):
         b.place(f"{path}.{key}", msg("place_indicator_scores", file=b.ctx.file, sheet=data_sheet))
     for g1 in level1:

@@ -126,6 +126,9 @@ MESSAGES: dict[str, str] = {
     "summary_status_ok": "已生成",
     "summary_status_failed": "失败：{reason}",
     "summary_total": "合计",
+    # --- county summary: what is not stated ---------------------------------------------
+    "summary_total_covers": "{columns}：只合计填写了的 {covered}/{count} 个单位（{missing} 未填）",
+    "summary_total_none": "{columns}：没有单位全部填写，不合计",
     "pdf_not_written": "{reason}\n报告 .docx 已生成，但未生成 PDF。",
     "pdf_no_soffice_short": "未找到 LibreOffice",
     # --- audit (审核, generator/audit.py) -------------------------------------------
