@@ -73,6 +73,7 @@ MESSAGES: dict[str, str] = {
     "template_too_large": "模板 {path} 过大（解压后约 {size} MB，上限 {limit} MB），不像是报告模板，已拒绝使用。",
     "template_too_costly": "模板 {path} 中的计算过大（{detail}），已停止渲染（位置：{where}）。请检查模板中的乘方、重复或循环。",
     "where_paragraph": "第{index}段“{text}”",
+    "where_cell": "表{table}第{row}行第{col}列“{text}”",
     "where_unknown": "未能定位，请搜索变量名",
     # --- output -------------------------------------------------------------------
     "written": "已生成：{path}",

@@ -71,12 +71,19 @@ class Paragraph:
     cell: int = -1  # the table cell, row and table it is in (numbered in document order; -1: none)
     row: int = -1
     table: int = -1
+    # where a Word user finds it: the paragraph's number among those outside tables, or its table (counted in the
+    # document), row in that table and column (cell) in that row, all from 1
+    seen: tuple[int, ...] = ()
 
     def where(self) -> str:
         short = self.text if len(self.text) <= 60 else self.text[:57] + "…"
+        if len(self.seen) == 3:
+            place = msg("where_cell", table=self.seen[0], row=self.seen[1], col=self.seen[2], text=short)
+            return place if self.part == "word/document.xml" else _part_label(self.part) + place
+        index = self.seen[0] if self.seen else self.index
         if self.part == "word/document.xml":
-            return msg("where_paragraph", index=self.index, text=short)
-        return msg("tc_where_part", part=_part_label(self.part), index=self.index, text=short)
+            return msg("where_paragraph", index=index, text=short)
+        return msg("tc_where_part", part=_part_label(self.part), index=index, text=short)
 
 
 def _part_label(name: str) -> str:
@@ -267,6 +274,9 @@ def read_paragraphs(xml: bytes, part: str) -> list[Paragraph]:
     def number(el: etree._Element | None) -> int:
         return -1 if el is None else numbers.setdefault(el, len(numbers))
 
+    tables: dict[etree._Element, int] = {}
+    positions: dict[etree._Element, int] = {}  # a row → its number in its table; a cell → its number in its row
+    body = 0
     for i, p in enumerate(root.iter(f"{W}p"), start=1):
         row = cell = table = None
         for a in p.iterancestors():
@@ -279,8 +289,18 @@ def read_paragraphs(xml: bytes, part: str) -> list[Paragraph]:
         text = paragraph_text(p)
         consumed = any(m.group(1) == "p" for m in _DOCXTPL_STRUCTURAL.finditer(text)) \
             or replaced(row, "tr") or replaced(cell, "tc")
+        if table is None or row is None or cell is None:
+            body += 1
+            seen: tuple[int, ...] = (body,)
+        else:
+            if table not in tables:  # numbered as met: a table's first paragraph follows every earlier table's
+                tables[table] = len(tables) + 1
+                positions.update({r: k for k, r in enumerate(table.iterchildren(f"{W}tr"), start=1)})
+            if cell not in positions:
+                positions.update({c: k for k, c in enumerate(row.iterchildren(f"{W}tc"), start=1)})
+            seen = (tables[table], positions.get(row, 0), positions.get(cell, 0))
         out.append(Paragraph(part, i, text, cell is not None, row is not None, consumed,
-                             number(cell), number(row), number(table)))
+                             number(cell), number(row), number(table), seen))
     return out
 
 
