@@ -113,6 +113,7 @@ class Use:
     name: str
     where: str
     guarded: bool = False
+    may_lack: bool = False  # tested with ``is defined`` (or under such a test): a workbook may lack it
 
 
 @dataclass
@@ -418,6 +419,8 @@ class Checker:
         self.para: Paragraph | None = None
         self.in_raw = False
         self.guarded = 0  # > 0 inside a test or a defaulted expression
+        self.defined: set[str] = set()  # names a template tests with ``is defined``: a workbook may lack them
+        self.defining = 0  # > 0 inside such a test
 
     # ------------------------------------------------------------ reporting
     def problem(self, kind: str, message: str, para: Paragraph | None = None) -> None:
@@ -430,7 +433,10 @@ class Checker:
             return
         guarded = self.guarded > 0 or any(path == t or path.startswith(t + ".") or t.startswith(path + ".")
                                           for tests in self.tests for t in tests)
-        self.uses.append(Use(path, self.para.where() if self.para else msg("where_unknown"), guarded))
+        if self.defining:
+            self.defined.add(path)
+        may_lack = any(path == t or path.startswith(t + ".") for t in self.defined)
+        self.uses.append(Use(path, self.para.where() if self.para else msg("where_unknown"), guarded, may_lack))
 
     # ------------------------------------------------------------ scopes
     def lookup(self, name: str) -> Sample | None:
@@ -474,7 +480,10 @@ class Checker:
             return self.filter(node, record)
         if isinstance(node, nodes.Test):
             self.guarded += 1
+            defining = node.name in ("defined", "undefined")
+            self.defining += defining
             self.expr(node.node, record)
+            self.defining -= defining
             self.guarded -= 1
             self.arguments(node, record)
             if node.name not in self.env.tests:

@@ -649,7 +649,8 @@ def check_uses(uses: list[Any], resolve: Any, file: str, reported: set[str] = fr
         if any(use.name.startswith((name + ".", name + "[]")) for name in absent):
             continue
         for state, place, hint in resolve(use.name):
-            if state == "ok" or (use.guarded and state == "empty"):
+            if state == "ok" or (use.guarded and state == "empty") \
+                    or (getattr(use, "may_lack", False) and state in ("absent", "empty")):
                 continue
             if state == "empty" and place and all(p in reported for p in place.split("；")):
                 continue
