@@ -31,6 +31,7 @@ from .compute import Context, compute
 from .errors import ERROR, Problem, UserError, ValidationError
 from .fields import fields_sheet
 from .formats import docx_tables
+from .formats.docx_package import W, paragraph_text
 from .limits import Limits
 from .messages import msg
 from .read import find_units, find_workbook, lock_file_notice, read_workbook
@@ -133,14 +134,49 @@ def resolve_template(templates_dir: Path, unit: str | None) -> Path:
     return default
 
 
-def file_names(ctx: dict[str, Any]) -> dict[str, str]:
-    """The names of a unit's files: ``{"docx": …, "tables": …, "audit_md": …, "audit_xlsx": …, "pdf": …}``."""
+def file_names(ctx: dict[str, Any], stem: str | None = None) -> dict[str, str]:
+    """The names of a unit's files: ``{"docx": …, "tables": …, "audit_md": …, "audit_xlsx": …, "pdf": …}``;
+    ``stem``: the report's own title, when its template words it otherwise (``TitleReader``)."""
     basic = ctx.get("基本信息") or {}
-    stem = msg("file_report", year=ctx.get("年度"), unit=safe_filename(basic.get("单位全称") or ""),
-               title=safe_filename(basic.get("报告标题") or schema.REPORT_TITLE))
+    stem = stem or msg("file_report", year=ctx.get("年度"), unit=safe_filename(basic.get("单位全称") or ""),
+                       title=safe_filename(basic.get("报告标题") or schema.REPORT_TITLE))
     return {"docx": f"{stem}.docx", "tables": msg("file_tables", stem=stem), "audit_md": msg("file_audit", stem=stem),
             "audit_xlsx": msg("file_audit_xlsx", stem=stem), "pdf": f"{stem}.pdf",
             "tables_pdf": msg("file_tables", stem=stem)[:-len(".xlsx")] + ".pdf", "stem": stem}
+
+
+TITLE_SCAN = 12  # body paragraphs in which a report's title is looked for (cover lines come first)
+
+
+class TitleReader:
+    """The forms (``docx_tables.FormReader``) and the report's own title, read from the body as it is checked:
+    the first paragraph that names the year and the unit and ends with 报告 — so a template that words its
+    title otherwise (“桃源县某镇2024年度部门整体支出绩效自评报告”) names its files the same way."""
+
+    def __init__(self, ctx: dict[str, Any]) -> None:
+        self.forms = docx_tables.FormReader()
+        self.year = f"{ctx.get('年度')}"
+        self.unit = str((ctx.get("基本信息") or {}).get("单位全称") or "")
+        self.title: str | None = None
+        self.seen = 0
+
+    def start(self) -> None:
+        self.forms.start()
+        self.title, self.seen = None, 0
+
+    def element(self, element: Any) -> None:
+        self.forms.element(element)
+        if self.title is None and self.seen < TITLE_SCAN and element.tag == W + "p":
+            self.seen += 1
+            text = paragraph_text(element).strip()
+            if self.unit and self.unit in text and self.year in text and text.endswith("报告") and len(text) <= 120:
+                self.title = text
+
+    def stem(self) -> str | None:
+        try:
+            return safe_filename(self.title) if self.title else None
+        except UserError:
+            return None
 
 
 # ------------------------------------------------------------------ reading one workbook
@@ -278,7 +314,6 @@ def make_unit(workbook: Path, year: int, template_path: Path, unit: str | None =
             raise UserError([Problem(None, str(p)) for p in template.problems],
                             msg("template_has_problems", path=template_path, count=len(template.problems)))
         data, ctx, notices = load(workbook, year, template)
-        names = file_names(ctx.values)
         report = Report(unit=unit, unit_name=ctx.values["基本信息"]["单位全称"], year=year, workbook=Path(workbook),
                         template=template_path, notices=notices, context=ctx.values,
                         template_notes=[removed_message(r) for r in template.told])
@@ -288,11 +323,12 @@ def make_unit(workbook: Path, year: int, template_path: Path, unit: str | None =
             errors = [f for group in result.by_sheet().values() for f in group if f.severity == ERROR]
             raise UserError([Problem(None, f.line()) for f in errors],
                             msg("audit_strict_header", file=result.file, count=len(result.errors)))
-        reader = docx_tables.FormReader()  # the forms, read from the body as it is checked
+        reader = TitleReader(ctx.values)  # the forms and the title, read from the body as it is checked
         rendered = render(template, ctx.values, env, options.limits, visit=reader)
+        names = file_names(ctx.values, reader.stem())
         files = {names["docx"]: rendered.data}
         del rendered  # (a large report's tree is not kept while its tables are written)
-        tables = docx_tables.workbook(reader.forms())
+        tables = docx_tables.workbook(reader.forms.forms())
         if tables is not None:
             files[names["tables"]] = tables
         files[names["audit_md"]] = result.markdown(msg("audit_md_title", name=names["stem"])).encode("utf-8")

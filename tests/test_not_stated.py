@@ -166,7 +166,7 @@ TARGETS_ONLY = (["一级指标", "二级指标", "三级指标", "比较", "年�
                 [["产出指标", "时效指标", "资金支出率", "≥", 0.98, "%"],
                  ["产出指标", "数量指标", "新修水渠", "≥", 3, "公里"],
                  ["效益指标", "社会效益指标", "灌溉条件", None, "改善", None]])
-YI_TEMPLATE = ["{{ 报告名称 }}", "{{ 基本信息.报告日期|日期 }}",
+YI_TEMPLATE = ["{{ 基本信息.单位全称 }}{{ 年度 }}年度部门整体支出绩效自评报告", "{{ 基本信息.报告日期|日期 }}",
                "{{ 基本信息.单位简称 }}{{ 年度 }}年绩效目标：{% for 指标 in 绩效指标.行 %}{{ 指标.三级指标 }}"
                "{{ 指标.年度指标值 }}{% if not loop.last %}；{% endif %}{% endfor %}。",
                "决算支出{{ 财务.决算支出|万元 }}万元，全年预算数{{ 预算.全年预算数|万元 }}万元，执行率{{ 预算.执行率|百分比 }}。"]
@@ -266,9 +266,10 @@ def test_a_trimmed_template_states_only_what_was_typed(county: dict) -> None:
 
 def test_targets_without_scores(county: dict) -> None:
     root = county["root"]
-    d = docx.Document(_output(root, "*乙镇*报告.docx"))
-    body = [p.text for p in d.paragraphs]
-    assert body == ["2024年度示例县乙镇人民政府整体支出绩效自评报告", "2025年8月20日",
+    report = _output(root, "*乙镇*报告.docx")
+    assert report.name == "示例县乙镇人民政府2024年度部门整体支出绩效自评报告.docx"  # the title's own word order
+    body = [p.text for p in docx.Document(report).paragraphs]
+    assert body == ["示例县乙镇人民政府2024年度部门整体支出绩效自评报告", "2025年8月20日",
                     "乙镇政府2024年绩效目标：资金支出率≥98%；新修水渠≥3公里；灌溉条件改善。",
                     "决算支出1100.00万元，全年预算数1300.00万元，执行率84.62%。"]
     audit = _output(root, "*乙镇*审核.md").read_text("utf-8")
