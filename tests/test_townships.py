@@ -268,7 +268,10 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 
 def _report(root: Path, unit_name: str, title: str) -> Path:
-    return root / "output" / str(YEAR) / f"{YEAR}年度{unit_name}{title}.docx"
+    folder = root / "output" / str(YEAR)
+    if unit_name.startswith("汉寿县"):  # its template words the title unit first: its files follow the title
+        return folder / f"{unit_name}{YEAR}年度{title}.docx"
+    return folder / f"{YEAR}年度{unit_name}{title}.docx"
 
 
 def _all_text(path: Path) -> list[str]:
@@ -350,7 +353,7 @@ def test_only_the_province_template_has_a_form_and_its_excel_copy_is_that_form(c
     root, _ = county
     folder = root / "output" / str(YEAR)
     assert not (folder / f"{YEAR}年度桃源县茶庵铺镇人民政府部门整体支出绩效自评报告-附表.xlsx").exists()
-    assert not (folder / f"{YEAR}年度汉寿县岩汪湖镇人民政府整体支出绩效自评报告-附表.xlsx").exists()
+    assert not (folder / f"汉寿县岩汪湖镇人民政府{YEAR}年度整体支出绩效自评报告-附表.xlsx").exists()
     report = _report(root, "某县石门乡人民政府", "部门绩效自评报告")
     rows = [[c.text for c in r.cells] for r in docx.Document(report).tables[0].rows]
     assert rows == PROVINCE_TABLE
