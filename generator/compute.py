@@ -94,8 +94,11 @@ class Fact(str):
     单位: str
     类型: str
 
-    def __new__(cls, value: Any, unit: str, decimals: int | None = None) -> Fact:
-        if isinstance(value, Decimal):
+    def __new__(cls, value: Any, unit: str, decimals: int | None = None, percent: bool = False) -> Fact:
+        if isinstance(value, Decimal) and percent:  # an Excel percentage: 0.95 shows as 95% (as Excel shows it)
+            text = fmt.pct_auto(value, decimals) + (unit if unit.strip() != "%" else "")
+            kind = "数字"
+        elif isinstance(value, Decimal):
             text = fmt.number(value, decimals) + unit
             kind = "数字"
         else:
@@ -822,7 +825,7 @@ def compute(data: dict[str, Any]) -> Context:
     facts: dict[str, Any] = {}
     for i, r in enumerate(data.get("概况数据") or []):
         if r.get("名称") and r.get("数值") is not None and r["名称"] not in facts:
-            facts[r["名称"]] = Fact(r["数值"], r.get("单位") or "", r.get("数值_小数位"))
+            facts[r["名称"]] = Fact(r["数值"], r.get("单位") or "", r.get("数值_小数位"), bool(r.get("数值_百分数")))
             b.link(f"概况数据.{r['名称']}", f"概况数据.{i}.数值")
     v["概况数据"] = b.node("概况数据", facts)
     b.place("概况数据", msg("place_fact", file=b.ctx.file))

@@ -348,6 +348,8 @@ class Validator:
                 self.remember(f"{sheet.name}.{i}.{f.zh}", cell)
                 if f.kind in ("value", "fact"):
                     row[f.zh + "_小数位"] = decimals_of(cell.number_format)
+                if f.kind == "fact" and "%" in (cell.number_format or "") and isinstance(row[f.zh], Decimal):
+                    row[f.zh + "_百分数"] = True  # typed as an Excel percentage (95% is stored as 0.95)
             first = next(iter(rec.values()))
             row["行号"] = int(re.sub(r"\D", "", first.coord))
             out.append(row)

@@ -341,3 +341,20 @@ def test_a_serial_near_the_report_year_is_a_date(tmp_path: Path) -> None:
     result = run(tmp_path, "--unit", BING)
     assert result.exit_code == 0, result.output
     assert [p.text for p in docx.Document(_output(tmp_path, "*报告.docx")).paragraphs][1] == "2025年1月1日"
+
+
+def test_a_percentage_in_the_facts_prints_as_excel_shows_it(tmp_path: Path) -> None:
+    """概况数据: 95% typed in a percentage cell is stored as 0.95; it prints 95%, not 1 (its format's 0 places)."""
+    from generator.pipeline import load
+
+    path = tmp_path / f"{YEAR}.xlsx"
+    workbook(path, JIA, FINANCE)
+    wb = openpyxl.load_workbook(path)
+    _table(wb, "概况数据", ["名称", "数值", "单位"], [["覆盖率", 0.95, None], ["合格率", 0.955, None], ["村", 31, "个"]])
+    ws = wb["概况数据"]
+    ws["B3"].number_format, ws["B4"].number_format = "0%", "0.0%"
+    wb.save(path)
+    _, ctx, _ = load(path, YEAR)
+    facts = ctx.values["概况数据"]
+    assert (str(facts["覆盖率"]), str(facts["合格率"]), str(facts["村"])) == ("95%", "95.5%", "31个")
+    assert facts["覆盖率"].数值 == Decimal("0.95")
