@@ -358,3 +358,28 @@ def test_a_percentage_in_the_facts_prints_as_excel_shows_it(tmp_path: Path) -> N
     facts = ctx.values["概况数据"]
     assert (str(facts["覆盖率"]), str(facts["合格率"]), str(facts["村"])) == ("95%", "95.5%", "31个")
     assert facts["覆盖率"].数值 == Decimal("0.95")
+
+
+def test_none_and_not_applicable_in_a_figure_cell(tmp_path: Path) -> None:
+    """“无” is stated as none (0); “不适用” is stated and printed blank; a blank is asked for."""
+    path = tmp_path / "data" / JIA / f"{YEAR}.xlsx"
+    workbook(path, JIA, FINANCE)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["三公经费"]
+    assert (ws["A8"].value, ws["C2"].value, ws["D2"].value) == ("公务接待", "本年预算", "本年决算")
+    ws["D8"], ws["C8"] = "无", "不适用"
+    wb.save(path)
+    own_template(tmp_path / "templates" / JIA / "report.docx",
+                 ["公务接待{{ 三公经费.本年决算.公务接待|元 }}元。", "预算[{{ 三公经费.本年预算.公务接待|元 }}]",
+                  "出国{{ 三公经费.本年决算.出国经费|元 }}元。"])
+    refused = run(tmp_path, "--unit", JIA)
+    assert refused.exit_code == 1
+    assert [line for line in refused.output.splitlines()[1:]] == [
+        "模板第3段“出国{{ 三公经费.本年决算.出国经费|元 }}元。”用到“三公经费.本年决算.出国经费”，但工作簿未填写："
+        "请填写 2024.xlsx › 三公经费 › D7。"]
+    wb = openpyxl.load_workbook(path)
+    wb["三公经费"]["D7"] = 0
+    wb.save(path)
+    assert run(tmp_path, "--unit", JIA).exit_code == 0
+    body = [p.text for p in docx.Document(_output(tmp_path, "*报告.docx")).paragraphs]
+    assert body == ["公务接待0.00元。", "预算[]", "出国0.00元。"]  # 无 and 0 were typed; 不适用 prints nothing
