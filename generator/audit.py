@@ -332,7 +332,7 @@ class Auditor:
         self._indexes: dict[str, dict[int, int]] = {}
 
     def add(self, id: str, severity: str, message: str, cells: list[str] | tuple[str, ...], sheet: str = "") -> None:
-        cells = tuple(dict.fromkeys(c for c in cells if c))
+        cells = tuple(dict.fromkeys(c for c in cells if c)) or (self.figs.file,)  # every finding names a place
         sheet = sheet or (_sheet_of(cells[0]) if cells else "")
         self.findings.append(Finding(id, severity, sheet, message, cells))
 

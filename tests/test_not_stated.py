@@ -383,3 +383,21 @@ def test_none_and_not_applicable_in_a_figure_cell(tmp_path: Path) -> None:
     assert run(tmp_path, "--unit", JIA).exit_code == 0
     body = [p.text for p in docx.Document(_output(tmp_path, "*报告.docx")).paragraphs]
     assert body == ["公务接待0.00元。", "预算[]", "出国0.00元。"]  # 无 and 0 were typed; 不适用 prints nothing
+
+
+def test_the_template_check_lists_what_generate_lists(tmp_path: Path) -> None:
+    """A date that is no date and a blank the template needs: both commands give the same lines."""
+    path = tmp_path / "data" / BING / f"{YEAR}.xlsx"
+    workbook(path, BING, {**FINANCE, "决算基本支出": None})
+    own_template(tmp_path / "templates" / BING / "report.docx", BING_TEMPLATE)
+    wb = openpyxl.load_workbook(path)
+    wb["基本信息"]["B8"] = 202511
+    wb.save(path)
+    generated, checked = run(tmp_path, "--unit", BING), run(tmp_path, "--unit", BING, "--template-check")
+    assert generated.exit_code == checked.exit_code == 1
+    expected = ["2024.xlsx › 基本信息 › B8：“报告日期”是数字 202511，按 Excel 的日期序号读作的日期不在报告年度前后 10 年内，"
+                "未采用。请输入日期（如 2025/9/15）。是否应为 2025年11月？",
+                "模板第3段“{{ 年度 }}年决算支出{{ 财务.决算支出|万元 }}万元，其中基本支出{{ 财务.决算基本支出|万元 }}万…”"
+                "用到“财务.决算基本支出”，但工作簿未填写：请填写 2024.xlsx › 财务 › B21。"]
+    assert generated.output.splitlines()[1:] == expected
+    assert [line.strip() for line in checked.output.splitlines()[2:]] == expected
