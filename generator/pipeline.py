@@ -31,9 +31,9 @@ from .compute import Context, compute
 from .errors import ERROR, Problem, UserError, ValidationError
 from .fields import fields_sheet
 from .formats import docx_tables
-from .formats.docx_package import W, paragraph_text
 from .limits import Limits
 from .messages import msg
+from .names import lookup
 from .read import find_units, find_workbook, lock_file_notice, read_workbook
 from .render import make_env, render
 from .template import Template, load_template
@@ -136,7 +136,7 @@ def resolve_template(templates_dir: Path, unit: str | None) -> Path:
 
 def file_names(ctx: dict[str, Any], stem: str | None = None) -> dict[str, str]:
     """The names of a unit's files: ``{"docx": …, "tables": …, "audit_md": …, "audit_xlsx": …, "pdf": …}``;
-    ``stem``: the report's own title, when its template words it otherwise (``TitleReader``)."""
+    ``stem``: the report's own title, when its template words it otherwise (``title_stem``)."""
     basic = ctx.get("基本信息") or {}
     stem = stem or msg("file_report", year=ctx.get("年度"), unit=safe_filename(basic.get("单位全称") or ""),
                        title=safe_filename(basic.get("报告标题") or schema.REPORT_TITLE))
@@ -146,37 +146,28 @@ def file_names(ctx: dict[str, Any], stem: str | None = None) -> dict[str, str]:
 
 
 TITLE_SCAN = 12  # body paragraphs in which a report's title is looked for (cover lines come first)
+_PLAIN_TAG = re.compile(r"\{\{\s*([^\s{}|()\[\]+*/~-]+)\s*\}\}")
 
 
-class TitleReader:
-    """The forms (``docx_tables.FormReader``) and the report's own title, read from the body as it is checked:
-    the first paragraph that names the year and the unit and ends with 报告 — so a template that words its
-    title otherwise (“桃源县某镇2024年度部门整体支出绩效自评报告”) names its files the same way."""
-
-    def __init__(self, ctx: dict[str, Any]) -> None:
-        self.forms = docx_tables.FormReader()
-        self.year = f"{ctx.get('年度')}"
-        self.unit = str((ctx.get("基本信息") or {}).get("单位全称") or "")
-        self.title: str | None = None
-        self.seen = 0
-
-    def start(self) -> None:
-        self.forms.start()
-        self.title, self.seen = None, 0
-
-    def element(self, element: Any) -> None:
-        self.forms.element(element)
-        if self.title is None and self.seen < TITLE_SCAN and element.tag == W + "p":
-            self.seen += 1
-            text = paragraph_text(element).strip()
-            if self.unit and self.unit in text and self.year in text and text.endswith("报告") and len(text) <= 120:
-                self.title = text
-
-    def stem(self) -> str | None:
+def title_stem(template: Template, ctx: dict[str, Any]) -> str | None:
+    """The report's own title as its template words it (“桃源县某镇2024年度部门整体支出绩效自评报告”), for the names
+    of its files: the first paragraph among the first few outside tables that is only text and plain names, and
+    gives the year, the unit's name and ends with 报告. None when there is none (the usual name then)."""
+    year = f"{ctx.get('年度')}"
+    unit = str((ctx.get("基本信息") or {}).get("单位全称") or "")
+    paragraphs = [p for p in template.paragraphs.get("word/document.xml") or () if not p.in_cell and not p.consumed]
+    for p in paragraphs[:TITLE_SCAN]:
         try:
-            return safe_filename(self.title) if self.title else None
+            text = _PLAIN_TAG.sub(lambda m: str(lookup(ctx, m.group(1))), p.text).strip()
+        except KeyError:
+            continue
+        if "{" in text or not unit or unit not in text or year not in text or not text.endswith("报告"):
+            continue
+        try:
+            return safe_filename(text)
         except UserError:
             return None
+    return None
 
 
 # ------------------------------------------------------------------ reading one workbook
@@ -277,7 +268,7 @@ def unit_state(year: int, unit: str | None, data_dir: Path | str = "data", templ
     state.audit.notices = notices
     state.values = ctx.values
     state.context = ctx
-    state.names = file_names(ctx.values)
+    state.names = file_names(ctx.values, title_stem(template, ctx.values))
     folder = Path(out_dir) / str(year)
     state.outputs = {kind: folder / name for kind, name in state.names.items()
                      if kind != "stem" and (folder / name).is_file()}
@@ -314,6 +305,7 @@ def make_unit(workbook: Path, year: int, template_path: Path, unit: str | None =
             raise UserError([Problem(None, str(p)) for p in template.problems],
                             msg("template_has_problems", path=template_path, count=len(template.problems)))
         data, ctx, notices = load(workbook, year, template)
+        names = file_names(ctx.values, title_stem(template, ctx.values))
         report = Report(unit=unit, unit_name=ctx.values["基本信息"]["单位全称"], year=year, workbook=Path(workbook),
                         template=template_path, notices=notices, context=ctx.values,
                         template_notes=[removed_message(r) for r in template.told])
@@ -323,12 +315,11 @@ def make_unit(workbook: Path, year: int, template_path: Path, unit: str | None =
             errors = [f for group in result.by_sheet().values() for f in group if f.severity == ERROR]
             raise UserError([Problem(None, f.line()) for f in errors],
                             msg("audit_strict_header", file=result.file, count=len(result.errors)))
-        reader = TitleReader(ctx.values)  # the forms and the title, read from the body as it is checked
+        reader = docx_tables.FormReader()  # the forms, read from the body as it is checked
         rendered = render(template, ctx.values, env, options.limits, visit=reader)
-        names = file_names(ctx.values, reader.stem())
         files = {names["docx"]: rendered.data}
         del rendered  # (a large report's tree is not kept while its tables are written)
-        tables = docx_tables.workbook(reader.forms.forms())
+        tables = docx_tables.workbook(reader.forms())
         if tables is not None:
             files[names["tables"]] = tables
         files[names["audit_md"]] = result.markdown(msg("audit_md_title", name=names["stem"])).encode("utf-8")

@@ -127,8 +127,8 @@ def without_attachments(source: Path, target: Path, drop: tuple[str, ...] = ()) 
     paragraphs = list(body.iterchildren(qn("w:p")))
     marker = next(p for p in paragraphs if "".join(t.text or "" for t in p.iter(qn("w:t"))) == "附件1")
     # the section that ends before 附件1: its break is in the paragraph before the marker
-    end = next(p for p in reversed(paragraphs[:paragraphs.index(marker)]) if p.find(qn("w:pPr") + "/" + qn("w:sectPr")) is not None)
-    body_sect = end.find(qn("w:pPr") + "/" + qn("w:sectPr"))
+    breaks = [p.find(qn("w:pPr") + "/" + qn("w:sectPr")) for p in paragraphs[:paragraphs.index(marker)]]
+    body_sect = next(b for b in reversed(breaks) if b is not None)
     final = body.find(qn("w:sectPr"))
     body.replace(final, copy.deepcopy(body_sect))
     body_sect.getparent().remove(body_sect)
