@@ -159,8 +159,7 @@ class Context:
     def empty_inputs(self, name: str) -> list[str]:
         """The blank cells (or absent rows) that leave a computed value blank."""
         if name not in self.derived:
-            cells = self.cells(name)
-            return cells or [self.place_of(name)]
+            return self.cells(name) or [self.place_of_cell(name)]
         out: list[str] = []
         for source in self.derived[name]:
             if self.lookup(source) is None:
@@ -177,6 +176,20 @@ class Context:
             else:
                 return None
         return value
+
+    def place_of_cell(self, name: str) -> str:
+        """Where to state a value whose cell the workbook lacks: the column or row to add, else ``place_of``."""
+        parts = self.links.get(name, name).split(".")
+        sheet = schema.SHEETS_BY_NAME.get(parts[0])
+        if sheet is not None and sheet.kind == "table" and len(parts) == 3 and parts[1].isdigit():
+            f = next((c for c in sheet.columns if c.zh == parts[2]), None)
+            if f is not None:
+                return msg("place_column", file=self.file, sheet=sheet.name, row=schema.HEADER_ROW, column=f.label)
+        if sheet is not None and sheet.kind == "fields" and len(parts) == 2:
+            f = next((c for c in sheet.fields if c.zh == parts[1]), None)
+            if f is not None:
+                return msg("place_field_row", file=self.file, sheet=sheet.name, label=f.label)
+        return self.place_of(name)
 
     def place_of(self, name: str) -> str:
         parts = name.split(".")

@@ -56,6 +56,8 @@ MESSAGES: dict[str, str] = {
     "date_month_cn": "{year}年{month}月",
     "place_indicator_scores": "{file} 的“{sheet}”表（每个指标的分值、实际完成值或评价等级）",
     "place_no_projects": "{file} 的“项目”表（本单位的项目支出，一行一个项目）",
+    "place_column": "{file} › {sheet} 第 {row} 行（该表没有“{column}”这一列：请加上这一列标题后逐行填写）",
+    "place_field_row": "{file} › {sheet}（该表没有“{label}”这一行：请在 A 列加上这一行后填写）",
     # --- notices (accepted input that was changed) ------------------------------
     "notice_text_number": "“{label}”为文本“{value}”，已按数字 {number} 读取。",
     "notice_control_chars": "“{label}”中有不可见的控制字符，已删除。",

@@ -138,8 +138,9 @@ def file_names(ctx: dict[str, Any], stem: str | None = None) -> dict[str, str]:
     """The names of a unit's files: ``{"docx": …, "tables": …, "audit_md": …, "audit_xlsx": …, "pdf": …}``;
     ``stem``: the report's own title, when its template words it otherwise (``title_stem``)."""
     basic = ctx.get("基本信息") or {}
-    stem = stem or msg("file_report", year=ctx.get("年度"), unit=safe_filename(basic.get("单位全称") or ""),
-                       title=safe_filename(basic.get("报告标题") or schema.REPORT_TITLE))
+    usual = msg("file_report", year=ctx.get("年度"), unit=safe_filename(basic.get("单位全称") or ""),
+                title=safe_filename(basic.get("报告标题") or schema.REPORT_TITLE))  # (a name no file takes: refused)
+    stem = stem or usual
     return {"docx": f"{stem}.docx", "tables": msg("file_tables", stem=stem), "audit_md": msg("file_audit", stem=stem),
             "audit_xlsx": msg("file_audit_xlsx", stem=stem), "pdf": f"{stem}.pdf",
             "tables_pdf": msg("file_tables", stem=stem)[:-len(".xlsx")] + ".pdf", "stem": stem}
