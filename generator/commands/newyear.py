@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import schema
+from ..compute import total
 from ..errors import UserError
 from ..messages import msg
 from ..read import OLD_FORMATS, find_workbook, list_units, read_workbook
@@ -104,7 +105,7 @@ def next_year_data(data: dict[str, Any], year: int) -> tuple[dict[str, Any], set
         todo.add(f"绩效指标.{i}.实际完成值")
     projects = []
     for i, p in enumerate(data.get("项目") or []):
-        executed = sum((p.get(f"全年执行{s}") or Decimal(0) for _, s in schema.FUND_SOURCES), Decimal(0))
+        executed = total([p.get(f"全年执行{s}") for _, s in schema.FUND_SOURCES])  # of the sources it stated
         projects.append({"项目名称": p.get("项目名称"), "主管部门": p.get("主管部门"), "实施单位": p.get("实施单位"),
                          "上年决算数": executed, **{c: None for c in FUND_COLUMNS}, "预期目标": p.get("预期目标"),
                          "实际完成情况": None, "备注": p.get("备注")})
