@@ -258,6 +258,15 @@ def test_a_trimmed_template_states_only_what_was_typed(county: dict) -> None:
     assert any("自评分为99.17分。" in p for p in body)
     assert not any("三公" in p or "附件" in p or "没有项目支出" in p for p in body)
     assert not _zeros(body)
+    # every figure of the report, worked out by hand from what was typed
+    typed_money = {"5.00", "40.00", "50.00", "100.00", "200.00", "300.00", "400.00", "500.00", "600.00", "700.00",
+                   "1000.00", "1100.00"}  # 财务 (上年结转 and 年末结转结余 print as 10 through |数字)
+    counts = {"2", "3", "4", "6", "11", "12"}  # 机构 公布个数, 人员编制
+    indicators = {"5", "90%", "95%"}  # 道路硬化≥5公里, 满意度 ≥90% / 95%
+    dates = {"2024", "2025", "8", "20", "12", "31"}  # 报告日期, 12月底, 12月31日
+    numbering = {"1", "2", "3"}  # （1）（2）（3）, 1.
+    assert set(re.findall(r"\d+(?:\.\d+)?%?", "\n".join(body))) == \
+        typed_money | {"10"} | counts | indicators | dates | numbering | {"99.17"}
     assert not list((root / "output").rglob("*甲镇*附表.xlsx"))  # no form, no tables
     audited = _xlsx_texts(_output(root, "*甲镇*审核.xlsx"))
     assert not _zeros(audited), _zeros(audited)
