@@ -410,3 +410,40 @@ def test_the_template_check_lists_what_generate_lists(tmp_path: Path) -> None:
                 "用到“财务.决算基本支出”，但工作簿未填写：请填写 2024.xlsx › 财务 › B21。"]
     assert generated.output.splitlines()[1:] == expected
     assert [line.strip() for line in checked.output.splitlines()[2:]] == expected
+
+
+# ------------------------------------------------------------------ compute on its own
+
+
+def test_compute_never_makes_a_figure_from_a_blank() -> None:
+    from generator.compute import compute, indicator_item
+
+    # an indicator: a score only from a stated weight and result
+    target_only = indicator_item({"三级指标": "资金支出率", "比较": "≥", "年度指标值": Decimal("0.98"), "单位": "%"})
+    assert (target_only["得分"], target_only["得分显示"], target_only["是否完成"]) == (None, None, None)
+    assert target_only["年度指标值"] == "≥98%"
+    scored = indicator_item({"三级指标": "道路", "比较": "≥", "年度指标值": Decimal(8), "实际完成值": Decimal(6),
+                             "单位": "公里", "分值": Decimal(20)})
+    assert (scored["得分"], scored["是否完成"]) == (Decimal("15.00"), False)  # 20 × 6 / 8
+    data = {"file": "x.xlsx", "cells": {}, "基本信息": {"年度": YEAR, "单位全称": "某镇"},
+            "财务": {"决算支出": Decimal(90), "全年预算数": None, "年初预算支出": Decimal(0), "决算项目支出": Decimal(0)},
+            "三公经费": {c: {r.zh: None for r in schema.SANGONG_ROWS} for c in ("上年决算", "本年预算", "本年决算")},
+            "绩效指标": [{"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": "道路", "比较": "≥",
+                       "年度指标值": Decimal(8), "实际完成值": Decimal(8), "分值": Decimal(90), "行号": 3}],
+            "项目": [{"项目名称": "甲", "全年执行当年财政拨款": Decimal(5), "行号": 3},
+                     {"项目名称": "乙", "行号": 4}]}
+    v = compute(data).values
+    assert v["预算"]["执行率"] is None and v["预算"]["得分"] is None  # no 全年预算数
+    assert v["预算"]["调整率"] is None  # a rate over a zero 年初预算支出: none
+    assert v["自评"]["总分"] is None and v["自评"]["指标得分"] == Decimal("90.00")  # a total needs every part
+    sangong = v["三公经费"]
+    assert (sangong["变动额"], sangong["增减结论"], sangong["本年构成"]) == (None, None, None)
+    first, second = v["项目"]
+    assert first["资金"]["合计"]["全年执行数"] == Decimal(5)  # sources are optional parts: those stated
+    assert first["资金"]["上年结转资金"]["全年执行数"] is None  # shown blank, not 0.00
+    assert second["资金"]["合计"]["全年执行数"] is None and v["项目合计"]["全年执行数"] is None
+    assert v["项目合计"]["无项目说明"] == ""  # projects listed: the note is never printed
+    data["项目"] = []
+    assert compute(data).values["项目合计"]["无项目说明"] == "本单位本年度没有项目支出，无项目支出绩效自评表。"
+    data["财务"]["决算项目支出"] = None
+    assert compute(data).values["项目合计"]["无项目说明"] is None  # not stated: not claimed
