@@ -447,3 +447,24 @@ def test_compute_never_makes_a_figure_from_a_blank() -> None:
     assert compute(data).values["项目合计"]["无项目说明"] == "本单位本年度没有项目支出，无项目支出绩效自评表。"
     data["财务"]["决算项目支出"] = None
     assert compute(data).values["项目合计"]["无项目说明"] is None  # not stated: not claimed
+
+
+def test_audit_of_claims_and_of_what_is_used(tmp_path: Path) -> None:
+    from generator.audit import audit
+    from generator.pipeline import load
+
+    path = tmp_path / f"{YEAR}.xlsx"
+    workbook(path, JIA, FINANCE, (INDICATOR_HEADER, [row[:7] + [40] for row in INDICATORS]))  # 3 × 40 = 120 points
+    wb = openpyxl.load_workbook(path)
+    wb["文字内容"]["C4"] = "本单位本年度没有项目支出。"
+    wb.save(path)
+    data, ctx, _ = load(path, YEAR)
+    findings = audit(data, ctx, uses=["基本信息.单位全称"]).findings  # a template with no indicator, no project
+    assert [(f.id, f.severity, f.cells) for f in findings if f.severity == "错误"] == [
+        ("text_claims_no_projects", "错误", ("2024.xlsx › 文字内容 › C4", "2024.xlsx › 财务 › B22"))]
+    assert next(f for f in findings if f.id == "text_claims_no_projects").message == \
+        "文字写“没有项目支出”，但决算项目支出为 400.00 万元，请核对。"
+    assert all(f.cells for f in findings)
+    # a template that shows the indicators: their 120 points are checked; with the attachments, the empty 项目 sheet too
+    ids = [f.id for f in audit(data, ctx, uses=["绩效指标.行", "项目"]).findings if f.severity == "错误"]
+    assert sorted(ids) == ["indicator_weights", "no_projects_listed", "text_claims_no_projects"]
