@@ -713,8 +713,6 @@ class Auditor:
         if sangong is None:
             return
         change = sangong["变动额"]
-        if change is None:
-            return  # the change is not stated: no claim about it can be checked here (the template check asks)
         cells = [self.figs.cell("三公经费.本年决算.合计"), self.figs.cell("三公经费.上年决算.合计")]
         claims = []
         override = (self.data.get("句子覆盖") or {}).get(schema.SENTENCES["sangong_conclusion"])
@@ -725,7 +723,13 @@ class Auditor:
                 claims.append((r.get("内容") or "", self.figs.cell(f"文字内容.{i}.内容"), ""))
         for text, cell, sheet in claims:
             up, not_up = SANGONG_UP.search(text), SANGONG_NOT_UP.search(text)
-            if up and change <= 0 or not_up and change > 0:
+            if change is None and (up or not_up):  # a claim the figures do not state: it cannot be shown true
+                self.add("sangong_claim_unstated", HINT,
+                         msg("audit_sangong_claim_unstated", phrase=(up or not_up).group(0)), [cell] + cells,
+                         sheet=sheet)
+            elif change is None:
+                continue
+            elif up and change <= 0 or not_up and change > 0:
                 phrase = (up or not_up).group(0)
                 self.add("sangong_change_claim", ERROR,
                          msg("audit_sangong_claim", phrase=phrase, actual=fmt.yuan(sangong["本年决算"]["合计"]),

@@ -184,6 +184,7 @@ MESSAGES: dict[str, str] = {
     "audit_not_stated": "（未填）",
     "audit_no_projects": "“项目”表没有项目，但决算项目支出为 {amount} 万元：请在“项目”表逐个填写项目（附件3 不会写“没有项目支出”）。",
     "audit_text_no_projects": "文字写“{phrase}”，但决算项目支出为 {amount} 万元，请核对。",
+    "audit_sangong_claim_unstated": "文字写“{phrase}”，但本年或上年三公经费合计未填写，无法核对：请填写这两个数，或删去这句话。",
     # --- template check (generate --template-check) --------------------------------------
     "tc_header": "（名称按{against}核对，并试渲染。）",
     "tc_against_unit": "本单位工作簿（{workbook}）",

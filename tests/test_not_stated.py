@@ -457,6 +457,7 @@ def test_audit_of_claims_and_of_what_is_used(tmp_path: Path) -> None:
     workbook(path, JIA, FINANCE, (INDICATOR_HEADER, [row[:7] + [40] for row in INDICATORS]))  # 3 × 40 = 120 points
     wb = openpyxl.load_workbook(path)
     wb["文字内容"]["C4"] = "本单位本年度没有项目支出。"
+    wb["文字内容"]["C5"] = "三公经费支出未超过去年。"  # and the 三公经费 form is left blank
     wb.save(path)
     data, ctx, _ = load(path, YEAR)
     findings = audit(data, ctx, uses=["基本信息.单位全称"]).findings  # a template with no indicator, no project
@@ -465,6 +466,10 @@ def test_audit_of_claims_and_of_what_is_used(tmp_path: Path) -> None:
     assert next(f for f in findings if f.id == "text_claims_no_projects").message == \
         "文字写“没有项目支出”，但决算项目支出为 400.00 万元，请核对。"
     assert all(f.cells for f in findings)
+    unstated = next(f for f in findings if f.id == "sangong_claim_unstated")
+    assert (unstated.severity, unstated.cells) == ("提示", ("2024.xlsx › 文字内容 › C5", "2024.xlsx › 三公经费 › D3",
+                                                           "2024.xlsx › 三公经费 › B3"))
+    assert unstated.message == "文字写“未超过去年”，但本年或上年三公经费合计未填写，无法核对：请填写这两个数，或删去这句话。"
     # a template that shows the indicators: their 120 points are checked; with the attachments, the empty 项目 sheet too
     ids = [f.id for f in audit(data, ctx, uses=["绩效指标.行", "项目"]).findings if f.severity == "错误"]
     assert sorted(ids) == ["indicator_weights", "no_projects_listed", "text_claims_no_projects"]
