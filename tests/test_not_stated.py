@@ -473,3 +473,26 @@ def test_audit_of_claims_and_of_what_is_used(tmp_path: Path) -> None:
     # a template that shows the indicators: their 120 points are checked; with the attachments, the empty 项目 sheet too
     ids = [f.id for f in audit(data, ctx, uses=["绩效指标.行", "项目"]).findings if f.severity == "错误"]
     assert sorted(ids) == ["indicator_weights", "no_projects_listed", "text_claims_no_projects"]
+
+
+def test_no_written_file_has_a_zero_nobody_typed(county: dict) -> None:
+    """Every file the county run wrote — reports, forms, audit lists and annotated workbooks, the summary."""
+    files = sorted(p for p in (county["root"] / "output").rglob("*") if p.is_file() and not p.name.startswith("."))
+    kinds = {p.suffix for p in files}
+    assert kinds == {".docx", ".xlsx", ".md"}, files
+    assert len([p for p in files if p.suffix == ".docx"]) == 3
+    for path in files:
+        if path.suffix == ".docx":
+            d = docx.Document(path)
+            texts = [p.text for p in d.paragraphs] + [c.text for t in d.tables for r in t.rows for c in r.cells]
+        elif path.name.endswith("汇总表.xlsx"):  # counted columns (findings, unmet indicators) may count none
+            ws = openpyxl.load_workbook(path)["汇总"]
+            header = [c.value for c in ws[2]]
+            counted = {header.index(h) for h in ("未完成指标数", "审核错误数", "审核提示数")}
+            texts = [" ".join(str(v) for j, v in enumerate(row) if v is not None and j not in counted)
+                     for row in ws.iter_rows(min_row=3, values_only=True)]
+        elif path.suffix == ".xlsx":
+            texts = _xlsx_texts(path)
+        else:
+            texts = path.read_text("utf-8").splitlines()
+        assert not _zeros(texts), (path.name, _zeros(texts))
