@@ -285,7 +285,8 @@ def _sheet_of(cell: str) -> str:
 
 
 def _num(value: Any) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(value or 0)
+    """A stated figure as a Decimal (a blank has none: callers leave blanks out, never count them as 0)."""
+    return value if isinstance(value, Decimal) else Decimal(value)
 
 
 def _show(value: Any, kind: str) -> str:
