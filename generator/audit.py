@@ -503,7 +503,7 @@ class Auditor:
         if executed - full > HALF_CENT:
             self.add("execution_over_budget", HINT,
                      msg("audit_execution_over", executed=fmt.wan(executed), full=fmt.wan(full),
-                         rate=fmt.pct(executed / full if full else ZERO)), cells)
+                         rate=fmt.pct(executed / full) if full else "—"), cells)  # (no rate over a zero budget)
             return
         carry_out = fin.get("年末结转结余")
         balance = full - executed

@@ -224,6 +224,9 @@ class Context:
         if not tokens:  # (an empty text is a text a row may leave blank, as compute gives it: not missing)
             if value is None and self.links.get(path, path) in self.not_applicable:
                 yield "ok", "", ""  # typed 不适用: stated, printed as nothing
+            elif value is None and path.endswith("率") and self.derived.get(path) \
+                    and all(self.lookup(source) is not None for source in self.derived[path]):
+                yield "uncomputable", "；".join(self.cells(path)), ""  # a rate over a zero whole
             elif value is None:
                 yield "empty", "；".join(self.empty_inputs(path)), ""
             else:

@@ -181,6 +181,7 @@ MESSAGES: dict[str, str] = {
     "audit_previous_unreadable": "上年工作簿 {name} 有错误，未与上年数据比对（可单独运行 generate --year {year} --check 查看）。",
     "audit_previous": "{label} {value} {unit}，与上年工作簿 {prev_file} 中的{prev_label} {prev_value} {unit} 不符，差 {diff} {unit}，请核对。",
     # --- audit: what is not stated --------------------------------------------------
+    "uses_uncomputable": "模板{where}用到“{name}”，但按工作簿的数字算不出（除数为 0）：请核对 {place}。",
     "audit_not_stated": "（未填）",
     "audit_no_projects": "“项目”表没有项目，但决算项目支出为 {amount} 万元：请在“项目”表逐个填写项目（附件3 不会写“没有项目支出”）。",
     "audit_text_no_projects": "文字写“{phrase}”，但决算项目支出为 {amount} 万元，请核对。",

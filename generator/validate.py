@@ -651,7 +651,7 @@ def check_uses(uses: list[Any], resolve: Any, file: str, reported: set[str] = fr
         if any(use.name.startswith((name + ".", name + "[]")) for name in absent):
             continue
         for state, place, hint in resolve(use.name):
-            if state == "ok" or (use.guarded and state == "empty") \
+            if state == "ok" or (use.guarded and state in ("empty", "uncomputable")) \
                     or (getattr(use, "may_lack", False) and state in ("absent", "empty")):
                 continue
             if state == "empty" and place and all(p in reported for p in place.split("；")):
@@ -662,7 +662,8 @@ def check_uses(uses: list[Any], resolve: Any, file: str, reported: set[str] = fr
             if key in seen:
                 continue
             seen.add(key)
-            text = msg({"empty": "uses_empty", "no_sheet": "uses_no_sheet"}.get(state, "uses_absent"), name=use.name, where=use.where,
-                       place=place) + (hint or "")
+            key = {"empty": "uses_empty", "no_sheet": "uses_no_sheet", "uncomputable": "uses_uncomputable"}.get(
+                state, "uses_absent")
+            text = msg(key, name=use.name, where=use.where, place=place) + (hint or "")
             problems.append(Problem(None, text))
     return problems

@@ -496,3 +496,14 @@ def test_no_written_file_has_a_zero_nobody_typed(county: dict) -> None:
         else:
             texts = path.read_text("utf-8").splitlines()
         assert not _zeros(texts), (path.name, _zeros(texts))
+
+
+def test_a_rate_over_zero_is_not_computed_and_says_why(tmp_path: Path) -> None:
+    path = tmp_path / "data" / BING / f"{YEAR}.xlsx"
+    workbook(path, BING, {**FINANCE, "全年预算数": 0})
+    own_template(tmp_path / "templates" / BING / "report.docx", ["执行率{{ 预算.执行率|百分比 }}。"])
+    result = run(tmp_path, "--unit", BING)
+    assert result.exit_code == 1
+    assert result.output.splitlines()[1:] == [
+        "模板第1段“执行率{{ 预算.执行率|百分比 }}。”用到“预算.执行率”，但按工作簿的数字算不出（除数为 0）："
+        "请核对 2024.xlsx › 财务 › B20；2024.xlsx › 财务 › B19。"]
