@@ -35,11 +35,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UserError
+from .layout import JOURNAL, LOCK, RECORD
 from .messages import msg
 
-MANIFEST = ".generated.json"
-JOURNAL = ".generated.log"  # lines "<sha256>\t<file name>": written or about to be written by us
-LOCK = ".generated.lock"
+MANIFEST = RECORD
 STAGE_PREFIX = ".tmp-"
 BACKUP_PREFIX = ".bak~"  # ".bak~<token>~<file name>": the previous version while a set is moved in
 REMOVED_PREFIX = ".del~"  # ".del~<token>~<file name>": a file the set removes, until the set is in
@@ -142,6 +141,8 @@ class Folder:
     path: Path
     wait: float = DEFAULT_WAIT
     on_wait: Callable[[str], None] | None = None
+    unit: str | None = None  # the unit whose folder this is (said while waiting), or None
+    summary_year: int | None = None  # the year whose county summary is written here (said while waiting)
     record: dict[str, set[str]] = field(default_factory=dict)  # file name → the hashes of ours
     committed: dict[str, str] = field(default_factory=dict)  # file name → hash, written by this run
     removed: set[str] = field(default_factory=set)
@@ -163,10 +164,10 @@ class Folder:
                 lock.acquire(timeout=0)
             except Timeout:
                 if self.on_wait is not None:
-                    self.on_wait(msg("folder_waiting", path=self.path, seconds=f"{self.wait:g}"))
+                    self.on_wait(self._busy("waiting"))
                 lock.acquire(timeout=self.wait)
         except Timeout:
-            raise UserError(msg("folder_locked", path=self.path, seconds=f"{self.wait:g}")) from None
+            raise UserError(self._busy("locked")) from None
         except OSError as exc:
             raise _fail(self.path / LOCK, exc) from None
         self._lock = lock
@@ -177,6 +178,15 @@ class Folder:
             lock.release()
             raise
         return self
+
+    def _busy(self, what: str) -> str:
+        """Another run holds the folder: said for the unit, the summary, or the folder."""
+        seconds = f"{self.wait:g}"
+        if self.unit:
+            return msg(f"unit_{what}", unit=self.unit, path=self.path, seconds=seconds)
+        if self.summary_year is not None:
+            return msg(f"summary_{what}", year=self.summary_year, path=self.path, seconds=seconds)
+        return msg(f"folder_{what}", path=self.path, seconds=seconds)
 
     def __exit__(self, *exc: object) -> None:
         try:
@@ -331,6 +341,36 @@ class Folder:
     def write(self, files: dict[Path, bytes], remove: Iterable[Path] = (), force: bool = False) -> list[str]:
         """Stage and commit ``files`` (path → bytes) as one set."""
         return self.commit(stage_files(files), remove, force)
+
+    def adopt(self, source: Folder, names: Iterable[str]) -> list[str]:
+        """Move the files ``names`` that ``source`` (another folder this run holds) records as ours into this
+        folder, with their record (a file edited by hand stays known as edited); a file already here, or one
+        ``source`` does not record, stays where it is. The notices."""
+        notices = []
+        for name in sorted(names):
+            path, target = source.path / name, self.path / name
+            known = source.record.get(name)
+            if not known or not path.is_file() or path.is_symlink() or target.exists() or target.is_symlink():
+                continue
+            try:
+                digest = sha256(path.read_bytes())
+            except OSError:
+                continue
+            digest = digest if digest in known else sorted(known)[0]
+            self._append([(name, digest)])  # recorded here before it moves: whatever happens, it is known
+            try:
+                os.replace(path, target)
+            except OSError:
+                continue
+            source.removed.add(name)
+            self.record[name] = {digest}
+            self.committed[name] = digest
+            notices.append(msg("moved_to_unit", source=source.path, path=target))
+        return notices
+
+    def matches(self, path: Path, name: str) -> bool:
+        """True when ``path`` holds exactly what we wrote as ``name``."""
+        return self._matches(path, name)
 
     def _matches(self, path: Path, name: str) -> bool:
         known = self.record.get(name) or set()

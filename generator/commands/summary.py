@@ -18,6 +18,7 @@ from typing import Any
 from ..errors import ERROR, HINT
 from ..formats.xlsx_write import Sheet, Styles, package
 from ..formatting import round_half_up
+from ..layout import summary_name
 from ..messages import msg
 from ..names import lookup
 from ..pipeline import Report
@@ -104,10 +105,6 @@ COLUMNS: tuple[Column, ...] = (
 )
 STATUS_HEADER = "状态"
 STATUS_WIDTH = 30
-
-
-def summary_name(year: int) -> str:
-    return f"{msg('summary_title', year=year)}.xlsx"
 
 
 def summary_rows(reports: Sequence[Report]) -> list[list[Any]]:
