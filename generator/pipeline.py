@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,14 +146,26 @@ def audit_loaded(workbook: Path, year: int, data: dict[str, Any], ctx: Context) 
     return audit(data, ctx, previous, problem)
 
 
-def county_names(data_dir: Path, year: int) -> dict[str, tuple[str, str]]:
-    """unit → (单位全称, its cell) of every unit of a county folder whose workbook of ``year`` gives one."""
+def unit_names(units: Iterable[tuple[str, Path]]) -> dict[str, tuple[str, str]]:
+    """unit → (单位全称, its cell) of each (unit, workbook) whose workbook gives one (the rest are left out: their
+    own runs say why)."""
     out = {}
-    for unit, path in list_units(Path(data_dir), year):
-        found = read_unit_name(path) if path.is_file() else None
+    for unit, path in units:
+        try:
+            found = read_unit_name(path) if Path(path).is_file() else None
+        except OSError:
+            found = None
         if found is not None:
             out[unit] = found
     return out
+
+
+def county_names(data_dir: Path, year: int) -> dict[str, tuple[str, str]]:
+    """``unit_names`` of every unit of a county folder for ``year``."""
+    try:
+        return unit_names(list_units(Path(data_dir), year))
+    except OSError:
+        return {}
 
 
 def check(year: int, unit: str | None = None, data_dir: Path | str = "data",

@@ -30,8 +30,9 @@ from ..errors import ERROR, HINT, UserError
 from ..limits import set_process_memory
 from ..messages import msg
 from ..layout import is_own_template, output_dir, summary_name, year_dir
-from ..pipeline import Options, Report, Reports, adopt_earlier, commit_unit, make_unit, resolve_template, unit_folder
-from ..read import find_workbook, read_unit_name
+from ..pipeline import (Options, Report, Reports, adopt_earlier, commit_unit, make_unit, resolve_template, unit_folder,
+                        unit_names)
+from ..read import find_workbook
 from ..render import make_env
 from ..write import Folder, Staged, discard, load_record, stage_files
 from ..convert import convert_staged
@@ -176,14 +177,9 @@ def generate_batch(year: int, units: Sequence[tuple[str, Path]], templates_dir: 
                 folders[i] = folder.__enter__()
             except UserError as exc:  # another run is writing this unit: it alone fails
                 done(i, Done(failed_report(unit, workbook, year, templates_dir, exc.render()), []))
-        if options.names is None:  # every unit's 单位全称, read once for the audits' name clash
-            names = {}
-            for unit, workbook in units:
-                found = read_unit_name(workbook) if Path(workbook).is_file() else None
-                if found is not None:
-                    names[unit] = found
-            options = dataclasses.replace(options, names=names)
         todo = [i for i in range(total) if i in folders]
+        if options.names is None:  # every unit's 单位全称, read once for the audits' name clash
+            options = dataclasses.replace(options, names=unit_names(units[i] for i in todo))
         make_all(year, [units[i] for i in todo], templates_dir, Path(out_dir), options,
                  lambda k, result: done(todo[k], result))
         ordered = [results[i] for i in range(total)]
