@@ -244,7 +244,7 @@ def test_a_worker_killed_mid_batch_leaves_no_staging_file(tmp_path: Path) -> Non
         time.sleep(0.01)
     staging = tmp_path / "output" / "2024"
     while time.monotonic() < deadline and proc.poll() is None and not (
-            staging.is_dir() and any(p.name.startswith(".tmp-") for p in staging.iterdir())):
+            staging.is_dir() and any(p.name.startswith(".tmp-") for p in staging.rglob(".tmp-*"))):
         time.sleep(0.005)  # until the workers are staging units (a unit takes a tenth of a second)
     workers = _children(proc.pid)
     assert workers, "the batch started no worker"
@@ -252,13 +252,14 @@ def test_a_worker_killed_mid_batch_leaves_no_staging_file(tmp_path: Path) -> Non
     code, out = finish(proc)
     folder = tmp_path / "output" / "2024"
     assert "Traceback" not in out
-    assert not [p for p in folder.iterdir() if p.name.startswith((".tmp-", BACKUP_PREFIX, REMOVED_PREFIX))]
+    assert not [p for p in folder.rglob("*") if p.name.startswith((".tmp-", BACKUP_PREFIX, REMOVED_PREFIX))]
     if code:  # the kill came before the last unit was made
         assert "处理该单位的进程意外退出" in out and "汇总表" in out, out
-    record = json.loads((folder / MANIFEST).read_text("utf-8"))["files"] if (folder / MANIFEST).exists() else {}
-    for path in folder.iterdir():  # what was written (units made before the kill) is recorded as ours
-        if path.is_file() and not path.name.startswith("."):
-            assert record[path.name] == sha256(path.read_bytes())
+    for sub in [folder] + [p for p in folder.iterdir() if p.is_dir()]:  # the year folder and each unit's
+        record = json.loads((sub / MANIFEST).read_text("utf-8"))["files"] if (sub / MANIFEST).exists() else {}
+        for path in sub.iterdir():  # what was written (units made before the kill) is recorded as ours
+            if path.is_file() and not path.name.startswith("."):
+                assert record[path.name] == sha256(path.read_bytes())
     code, out = finish(start(tmp_path, "--jobs", "2"))
     assert code == 0 and "被修改过" not in out, out
     assert_consistent(folder, 16)
