@@ -122,7 +122,9 @@ def _show_audit(result, verbose: bool, where: Path | None = None) -> None:
     click.echo(result.summary())
     if where is not None:
         click.echo(msg("audit_written", path=where))
-        annotated = where.with_name(where.name[: -len(".md")] + ".xlsx")
+        from .layout import audit_xlsx_of
+
+        annotated = audit_xlsx_of(where)
         if result.findings and annotated.is_file():
             click.echo(msg("audit_written_xlsx", path=annotated))
 
