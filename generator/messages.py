@@ -35,6 +35,8 @@ MESSAGES: dict[str, str] = {
     "moved_to_unit": "已把早先版本写在 {source} 的本单位文件移入本单位文件夹：{path}",
     "flat_left": "{folder} 中有早先版本写出的文件，无法确定属于哪个单位，已原样保留：{names}",
     "audit_name_clash": "单位“{unit}”的单位全称“{name}”与单位“{other}”的工作簿相同：两个单位的报告会同名，公开时无法区分。请核对“基本信息”中的单位全称（两个单位的文件分别在各自的文件夹中，互不覆盖）。",
+    "record_not_updated": "文件已写出，但生成记录 {path} 未能更新（{detail}）。本次写出的文件已记在 {journal} 中，下次运行时补入；请检查磁盘空间和权限后重新运行。",
+    "batch_unit_record": "{unit}：{reason}",
     "record_unreadable": "生成记录 {path} 已损坏或为空，已按文件内容重建（本程序写出的文件带有标记）。",
     # --- workbook content --------------------------------------------------------
     "sheet_missing": "缺少工作表“{sheet}”。现有工作表：{names}。",

@@ -322,7 +322,8 @@ def commit_unit(folder: Folder, report: Report, staged: list[Staged], docx_name:
     names = {s.target.name for s in staged}
     old = stale(folder, names, docx_name)
     old = [p for p in old if p not in report.pdf_kept]  # a failed conversion keeps the earlier good PDF
-    report.messages += folder.commit(staged, old, force)
+    report.messages += folder.notices + folder.commit(staged, old, force)
+    folder.notices = []
     report.outputs = [s.target for s in staged]
     report.docx_path = folder.path / docx_name
     audit_md = [s.target for s in staged if s.target.name.endswith("-审核.md")]

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UserError
+from .formats.seal import seal, sealed
 from .layout import JOURNAL, LOCK, RECORD
 from .messages import msg
 
@@ -89,7 +90,9 @@ class Staged:
 
 
 def stage(path: Path, data: bytes) -> Staged:
-    """Write ``data`` to a temporary file beside ``path`` (any process may: names never clash)."""
+    """Write ``data``, with our seal (``formats.seal``), to a temporary file beside ``path`` (any process may:
+    names never clash)."""
+    data = seal(path.suffix, data)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=STAGE_PREFIX, suffix=path.suffix, dir=path.parent)
@@ -146,6 +149,7 @@ class Folder:
     record: dict[str, set[str]] = field(default_factory=dict)  # file name → the hashes of ours
     committed: dict[str, str] = field(default_factory=dict)  # file name → hash, written by this run
     removed: set[str] = field(default_factory=set)
+    notices: list[str] = field(default_factory=list)  # what the run should tell (a record rebuilt)
     _lock: object = None
     _journal: int | None = None
 
@@ -172,7 +176,9 @@ class Folder:
             raise _fail(self.path / LOCK, exc) from None
         self._lock = lock
         try:
-            self.record = load_record(self.path)
+            self.record, damaged = read_record(self.path)
+            if damaged:
+                self.notices.append(msg("record_unreadable", path=self.path / MANIFEST))
             self._recover()
         except BaseException:
             lock.release()
@@ -189,16 +195,20 @@ class Folder:
         return msg(f"folder_{what}", path=self.path, seconds=seconds)
 
     def __exit__(self, *exc: object) -> None:
+        failed = None
         try:
             self._sweep()
             if self._journal is not None:
                 os.close(self._journal)
                 self._journal = None
             self._compact()
-        except UserError:
-            pass  # the journal stays: the next run folds it in
+        except UserError as error:  # the journal stays (the next run folds it in); the run says so and fails
+            failed = error
         finally:
             self._lock.release()
+        if failed is not None and (not exc or exc[0] is None):
+            raise UserError(msg("record_not_updated", path=self.path / MANIFEST, journal=self.path / JOURNAL,
+                                detail=failed.render()))
 
     def _recover(self) -> None:
         """Repair what a run stopped half-way (killed, power cut) left: a set half moved in is put back as it
@@ -440,22 +450,55 @@ class Folder:
 
 def load_record(folder: Path) -> dict[str, set[str]]:
     """File name → the hashes of what we wrote in ``folder``: the manifest, then its journal."""
+    return read_record(folder)[0]
+
+
+def read_record(folder: Path) -> tuple[dict[str, set[str]], bool]:
+    """(``load_record``, whether the manifest was damaged). A manifest that is missing, empty or damaged is
+    rebuilt from the files themselves: a file carrying our seal, intact, is ours (``formats.seal``)."""
     out: dict[str, set[str]] = {}
+    path = Path(folder) / MANIFEST
+    damaged = False
     try:
-        manifest = json.loads((Path(folder) / MANIFEST).read_text("utf-8"))
+        manifest = json.loads(path.read_bytes().decode("utf-8"))
+        files = manifest.get("files") if isinstance(manifest, dict) else None
+        if not isinstance(files, dict):
+            raise ValueError(path)
+    except FileNotFoundError:
+        files = None
     except (OSError, ValueError):
-        manifest = {}
-    files = manifest.get("files", manifest) if isinstance(manifest, dict) else {}
-    if isinstance(files, dict):
+        files, damaged = None, True
+    if files is None:
+        out = _from_seals(Path(folder))
+    else:
         for name, digest in files.items():
             if isinstance(name, str) and isinstance(digest, str):
                 out[name] = {digest}
     try:
-        journal = (Path(folder) / JOURNAL).read_text("utf-8")
+        journal = (Path(folder) / JOURNAL).read_bytes().decode("utf-8")
     except (OSError, ValueError):
-        return out
+        return out, damaged
     for line in journal.splitlines():
         digest, sep, name = line.partition("\t")
         if sep and name and len(digest) == 64:  # a line cut short by a crash is skipped
             out.setdefault(name, set()).add(digest)
+    return out, damaged
+
+
+def _from_seals(folder: Path) -> dict[str, set[str]]:
+    """The files of ``folder`` that carry our seal, intact: name → their hash."""
+    out: dict[str, set[str]] = {}
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return out
+    for entry in entries:
+        if entry.name.startswith(".") or entry.is_symlink() or not entry.is_file():
+            continue
+        try:
+            data = entry.read_bytes()
+        except OSError:
+            continue
+        if sealed(entry.suffix, data):
+            out[entry.name] = {sha256(data)}
     return out

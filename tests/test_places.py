@@ -275,3 +275,67 @@ def test_a_flat_output_folder_of_an_earlier_version_is_adopted_without_losing_a_
     again = CliRunner().invoke(main, [*args, "--force"])
     assert again.exit_code == 0, again.output
     assert any("经办人补充的说明" in p.read_text("utf-8") for p in (year / "单位002").glob("*备份*.md"))
+
+
+# ----------------------------------------------------------------------------- the record survives any console and disk
+
+
+@pytest.fixture
+def one_unit(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    return tmp_path
+
+
+def one_run(project: Path, *extra: str):
+    return CliRunner().invoke(main, ["--year", str(YEAR), "--data", str(project / "data"), "--templates",
+                                     str(project / "templates"), "--out", str(project / "output"), *extra])
+
+
+EXAMPLE_REPORT = f"{YEAR}年度桃源县郑家驿镇人民政府整体支出绩效自评报告"
+
+
+def test_the_record_is_written_alike_on_a_console_that_is_not_utf8(one_unit: Path) -> None:
+    env = {**environment(), "LC_ALL": "C", "LANG": "C", "PYTHONIOENCODING": "ascii"}
+    cmd = [sys.executable, "-m", "generator.cli", "--year", str(YEAR)]
+    for _ in range(2):
+        done = subprocess.run(cmd, cwd=one_unit, env=env, capture_output=True, timeout=300)
+        assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+        assert "被修改过".encode() not in done.stdout + done.stderr
+        assert b"Traceback" not in done.stdout + done.stderr
+    folder = one_unit / "output" / str(YEAR)
+    record = json.loads((folder / RECORD).read_bytes().decode("utf-8"))["files"]
+    assert record[f"{EXAMPLE_REPORT}.docx"] == sha(folder / f"{EXAMPLE_REPORT}.docx")
+    assert sorted(record) == sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+
+
+def test_a_record_that_cannot_be_written_is_an_error(one_unit: Path) -> None:
+    folder = one_unit / "output" / str(YEAR)
+    (folder / RECORD).mkdir(parents=True)  # where the record goes, something that is not a file
+    result = one_run(one_unit)
+    assert result.exit_code == 1, result.output
+    assert f"文件已写出，但生成记录 {folder / RECORD} 未能更新" in result.output
+    assert "Traceback" not in result.output
+    # the record is kept in its journal: once the folder is right again, nothing is taken for edited
+    (folder / RECORD).rmdir()
+    again = one_run(one_unit)
+    assert again.exit_code == 0 and "被修改过" not in again.output, again.output
+
+
+@pytest.mark.parametrize("damage", [b"", b"{\"version\": 2, \"files\": {", b"\xff\xfe garbage", b"[]"])
+def test_a_damaged_record_is_rebuilt_from_the_files_themselves(one_unit: Path, damage: bytes) -> None:
+    assert one_run(one_unit).exit_code == 0
+    folder = one_unit / "output" / str(YEAR)
+    edited = folder / f"{EXAMPLE_REPORT}-审核.md"
+    (folder / RECORD).write_bytes(damage)
+    result = one_run(one_unit)
+    assert result.exit_code == 0 and "被修改过" not in result.output, result.output  # our reports are ours
+    assert f"生成记录 {folder / RECORD} 已损坏或为空，已按文件内容重建" in result.output
+    assert sorted(json.loads((folder / RECORD).read_text("utf-8"))["files"]) == sorted(
+        p.name for p in folder.iterdir() if not p.name.startswith("."))
+    # a file edited by hand is still told apart, record or no record
+    edited.write_bytes(edited.read_bytes().replace("审核".encode(), "审阅".encode(), 1))
+    (folder / RECORD).write_bytes(damage)
+    result = one_run(one_unit)
+    assert result.exit_code == 1 and "被修改过" in result.output, result.output
+    assert "审阅".encode() in edited.read_bytes()

@@ -164,6 +164,7 @@ def generate_batch(year: int, units: Sequence[tuple[str, Path]], templates_dir: 
     results: dict[int, Done] = {}
     total = len(units)
     folders: dict[int, Folder] = {}
+    late: list[str] = []
 
     def done(index: int, result: Done) -> None:
         results[index] = result
@@ -191,13 +192,20 @@ def generate_batch(year: int, units: Sequence[tuple[str, Path]], templates_dir: 
                 _commit(folders[i], result, Path(out_dir), year, options)
             folder = folders.pop(i, None)
             if folder is not None:
-                folder.__exit__(None, None, None)
+                try:
+                    folder.__exit__(None, None, None)
+                except UserError as exc:  # the unit's files are in, its record is not updated: the run fails
+                    late.append(msg("batch_unit_record", unit=units[i][0], reason=exc.render()))
     finally:
         for result in results.values():  # what a failure left staged (a commit moves the rest in)
             discard(result.staged)
         for folder in folders.values():
-            folder.__exit__(None, None, None)
+            try:
+                folder.__exit__(None, None, None)
+            except UserError:
+                pass  # (an error is on its way out already)
     reports = Reports([r.report for r in ordered], batch=True)
+    reports.messages += late
     if any((r.pdf_error or "").startswith(msg("pdf_no_soffice_short")) for r in reports):  # how to install it: once for the run
         reports.messages.append(msg("pdf_not_written", reason=msg("pdf_soffice_missing")))
     try:
