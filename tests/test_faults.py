@@ -9,6 +9,7 @@ kills by ``kill -9`` of a real ``generate`` process.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import random
@@ -95,8 +96,8 @@ def test_full_disk_at_fsync_of_the_journal(generated: Path, monkeypatch: pytest.
 
 def test_record_that_cannot_be_folded_in_at_the_end_is_kept_as_a_journal(generated: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    """The files are in and their journal written; only the final manifest fails: the next run reads the
-    journal and takes the files as its own."""
+    """The files are in and their journal written; only the final manifest fails: the run says so and fails
+    (issue 27 item 7), and the next run reads the journal and takes the files as its own."""
     folder = out_folder(generated)
     real = write.atomic_write
 
@@ -108,7 +109,9 @@ def test_record_that_cannot_be_folded_in_at_the_end_is_kept_as_a_journal(generat
     monkeypatch.setattr(write, "atomic_write", failing)
     result = run_cli(generated)
     monkeypatch.undo()
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
+    assert f"文件已写出，但生成记录 {folder / MANIFEST} 未能更新（disk full）" in result.output
+    assert "Traceback" not in result.output
     assert (folder / JOURNAL).exists()
     assert "郑家驿镇人民政府机关" in report_text(folder / f"{REPORT}.docx")
     set_field(generated / "data" / WB, "基本信息", "单位简称", "郑家驿镇")
@@ -369,7 +372,9 @@ def with_pdf(generated: Path, fake_soffice: Path) -> Path:
     """The example generated with its PDF (by the fake LibreOffice), then its workbook changed."""
     result = run_cli(generated, "--pdf")
     assert result.exit_code == 0, result.output
-    assert (out_folder(generated) / f"{REPORT}.pdf").read_bytes() == minimal_pdf(2)
+    # the fake's PDF as it made it, and our seal after %%EOF (formats/seal.py: the SHA-256 of what precedes it)
+    seal = b"\n%generator-seal:" + hashlib.sha256(minimal_pdf(2)).hexdigest().encode() + b"\n"
+    assert (out_folder(generated) / f"{REPORT}.pdf").read_bytes() == minimal_pdf(2) + seal
     return generated
 
 
