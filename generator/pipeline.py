@@ -1,11 +1,8 @@
-"""The library API: read → validate → compute → audit → render → write, for one unit.
+"""Internal: read → validate → compute → audit → render → write, for one unit.
 
-Every CLI command and the web page are thin shells over these functions, and
-each is usable from Python::
-
-    from generator import generate
-    reports = generate(2024, data_dir="data")
-    print(reports[0].docx_path)
+The public API is ``generator.api`` (what ``from generator import …`` gives);
+it, the commands and the web page call these functions. Where a unit's files
+live is ``generator.layout``.
 
 A unit is made in memory (``make_unit``: the report, its forms as Excel, the
 audit lists), then written as one set (``write.Folder.commit``), with its PDF

@@ -1,8 +1,8 @@
 """What the pages show and do, through the library: units, their state, uploads, generation, files, batches.
 
-No report logic lives here: a unit's state is ``pipeline.unit_state`` (read,
+No report logic lives here: a unit's state is ``api.unit_state`` (read,
 validate, compute, audit, the names of its files), generation is
-``pipeline.generate_unit`` / ``commands.batch.generate_batch`` (which hold the
+``api.generate_unit`` / ``commands.batch.generate_batch`` (which hold the
 output folder through ``write.Folder``), the blank workbook is
 ``commands.newyear``, the template check ``commands.template_check.run``. This
 module keeps what a web server needs around them: a cache of states keyed by
@@ -38,7 +38,7 @@ from ..formats.pdf import PdfConverter, PdfError, find_soffice
 from ..messages import msg
 from ..layout import (TEMPLATE_NAME, is_own_template, is_workbook_name, output_dir, resolve_template, summary_path,
                       unit_data_dir, unit_template, valid_unit, valid_year, workbook_name, workbook_path, year_dir)
-from ..pipeline import Options, Report, UnitState, audit_workbook, generate_unit, unit_state
+from ..api import Options, Report, UnitState, audit_workbook, generate_unit, unit_state
 from ..read import list_units, read_workbook
 
 OUTPUT_KINDS = ("docx", "tables", "pdf")  # files of a unit's set the page offers
