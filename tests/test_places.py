@@ -339,3 +339,52 @@ def test_a_damaged_record_is_rebuilt_from_the_files_themselves(one_unit: Path, d
     result = one_run(one_unit)
     assert result.exit_code == 1 and "被修改过" in result.output, result.output
     assert "审阅".encode() in edited.read_bytes()
+
+
+# ----------------------------------------------------------------------------- a unit renamed; a unit busy
+
+
+def test_a_unit_that_changes_its_name_leaves_no_earlier_set_behind(tmp_path: Path) -> None:
+    """A new 单位全称 or 报告标题: the earlier set goes from the unit's folder with the new set moving in; a file
+    of the earlier set edited by hand is kept."""
+    from conftest import set_field
+
+    make_county(tmp_path, 2)
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    args = ["--year", str(YEAR), "--data", str(tmp_path / "data"), "--templates", str(tmp_path / "templates"),
+            "--out", str(tmp_path / "output"), "--unit", "单位001"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    folder = tmp_path / "output" / str(YEAR) / "单位001"
+    first = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+    assert len(first) == 4
+    set_field(tmp_path / "data" / "单位001" / f"{YEAR}.xlsx", "基本信息", "单位全称", "桃源县新名镇人民政府")
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    now = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+    assert now == sorted(n.replace("桃源县单位001镇人民政府", "桃源县新名镇人民政府") for n in first)
+    assert sorted(json.loads((folder / RECORD).read_text("utf-8"))["files"]) == now
+    # the title changes too, and the clerk had written in the audit list of the current set: that file stays
+    audit = folder / f"{YEAR}年度桃源县新名镇人民政府整体支出绩效自评报告-审核.md"
+    audit.write_text(audit.read_text("utf-8") + "经办人的说明\n", "utf-8")
+    set_field(tmp_path / "data" / "单位001" / f"{YEAR}.xlsx", "基本信息", "报告标题", "部门整体支出绩效自评报告")
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+    assert audit.name in names and "经办人的说明" in audit.read_text("utf-8")
+    assert sorted(n for n in names if n != audit.name) == sorted(
+        n.replace("整体支出绩效自评报告", "部门整体支出绩效自评报告") for n in now)
+    assert not (tmp_path / "output" / str(YEAR) / "单位002").exists()  # the other unit was never touched
+
+
+def test_a_unit_busy_on_the_page_names_the_unit(root: Path) -> None:
+    from generator.write import Folder
+
+    app = make_app(root, GENERATE_WAIT=0.2)
+    a = client(app, "a-clerk")
+    with Folder(root / "output" / str(YEAR) / "A镇", wait=0, unit="A镇"):  # a CLI run writing A
+        r = a.post(f"/unit/A镇/{YEAR}/generate", follow_redirects=True)
+        page = text_of(r)
+    assert "另一个生成任务正在写入单位“A镇”的报告" in page and "等待 0.2 秒后仍未结束" in page
+    assert "output/2024，" not in page
+    generate(client(app, "b-clerk"), "B镇")  # B is not held up by A's run
+    assert (root / "output" / str(YEAR) / "B镇" / report_name(NAMES["B镇"])).is_file()
