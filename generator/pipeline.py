@@ -25,8 +25,8 @@ from .audit import AuditResult, Finding, audit, name_clashes
 from .compute import Context, compute
 from .errors import ERROR, Problem, UserError, ValidationError
 from .fields import fields_sheet
-from .layout import (DEFAULT_TEMPLATE_DIR, TEMPLATE_NAME, file_names, output_dir, previous_workbook, year_dir,  # noqa: F401
-                     resolve_template, safe_filename, set_names)
+from .layout import (DEFAULT_TEMPLATE_DIR, TEMPLATE_NAME, file_names, output_dir,  # noqa: F401 (re-exported)
+                     previous_workbook, resolve_template, safe_filename, set_names, year_dir)
 from .formats import docx_tables
 from .limits import Limits
 from .messages import msg

@@ -19,8 +19,8 @@ from . import schema
 from .errors import Location, Problem, UserError
 from .formats.xlsx_read import OLD_FORMATS, Book, Sheet, open_book
 from .formats.xlsx_write import column as column_letters
-from .layout import (LOCK_FILE_PREFIX, WORKBOOK_SUFFIX, check_unit_path, is_single_layout, is_unit_folder, unit_data_dir,
-                     workbook_path, workbook_with_suffix)
+from .layout import (LOCK_FILE_PREFIX, WORKBOOK_SUFFIX, check_unit_path, is_single_layout, is_unit_folder,
+                     unit_data_dir, workbook_path, workbook_with_suffix)
 from .messages import msg
 
 

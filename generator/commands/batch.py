@@ -29,9 +29,8 @@ from typing import Any
 from ..errors import ERROR, HINT, UserError
 from ..limits import set_process_memory
 from ..messages import msg
-from ..layout import is_own_template, output_dir, summary_name, year_dir
-from ..pipeline import (Options, Report, Reports, adopt_earlier, commit_unit, make_unit, resolve_template, unit_folder,
-                        unit_names)
+from ..layout import is_own_template, output_dir, resolve_template, summary_name, year_dir
+from ..pipeline import Options, Report, Reports, adopt_earlier, commit_unit, make_unit, unit_folder, unit_names
 from ..read import find_workbook
 from ..render import make_env
 from ..write import Folder, Staged, discard, load_record, stage_files
@@ -206,7 +205,7 @@ def generate_batch(year: int, units: Sequence[tuple[str, Path]], templates_dir: 
                 pass  # (an error is on its way out already)
     reports = Reports([r.report for r in ordered], batch=True)
     reports.messages += late
-    if any((r.pdf_error or "").startswith(msg("pdf_no_soffice_short")) for r in reports):  # how to install it: once for the run
+    if any((r.pdf_error or "").startswith(msg("pdf_no_soffice_short")) for r in reports):  # how to install it: once
         reports.messages.append(msg("pdf_not_written", reason=msg("pdf_soffice_missing")))
     try:
         with Folder(year_dir(Path(out_dir), year), wait=options.wait, on_wait=options.on_wait,

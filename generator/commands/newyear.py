@@ -258,7 +258,8 @@ def blank_workbook(target: Path, year: int, name: str) -> None:
 def new_unit(year: int, unit: str, data_dir: Path | str = "data", templates_dir: Path | str = "templates"
              ) -> list[str]:
     """``--new-unit``: ``DATA/<unit>/YEAR.xlsx`` (every input cell marked, the unit's name filled in, nothing of
-    any other unit) and ``TEMPLATES/<unit>/`` (``layout.unit_template``) (a copy of the default); never overwrites; the next steps."""
+    any other unit) and the unit's template (``layout.unit_template``: a copy of the default); never overwrites;
+    the next steps."""
     name = check_unit_name(unit)
     data_dir, templates_dir = Path(data_dir), Path(templates_dir)
     workbook = workbook_path(data_dir, year, name)

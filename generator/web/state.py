@@ -38,7 +38,7 @@ from ..formats.pdf import PdfConverter, PdfError, find_soffice
 from ..messages import msg
 from ..layout import (TEMPLATE_NAME, is_own_template, is_workbook_name, output_dir, resolve_template, summary_path,
                       unit_data_dir, unit_template, valid_unit, valid_year, workbook_name, workbook_path, year_dir)
-from ..api import Options, Report, UnitState, audit_workbook, generate_unit, unit_state
+from ..api import Options, Report, UnitState, audit_workbook, generate_unit, unit_names, unit_state
 from ..read import list_units, read_workbook
 
 OUTPUT_KINDS = ("docx", "tables", "pdf")  # files of a unit's set the page offers
@@ -120,6 +120,7 @@ class Site:
         self.batch_wait = batch_wait
         self.jobs = jobs
         self._cache: dict[tuple[int, str], tuple[tuple, UnitState]] = {}
+        self._names: dict[Path, tuple[tuple | None, tuple[str, str] | None]] = {}
         self._lock = threading.Lock()
         self._jobs: dict[int, Job] = {}
         self._page_locks: dict[str, threading.Lock] = {}
@@ -211,13 +212,19 @@ class Site:
         return dataclasses.replace(state, audit=audit)
 
     def names(self, year: int) -> dict[str, tuple[str, str]]:
-        """unit → (单位全称, its cell) of every unit whose workbook of ``year`` can be used."""
+        """unit → (单位全称, its cell) of every unit whose workbook of ``year`` gives one (``read.read_unit_name``,
+        as the CLI reads them; kept while the workbook is unchanged)."""
         out = {}
-        for unit, _ in self._year_units(year):
-            own = self.own_state(year, unit)
-            name = (own.values.get("基本信息") or {}).get("单位全称")
-            if own.context is not None and isinstance(name, str) and name.strip():
-                out[unit] = (name.strip(), own.context.data_cells.get("基本信息.单位全称", ""))
+        for unit, path in self._year_units(year):
+            signature = _stat(path)
+            with self._lock:
+                cached = self._names.get(path)
+            if cached is None or cached[0] != signature:
+                cached = (signature, unit_names([(unit, path)]).get(unit))
+                with self._lock:
+                    self._names[path] = cached
+            if cached[1] is not None:
+                out[unit] = cached[1]
         return out
 
     def own_state(self, year: int, unit: str) -> UnitState:
