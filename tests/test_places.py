@@ -388,3 +388,33 @@ def test_a_unit_busy_on_the_page_names_the_unit(root: Path) -> None:
     assert "output/2024，" not in page
     generate(client(app, "b-clerk"), "B镇")  # B is not held up by A's run
     assert (root / "output" / str(YEAR) / "B镇" / report_name(NAMES["B镇"])).is_file()
+
+
+# ----------------------------------------------------------------------------- a unit's name
+
+
+@pytest.mark.parametrize(("name", "says"), [
+    ("~$热市镇", "以“.”或“~$”开头"), (".热市镇", "以“.”或“~$”开头"), ("CON", "系统保留名"), ("com1.txt", "系统保留名"),
+    ("default", "系统保留名"), ("热市/镇", "含有路径符号"), ("..", "含有路径符号"), ("热市镇.", "以空格或句点开头或结尾"),
+    ("镇" * 61, "过长"), ("热\u200b市镇", "不可见字符"),
+])
+def test_a_unit_name_that_cannot_be_a_folder_is_refused_before_anything_is_made(tmp_path: Path, name: str,
+                                                                                 says: str) -> None:
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    (tmp_path / "data").mkdir()
+    result = CliRunner().invoke(main, ["--year", str(YEAR), "--new-unit", name, "--data", str(tmp_path / "data"),
+                                       "--templates", str(tmp_path / "templates")])
+    assert result.exit_code == 1, result.output
+    assert says in result.output and "Traceback" not in result.output
+    assert list((tmp_path / "data").iterdir()) == []
+    assert sorted(p.name for p in (tmp_path / "templates").iterdir()) == ["default"]
+
+
+def test_the_longest_unit_name_allowed_fits_any_file_system() -> None:
+    """60 characters at most, and never over 255 bytes of UTF-8 (a folder name's limit on Linux and Windows)."""
+    from generator.layout import unit_name_problem
+
+    widest = "𠀀" * 60  # 60 characters of 4 bytes each: 240 bytes, a folder name every file system takes
+    assert unit_name_problem(widest) is None and len(widest.encode("utf-8")) <= 255
+    assert "过长" in unit_name_problem(widest + "镇")
+    assert "过长" in unit_name_problem("镇" * 86)  # 258 bytes
