@@ -332,6 +332,16 @@ def unit_folder(out_dir: Path, year: int, unit: str | None, options: Options) ->
     return Folder(output_dir(Path(out_dir), year, unit), wait=options.wait, on_wait=options.on_wait, unit=unit)
 
 
+YEAR_FOLDER_WAIT = 30.0  # seconds at least to wait for the year folder: it is held a moment at a time
+
+
+def year_folder(out_dir: Path, year: int, options: Options) -> Folder:
+    """``output/<year>/`` (the county summary, and files an earlier version wrote there), held only for a moment
+    by whoever writes there: a run waits for it at least ``YEAR_FOLDER_WAIT`` seconds, whatever its ``--wait``."""
+    return Folder(year_dir(Path(out_dir), year), wait=max(options.wait, YEAR_FOLDER_WAIT), on_wait=options.on_wait,
+                  summary_year=year)
+
+
 def adopt_earlier(folder: Folder, out_dir: Path, year: int, docx_name: str, options: Options) -> list[str]:
     """Files of this unit's set that an earlier version wrote straight into ``output/<year>/`` (one folder for
     every unit): moved into the unit's folder with their record, when the record there says they are ours.
@@ -342,7 +352,7 @@ def adopt_earlier(folder: Folder, out_dir: Path, year: int, docx_name: str, opti
     names = set_names(docx_name)
     if not any(n in names and (flat / n).is_file() for n in load_record(flat)):
         return []
-    with Folder(flat, wait=options.wait, on_wait=options.on_wait, summary_year=year) as source:
+    with year_folder(out_dir, year, options) as source:
         return folder.adopt(source, names)
 
 

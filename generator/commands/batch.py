@@ -29,8 +29,9 @@ from typing import Any
 from ..errors import ERROR, HINT, UserError
 from ..limits import set_process_memory
 from ..messages import msg
-from ..layout import is_own_template, output_dir, resolve_template, summary_name, year_dir
-from ..pipeline import Options, Report, Reports, adopt_earlier, commit_unit, make_unit, unit_folder, unit_names
+from ..layout import is_own_template, output_dir, resolve_template, summary_name
+from ..pipeline import (Options, Report, Reports, adopt_earlier, commit_unit, make_unit, unit_folder, unit_names,
+                        year_folder)
 from ..read import find_workbook
 from ..render import make_env
 from ..write import Folder, Staged, discard, load_record, stage_files
@@ -208,8 +209,7 @@ def generate_batch(year: int, units: Sequence[tuple[str, Path]], templates_dir: 
     if any((r.pdf_error or "").startswith(msg("pdf_no_soffice_short")) for r in reports):  # how to install it: once
         reports.messages.append(msg("pdf_not_written", reason=msg("pdf_soffice_missing")))
     try:
-        with Folder(year_dir(Path(out_dir), year), wait=options.wait, on_wait=options.on_wait,
-                    summary_year=year) as summary_folder:
+        with year_folder(out_dir, year, options) as summary_folder:
             path, notices = write_summary(year, reports, summary_folder, options.force)
             left = flat_leftovers(summary_folder, year)
     except UserError as exc:
