@@ -461,8 +461,8 @@ def read_record(folder: Path) -> tuple[dict[str, set[str]], bool]:
     damaged = False
     try:
         manifest = json.loads(path.read_bytes().decode("utf-8"))
-        files = manifest.get("files") if isinstance(manifest, dict) else None
-        if not isinstance(files, dict):
+        files = manifest.get("files", manifest) if isinstance(manifest, dict) else None  # (version 1: no "files")
+        if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
             raise ValueError(path)
     except FileNotFoundError:
         files = None
