@@ -28,17 +28,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from ..api import Options, Report, UnitState, audit_workbook, generate_unit, unit_names, unit_state
+from ..audit import clashing_units, name_clashes
 from ..commands.batch import generate_batch, result_lines
 from ..commands.newyear import blank_workbook, init_workbook
 from ..commands.template_check import CheckResult
 from ..commands.template_check import run as check_template
-from ..audit import clashing_units, name_clashes
 from ..errors import SEP, UserError, ValidationError
 from ..formats.pdf import PdfConverter, PdfError, find_soffice
-from ..messages import msg
 from ..layout import (TEMPLATE_NAME, is_own_template, is_workbook_name, output_dir, resolve_template, summary_path,
                       unit_data_dir, unit_template, valid_unit, valid_year, workbook_name, workbook_path, year_dir)
-from ..api import Options, Report, UnitState, audit_workbook, generate_unit, unit_names, unit_state
+from ..messages import msg
 from ..read import list_units, read_workbook
 
 OUTPUT_KINDS = ("docx", "tables", "pdf")  # files of a unit's set the page offers
