@@ -25,9 +25,9 @@ from .audit import AuditResult, Finding, audit, name_clashes
 from .compute import Context, compute
 from .errors import ERROR, Problem, UserError, ValidationError
 from .fields import fields_sheet
+from .formats import docx_tables
 from .layout import (DEFAULT_TEMPLATE_DIR, TEMPLATE_NAME, file_names, output_dir,  # noqa: F401 (re-exported)
                      previous_workbook, resolve_template, safe_filename, set_names, year_dir)
-from .formats import docx_tables
 from .limits import Limits
 from .messages import msg
 from .read import find_units, find_workbook, list_units, lock_file_notice, read_unit_name, read_workbook
