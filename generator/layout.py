@@ -175,6 +175,7 @@ def summary_path(out_dir: Path, year: int) -> Path:
 
 
 def zip_name(year: int) -> str:
+    """The county's zip of every unit's files (one folder per unit inside)."""
     return msg("web_zip_name", year=year)
 
 
@@ -213,8 +214,3 @@ def set_names(docx_name: str) -> set[str]:
 def audit_xlsx_of(audit_md: Path) -> Path:
     """The annotated workbook written beside a ``…-审核.md``."""
     return Path(audit_md).with_name(Path(audit_md).name[: -len(".md")] + WORKBOOK_SUFFIX)
-
-
-def is_record_file(name: str) -> bool:
-    """The record, its journal or the lock: the folder's own bookkeeping, never a unit's file."""
-    return name in (RECORD, JOURNAL, LOCK)
