@@ -420,3 +420,15 @@ def test_the_longest_unit_name_allowed_fits_any_file_system() -> None:
     assert unit_name_problem(widest) is None and len(widest.encode("utf-8")) <= 255
     assert "过长" in unit_name_problem(widest + "镇")
     assert "过长" in unit_name_problem("镇" * 86)  # 258 bytes
+
+
+def test_a_unit_given_with_path_symbols_stays_out_of_other_folders(tmp_path: Path) -> None:
+    """``--unit ../x`` names no unit: refused with the reason before any folder is read or written."""
+    make_county(tmp_path, 1)
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    for unit in ("../单位001", "单位001/..", "..", "a\\b"):
+        result = CliRunner().invoke(main, ["--year", str(YEAR), "--data", str(tmp_path / "data"), "--templates",
+                                           str(tmp_path / "templates"), "--out", str(tmp_path / "output"),
+                                           "--unit", unit])
+        assert result.exit_code == 1 and "含有路径符号" in result.output, (unit, result.output)
+    assert not (tmp_path / "output").exists()
