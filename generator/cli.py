@@ -122,7 +122,9 @@ def _show_audit(result, verbose: bool, where: Path | None = None) -> None:
     click.echo(result.summary())
     if where is not None:
         click.echo(msg("audit_written", path=where))
-        annotated = where.with_name(where.name[: -len(".md")] + ".xlsx")
+        from .layout import audit_xlsx_of
+
+        annotated = audit_xlsx_of(where)
         if result.findings and annotated.is_file():
             click.echo(msg("audit_written_xlsx", path=annotated))
 
@@ -241,11 +243,11 @@ def main(year: int | None, unit: str | None, data_dir: Path, templates_dir: Path
                 click.echo(text, err=is_error)
             sys.exit(0 if all(r.ok for r in results) else EXIT_USER_ERROR)
         if check:  # audit only: write nothing
-            from .pipeline import check_all
+            from .api import check_all
 
             sys.exit(_show_checks(check_all(year, unit=unit, data_dir=data_dir, templates_dir=templates_dir), verbose))
         from .api import generate
-        from .pipeline import Options
+        from .api import Options
 
         with _ProgressBars() as progress:
             options = Options(force=force, strict=strict, pdf=pdf or pdf_tables, pdf_tables=pdf_tables, jobs=jobs,

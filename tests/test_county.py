@@ -59,8 +59,8 @@ def test_each_township_gets_its_own_wording_in_one_run(tmp_path: Path):
                                        str(root / "templates"), "--out", str(root / "output"), "--jobs", "2"],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    first = root / "output" / "2024" / "2024年度桃源县郑家驿镇人民政府整体支出绩效自评报告.docx"
-    second = root / "output" / "2024" / f"2024年度{SECOND_NAME}整体支出绩效自评报告.docx"
+    first = root / "output" / "2024" / FIRST / "2024年度桃源县郑家驿镇人民政府整体支出绩效自评报告.docx"
+    second = root / "output" / "2024" / SECOND / f"2024年度{SECOND_NAME}整体支出绩效自评报告.docx"
     assert first.is_file() and second.is_file()
     a, b = report_text(first), report_text(second)
     # the first keeps the default wording
@@ -142,7 +142,8 @@ def test_county_guide_examples_render(tmp_path: Path):
                                        str(tmp_path / "templates"), "--out", str(tmp_path / "output"), "--unit",
                                        "热市镇"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    text = report_text(next((tmp_path / "output" / "2024").glob("*.docx")))
+    assert not list((tmp_path / "output" / "2024").glob("*.docx"))  # in the unit's own folder
+    text = report_text(next((tmp_path / "output" / "2024" / "热市镇").glob("*.docx")))
     assert "郑家驿镇司法所承担人民调解、社区矫正和法治宣传工作，2024年由郑家驿镇政府统一保障运转。" in text
     assert "2024年12月31日单位资产总额1813.15万元。" in text
     assert "1.镇成立自评工作领导小组，辖31个村。" in text

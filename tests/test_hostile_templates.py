@@ -385,7 +385,8 @@ def test_in_a_batch_the_unit_fails_alone_and_the_summary_is_written(tmp_path: Pa
     assert f"{units[2]}" in out and "渲染超过 1 秒，已停止" in out
     assert "共 3 个单位：2 个已生成，1 个失败" in out
     folder = tmp_path / "output" / "2024"
-    reports = sorted(p.name for p in folder.glob("*报告.docx"))
+    reports = sorted(str(p.relative_to(folder)) for p in folder.glob("*/*报告.docx"))  # each in its unit's folder
     assert len(reports) == 2 and not any(units[2] in r for r in reports)
+    assert all(r.split("/")[0] in units[:2] for r in reports)
     assert (folder / "2024年度部门整体支出绩效自评汇总表.xlsx").exists()
-    assert not list(folder.glob(".tmp-*"))
+    assert not list(folder.rglob(".tmp-*"))

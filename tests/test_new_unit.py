@@ -212,7 +212,7 @@ def test_onboarding_from_the_cli_only(county: Path) -> None:
     assert not (county / "output").exists()
     result = run(county, "--unit", UNIT)
     assert result.exit_code == 0, result.output
-    report = county / "output" / "2024" / f"2024年度{NAME}整体支出绩效自评报告.docx"
+    report = county / "output" / "2024" / UNIT / f"2024年度{NAME}整体支出绩效自评报告.docx"  # its own folder
     document = docx.Document(report)
     body = "\n".join(p.text for p in document.paragraphs)
     cells = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)

@@ -65,7 +65,7 @@ def files(tmp_path_factory) -> dict[str, Path]:
     _cli("--year", "2024", "--data", str(data), "--templates", str(templates), "--out", str(out), "--jobs", "1")
     _cli("--year", "2025", "--init", "--data", str(data))
     _cli("--year", "2024", "--new-unit", "丙镇", "--data", str(data), "--templates", str(templates))
-    stem = out / "2024" / "2024年度桃源县郑家驿镇人民政府整体支出绩效自评报告"
+    stem = out / "2024" / "甲镇" / "2024年度桃源县郑家驿镇人民政府整体支出绩效自评报告"  # 甲镇's own folder
     built = folder / "built"
     built.mkdir()
     write_workbook(built / "2024.xlsx", zhengjiayi.data(), notes=zhengjiayi.NOTES)

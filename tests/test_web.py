@@ -365,7 +365,7 @@ def test_a_unit_cannot_reach_another_units_pages_or_files(app: Flask, root: Path
     bureau = client(app, "county")
     for unit in NAMES:
         generate(bureau, unit)
-    b_docx = root / "output" / "2024" / report_name(NAMES["B镇"])
+    b_docx = root / "output" / "2024" / "B镇" / report_name(NAMES["B镇"])  # B's own folder
     assert b_docx.is_file()
     b_secret = NAMES["B镇"]
     a = client(app, "a-clerk")
@@ -399,13 +399,28 @@ def test_a_unit_cannot_reach_another_units_pages_or_files(app: Flask, root: Path
     assert a.get(f"/unit/A镇/2024/page/{digest}/1.png").status_code == 404
 
 
-def test_a_workbook_naming_another_units_report_is_refused(app: Flask, root: Path, books: dict[str, Path]) -> None:
+def test_a_workbook_naming_another_unit_is_an_audit_error_not_a_refusal(app: Flask, root: Path,
+                                                                         books: dict[str, Path]) -> None:
+    """A's workbook gives B's 单位全称: stored, generated into A's own folder; B's files untouched; both audits
+    (A's page, B's page, the county page) name the clash; B can still upload and generate."""
+    generate(client(app, "county"), "B镇")
+    b_folder = root / "output" / "2024" / "B镇"
+    b_before = snapshot(b_folder)
     a = client(app, "a-clerk")
-    before = snapshot(root)
-    r = a.upload("A镇", "workbook", books["B镇"].read_bytes())  # B's 单位全称: it would write B's report
-    assert r.status_code == 422
-    assert "单位全称“桃源县B镇人民政府”与单位“B镇”的工作簿相同" in text_of(r)
-    assert snapshot(root) == before
+    r = a.upload("A镇", "workbook", books["B镇"].read_bytes())
+    assert r.status_code == 303, text_of(r)
+    generate(a, "A镇")
+    assert (root / "output" / "2024" / "A镇" / report_name(NAMES["B镇"])).is_file()
+    assert snapshot(b_folder) == b_before
+    clash = "的单位全称“桃源县B镇人民政府”与单位“{}”的工作簿相同"
+    assert "单位“A镇”" + clash.format("B镇") in text_of(a.get("/unit/A镇/2024/"))
+    b = client(app, "b-clerk")
+    assert "单位“B镇”" + clash.format("A镇") in text_of(b.get("/unit/B镇/2024/"))
+    assert "与 A镇 同名" in text_of(client(app, "county").get("/county/2024/"))
+    r = b.upload("B镇", "workbook", books["B镇"].read_bytes())
+    assert r.status_code == 303, text_of(r)
+    generate(b, "B镇")
+    assert (b_folder / report_name(NAMES["B镇"])).is_file()
 
 
 def test_bureau_sees_every_unit(app: Flask, root: Path) -> None:
@@ -550,7 +565,7 @@ def test_generate_and_download_the_units_files(app: Flask, root: Path) -> None:
     a = client(app, "a-clerk")
     r = a.post("/unit/A镇/2024/generate")
     assert r.status_code == 303 and r.headers["Location"].endswith("#report")
-    out = root / "output" / "2024"
+    out = root / "output" / "2024" / "A镇"  # the unit's own folder
     name = report_name(NAMES["A镇"])
     r = a.get("/unit/A镇/2024/file/docx")
     assert r.status_code == 200 and r.data == (out / name).read_bytes()  # the CLI's folder, the CLI's file
@@ -602,15 +617,18 @@ def test_report_pages_as_images_and_the_pdf(app: Flask, root: Path) -> None:
 def test_county_batch_with_progress_summary_and_zip(root: Path) -> None:
     app = make_app(root, BATCH_WAIT=1.0, BATCH_JOBS=1)
     bureau = client(app, "county")
-    # the output folder held by another run (the CLI): the batch waits, then says so
-    with Folder(root / "output" / "2024", wait=0):
+    # A's folder held by another run (the CLI): the batch waits for A, then says so; B is written
+    with Folder(root / "output" / "2024" / "A镇", wait=0, unit="A镇"):
         r = bureau.post("/county/2024/generate")
         assert r.status_code == 303
         second = bureau.post("/county/2024/generate", follow_redirects=True)
         assert "全部生成正在进行" in text_of(second)  # one batch at a time
         job = wait_batch(bureau)
-    assert job["ok"] is False and "另一个生成任务正在写入" in job["error"]
-    assert not list((root / "output" / "2024").glob("*.docx"))
+    assert job["ok"] is False
+    assert any("A镇：失败" in line["text"] and "另一个生成任务正在写入单位“A镇”的报告" in line["text"]
+               for line in job["lines"]), job
+    assert not list((root / "output" / "2024" / "A镇").glob("*.docx"))
+    assert (root / "output" / "2024" / "B镇" / report_name(NAMES["B镇"])).is_file()
     r = bureau.post("/county/2024/generate", follow_redirects=True)
     assert "已开始生成 2024 年度全部 2 个单位的报告" in text_of(r)
     job = wait_batch(bureau)
@@ -624,9 +642,10 @@ def test_county_batch_with_progress_summary_and_zip(root: Path) -> None:
     assert {ws.cell(r, 1).value for r in range(3, 5)} == set(NAMES)
     archive = zipfile.ZipFile(io.BytesIO(bureau.get("/county/2024/reports.zip").data))
     names = set(archive.namelist())
-    assert {report_name(n) for n in NAMES.values()} <= names
+    assert {f"{u}/{report_name(n)}" for u, n in NAMES.items()} <= names  # each unit's folder
     assert "2024年度部门整体支出绩效自评汇总表.xlsx" in names
-    assert archive.read(report_name(NAMES["B镇"])) == (root / "output" / "2024" / report_name(NAMES["B镇"])).read_bytes()
+    assert archive.read(f"B镇/{report_name(NAMES['B镇'])}") == (
+        root / "output" / "2024" / "B镇" / report_name(NAMES["B镇"])).read_bytes()
     history = db.history(db.connect(app.config["DB_PATH"]), "B镇")
     assert history[0]["kind"] == "generate" and history[0]["ok"] == 1 and history[0]["account"] == "county"
     assert "上传工作簿" not in [h["kind"] for h in history]
@@ -685,9 +704,9 @@ def test_twenty_units_through_the_page_give_the_clis_reports(tmp_path: Path) -> 
                            "--templates", str(cli / "templates"), "--out", str(cli / "output")],
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
-    reports = sorted((web / "output" / "2024").glob("*报告.docx"))
+    reports = sorted((web / "output" / "2024").glob("*/*报告.docx"))
     assert len(reports) == 20
     for unit, name in units.items():
-        page = body_text(web / "output" / "2024" / report_name(name))
-        assert page == body_text(cli / "output" / "2024" / report_name(name)), unit
+        page = body_text(web / "output" / "2024" / unit / report_name(name))
+        assert page == body_text(cli / "output" / "2024" / unit / report_name(name)), unit
         assert len(page) > 300 and sum(name in line for line in page) >= 2, unit

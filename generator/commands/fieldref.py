@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..fields import MEANINGS, field_rows, filter_rows
+from ..layout import workbook_path
 
 def _cell(text: str) -> str:
     text = text.replace("|", "\\|").replace("\n", " ")
@@ -76,7 +77,7 @@ def document(workbook: Path) -> str:
 
 
 def main() -> None:
-    workbook = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("data/2024.xlsx")
+    workbook = Path(sys.argv[1]) if len(sys.argv) > 1 else workbook_path(Path("data"), 2024)
     sys.stdout.reconfigure(encoding="utf-8")
     sys.stdout.write(document(workbook))
 
