@@ -11,7 +11,8 @@ from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, re
 from ..errors import ERROR, HINT
 from ..messages import msg
 from . import db
-from .auth import bureau_required, connection
+from .auth import bureau_required
+from .db import connection
 from .state import Job, counts, site, valid_year
 from .unit import figure
 
