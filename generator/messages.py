@@ -166,7 +166,7 @@ MESSAGES: dict[str, str] = {
     "audit_change_down": "减少",
     "audit_sangong_claim": "文字写“{phrase}”，但本年三公经费 {actual} 元比上年 {prev} 元{direction} {diff} 元，请核对。",
     "audit_text_all_met": "文字称“{phrase}”，但以下指标未达到年度指标值：{names}。",
-    "audit_previous_unreadable": "上年工作簿 {name} 有错误，未与上年数据比对（可单独运行 generate --year {year} --check 查看）。",
+    "audit_previous_unreadable": "上年工作簿 {name} 有错误，未与上年数据比对（可单独运行 generate check --year {year} 查看）。",
     "audit_previous": "{label} {value} {unit}，与上年工作簿 {prev_file} 中的{prev_label} {prev_value} {unit} 不符，差 {diff} {unit}，请核对。",
     # --- template check (generate --template-check) --------------------------------------
     "tc_header": "（名称按{against}核对，并试渲染。）",
@@ -204,15 +204,15 @@ MESSAGES: dict[str, str] = {
     "tc_needs_loop": "“{tag}”须放在 for 循环中。",
     "tc_whole": "模板整体解析失败：{detail}",
     # --- next year's workbook (generate --init) -------------------------------------------
-    "init_exists": "{path} 已存在，未覆盖。--init 只新建工作簿，从不覆盖已有的工作簿；如确需重新生成，请先把它改名或移走。",
-    "init_prev_missing": "找不到上一年度的工作簿 {path}。--init 根据 {prev} 年的工作簿新建 {year} 年的工作簿。{found}新单位请改用 generate --year {year} --new-unit {unit}。",
+    "init_exists": "{path} 已存在，未覆盖。generate init 只新建工作簿，从不覆盖已有的工作簿；如确需重新生成，请先把它改名或移走。",
+    "init_prev_missing": "找不到上一年度的工作簿 {path}。generate init 根据 {prev} 年的工作簿新建 {year} 年的工作簿。{found}新单位请改用 generate new-unit {unit} --year {year}。",
     "init_prev_problems": "{name} 中发现 {count} 处问题，未新建 {year} 年工作簿（请先改正上一年度的工作簿）：",
     "init_created": "已新建 {path}（由 {source} 结转）：橙色格子为 {year} 年需要填写的数据，共 {count} 处；“上年”栏已填入 {prev} 年决算数。",
     "init_unit_created": "{unit}：已新建 {path}（待填 {count} 处）",
     "init_unit_exists": "{unit}：{path} 已存在，未覆盖",
     "init_unit_failed": "{unit}：失败：{reason}",
     "init_totals": "共 {total} 个单位：新建 {created} 个，已存在未覆盖 {skipped} 个，失败 {failed} 个。",
-    "init_note": "【{year}年工作簿】本工作簿由 generate --year {year} --init 根据 {source} 生成。单位信息、机构、编制数、绩效指标的名称、分值和年度指标值、单位职责、绩效总目标等沿用上一年度，请核对；“三公经费”“基础数据”表的“上年决算数”、“财务”表的“上年项目支出决算数”和“项目”表的“上年决算数”已填入 {prev} 年决算数。",
+    "init_note": "【{year}年工作簿】本工作簿由 generate init --year {year} 根据 {source} 生成。单位信息、机构、编制数、绩效指标的名称、分值和年度指标值、单位职责、绩效总目标等沿用上一年度，请核对；“三公经费”“基础数据”表的“上年决算数”、“财务”表的“上年项目支出决算数”和“项目”表的“上年决算数”已填入 {prev} 年决算数。",
     "init_note_todo": "橙色格子为 {year} 年需要填写的数据（填好后颜色可以保留）。未填的必填项在生成报告时会逐一指出所在单元格。“文字内容”表中，除沿用的栏目外，各段内容已清空待填（小标题沿用上一年度，可修改；不需要的行可以删除）。",
 
     # --- the open workbook model -------------------------------------------------------
@@ -237,8 +237,8 @@ MESSAGES: dict[str, str] = {
     "uses_empty": "模板{where}用到“{name}”，但工作簿未填写：请填写 {place}。",
     "uses_no_sheet": "模板{where}用到“{name}”，但工作簿中没有：{place}。",
     "uses_absent": "模板{where}用到“{name}”，但工作簿中没有：{place}。",
-    "place_sheet": "{file} 的“{sheet}”中没有这个名称，请核对名称（全部名称见 docs/fields.md，或加 --template-check --fields 列出）",
-    "place_no_sheet": "{file} 中没有“{sheet}”表，请在 {file} 中添加“{sheet}”表（模板用到的该表其他名称不再逐一列出；表的格式见 generate --new-unit 生成的空白工作簿）",
+    "place_sheet": "{file} 的“{sheet}”中没有这个名称，请核对名称（全部名称见 docs/fields.md，或运行 generate template-check --fields 列出）",
+    "place_no_sheet": "{file} 中没有“{sheet}”表，请在 {file} 中添加“{sheet}”表（模板用到的该表其他名称不再逐一列出；表的格式见 generate new-unit 生成的空白工作簿）",
     "place_staff_row": "请在 {file} 的“人员编制”表增加这一类别的行，或核对名称",
     "place_text_section": "请在 {file} 的“文字内容”表增加这一栏目的段落，或核对名称",
     "place_fact": "请在 {file} 的“概况数据”表增加这一项，或核对名称",
@@ -262,7 +262,7 @@ MESSAGES: dict[str, str] = {
     "pdf_damaged": "LibreOffice 生成的 {name} 不完整或没有页面，未采用。",
     # --- templates ----------------------------------------------------------------
     "template_unreadable": "无法读取模板 {path}（{detail}）。",
-    "template_has_problems": "模板 {path} 中有 {count} 处问题，未生成报告（generate --template-check 可单独检查模板）：",
+    "template_has_problems": "模板 {path} 中有 {count} 处问题，未生成报告（generate template-check 可单独检查模板）：",
     "template_too_large_part": "模板 {path} 的部件 {part} 过大（上限 {limit} MB），已拒绝使用。",
     "template_damaged": "模板 {path} 已损坏：部件 {part} 的压缩数据有误（{detail}）。请用 Word 或 WPS 打开后另存为 .docx。",
     "template_entities": "模板 {path} 的部件 {part} 含有 XML 实体声明，为安全起见拒绝使用。",
@@ -337,17 +337,17 @@ MESSAGES: dict[str, str] = {
         "12. 填好后运行：generate --year 年度 --check 审核，generate --year 年度 生成报告。程序会指出具体单元格。"
     ),
     # --- new units -------------------------------------------------------------------------
-    "new_unit_exists": "{path} 已存在，未覆盖。--new-unit 只新建，从不覆盖已有的文件。",
-    "new_unit_note": "【新单位】本工作簿由 generate --new-unit {unit} 生成，用于 {year} 年度。黄色格子为填写项，报告模板用到的项目都需填写。",
+    "new_unit_exists": "{path} 已存在，未覆盖。generate new-unit 只新建，从不覆盖已有的文件。",
+    "new_unit_note": "【新单位】本工作簿由 generate new-unit {unit} 生成，用于 {year} 年度。黄色格子为填写项，报告模板用到的项目都需填写。",
     "new_unit_done": (
         "已新建单位“{unit}”：\n"
         "  工作簿：{workbook}（只填好了年度和单位全称）\n"
         "  模板：{template}（默认模板的副本，可用 Word 或 WPS 按本单位的措辞修改）\n"
         "下一步：\n"
         "  1. 用 Excel 或 WPS 填写工作簿的黄色格子；\n"
-        "  2. generate --year {year} --unit {unit}{options} --template-check   检查模板\n"
-        "  3. generate --year {year} --unit {unit}{options} --check            审核数据，按提示修改\n"
-        "  4. generate --year {year} --unit {unit}{options}                    生成报告"
+        "  2. generate template-check --year {year} --unit {unit}{options}   检查模板\n"
+        "  3. generate check --year {year} --unit {unit}{options}            审核数据，按提示修改\n"
+        "  4. generate --year {year} --unit {unit}{options}                  生成报告"
     ),
     "new_unit_beside_single": "注意：{path} 是单个单位的工作簿，此时批量生成只处理它；生成“{unit}”请加 --unit {unit}（或把 {path} 移到 data/<单位>/{year}.xlsx，按文件夹批量生成）。",
     # --- command-line help (new options) --------------------------------------------------
@@ -442,13 +442,13 @@ MESSAGES: dict[str, str] = {
     "annotate_comment_cut": "……（全文见“审核结果”表）",
     # --- the web page (generate --serve, generator/web/) ---------------------------------
     "web_serving": "网页已启动：{url}\n  数据 {data}　模板 {templates}　输出 {out}（与命令行共用）\n  按 Ctrl+C 停止。",
-    "web_no_admin": "还没有县财政局账户。请另开一个窗口运行：generate --create-admin 用户名（会打印一次性密码）。",
+    "web_no_admin": "还没有县财政局账户。请另开一个窗口运行：generate create-admin 用户名（会打印一次性密码）。",
     "web_open_network": "注意：网页对局域网开放，传输未加密（HTTP）。只在局域网内使用；如需经互联网访问，请在前面配置 HTTPS 反向代理。",
     "web_behind_proxy": "经反向代理 {proxy} 访问：只信任它转来的客户地址和 HTTPS 标记，登录 Cookie 只经 HTTPS 发送。请用 https:// 地址打开网页。",
     "web_proxy_bad": "--proxy 应为反向代理的 IP 地址（如 127.0.0.1），实为“{value}”。",
     "web_port_busy": "无法在 {host}:{port} 启动网页（{detail}）。端口可能已被占用，请用 --port 换一个端口。",
     "web_admin_created": "已创建县财政局账户：{name}\n一次性密码：{password}\n请用它登录网页，首次登录后须设置新密码。此密码只显示这一次。",
-    "web_admin_exists": "账户“{name}”已存在，未做改动。忘记密码时，请用另一个县财政局账户在“账户管理”中重置。",
+    "web_admin_exists": "账户“{name}”已存在，未做改动。忘记密码时，请运行 generate reset-password {name}，或用另一个县财政局账户在“账户管理”中重置。",
     "web_username_invalid": "用户名应为 2–40 个字符，只用汉字、字母、数字和 . _ -。",
     "web_username_exists": "用户名“{name}”已被使用，请换一个。",
     "web_unit_invalid": "单位名称“{unit}”不能用作文件夹名（不能为空、不能含 / \\ : * ? \" < > | % 等符号、不能以 . 开头、不能叫 default）。",

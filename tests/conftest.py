@@ -279,7 +279,7 @@ def free_port() -> int:
 
 @contextmanager
 def serving(args: list[str], cwd: Path, env: dict[str, str]) -> Iterator[str]:
-    """``generate`` with ``args`` (a ``--serve`` command; ``--port`` added when missing) started in ``cwd``;
+    """``generate`` with ``args`` (a ``serve`` command; ``--port`` added when missing) started in ``cwd``;
     its base URL once its login page answers. Stopped on leaving."""
     port = int(args[args.index("--port") + 1]) if "--port" in args else free_port()
     if "--port" not in args:

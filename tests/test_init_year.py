@@ -128,7 +128,7 @@ def test_init_creates_next_year_with_last_years_actuals_in_prev_columns(project:
     assert set(orange["绩效指标"]) == {f"F{r}" for r in range(3, 3 + len(old_data["绩效指标"]))}  # 实际完成值
     # the instructions say what happened
     notes = [c.value for c in openpyxl.load_workbook(new)["填写说明"]["A"] if c.value]
-    assert any("generate --year 2025 --init" in n and "2024.xlsx" in n for n in notes)
+    assert any("generate init --year 2025" in n and "2024.xlsx" in n for n in notes)
 
 
 def test_unfilled_workbook_is_refused_naming_the_cells(project: Path):
@@ -179,7 +179,7 @@ def test_needs_last_years_workbook(project: Path):
     assert result.exit_code == 1
     assert f"找不到上一年度的工作簿 {project / 'data' / '2030.xlsx'}" in result.output
     assert "该文件夹中现有：2024.xlsx" in result.output
-    assert "新单位请改用 generate --year 2031 --new-unit 单位名称。" in result.output
+    assert "新单位请改用 generate new-unit 单位名称 --year 2031。" in result.output
 
 
 def test_last_years_mistakes_are_named_and_nothing_is_written(project: Path):

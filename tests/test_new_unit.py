@@ -134,8 +134,8 @@ def test_new_unit_writes_a_blank_workbook_and_a_template(county: Path) -> None:
     out = result.output
     assert f"已新建单位“{UNIT}”" in out and str(workbook) in out and str(template) in out
     options = f"--data {county / 'data'} --templates {county / 'templates'}"
-    for step in (f"generate --year 2024 --unit {UNIT} {options} --template-check",
-                 f"generate --year 2024 --unit {UNIT} {options} --check",
+    for step in (f"generate template-check --year 2024 --unit {UNIT} {options}",
+                 f"generate check --year 2024 --unit {UNIT} {options}",
                  f"generate --year 2024 --unit {UNIT} {options}"):
         assert step in out, step
     wb = openpyxl.load_workbook(workbook)
@@ -175,7 +175,7 @@ def test_new_unit_never_overwrites(county: Path) -> None:
     workbook.write_bytes(b"the clerk's own")
     result = run_verb(county, "new-unit", UNIT)
     assert result.exit_code == 1
-    assert f"{workbook} 已存在，未覆盖。--new-unit 只新建，从不覆盖已有的文件。" in result.output
+    assert f"{workbook} 已存在，未覆盖。generate new-unit 只新建，从不覆盖已有的文件。" in result.output
     assert workbook.read_bytes() == b"the clerk's own"
     (county / "data" / "乙镇").mkdir()
     template = county / "templates" / "乙镇" / "report.docx"
@@ -191,7 +191,7 @@ def test_init_without_last_years_workbook_points_to_new_unit(county: Path) -> No
     (county / "data" / "新镇").mkdir()
     result = run_verb(county, "init", "--unit", "新镇")
     assert result.exit_code == 1
-    assert "新单位请改用 generate --year 2024 --new-unit 新镇。" in result.output
+    assert "新单位请改用 generate new-unit 新镇 --year 2024。" in result.output
 
 
 def test_onboarding_from_the_cli_only(county: Path) -> None:
