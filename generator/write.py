@@ -36,6 +36,7 @@ from pathlib import Path
 
 from .errors import UserError
 from .messages import msg
+from .umask import file_mode
 
 MANIFEST = ".generated.json"
 JOURNAL = ".generated.log"  # lines "<sha256>\t<file name>": written or about to be written by us
@@ -74,12 +75,6 @@ def _silent_unlink(path: str | Path) -> None:
         pass
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 @dataclass
 class Staged:
     """A file written in full beside its target, not yet moved in."""
@@ -101,7 +96,7 @@ def stage(path: Path, data: bytes) -> Staged:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
+        os.chmod(tmp, file_mode())  # mkstemp makes 0600; a report is an ordinary file
     except OSError as exc:
         _silent_unlink(tmp)
         raise _fail(path, exc) from None

@@ -338,6 +338,18 @@ def test_oversized_uploads_are_refused_with_a_chinese_page(app: Flask, root: Pat
     assert snapshot(root) == before
 
 
+def test_a_requests_connection_is_one_and_closed_when_it_ends(app: Flask) -> None:
+    """web/db.py: ``connection()`` is the request's one connection, closed by ``init_app``'s teardown."""
+    import sqlite3
+
+    with app.test_request_context("/login"):
+        con = db.connection()
+        assert db.connection() is con
+        assert con.execute("SELECT COUNT(*) FROM accounts").fetchone()[0] == 3
+    with pytest.raises(sqlite3.ProgrammingError):
+        con.execute("SELECT 1")  # closed with the request
+
+
 def test_cli_creates_the_first_bureau_account(root: Path) -> None:
     args = ["--data", str(root / "data")]
     result = CliRunner().invoke(main, ["create-admin", "局长", *args])
