@@ -246,6 +246,21 @@ def _uses(command: str) -> Callable[[Callable], Callable]:
     return apply
 
 
+def _verb(name: str, *arguments: Callable[[Callable], Callable]) -> Callable[[Callable], click.Command]:
+    """Declare the command ``name``: its arguments, its options (``USES``), its Chinese help and example
+    (``help_verb_<name>``) and its line in ``generate --help`` (``short_<name>``)."""
+    key = name.replace("-", "_")
+
+    def declare(f: Callable) -> click.Command:
+        f = _uses(name)(f)
+        for argument in reversed(arguments):
+            f = argument(f)
+        return main.command(name, help=msg(f"help_verb_{key}"), short_help=msg(f"short_{key}"),
+                            options_metavar="[选项]")(f)
+
+    return declare
+
+
 class _Command(click.Command):
     context_class = _Context
 
@@ -361,8 +376,6 @@ def _mode(ctx: click.Context) -> str:
                                    second_new=f"generate {LEGACY[second]}"), ctx)
     verb = LEGACY[modes[0]] if modes else "report"
     allowed = set(USES[verb]) | set(modes) | (set(LEGACY_TOLERATED) if modes else set())
-    if verb == "template-check":
-        allowed.add("fields")
     refused = [name for name in given if name not in allowed]
     if refused and modes:
         raise click.UsageError(msg("cli_not_with_mode", option="、".join(_option_name(ctx, n) for n in refused),
@@ -379,8 +392,7 @@ def _mode(ctx: click.Context) -> str:
     return verb
 
 
-@main.command("report", help=msg("help_report"), short_help=msg("short_report"), options_metavar="[选项]")
-@_uses("report")
+@_verb("report")
 @click.option("--check", is_flag=True, default=False, hidden=True)
 @click.option("--init", "init", is_flag=True, default=False, hidden=True)
 @click.option("--new-unit", "new_unit", default=None, hidden=True)
@@ -428,8 +440,7 @@ def report(ctx: click.Context, **params: object) -> None:
 # ---------------------------------------------------------------------------- the verbs
 
 
-@main.command("check", help=msg("help_verb_check"), short_help=msg("short_check"), options_metavar="[选项]")
-@_uses("check")
+@_verb("check")
 def check(year: int | None, unit: str | None, data_dir: Path, templates_dir: Path, verbose: bool) -> None:
     year = _need_year(year, "generate check --year 2024")
 
@@ -441,8 +452,7 @@ def check(year: int | None, unit: str | None, data_dir: Path, templates_dir: Pat
     _handled(run)
 
 
-@main.command("init", help=msg("help_verb_init"), short_help=msg("short_init"), options_metavar="[选项]")
-@_uses("init")
+@_verb("init")
 def init(year: int | None, unit: str | None, data_dir: Path) -> None:
     year = _need_year(year, "generate init --year 2025")
 
@@ -457,9 +467,7 @@ def init(year: int | None, unit: str | None, data_dir: Path) -> None:
     _handled(run)
 
 
-@main.command("new-unit", help=msg("help_verb_new_unit"), short_help=msg("short_new_unit"), options_metavar="[选项]")
-@click.argument("name", metavar="单位")
-@_uses("new-unit")
+@_verb("new-unit", click.argument("name", metavar="单位"))
 def new_unit(name: str, year: int | None, data_dir: Path, templates_dir: Path, out_dir: Path,
              workbook_only: bool) -> None:
     year = _need_year(year, f"generate new-unit {_quoted(name)} --year 2024")
@@ -476,10 +484,7 @@ def new_unit(name: str, year: int | None, data_dir: Path, templates_dir: Path, o
     _handled(run)
 
 
-@main.command("template-check", help=msg("help_verb_template_check"), short_help=msg("short_template_check"),
-              options_metavar="[选项]")
-@click.argument("template", required=False, default=None, metavar="[模板]")
-@_uses("template-check")
+@_verb("template-check", click.argument("template", required=False, default=None, metavar="[模板]"))
 def template_check(template: str | None, year: int | None, unit: str | None, data_dir: Path, templates_dir: Path,
                    fields: bool, limit_seconds: float | None, limit_mb: int | None) -> None:
     year = _need_year(year, "generate template-check --year 2024")
@@ -496,10 +501,7 @@ def template_check(template: str | None, year: int | None, unit: str | None, dat
     _handled(run)
 
 
-@main.command("compare", help=msg("help_verb_compare"), short_help=msg("short_compare"), options_metavar="[选项]")
-@click.argument("old", metavar="旧工作簿")
-@click.argument("new", metavar="新工作簿")
-@_uses("compare")
+@_verb("compare", click.argument("old", metavar="旧工作簿"), click.argument("new", metavar="新工作簿"))
 def compare(old: str, new: str, year: int | None) -> None:
     def run() -> int:
         from .compare import compare_workbooks
@@ -511,8 +513,7 @@ def compare(old: str, new: str, year: int | None) -> None:
     _handled(run)
 
 
-@main.command("serve", help=msg("help_verb_serve"), short_help=msg("short_serve"), options_metavar="[选项]")
-@_uses("serve")
+@_verb("serve")
 def serve(data_dir: Path, templates_dir: Path, out_dir: Path, host: str, port: int, proxy: str | None) -> None:
     def run() -> int:
         from .web.serve import run as run_server
@@ -522,10 +523,7 @@ def serve(data_dir: Path, templates_dir: Path, out_dir: Path, host: str, port: i
     _handled(run)
 
 
-@main.command("create-admin", help=msg("help_verb_create_admin"), short_help=msg("short_create_admin"),
-              options_metavar="[选项]")
-@click.argument("name", metavar="用户名")
-@_uses("create-admin")
+@_verb("create-admin", click.argument("name", metavar="用户名"))
 def create_admin(name: str, data_dir: Path) -> None:
     def run() -> int:
         from .web.serve import create_admin as make
@@ -535,10 +533,7 @@ def create_admin(name: str, data_dir: Path) -> None:
     _handled(run)
 
 
-@main.command("reset-password", help=msg("help_verb_reset_password"), short_help=msg("short_reset_password"),
-              options_metavar="[选项]")
-@click.argument("name", metavar="用户名")
-@_uses("reset-password")
+@_verb("reset-password", click.argument("name", metavar="用户名"))
 def reset_password(name: str, data_dir: Path) -> None:
     def run() -> int:
         from .web.serve import reset_password as reset
@@ -548,8 +543,7 @@ def reset_password(name: str, data_dir: Path) -> None:
     _handled(run)
 
 
-@main.command("rules", help=msg("help_verb_rules"), short_help=msg("short_rules"), options_metavar="[选项]")
-@_uses("rules")
+@_verb("rules")
 def rules(data_dir: Path) -> None:
     def run() -> int:
         from .commands.rules import init_rules

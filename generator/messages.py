@@ -387,7 +387,7 @@ MESSAGES: dict[str, str] = {
                   "      generate 命令 --help             某个命令的说明",
     "help_group_usage": "[命令] [选项]",
     "help_report_options": "生成报告（generate report，可省略 report）的选项",
-    "help_report": "生成报告（默认命令：generate --year 2024 即 generate report --year 2024）：审核数据，写出报告、附表和审核清单。\n\n\b\n"
+    "help_verb_report": "生成报告（默认命令：generate --year 2024 即 generate report --year 2024）：审核数据，写出报告、附表和审核清单。\n\n\b\n"
                    "示例：generate --year 2024 --pdf\n      generate --year 2024 --jobs 2",
     "short_report": "生成报告（默认命令，可省略）",
     "help_verb_check": "只审核数据，不生成报告：列出所有前后矛盾之处及单元格；有错误时退出码为 1。\n\n\b\n"
