@@ -440,7 +440,7 @@ MESSAGES: dict[str, str] = {
     "annotate_summary": "共 {total} 条：错误 {errors} 条，提示 {hints} 条。"
                         "点击单元格可转到工作表中标出的格子（红色为错误，黄色为提示，说明见批注）。",
     "annotate_comment_cut": "……（全文见“审核结果”表）",
-    # --- the web page (generate --serve, generator/web/) ---------------------------------
+    # --- the web page (generate serve, generator/web/) ---------------------------------
     "web_serving": "网页已启动：{url}\n  数据 {data}　模板 {templates}　输出 {out}（与命令行共用）\n  按 Ctrl+C 停止。",
     "web_no_admin": "还没有县财政局账户。请另开一个窗口运行：generate create-admin 用户名（会打印一次性密码）。",
     "web_open_network": "注意：网页对局域网开放，传输未加密（HTTP）。只在局域网内使用；如需经互联网访问，请在前面配置 HTTPS 反向代理。",
