@@ -56,3 +56,19 @@ def test_a_text_target_with_a_comparator_is_refused() -> None:
     _, problems, _ = validate(raw, 2024)
     cell = column_coord(schema.INDICATORS, "年度指标值", 0)
     assert any(t.startswith(f"2024.xlsx › 绩效指标 › {cell}：") and "较高" in t for t in texts(problems)), problems
+
+
+def test_percentages_as_excel_stores_them() -> None:
+    """95% typed into a percentage cell is stored as 0.95; 95 in a General cell is a slip, and so is 90 typed into
+    a percentage cell (9000%) beside a 95% target."""
+    ok = workbook(indicators=[indicator("验收合格率", "≥", (0.95, "0.0%"), (0.9, "0.0%"), 8, unit="%")])
+    data, problems, _ = validate(ok, 2024)
+    assert problems == [] and (data["绩效指标"][0]["年度指标值"], data["绩效指标"][0]["实际完成值"]) == (D("0.95"), D("0.9"))
+    general = workbook(indicators=[indicator("验收合格率", "≥", 95, (0.9, "0.0%"), 8, unit="%")])
+    assert texts(validate(general, 2024)[1]) == [
+        f"2024.xlsx › 绩效指标 › {column_coord(schema.INDICATORS, '年度指标值', 0)}：“年度指标值”填写了 95，单位为 %，"
+        "但单元格不是百分数格式。请输入“95%”（Excel 会存为 0.95）。"]
+    slip = workbook(indicators=[indicator("验收合格率", "≥", (0.95, "0%"), (90, "0%"), 8, unit="%")])
+    assert texts(validate(slip, 2024)[1]) == [
+        f"2024.xlsx › 绩效指标 › {column_coord(schema.INDICATORS, '实际完成值', 0)}：实际完成值为 9000%，而同一行另一值不超过 "
+        "100%：是否应为 90%？（在百分比格式的单元格中请输入 80%，或先输入 0.8）"]
