@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import sqlite3
+import time
 from pathlib import Path
 
 import click
@@ -73,7 +74,7 @@ def reset_password(data_dir: Path | str, name: str) -> int:
             return 1
         password = one_time_password()
         key = db.user_key(username)
-        locked = db.failures(con, key).failures > 0
+        locked = db.failures(con, key).locked_until > time.time()
         con.execute("BEGIN IMMEDIATE")
         try:
             db.set_password(con, account.id, hash_password(password), must_change=True)
