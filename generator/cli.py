@@ -1,5 +1,11 @@
 """The ``generate`` command: a thin shell over the library (``generator.api``, ``generator.commands``).
 
+A group of verbs (``check``, ``init``, ``new-unit``, ``template-check``, ``compare``, ``serve``,
+``create-admin``, ``reset-password``, ``rules``) over a default command, ``report``, that a command line
+without a verb runs (``generate --year 2024``). Each command takes only the options ``USES`` lists for it;
+the mode flags of earlier releases (``--check`` …) stay on the default command for one release, checked
+against the same table, and say the new form.
+
 Everything it prints is Chinese, click's own messages included (missing
 option, bad value, unknown option, the help): click asks ``gettext`` for its
 texts, and ``_install_click_chinese`` answers from ``messages.CLICK``. Output
