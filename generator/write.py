@@ -38,6 +38,7 @@ from .errors import UserError
 from .formats.seal import seal, sealed
 from .layout import JOURNAL, LOCK, RECORD
 from .messages import msg
+from .umask import file_mode
 
 MANIFEST = RECORD
 STAGE_PREFIX = ".tmp-"
@@ -74,12 +75,6 @@ def _silent_unlink(path: str | Path) -> None:
         pass
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 @dataclass
 class Staged:
     """A file written in full beside its target, not yet moved in."""
@@ -103,7 +98,7 @@ def stage(path: Path, data: bytes) -> Staged:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
+        os.chmod(tmp, file_mode())  # mkstemp makes 0600; a report is an ordinary file
     except OSError as exc:
         _silent_unlink(tmp)
         raise _fail(path, exc) from None

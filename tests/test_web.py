@@ -338,12 +338,24 @@ def test_oversized_uploads_are_refused_with_a_chinese_page(app: Flask, root: Pat
     assert snapshot(root) == before
 
 
+def test_a_requests_connection_is_one_and_closed_when_it_ends(app: Flask) -> None:
+    """web/db.py: ``connection()`` is the request's one connection, closed by ``init_app``'s teardown."""
+    import sqlite3
+
+    with app.test_request_context("/login"):
+        con = db.connection()
+        assert db.connection() is con
+        assert con.execute("SELECT COUNT(*) FROM accounts").fetchone()[0] == 3
+    with pytest.raises(sqlite3.ProgrammingError):
+        con.execute("SELECT 1")  # closed with the request
+
+
 def test_cli_creates_the_first_bureau_account(root: Path) -> None:
-    args = ["--data", str(root / "data"), "--templates", str(root / "templates"), "--out", str(root / "output")]
-    result = CliRunner().invoke(main, [*args, "--create-admin", "局长"])
+    args = ["--data", str(root / "data")]
+    result = CliRunner().invoke(main, ["create-admin", "局长", *args])
     assert result.exit_code == 0, result.output
     otp = re.search(r"一次性密码：(\S+)", result.output).group(1)
-    again = CliRunner().invoke(main, [*args, "--create-admin", "局长"])
+    again = CliRunner().invoke(main, ["create-admin", "局长", *args])
     assert again.exit_code == 1 and "已存在" in again.output
     state = root / "data" / ".web"
     if os.name == "posix":
@@ -354,11 +366,53 @@ def test_cli_creates_the_first_bureau_account(root: Path) -> None:
         assert stat.S_IMODE((state / "secret_key").stat().st_mode) == 0o600
     c = Client(app)
     assert c.login("局长", otp).headers["Location"] == "/password"
-    missing = CliRunner().invoke(main, ["--data", str(root / "nowhere"), "--create-admin", "x1"])
+    missing = CliRunner().invoke(main, ["create-admin", "x1", "--data", str(root / "nowhere")])
     assert missing.exit_code == 1 and "找不到数据文件夹" in missing.output
 
 
 # ----------------------------------------------------------------------------- one unit, never another's
+
+
+def test_cli_reset_password_is_the_bureaus_way_back_in(root: Path) -> None:
+    """``generate reset-password NAME`` from the server's console, the page running: a new one-time password
+    (printed once, to be changed at the next login), the lock lifted, a disabled account enabled again, the old
+    password and every open session ended; an unknown name changes nothing and names the accounts there are."""
+    app = make_app(root, LOGIN_LOCK_AFTER=2, LOGIN_SLOW_AFTER=5, LOGIN_LOCK_SECONDS=600)
+    data = ["--data", str(root / "data")]
+    open_session = client(app, "county")
+    assert open_session.get("/admin/accounts").status_code == 200
+    with db.connect(app.config["DB_PATH"]) as con:
+        db.set_active(con, db.account_by_name(con, "county").id, False)  # disabled (by another bureau account)
+    attacker = Client(app, ip="10.0.0.7")
+    for _ in range(2):
+        assert attacker.login("county", "a guess").status_code == 401
+    assert attacker.login("county").status_code == 429  # locked: even the right password is refused
+
+    result = CliRunner().invoke(main, ["reset-password", "county", *data])
+    assert result.exit_code == 0, result.output
+    otp = re.search(r"一次性密码：(\S+)", result.output).group(1)
+    assert re.fullmatch(r"[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}", otp)
+    assert "已解除该账户的登录锁定。" in result.output and "该账户原已停用，现已重新启用。" in result.output
+    assert open_session.get("/admin/accounts").headers["Location"].startswith("/login")  # the old session ended
+    assert Client(app, ip="10.0.0.8").login("county").status_code == 401  # the old password no longer works
+    c = Client(app, ip="10.0.0.9")
+    r = c.login("county", otp)
+    assert r.status_code == 302 and r.headers["Location"] == "/password"  # in, and must set its own password
+    r = c.post("/password", {"current": otp, "new": "bureau-2025!", "again": "bureau-2025!"})
+    assert r.status_code == 302 and c.get("/admin/accounts").status_code == 200
+    again = CliRunner().invoke(main, ["reset-password", "county", *data])  # neither locked nor disabled now
+    assert again.exit_code == 0 and "锁定" not in again.output and "启用" not in again.output
+
+    with db.connect(app.config["DB_PATH"]) as con:
+        before = [(a.username, a.password, a.epoch, a.active) for a in db.accounts(con)]
+    unknown = CliRunner().invoke(main, ["reset-password", "nobody", *data])
+    assert unknown.exit_code == 1
+    assert "没有账户“nobody”。已有的账户：" in unknown.output and "a-clerk" in unknown.output
+    with db.connect(app.config["DB_PATH"]) as con:
+        assert [(a.username, a.password, a.epoch, a.active) for a in db.accounts(con)] == before
+    missing = CliRunner().invoke(main, ["reset-password", "county", "--data", str(root / "nowhere")])
+    assert missing.exit_code == 1 and "找不到数据文件夹" in missing.output
+    assert not (root / "nowhere").exists()
 
 
 def test_a_unit_cannot_reach_another_units_pages_or_files(app: Flask, root: Path) -> None:

@@ -22,7 +22,7 @@ from ..errors import ERROR
 from ..messages import msg
 from . import db
 from .auth import bp as auth_bp
-from .auth import check_csrf, close_connection, csrf_token, home_for, load_account
+from .auth import check_csrf, csrf_token, home_for, load_account
 from .state import Site
 
 STATE_DIR = ".web"
@@ -106,7 +106,7 @@ def create_app(data_dir: Path | str, templates_dir: Path | str, out_dir: Path | 
         load_account()
         check_csrf()
 
-    app.teardown_appcontext(close_connection)
+    db.init_app(app)
 
     @app.after_request
     def headers(response: Any) -> Any:

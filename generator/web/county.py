@@ -12,7 +12,8 @@ from ..errors import ERROR, HINT
 from ..layout import zip_name
 from ..messages import msg
 from . import db
-from .auth import bureau_required, connection
+from .auth import bureau_required
+from .db import connection
 from .state import Job, counts, site, valid_year
 from .unit import figure
 

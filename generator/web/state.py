@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import threading
 import time
@@ -35,15 +33,14 @@ from ..commands.newyear import blank_workbook, init_workbook
 from ..commands.template_check import CheckResult
 from ..commands.template_check import run as check_template
 from ..errors import SEP, UserError, ValidationError
-from ..formats.pdf import PdfConverter, PdfError, find_soffice
 from ..layout import (TEMPLATE_NAME, is_own_template, is_workbook_name, output_dir, resolve_template, summary_path,
                       unit_data_dir, unit_template, valid_unit, valid_year, workbook_name, workbook_path, year_dir)
 from ..messages import msg
 from ..read import list_units, read_workbook
+from ..umask import file_mode
+from .pages import PageImages, can_convert
 
 OUTPUT_KINDS = ("docx", "tables", "pdf")  # files of a unit's set the page offers
-PAGES_KEPT = 200  # report page image sets kept in the cache (the oldest go first)
-PAGE_DPI = 80
 
 
 def _stat(path: Path | None) -> tuple[int, int, int] | None:
@@ -123,7 +120,7 @@ class Site:
         self._names: dict[Path, tuple[tuple | None, tuple[str, str] | None]] = {}
         self._lock = threading.Lock()
         self._jobs: dict[int, Job] = {}
-        self._page_locks: dict[str, threading.Lock] = {}
+        self.page_images = PageImages(self.state_dir / "pages")
 
     # ------------------------------------------------------------------ folders
     @property
@@ -297,7 +294,7 @@ class Site:
         """Move a checked upload to its place (as the umask would have made it); an Outcome when that fails."""
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(staged, 0o666 & ~_umask())
+            os.chmod(staged, file_mode())
             os.replace(staged, target)
         except OSError as exc:
             return Outcome(False, msg("web_store_failed", path=self.display(str(target)),
@@ -392,93 +389,16 @@ class Site:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    # ------------------------------------------------------------------ the report's pages as images
-    @staticmethod
-    def can_convert() -> str | None:
-        """None when PDFs and page images can be made here, else why not (Chinese)."""
-        if find_soffice() is None:
-            return msg("web_no_soffice")
-        if shutil.which("pdftoppm") is None:
-            return msg("web_no_pdftoppm")
-        return None
+    # ------------------------------------------------------------------ the report's pages as images (pages.py)
+    can_convert = staticmethod(can_convert)
 
     def pages(self, state: UnitState) -> tuple[str | None, list[Path], str | None]:
-        """(the report's hash, its page images, why there are none): LibreOffice → PDF → pdftoppm, cached by
-        the report's SHA-256."""
-        docx = self.output_file(state, "docx")
-        if docx is None:
-            return None, [], msg("web_pages_no_report")
-        data = docx.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        cache = self.state_dir / "pages" / digest
-        if (cache / "done").exists():
-            return digest, sorted(cache.glob("page-*.png")), None
-        why = self.can_convert()
-        if why:
-            return digest, [], why
-        with self._lock:
-            lock = self._page_locks.setdefault(digest, threading.Lock())
-        with lock:
-            if not (cache / "done").exists():
-                try:
-                    self._make_pages(data, self.output_file(state, "pdf"), digest, cache)
-                except PdfError as exc:
-                    return digest, [], self.display(exc.message_zh)
-                except (OSError, subprocess.SubprocessError) as exc:
-                    return digest, [], msg("web_pages_failed", detail=str(exc)[:300])
-        return digest, sorted(cache.glob("page-*.png")), None
-
-    def _make_pages(self, docx: bytes, pdf: Path | None, digest: str, cache: Path) -> None:
-        root = cache.parent
-        root.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=".work-", dir=root))
-        try:
-            if pdf is None:  # the report has no PDF beside it: convert a copy
-                source = work / "source.docx"
-                source.write_bytes(docx)
-                with PdfConverter() as converter:
-                    pdf = converter.convert([source], work)[0]
-            subprocess.run(["pdftoppm", "-png", "-r", str(PAGE_DPI), str(pdf), str(work / "page")], check=True,
-                           capture_output=True, timeout=120)
-            pages = sorted(work.glob("page-*.png"))
-            if not pages:
-                raise OSError(msg("web_pages_none"))
-            out = work / "out"
-            out.mkdir()
-            width = len(str(len(pages)))
-            for i, page in enumerate(pages, start=1):  # page-1.png …: one name whatever pdftoppm pads
-                os.replace(page, out / f"page-{i:0{width}d}.png")
-            (out / "done").write_text(digest)
-            try:
-                os.replace(out, cache)
-            except OSError:
-                if not (cache / "done").exists():
-                    raise
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-        self._prune(root)
-
-    @staticmethod
-    def _prune(root: Path) -> None:
-        sets = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
-                      key=lambda p: p.stat().st_mtime)
-        for old in sets[:-PAGES_KEPT]:
-            shutil.rmtree(old, ignore_errors=True)
+        """(the report's hash, its page images, why there are none)."""
+        return self.page_images.images(self.output_file(state, "docx"), self.output_file(state, "pdf"), self.display)
 
     def page_file(self, state: UnitState, digest: str, number: int) -> Path | None:
         """Page ``number`` of the unit's current report (``digest`` must be its hash: an old set is no one's)."""
-        docx = self.output_file(state, "docx")
-        if docx is None or not re.fullmatch(r"[0-9a-f]{64}", digest):
-            return None
-        if hashlib.sha256(docx.read_bytes()).hexdigest() != digest:
-            return None
-        cache = self.state_dir / "pages" / digest
-        if not (cache / "done").exists():
-            return None
-        for page in cache.glob("page-*.png"):
-            if int(page.stem.split("-")[1]) == number:
-                return page
-        return None
+        return self.page_images.page(self.output_file(state, "docx"), digest, number)
 
     # ------------------------------------------------------------------ the county
     def job(self, year: int) -> Job | None:
@@ -561,14 +481,3 @@ def site() -> Site:
     return current_app.extensions["generator"]
 
 
-def _read_umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()  # read once, at import: changing it later would race the server's other threads
-
-
-def _umask() -> int:
-    return _UMASK
