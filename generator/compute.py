@@ -150,7 +150,7 @@ class Context:
         """The blank cells (or absent rows) that leave a computed value blank."""
         if name not in self.derived:
             cells = self.cells(name)
-            return cells or [self.place_of(name)]
+            return cells or [self._known_place(name) or ""]  # ("": no cell or row holds the name)
         out: list[str] = []
         for source in self.derived[name]:
             if self.lookup(source) is None:
@@ -168,17 +168,39 @@ class Context:
                 return None
         return value
 
-    def place_of(self, name: str) -> str:
+    def _known_place(self, name: str) -> str | None:
         parts = name.split(".")
         for k in range(len(parts), 0, -1):
             prefix = ".".join(parts[:k])
             if prefix in self.places:
                 return self.places[prefix]
-        return msg("place_sheet", file=self.file, sheet=parts[0])
+        return None
+
+    def place_of(self, name: str) -> str:
+        found = self._known_place(name)
+        if found:
+            return found
+        sheet = name.split(".")[0]
+        if "." not in name and sheet not in schema.SHEETS_BY_NAME:  # a top-level name (年度, 报告名称)
+            return msg("place_name", file=self.file, name=name)
+        return msg("place_sheet", file=self.file, sheet=sheet)
+
+    def _blank(self, path: str) -> tuple[str, str, str]:
+        """A value left blank: ("empty", the cells to fill and the rows to add, as one instruction), or
+        ("absent", …) when no cell or row of the workbook holds it."""
+        inputs = list(dict.fromkeys(self.empty_inputs(path)))
+        rows = set(self.places.values())
+        cells = [x for x in inputs if x and x not in rows]
+        steps = ([msg("place_fill", cells="；".join(cells))] if cells else []) + [x for x in inputs if x in rows]
+        if not steps:
+            return "absent", self.place_of(path), ""
+        return "empty", "；".join(steps), ""
 
     def missing_sheet(self, name: str) -> str | None:
         """The schema sheet a dotted name needs that the workbook lacks (``财务`` for ``预算.执行率`` too)."""
         first = re.split(r"\.|\[", name.strip(), maxsplit=1)[0]
+        source = self.links.get(first) or next(iter(self.derived.get(first, ())), first)  # (年度 → 基本信息.年度)
+        first = source.split(".")[0]
         sheet = DERIVED_FROM.get(first, first)
         return sheet if sheet in schema.SHEETS_BY_NAME and sheet not in self.values else None
 
@@ -200,7 +222,7 @@ class Context:
             path = zh
         if not tokens:  # (an empty text is a text a row may leave blank, as compute gives it: not missing)
             if value is None:
-                yield "empty", "；".join(self.empty_inputs(path)), ""
+                yield self._blank(path)
             else:
                 yield "ok", "", ""
             return
@@ -228,7 +250,7 @@ class Context:
                 yield "absent", self.place_of(path), ""
             return
         if value is None:
-            yield "empty", "；".join(self.empty_inputs(path)), ""
+            yield self._blank(path)
             return
         yield "ok", "", ""  # an attribute of a value (a fact's 数值, a text's method): not ours to check
 

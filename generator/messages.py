@@ -20,6 +20,8 @@ MESSAGES: dict[str, str] = {
     "encrypted": "{name} 设有打开密码，无法读取。请在 Excel 中取消密码（文件 › 信息 › 保护工作簿）后另存。",
     "too_large": "{name} 过大（解压后约 {size} MB，上限 {limit} MB），不像是一个单位的填报表，已拒绝读取。",
     "workbook_unreadable": "无法读取 {name}（{detail}）。文件可能已损坏或由不兼容的程序生成，请用 Excel 或 WPS 打开后另存为 .xlsx 再试。",
+    # --- workbooks as Excel writes them (helper "files") ---
+    "workbook_bad_string": "{name} › {sheet} › {cell}：单元格引用的共享文字（第 {index} 项）在工作簿中不存在，文件已损坏。请用 Excel 或 WPS 打开后另存为 .xlsx 再试。",
     # --- workbook content --------------------------------------------------------
     "sheet_missing": "缺少工作表“{sheet}”。现有工作表：{names}。",
     "row_missing": "缺少“{label}”这一行（A 列应有此标签）。",
@@ -234,10 +236,12 @@ MESSAGES: dict[str, str] = {
     "fact_name_invalid": "名称“{name}”不能含有空格、点、方括号、花括号或引号（模板用 概况数据.名称 取用）。",
     "fact_not_number": "“{name}”的类型为数字，但数值为文字“{value}”。",
     "section_name_invalid": "栏目名称“{name}”不能含有空格、点、方括号、花括号或引号（模板用 文字内容.栏目 取用）。",
-    "uses_empty": "模板{where}用到“{name}”，但工作簿未填写：请填写 {place}。",
+    "uses_empty": "模板{where}用到“{name}”，但工作簿未填写：{place}。",
+    "place_fill": "请填写 {cells}",
     "uses_no_sheet": "模板{where}用到“{name}”，但工作簿中没有：{place}。",
     "uses_absent": "模板{where}用到“{name}”，但工作簿中没有：{place}。",
     "place_sheet": "{file} 的“{sheet}”中没有这个名称，请核对名称（全部名称见 docs/fields.md，或加 --template-check --fields 列出）",
+    "place_name": "{file} 的数据中没有“{name}”这个名称，请核对名称（全部名称见 docs/fields.md，或加 --template-check --fields 列出）",
     "place_no_sheet": "{file} 中没有“{sheet}”表，请在 {file} 中添加“{sheet}”表（模板用到的该表其他名称不再逐一列出；表的格式见 generate --new-unit 生成的空白工作簿）",
     "place_staff_row": "请在 {file} 的“人员编制”表增加这一类别的行，或核对名称",
     "place_text_section": "请在 {file} 的“文字内容”表增加这一栏目的段落，或核对名称",
