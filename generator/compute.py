@@ -186,15 +186,12 @@ class Context:
         return msg("place_sheet", file=self.file, sheet=sheet)
 
     def _blank(self, path: str) -> tuple[str, str, str]:
-        """A value left blank: ("empty", the cells to fill and the rows to add, as one instruction), or
-        ("absent", …) when no cell or row of the workbook holds it."""
+        """A value left blank: ("empty", the cells to fill and the rows to add, as one instruction)."""
         inputs = list(dict.fromkeys(self.empty_inputs(path)))
         rows = set(self.places.values())
         cells = [x for x in inputs if x and x not in rows]
         steps = ([msg("place_fill", cells="；".join(cells))] if cells else []) + [x for x in inputs if x in rows]
-        if not steps:
-            return "absent", self.place_of(path), ""
-        return "empty", "；".join(steps), ""
+        return "empty", "；".join(steps) or msg("place_fill_name", file=self.file, name=path), ""
 
     def missing_sheet(self, name: str) -> str | None:
         """The schema sheet a dotted name needs that the workbook lacks (``财务`` for ``预算.执行率`` too)."""

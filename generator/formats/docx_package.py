@@ -135,8 +135,12 @@ def read_package(data: bytes) -> Package:
             if len(raw) > limit or total > limit:
                 raise PackageError("too_large", info.filename)
             parts[info.filename] = raw
-    if "[Content_Types].xml" not in parts or main_part(parts) is None:
+    main = main_part(parts)
+    if "[Content_Types].xml" not in parts or main is None:
         raise PackageError("not_docx")
+    ctype = type_of(main, *content_types(parts))
+    if ctype not in MAIN_TYPES:  # a workbook or a presentation is a package too: not a Word document
+        raise PackageError("not_word", main, ctype)
     return Package(parts)
 
 

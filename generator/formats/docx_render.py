@@ -277,6 +277,22 @@ def _listing_text(ppr: str, rpr: str, xml: str) -> str:
                               f'<w:p>{ppr}<w:r>{rpr}<w:t xml:space="preserve">')
 
 
+_REFERENCES = re.compile(rb"&(?:#|quot;|apos;)")
+
+
+def _as_docxtpl_reads(raw: bytes, name: str) -> str:
+    """A part's source as docxtpl renders it: serialised again by lxml, so that character references in text
+    (LibreOffice writes ``&quot;``/``&apos;``, some writers ``&#20320;``) are plain characters, as Jinja must
+    see them inside a tag."""
+    if not _REFERENCES.search(raw):
+        return raw.decode("utf-8")
+    try:
+        root = etree.fromstring(raw, PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise PackageError("xml", name, str(exc)) from None
+    return '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + etree.tostring(root, encoding="unicode")
+
+
 class Prepared:
     """One template package, prepared once: its patched parts and its untouched parts compressed."""
 
@@ -289,7 +305,7 @@ class Prepared:
         self.static: dict[str, zipout.Member] = {}
         for name, raw in parts.items():
             if TEMPLATED.fullmatch(name) and (b"{" in raw or name == self.main):
-                text = raw.decode("utf-8")
+                text = _as_docxtpl_reads(raw, name)
                 patched = patch(text) if name.startswith("word/") else _escape_literals(text)
                 self.sources[name], self.origins[name] = mark_lines(patched)
             else:
