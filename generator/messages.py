@@ -286,7 +286,10 @@ MESSAGES: dict[str, str] = {
     "removed_attached_template": "链接的外部模板",
     "removed_external_image": "外部链接的图片",
     "removed_external_link": "指向外部文件的链接（本机 file:、网络共享 \\\\服务器 或网络地址）",
-    "removed_field": "引用外部文件的域代码",
+    "removed_field": "不允许的域代码（只保留页码、日期和文档内引用；引用外部文件或数据源等的域删除，保留其显示的文字）",
+    "removed_picture": "不是位图（PNG、JPEG、GIF、BMP、TIFF）或 SVG 的图片",
+    "removed_svg": "含有脚本或外部引用的 SVG 图片",
+    "removed_data_source": "邮件合并或数据绑定的数据源",
     "removed_part": "非报告部件",
     # --- hostile input and faults (issue 14) ------------------------------------------------
     "jinja_expected": "此处应为{expected}，却是{got}",

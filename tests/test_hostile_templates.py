@@ -146,7 +146,7 @@ REMOVED = ("模板中的宏（VBA）已删除（word/vbaProject.bin）",
            f"模板中的外部链接的图片已删除（word/document.xml: {EXTERNAL_IMAGE}）",
            f"已删除（word/document.xml: {UNC_LINK}）",
            f"已删除（word/document.xml: {FILE_LINK}）",
-           "模板中的引用外部文件的域代码已删除（word/document.xml: INCLUDETEXT",
+           "模板中的不允许的域代码（只保留页码、日期和文档内引用；引用外部文件或数据源等的域删除，保留其显示的文字）已删除（word/document.xml: INCLUDETEXT",
            "模板中的嵌入的 OLE 对象已删除（word/embeddings/oleObject1.bin）")
 
 

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from lxml import etree
 
 from . import zip as zipout
-from .docx_package import MAX_PART_MB, PARSER, W, Package, PackageError, main_part, paragraph_text
+from .docx_package import (FOREIGN_BYTES, MAX_PART_MB, PARSER, W, Package, PackageError, Removed, clean_part,
+                           external_ids, main_part, paragraph_text)
 
 OPEN_MARK, CLOSE_MARK = "\ufdd0", "\ufdd1"
 NEUTRALIZE = {ord("{"): OPEN_MARK, ord("}"): CLOSE_MARK, ord(OPEN_MARK): None, ord(CLOSE_MARK): None}
@@ -90,6 +91,7 @@ class Rendered:
     # the main document as parsed whole (its text may hold brace marks: see restore); None when a large one was
     # checked element by element (``STREAM_BYTES``): a ``visit`` saw its elements instead
     document: etree._Element | None = None
+    removed: list[Removed] = field(default_factory=list)  # foreign content the rendering made, taken out
 
 
 def restore(text: str) -> str:
@@ -303,8 +305,10 @@ class Prepared:
         self.sources: dict[str, str] = {}  # templated part → patched, line-split source
         self.origins: dict[str, list[tuple[Any, ...]]] = {}  # templated part → what each line begins with
         self.static: dict[str, zipout.Member] = {}
+        self.external: dict[str, set[str]] = {}  # templated part → ids of its external (hyperlink) relationships
         for name, raw in parts.items():
             if TEMPLATED.fullmatch(name) and (b"{" in raw or name == self.main):
+                self.external[name] = external_ids(parts, name)
                 text = _as_docxtpl_reads(raw, name)
                 patched = patch(text) if name.startswith("word/") else _escape_literals(text)
                 self.sources[name], self.origins[name] = mark_lines(patched)
@@ -318,6 +322,7 @@ class Prepared:
         fixed (``start`` first; again from the start should the part have to be parsed a second time).
         """
         rendered: dict[str, bytes] = {}
+        removed: list[Removed] = []
         document = None
         for name, source in self.sources.items():
             try:
@@ -336,7 +341,8 @@ class Prepared:
                 raise PackageError("too_large", name, str(len(xml)))
             raw = xml.encode("utf-8")
             xml = None  # (a large report: the text is not kept beside its bytes and its tree)
-            if name == self.main and len(raw) >= STREAM_BYTES and _stream_main(raw, name, visit):
+            foreign = name.startswith("word/") and (self.external.get(name) or FOREIGN_BYTES.search(raw))
+            if name == self.main and len(raw) >= STREAM_BYTES and not foreign and _stream_main(raw, name, visit):
                 rendered[name] = _restore_marks(raw)  # checked element by element, nothing to fix
                 continue
             try:
@@ -346,6 +352,8 @@ class Prepared:
                 error.text_before = _text_before(raw.decode("utf-8"), exc.position)
                 raise error from None
             changed = False
+            if foreign:  # what is published holds nothing foreign, however the template made it
+                changed |= clean_part(root, name, self.external.get(name, set()), removed)
             if name.startswith("word/"):
                 changed |= _repair_cells(root)
                 _check_leftovers(root, name, raw)
@@ -359,7 +367,7 @@ class Prepared:
                 raw = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
             rendered[name] = _restore_marks(raw)
         parts = {name: rendered.get(name) or self.static[name] for name in self.names}
-        return Rendered(zipout.package(parts), document)
+        return Rendered(zipout.package(parts), document, removed)
 
 
 # ---------------------------------------------------------------------------- a large main document
