@@ -23,7 +23,7 @@ from typing import Any
 
 from . import formatting as fmt
 from . import schema
-from .names import full_name, placeholder_text, placeholder_value
+from .names import NotText, full_name, placeholder_text, placeholder_value
 from .errors import Location, Problem
 from .messages import msg
 
@@ -92,6 +92,8 @@ class Fact(str):
         if isinstance(value, Decimal):
             text = fmt.number(value, decimals) + unit
             kind = "数字"
+        elif isinstance(value, bool):  # a yes/no fact (its 类型 says 是否): 是 or 否, without a unit
+            text, kind = ("是" if value else "否"), "是否"
         else:
             text = str(value) + (unit if unit and not str(value).endswith(unit) else "")
             kind = "文字"
@@ -690,7 +692,14 @@ def fill_placeholders(b: _Builder, text: str, cell_path: str) -> str:
             b.ctx.problems.append(Problem(location, msg("placeholder_unknown", name=name)
                                           + (msg("hint_did_you_mean", name=close) if close else "")))
             return m.group(0)
-        return placeholder_text(name, value)
+        try:
+            return placeholder_text(name, value)
+        except NotText as exc:  # a group, a list, a yes/no: its repr is not a report's text
+            cell = b.ctx.data_cells.get(cell_path)
+            parts = cell.split(" › ") if cell else []
+            b.ctx.problems.append(Problem(Location(*parts) if len(parts) == 3 else None,
+                                          msg("placeholder_not_text", name=name, kind=msg(exc.kind))))
+            return m.group(0)
 
     return _PLACEHOLDER.sub(repl, text)
 

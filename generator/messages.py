@@ -52,6 +52,15 @@ MESSAGES: dict[str, str] = {
     "placeholder_unknown": "内容中的占位符 {{{name}}} 无法识别。可用的占位符见“填写说明”。",
     "placeholder_unclosed": "内容中有不成对的花括号“{{”或“}}”。如需写花括号本身，请改用全角“｛｝”。",
     "sentence_unknown": "“句子”应为以下之一：{names}；实为“{value}”。",
+    # --- only stated kinds of values in text (helper "files") ---
+    "fact_boolean": "“{name}”的数值为 {value}（是非值），报告中无法写成数字或文字：需要“是/否”时请把“类型”填为“{kind}”，否则请填写数字或文字。",
+    "fact_not_yes_no": "“{name}”的类型为是否，但数值为“{value}”：请填写 是 或 否（或 TRUE / FALSE）。",
+    "placeholder_not_text": "内容中的占位符 {{{name}}} 指向的是{kind}，不是文字或数字，无法写入报告。请写出其中具体的一项（如 {{{name}.名称}}）。",
+    "template_not_text": "模板 {path} {where}输出的是{kind}，不是文字或数字，未生成报告。请写出其中具体的一项（如 名称.项目），或用 for 循环逐项写出。",
+    "kind_group": "一组数据",
+    "kind_list": "一个列表",
+    "kind_boolean": "是非值（TRUE/FALSE）",
+    "kind_object": "程序内部对象",
     # --- notices (accepted input that was changed) ------------------------------
     "notice_text_number": "“{label}”为文本“{value}”，已按数字 {number} 读取。",
     "notice_control_chars": "“{label}”中有不可见的控制字符，已删除。",

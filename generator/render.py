@@ -14,12 +14,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 import string
+from decimal import Decimal
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError, nodes
+from jinja2 import StrictUndefined, TemplateError, TemplateRuntimeError, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.environment import TemplateExpression
 from jinja2.parser import Parser
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
@@ -31,6 +33,7 @@ from .formats.docx_render import NEUTRALIZE, LeftoverTag, Rendered, place_of
 from .formatting import FILTERS
 from .limits import LimitExceeded, Limits, bounded
 from .messages import msg
+from .names import value_kind
 from .template import MARKUP_FILTERS, Template, jinja_zh, package_message
 
 MAX_POWER = 1000  # largest exponent ``**`` may use in a template
@@ -40,13 +43,27 @@ COMPILED_CACHE_SIZE = 512  # sources kept compiled per environment (template par
 _WIDTH = re.compile(r"%[-+ #0]*(\d+|\*)?(?:\.(\d+|\*))?[a-zA-Z%]")
 
 
+class NotPrintable(TemplateRuntimeError):
+    """A ``{{ … }}`` whose value is a group, a list, a yes/no or an object: its repr is not a report's text."""
+
+    def __init__(self, value: Any):
+        super().__init__(type(value).__name__)
+        self.kind = value_kind(value)
+
+
 def _finalize(value: Any) -> Any:
-    """Applied to every ``{{ … }}`` output before escaping: a blank value prints nothing; braces are marked."""
+    """Applied to every ``{{ … }}`` output before escaping: a blank value prints nothing; braces are marked; only
+    a text, a number or a date prints (``NotPrintable`` for anything else)."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value.translate(NEUTRALIZE)
+    if isinstance(value, bool) or not isinstance(value, _PRINTABLE):
+        raise NotPrintable(value)
     return value
+
+
+_PRINTABLE = (int, float, Decimal, dt.date, dt.time)
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
@@ -253,6 +270,9 @@ def render(template: Template, context: dict[str, Any], env: ReportEnvironment |
         name = _undefined_name(exc)
         raise UserError(msg("template_undefined", path=path, name=name or str(exc),
                             where=template.where(place_of(exc), name))) from None
+    except NotPrintable as exc:
+        raise UserError(msg("template_not_text", path=path, kind=msg(exc.kind),
+                            where=template.where(place_of(exc)))) from None
     except TemplateSyntaxError as exc:
         raise UserError(msg("template_syntax", path=path, detail=jinja_zh(exc.message or str(exc)),
                             where=template.where(place_of(exc)))) from None
