@@ -22,8 +22,10 @@ from decimal import Decimal
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError, TemplateRuntimeError, TemplateSyntaxError, UndefinedError, nodes
+from jinja2.compiler import CodeGenerator
 from jinja2.environment import TemplateExpression
 from jinja2.parser import Parser
+from jinja2.runtime import markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from .errors import Problem, UserError
@@ -39,6 +41,8 @@ from .template import MARKUP_FILTERS, Template, jinja_zh, package_message
 MAX_POWER = 1000  # largest exponent ``**`` may use in a template
 MAX_REPEAT = 1_000_000  # longest string or list ``*`` may build in a template
 MAX_WIDTH = 10_000  # widest field a format specifier may ask for
+MAX_STRING = 4_000_000  # longest text ``~``, ``+``, ``join`` or a filter may build (a report's part is far shorter)
+MAX_INT_BITS = 4096  # largest integer arithmetic may build (some 1,200 digits; a report's figures are far smaller)
 COMPILED_CACHE_SIZE = 512  # sources kept compiled per environment (template parts, short strings)
 _WIDTH = re.compile(r"%[-+ #0]*(\d+|\*)?(?:\.(\d+|\*))?[a-zA-Z%]")
 
@@ -91,10 +95,39 @@ def _check_format(fmt: str) -> None:
         _check_spec(spec or "")
 
 
-class ReportEnvironment(ImmutableSandboxedEnvironment):
-    """The sandbox, also refusing arithmetic and formatting that would exhaust memory or time."""
+class _BoundedCodeGenerator(CodeGenerator):
+    """Jinja's code generator, with ``a ~ b`` joined by the environment (``join_checked``), which bounds it."""
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    def visit_Concat(self, node: nodes.Concat, frame: Any) -> None:  # noqa: N802 - Jinja's visitor name
+        self.write("environment.join_checked(context, (")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
+def _length(value: Any) -> int:
+    return len(value) if isinstance(value, (str, list, tuple)) else 0
+
+
+def _check_int(value: Any, bits: int, what: str) -> None:
+    if isinstance(value, int) and not isinstance(value, bool) and bits > MAX_INT_BITS:
+        raise SecurityError(f"{what} would make an integer of about {bits} bits, more than {MAX_INT_BITS}")
+
+
+class ReportEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox, also refusing arithmetic and formatting that would exhaust memory or time: integers beyond
+    ``MAX_INT_BITS``, texts and lists beyond ``MAX_STRING`` (so that no single step of a template can allocate
+    more than a few tens of MB, and the time and memory watchdog stops it on time)."""
+
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+    code_generator_class = _BoundedCodeGenerator
+
+    def join_checked(self, context: Any, values: tuple) -> Any:
+        """``a ~ b ~ …``: Jinja's own join, refused when the result would pass ``MAX_STRING``."""
+        if sum(_length(v) if isinstance(v, str) else len(str(v)) for v in values) > MAX_STRING:
+            raise SecurityError(f"text joined with ~ would be longer than {MAX_STRING} characters")
+        return markup_join(values) if context.eval_ctx.autoescape else str_join(values)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """``a.b`` on a plain dict whose key ``b`` is not a dict method: the item (the sandbox would find it
@@ -109,6 +142,12 @@ class ReportEnvironment(ImmutableSandboxedEnvironment):
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_POWER:
             raise SecurityError(f"exponent {right} is too large")
+        if operator == "**" and isinstance(left, int) and isinstance(right, int) and right > 0:
+            _check_int(left, left.bit_length() * right, "**")
+        if operator == "*" and isinstance(left, int) and isinstance(right, int):
+            _check_int(left, left.bit_length() + right.bit_length(), "*")
+        if operator == "+" and _length(left) + _length(right) > MAX_STRING:
+            raise SecurityError(f"text or list joined with + would be longer than {MAX_STRING}")
         if operator == "*":
             for seq, n in ((left, right), (right, left)):
                 if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_REPEAT:
@@ -188,9 +227,32 @@ def _bounded(name: str, filter_func: Any) -> Any:
         for n in (*args[1:], *kwargs.values()):  # (the value, or the environment Jinja passes first)
             if isinstance(n, int) and not isinstance(n, bool) and n > MAX_WIDTH:
                 raise SecurityError(f"{name}({n}) is too large")
-        return filter_func(*args, **kwargs)
+        texts = [a for a in args if isinstance(a, str)]
+        widths = [n for n in (*args[1:], *kwargs.values()) if isinstance(n, int) and not isinstance(n, bool)]
+        if name == "indent" and texts and widths and (texts[0].count("\n") + 1) * max(widths) > MAX_STRING:
+            raise SecurityError(f"indent() result would be longer than {MAX_STRING} characters")
+        result = filter_func(*args, **kwargs)
+        if isinstance(result, str) and len(result) > MAX_STRING:
+            raise SecurityError(f"{name}() result is longer than {MAX_STRING} characters")
+        return result
 
     return functools.update_wrapper(bounded_filter, filter_func)  # (keeps Jinja's pass_environment mark)
+
+
+def _bounded_join(join_filter: Any) -> Any:
+    """Jinja's ``join`` filter, refused when the joined text would pass ``MAX_STRING``."""
+
+    def bounded_join(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> Any:
+        if attribute is None and isinstance(value, (list, tuple)):
+            total = sum(len(v) if isinstance(v, str) else 24 for v in value) + len(d) * len(value)
+            if total > MAX_STRING:
+                raise SecurityError(f"join() result would be longer than {MAX_STRING} characters")
+        result = join_filter(eval_ctx, value, d, attribute)
+        if len(result) > MAX_STRING:
+            raise SecurityError(f"join() result is longer than {MAX_STRING} characters")
+        return result
+
+    return functools.update_wrapper(bounded_join, join_filter)
 
 
 def _format_filter(value: Any, *args: Any, **kwargs: Any) -> Any:
@@ -212,6 +274,7 @@ def make_env() -> ReportEnvironment:
         env.filters.pop(name, None)
     for name in ("center", "indent", "wordwrap", "truncate", "batch", "slice"):
         env.filters[name] = _bounded(name, env.filters[name])
+    env.filters["join"] = _bounded_join(env.filters["join"])
     env.filters["format"] = _format_filter
     env.filters.update(FILTERS)
     return env

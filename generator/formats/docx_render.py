@@ -279,6 +279,20 @@ def _listing_text(ppr: str, rpr: str, xml: str) -> str:
                               f'<w:p>{ppr}<w:r>{rpr}<w:t xml:space="preserve">')
 
 
+def _render_bounded(template: Any, context: dict[str, Any], name: str) -> str:
+    """The rendered source, stopped (``PackageError`` too_large) as soon as it passes ``MAX_PART_MB`` (counted in
+    characters, 2-3 bytes each): the output is counted as it is made, never held whole beyond the limit."""
+    limit = MAX_PART_MB * 1024 * 1024 // 2
+    pieces: list[str] = []
+    size = 0
+    for piece in template.generate(context):
+        size += len(piece)
+        if size > limit:
+            raise PackageError("too_large", name, str(size))
+        pieces.append(piece)
+    return "".join(pieces)
+
+
 _REFERENCES = re.compile(rb"&(?:#|quot;|apos;)")
 
 
@@ -326,7 +340,7 @@ class Prepared:
         document = None
         for name, source in self.sources.items():
             try:
-                xml = env.from_string(source).render(context)
+                xml = _render_bounded(env.from_string(source), context, name)
             except BaseException as exc:  # noqa: B036 - the place is noted, the exception goes on unchanged
                 line = _template_line(exc)
                 if line is not None:
@@ -337,8 +351,6 @@ class Prepared:
                 raise
             if name.startswith("word/"):
                 xml = resolve_listing(xml)
-            if len(xml) > MAX_PART_MB * 1024 * 1024 // 2:  # characters: up to 2-3 bytes each
-                raise PackageError("too_large", name, str(len(xml)))
             raw = xml.encode("utf-8")
             xml = None  # (a large report: the text is not kept beside its bytes and its tree)
             foreign = name.startswith("word/") and (self.external.get(name) or FOREIGN_BYTES.search(raw))
