@@ -56,3 +56,52 @@ def test_ordinary_arithmetic_and_joining_still_work() -> None:
     source = ("{{ 2 ** 10 }} {{ 12 * 3 }} {{ 'ab' ~ 'cd' }} {{ ([1, 2] + [3])|length }} {{ ['x', 'y']|join('、') }} "
               "{{ 'a' + 'b' }}")
     assert env.from_string(source).render() == "1024 36 abcd 3 x、y ab"
+
+
+def test_a_worker_that_dies_takes_no_other_unit_down(tmp_path: Path) -> None:
+    """The processes making a county's units are killed (as the system's out-of-memory killer would, or the
+    worker's own hard deadline) while one unit loops: every unit they had not finished is made again alone; the
+    looping one fails at its time limit, the others are generated."""
+    import multiprocessing
+    import os
+    import shutil
+    import signal
+    import threading
+
+    from click.testing import CliRunner
+
+    from conftest import ROOT
+    from generator.cli import main
+    from test_hostile_templates import county_with_a_looping_township
+
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    data, units = county_with_a_looping_township(tmp_path)
+    killed: list[int] = []
+
+    def kill_workers() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not killed:
+            children = multiprocessing.active_children()
+            if children:
+                time.sleep(0.8)  # (the workers have started their units)
+                for child in multiprocessing.active_children():
+                    os.kill(child.pid, signal.SIGKILL)
+                    killed.append(child.pid)
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_workers, daemon=True)
+    killer.start()
+    result = CliRunner().invoke(main, ["--year", "2024", "--data", str(data), "--templates",
+                                       str(tmp_path / "templates"), "--out", str(tmp_path / "output"),
+                                       "--jobs", "2", "--limit-seconds", "3"])
+    killer.join()
+    out = result.output
+    assert killed, "no worker was killed"
+    assert result.exit_code == 1, out
+    assert "共 3 个单位：2 个已生成，1 个失败" in out
+    assert f"{units[2]}" in out and "渲染超过 3 秒，已停止" in out
+    assert "进程意外退出" not in out  # made again alone, each unit got its own verdict
+    folder = tmp_path / "output" / "2024"
+    reports = sorted(p.name for p in folder.glob("*报告.docx"))
+    assert len(reports) == 2 and not any(units[2] in r for r in reports)
+    assert (folder / "2024年度部门整体支出绩效自评汇总表.xlsx").exists()
