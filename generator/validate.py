@@ -409,15 +409,17 @@ def _check_staff(v: Validator, staff: list[dict[str, Any]]) -> None:
         elif parent and parent == r.get("类别"):
             v.problem(v.record_cell(schema.STAFF, i, "parent"), msg("staff_parent_self", category=parent))
     parents = {r["类别"]: r.get("上级") for r in staff if r.get("类别")}
+    cleared: set[str] = set()  # categories whose chain of 上级 is known to end (each chain walked once)
     for start in parents:  # a cycle of 上级 would make the sums meaningless
         seen, node = set(), start
-        while node in parents and parents[node]:
+        while node in parents and parents[node] and node not in cleared:
             if node in seen:
                 v.problem(None, msg("staff_parent_cycle", category=start), sheet=schema.STAFF.name)
                 break
             seen.add(node)
             node = parents[node]
         else:
+            cleared |= seen
             continue
         break
     for i, r in enumerate(staff):

@@ -95,3 +95,47 @@ def test_missing_sheets_are_said_in_one_sentence_each(project: Path) -> None:
     for line in result.output.splitlines():
         assert line.count("请") <= 2 or "请核对名称" in line, line  # never two instructions joined
     assert not (project / "output" / "2024" / REPORT_NAME).exists()
+
+
+def staff_chain(project: Path, rows: list[dict]) -> None:
+    import docx
+
+    from conftest import replace_rows
+
+    replace_rows(project / "data" / "2024.xlsx", "人员编制", rows)
+    doc = docx.Document()  # a template that prints the chain's first level only
+    doc.add_paragraph("{{ 基本信息.单位全称 }}")
+    doc.add_paragraph("{% for c in 人员编制.合计.下级 %}{{ c.类别 }}：{{ c.核定编制 }}个{% endfor %}")
+    doc.save(project / "templates" / "default" / "report.docx")
+
+
+def test_a_deep_staff_hierarchy_is_walked_without_recursion(project: Path) -> None:
+    depth = 400  # deeper than a recursive walk gets with Python's recursion limit (1000 frames)
+    rows = [{"类别": "合计", "核定编制": 1, "实有人数": 1}]  # (each level the sum of the next: nothing to audit)
+    rows += [{"类别": f"类{i}", "上级": "合计" if i == 1 else f"类{i - 1}", "核定编制": 1, "实有人数": 1}
+             for i in range(1, depth)]
+    staff_chain(project, rows)
+    start = time.monotonic()
+    result = run_cli(project)
+    assert result.exit_code == 0, result.output[-2000:]
+    assert time.monotonic() - start < 60
+    assert "RecursionError" not in result.output and "内部错误" not in result.output
+    from docx import Document
+
+    texts = [p.text for p in Document(project / "output" / "2024" / REPORT_NAME).paragraphs]
+    assert texts == ["桃源县郑家驿镇人民政府", "类1：1个"]
+    annotated = next((project / "output" / "2024").glob("*-审核.xlsx"))
+    fields = openpyxl.load_workbook(annotated, read_only=True)["模板字段"]
+    names = [row[0] for row in fields.iter_rows(min_row=3, values_only=True)]
+    assert "人员编制.类399.核定编制" in names
+    assert max(n.count("下级[]") for n in names if n) == 2  # a 下级 of a 下级 …: listed to a fixed depth
+
+
+def test_a_cyclic_staff_hierarchy_is_a_located_message(project: Path) -> None:
+    staff_chain(project, [{"类别": "合计", "核定编制": 3, "实有人数": 3},
+                          {"类别": "甲", "上级": "乙", "核定编制": 1, "实有人数": 1},
+                          {"类别": "乙", "上级": "甲", "核定编制": 1, "实有人数": 1}])
+    result = run_cli(project)
+    assert result.exit_code == 1, result.output
+    assert "2024.xlsx › 人员编制：“人员编制”表的“上级”形成了循环（从“甲”开始），请核对。" in result.output
+    assert not (project / "output" / "2024" / REPORT_NAME).exists()
