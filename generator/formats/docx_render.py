@@ -148,7 +148,7 @@ def patch(xml: str) -> str:
     found = _PATCHED.get(xml)
     if found is not None:
         return found
-    patched = _patch_xml(xml)
+    patched = _AMPERSAND_IN_TAG.sub(lambda m: m.group(0).replace("&amp;", "&"), _patch_xml(xml))
     for literal, marks in LITERALS.items():
         patched = patched.replace(literal, marks)
     patched = _VMERGE_CELL.sub(_vmerge_cell, patched)
@@ -156,6 +156,11 @@ def patch(xml: str) -> str:
         _PATCHED.pop(next(iter(_PATCHED)))
     _PATCHED[xml] = patched
     return patched
+
+
+# an ``&`` inside a tag is the XML's ``&amp;``: Jinja reads it as ``&`` (docxtpl's patch turns ``&lt;``/``&gt;``
+# back itself), and autoescape writes it once as ``&amp;``
+_AMPERSAND_IN_TAG = re.compile(r"\{\{(?:(?!\}\}).)*&amp;(?:(?!\}\}).)*\}\}|\{%(?:(?!%\}).)*&amp;(?:(?!%\}).)*%\}", re.DOTALL)
 
 
 def _vmerge_cell(m: re.Match) -> str:
