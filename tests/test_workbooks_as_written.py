@@ -139,3 +139,22 @@ def test_a_cyclic_staff_hierarchy_is_a_located_message(project: Path) -> None:
     assert result.exit_code == 1, result.output
     assert "2024.xlsx › 人员编制：“人员编制”表的“上级”形成了循环（从“甲”开始），请核对。" in result.output
     assert not (project / "output" / "2024" / REPORT_NAME).exists()
+
+
+def test_a_whole_column_merge_in_a_workbook_left_to_openpyxl_is_clipped(project: Path) -> None:
+    """A workbook the fast reader leaves to openpyxl (here: a cell type it does not know) with a whole column
+    merged: openpyxl reads the merge clipped to the used rows, in a moment."""
+    workbook = project / "data" / "2024.xlsx"
+
+    def edit(xml: str) -> str:
+        xml = set_cell_xml(xml, "D3", '<c r="D3" t="x"><v>1</v></c>')  # (an unknown type: openpyxl's path)
+        return xml.replace("</sheetData>", '</sheetData><mergeCells count="1"><mergeCell ref="F3:F1048576"/>'
+                           "</mergeCells>", 1)
+
+    edit_part(workbook, FINANCE, edit)
+    start = time.monotonic()
+    book = xlsx_read.open_book(workbook)
+    assert time.monotonic() - start < 10
+    sheet = book.sheets["财务"]
+    assert len(sheet.merged) == 1 and sheet.merged[0].startswith("F3:F") and sheet.merged[0] != "F3:F1048576"
+    assert sheet.cells[(3, 2)].value == 1813.15

@@ -172,7 +172,8 @@ def open_book(path: Path, select: Callable[[list[str]], Iterable[str]] | None = 
         raise UserError(msg("workbook_bad_string", name=name, sheet=exc.sheet, cell=exc.cell,
                             index=exc.index[:20])) from None
     except _NotPlain:
-        return _openpyxl_book(io.BytesIO(_package(parts)) if strict else path, select, name)
+        clipped = _clip_merges(parts)
+        return _openpyxl_book(io.BytesIO(_package(parts)) if strict or clipped else path, select, name)
 
 
 def _read_parts(zf: zipfile.ZipFile, name: str) -> dict[str, bytes]:
@@ -498,6 +499,35 @@ def _formula(f, key: tuple[int, int], shared: dict[str, Any]) -> str:
 
         shared[si] = Translator(text, origin=coordinate)
     return text
+
+
+_MERGE_REF = re.compile(rb'(<(?:\w+:)?mergeCell\b[^>]*?\bref=")([A-Z]{1,3}[1-9][0-9]{0,6}):([A-Z]{1,3}[1-9][0-9]{0,6})"')
+_CELL_ADDRESS = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([1-9][0-9]{0,6})"')
+
+
+def _clip_merges(parts: dict[str, bytes]) -> bool:
+    """For openpyxl, which makes a cell object for every cell of a merged range: a large range (a whole column,
+    ``A1:A1048576``) clipped to the cells the sheet holds, in place. Whether any part changed."""
+    changed = False
+    for name, data in list(parts.items()):
+        if not name.startswith("xl/worksheets/") or b"mergeCell" not in data:
+            continue
+        last_row = last_col = 0
+        for m in _CELL_ADDRESS.finditer(data):
+            last_row = max(last_row, int(m.group(2)))
+            last_col = max(last_col, column_index(m.group(1).decode()))
+
+        def clip(m: re.Match) -> bytes:
+            (r1, c1), (r2, c2) = _split_ref(m.group(2).decode()), _split_ref(m.group(3).decode())
+            if (r2 - r1 + 1) * (c2 - c1 + 1) <= MAX_MERGED_CELLS:
+                return m.group(0)
+            r2, c2 = max(r1, min(r2, last_row)), max(c1, min(c2, last_col))
+            return m.group(1) + m.group(2) + b":" + f"{column_letters(c2)}{r2}".encode() + b'"'
+
+        clipped = _MERGE_REF.sub(clip, data)
+        if clipped != data:
+            parts[name], changed = clipped, True
+    return changed
 
 
 def _merged_list(ranges: list[tuple[int, int, int, int]]) -> list[str]:
