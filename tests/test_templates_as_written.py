@@ -20,17 +20,9 @@ from docx.oxml.ns import qn
 
 from conftest import REPORT_NAME, run_cli
 from test_bad_input import assert_refused, plant, template_path
+from test_workbooks_as_written import edit_part
 
 FOOTER = "word/footer1.xml"
-
-
-def edit_part(path: Path, part: str, edit) -> None:
-    with zipfile.ZipFile(path) as zf:
-        parts = {name: zf.read(name) for name in zf.namelist()}
-    parts[part] = edit(parts[part].decode("utf-8")).encode("utf-8")
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in parts.items():
-            zf.writestr(name, data)
 
 
 def footer_texts(report: Path) -> list[str]:
