@@ -692,16 +692,26 @@ def fill_placeholders(b: _Builder, text: str, cell_path: str) -> str:
             b.ctx.problems.append(Problem(location, msg("placeholder_unknown", name=name)
                                           + (msg("hint_did_you_mean", name=close) if close else "")))
             return m.group(0)
+        cell = b.ctx.data_cells.get(cell_path)
+        parts = cell.split(" › ") if cell else []
         try:
-            return placeholder_text(name, value)
+            filled = placeholder_text(name, value)
         except NotText as exc:  # a group, a list, a yes/no: its repr is not a report's text
-            cell = b.ctx.data_cells.get(cell_path)
-            parts = cell.split(" › ") if cell else []
             b.ctx.problems.append(Problem(Location(*parts) if len(parts) == 3 else None,
                                           msg("placeholder_not_text", name=name, kind=msg(exc.kind))))
             return m.group(0)
+        grown[0] += len(filled) - len(m.group(0))
+        if grown[0] > MAX_FILLED and not grown[1]:  # a text amplified by its placeholders: said once, kept short
+            grown[1] = True
+            b.ctx.problems.append(Problem(Location(*parts) if len(parts) == 3 else None,
+                                          msg("placeholder_too_long", limit=MAX_FILLED)))
+        return m.group(0) if grown[1] else filled
 
+    grown: list[Any] = [len(text), False]  # (length so far, over the limit)
     return _PLACEHOLDER.sub(repl, text)
+
+
+MAX_FILLED = 100_000  # characters a text may reach once its placeholders are filled (a cell holds 32,767)
 
 
 # ------------------------------------------------------------------------ the context

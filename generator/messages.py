@@ -56,6 +56,7 @@ MESSAGES: dict[str, str] = {
     "fact_boolean": "“{name}”的数值为 {value}（是非值），报告中无法写成数字或文字：需要“是/否”时请把“类型”填为“{kind}”，否则请填写数字或文字。",
     "fact_not_yes_no": "“{name}”的类型为是否，但数值为“{value}”：请填写 是 或 否（或 TRUE / FALSE）。",
     "placeholder_not_text": "内容中的占位符 {{{name}}} 指向的是{kind}，不是文字或数字，无法写入报告。请写出其中具体的一项（如 {{{name}.名称}}）。",
+    "placeholder_too_long": "内容中的占位符填入后超过 {limit} 字，不像是一段报告文字（是否重复引用了很长的内容？），请核对。",
     "template_not_text": "模板 {path} {where}输出的是{kind}，不是文字或数字，未生成报告。请写出其中具体的一项（如 名称.项目），或用 for 循环逐项写出。",
     "kind_group": "一组数据",
     "kind_list": "一个列表",

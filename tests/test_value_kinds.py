@@ -56,3 +56,21 @@ def test_a_yes_no_fact_prints_yes_or_no(project: Path) -> None:
     texts = report_texts(project)
     assert "通村公路：是；集中供水：否" in texts
     assert not any("True" in t or "False" in t for t in texts)
+
+
+def test_a_text_amplified_by_its_placeholders_is_refused_at_its_cell(project: Path) -> None:
+    """A fact of 19,000 characters named 3,000 times in each of a few cells would make gigabytes: refused at the
+    first cell that passes 100,000 characters, without building the rest."""
+    import resource
+    import time
+
+    workbook = project / "data" / "2024.xlsx"
+    append_rows(workbook, "概况数据", [["长文", "字" * 19000, None, "文字"]])
+    set_cells(workbook, "文字内容", {f"C{row}": "{长文}" * 3000 for row in (3, 4, 5)})
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.monotonic()
+    out = assert_refused(project, "2024.xlsx › 文字内容 › C3：内容中的占位符填入后超过 100000 字",
+                         "2024.xlsx › 文字内容 › C5：内容中的占位符填入后超过 100000 字")
+    assert time.monotonic() - start < 20
+    assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024 < 300
+    assert "Traceback" not in out
