@@ -46,8 +46,11 @@ HIDDEN = [  # (what the paragraph holds, its shown text kept)
     field(instr(f' HYPERLINK \\o "提示" "\\\\\\\\server\\\\share\\\\x.docx" '), result="己"),
     f'<w:fldSimple w:instr=" DDEAUTO excel \'C:\\\\x.xlsx\' A1 "><w:r><w:t>庚</w:t></w:r></w:fldSimple>',
     field(instr(" PAGE "), result="1"),  # kept: a page number
+    # a VML picture that loads a remote image (no relationship: the address is in the attribute)
+    '<w:r><w:pict><v:shape xmlns:v="urn:schemas-microsoft-com:vml" style="width:1pt;height:1pt">'
+    f'<v:imagedata src="{REMOTE}v.png"/></v:shape></w:pict></w:r><w:r><w:t>辛</w:t></w:r>',
 ]
-SHOWN = ["甲", "丙", "丁", "戊", "己", "庚"]
+SHOWN = ["甲", "丙", "丁", "戊", "己", "庚", "辛"]
 
 
 def foreign_template(path: Path) -> None:
@@ -119,6 +122,7 @@ def test_hidden_foreign_content_is_named_alike_and_never_published(project: Path
     assert "含有脚本或外部引用的 SVG 图片已删除（word/media/image2.svg）" in text
     assert "不是位图（PNG、JPEG、GIF、BMP、TIFF）或 SVG 的图片已删除（word/media/image3.png）" in text
     assert "邮件合并或数据绑定的数据源已删除" in text
+    assert "外部链接的图片已删除（word/document.xml）" in text  # the VML picture
 
     report = project / "output" / "2024" / REPORT_NAME
     parts = read_parts(report)

@@ -397,7 +397,8 @@ _R_REFERENCES = etree.XPath("//*[@*[namespace-uri()='%s']]" % R_NS)
 # an attribute whose value fetches something (VML ``o:href``/``src``, a linked picture): a URL, a share, a file
 _URL_ATTRIBUTES = etree.XPath("//@*[contains(., '://') or starts-with(normalize-space(.), '\\\\')"
                               " or starts-with(normalize-space(.), 'file:') or starts-with(normalize-space(.), 'mhtml:')]")
-_NOT_FETCHED = frozenset({"uri", "instr"})  # an extension's or a setting's name; a field (judged above)
+# an extension's or a setting's name; a field (judged above); a picture's name, title and alternative text
+_NOT_FETCHED = frozenset({"uri", "instr", "name", "title", "descr", "alt"})
 _SCHEMA_NAME = re.compile(r"\s*https?://(schemas\.openxmlformats\.org|schemas\.microsoft\.com|purl\.org|www\.w3\.org)/")
 _LINK_HOLDERS = frozenset({W + "hyperlink", "{%s}hlinkClick" % A_NS, "{%s}hlinkHover" % A_NS})
 
