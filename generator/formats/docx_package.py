@@ -333,7 +333,8 @@ def _clean_xml(root: etree._Element, ids: set[str], part: str, removed: list[Rem
 
 # bytes that announce something ``clean_part`` looks at (a part without any is left as it is)
 FOREIGN_BYTES = re.compile(rb"instrText|fldSimple|fldChar|altChunk|w:object|w:control|attachedTemplate|mailMerge"
-                           rb"|r:link|:link=|subDoc|o:href|imagedata|w:dataBinding")
+                           rb"|r:link|:link=|subDoc|o:href|imagedata|w:dataBinding"
+                           rb"|\s(?!xmlns)[\w:]+=[\"']\s*(?:[a-zA-Z][\w+.-]*:|\\\\)")  # (an attribute holding an address)
 
 
 def field_allowed(instruction: str) -> bool:
