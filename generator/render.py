@@ -110,6 +110,45 @@ def _length(value: Any) -> int:
     return len(value) if isinstance(value, (str, list, tuple)) else 0
 
 
+_SIZE_STEPS = 2_000_000  # values looked at to tell a container's size as text (beyond: taken as too large)
+
+
+def text_size(value: Any, limit: int = MAX_STRING) -> int:
+    """About how long ``value`` is as text (``str()`` of a list repeats each item's text), counted without
+    making that text; stops as soon as it passes ``limit``."""
+    if isinstance(value, str):
+        return len(value)
+    size, steps, stack = 0, 0, [value]
+    while stack:
+        item = stack.pop()
+        steps += 1
+        if isinstance(item, str):
+            size += len(item) + 4
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+            size += 2
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+            size += 2
+        else:
+            size += 24
+        if size > limit or steps > _SIZE_STEPS:
+            return limit + 1
+    return size
+
+
+def _check_text_size(values: Any, what: str) -> None:
+    total = 0
+    for value in values:
+        if not isinstance(value, (str, int, float, Decimal, bool)) and value is not None:
+            total += text_size(value)
+        elif isinstance(value, str):
+            total += len(value)
+        if total > MAX_STRING:
+            raise SecurityError(f"{what} would make a text longer than {MAX_STRING} characters")
+
+
 def _check_int(value: Any, bits: int, what: str) -> None:
     if isinstance(value, int) and not isinstance(value, bool) and bits > MAX_INT_BITS:
         raise SecurityError(f"{what} would make an integer of about {bits} bits, more than {MAX_INT_BITS}")
@@ -125,8 +164,7 @@ class ReportEnvironment(ImmutableSandboxedEnvironment):
 
     def join_checked(self, context: Any, values: tuple) -> Any:
         """``a ~ b ~ …``: Jinja's own join, refused when the result would pass ``MAX_STRING``."""
-        if sum(_length(v) if isinstance(v, str) else len(str(v)) for v in values) > MAX_STRING:
-            raise SecurityError(f"text joined with ~ would be longer than {MAX_STRING} characters")
+        _check_text_size(values, "text joined with ~")
         return markup_join(values) if context.eval_ctx.autoescape else str_join(values)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
@@ -153,6 +191,7 @@ class ReportEnvironment(ImmutableSandboxedEnvironment):
                 if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_REPEAT:
                     raise SecurityError(f"repetition of {len(seq)} × {n} is too large")
         if operator == "%" and isinstance(left, str):
+            _check_text_size((left, right), "% formatting")
             for width, precision in _WIDTH.findall(left):
                 for part in (width, precision):
                     if part == "*" or (part and int(part) > MAX_WIDTH):
@@ -165,11 +204,21 @@ class ReportEnvironment(ImmutableSandboxedEnvironment):
         if wrapped is None:
             return None
         _check_format(value.__self__)
-        return wrapped
+
+        def checked(*args: Any, **kwargs: Any) -> Any:  # (its arguments, as text, within bounds too)
+            _check_text_size((value.__self__, *args, *kwargs.values()), "format()")
+            return wrapped(*args, **kwargs)
+
+        return checked
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - as Jinja
         """A call from the template: ``str`` methods that build a string as wide as their argument bounded."""
         name = getattr(__obj, "__name__", None)
+        if isinstance(getattr(__obj, "__self__", None), str) and name in ("join", "format", "format_map"):
+            _check_text_size((__obj.__self__, *args, *kwargs.values()), f"{name}()")
+            if name == "join" and args and isinstance(args[0], (list, tuple)) \
+                    and len(__obj.__self__) * len(args[0]) + text_size(args[0]) > MAX_STRING:
+                raise SecurityError(f"join() would make a text longer than {MAX_STRING} characters")
         if name in _WIDTH_METHODS and isinstance(getattr(__obj, "__self__", None), str):
             for n in (*args, *kwargs.values()):
                 if isinstance(n, int) and n > MAX_WIDTH:
@@ -239,13 +288,50 @@ def _bounded(name: str, filter_func: Any) -> Any:
     return functools.update_wrapper(bounded_filter, filter_func)  # (keeps Jinja's pass_environment mark)
 
 
+# filters that count or pick, never making text of their value
+_COUNTING_FILTERS = frozenset({"length", "count", "first", "last", "list", "sort", "reverse", "unique", "min",
+                               "max", "sum", "select", "reject", "selectattr", "rejectattr", "map", "batch", "slice",
+                               "groupby", "dictsort", "default", "d", "缺省", "abs", "int", "float", "round",
+                               "random", "attr", "items"})
+
+
+def _sized(name: str, filter_func: Any) -> Any:
+    """A filter refused when its arguments, as text, would pass ``MAX_STRING`` (``str()`` of a list of a
+    million long texts is made in one step that no time limit can stop)."""
+
+    def sized_filter(*args: Any, **kwargs: Any) -> Any:
+        for value in (*args, *kwargs.values()):
+            if isinstance(value, (list, tuple, set, frozenset, dict)) and text_size(value) > MAX_STRING:
+                raise SecurityError(f"{name}() of a value longer than {MAX_STRING} characters as text")
+        return filter_func(*args, **kwargs)
+
+    return functools.update_wrapper(sized_filter, filter_func)
+
+
+def _one_step(name: str, filter_func: Any) -> Any:
+    """``sum``, ``list`` and ``sort``, which work in one step of compiled code that no time limit can stop:
+    ``sum`` only of numbers (a sum of lists copies them all again at every item), ``list``/``sort`` of a text
+    only up to ``MAX_REPEAT`` characters (one object each)."""
+
+    def one_step(*args: Any, **kwargs: Any) -> Any:
+        values = [a for a in args if not hasattr(a, "filters")]  # (without the environment Jinja passes first)
+        if name == "sum":
+            start = kwargs.get("start", values[2] if len(values) > 2 else 0)
+            if not isinstance(start, (int, float, Decimal)):
+                raise SecurityError("sum() is only for numbers")
+        elif values and isinstance(values[0], str) and len(values[0]) > MAX_REPEAT:
+            raise SecurityError(f"{name}() of a text of {len(values[0])} characters is too large")
+        return filter_func(*args, **kwargs)
+
+    return functools.update_wrapper(one_step, filter_func)
+
+
 def _bounded_join(join_filter: Any) -> Any:
     """Jinja's ``join`` filter, refused when the joined text would pass ``MAX_STRING``."""
 
     def bounded_join(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> Any:
-        if attribute is None and isinstance(value, (list, tuple)):
-            total = sum(len(v) if isinstance(v, str) else 24 for v in value) + len(d) * len(value)
-            if total > MAX_STRING:
+        if isinstance(value, (list, tuple)):
+            if text_size(value) + len(d) * len(value) > MAX_STRING:
                 raise SecurityError(f"join() result would be longer than {MAX_STRING} characters")
         result = join_filter(eval_ctx, value, d, attribute)
         if len(result) > MAX_STRING:
@@ -276,7 +362,12 @@ def make_env() -> ReportEnvironment:
         env.filters[name] = _bounded(name, env.filters[name])
     env.filters["join"] = _bounded_join(env.filters["join"])
     env.filters["format"] = _format_filter
+    for name in ("sum", "list", "sort"):
+        env.filters[name] = _one_step(name, env.filters[name])
     env.filters.update(FILTERS)
+    for name, function in list(env.filters.items()):  # a filter never makes text of a value too large to print
+        if name not in _COUNTING_FILTERS:
+            env.filters[name] = _sized(name, function)
     return env
 
 

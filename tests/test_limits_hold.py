@@ -25,10 +25,17 @@ ATTACKS = [
      f"longer than {MAX_STRING}"),
     ("{{ (['a' * 1000000] * 100000)|join }}", f"longer than {MAX_STRING}"),
     ("{{ ('a\\n' * 400000)|indent(9000) }}", f"longer than {MAX_STRING}"),
+    # made as text in one step of compiled code (str() of a list repeats its items): refused before
+    ("{{ ([('x' * 1000000)] * 10)|string }}", f"longer than {MAX_STRING}"),
+    ("{{ '%s' % ([('x' * 1000000)] * 10,) }}", f"longer than {MAX_STRING}"),
+    ("{{ '、'.join([('x' * 1000000)] * 10) }}", f"longer than {MAX_STRING}"),
+    ("{{ '{}'.format([('x' * 1000000)] * 10) }}", f"longer than {MAX_STRING}"),
+    ("{{ ([[1]] * 1000)|sum(start=[]) }}", "sum() is only for numbers"),
 ]
 
 
-@pytest.mark.parametrize("bomb, detail", ATTACKS, ids=["power", "squaring", "concat", "plus", "join", "indent"])
+@pytest.mark.parametrize("bomb, detail", ATTACKS, ids=["power", "squaring", "concat", "plus", "join", "indent", "string", "percent",
+                                                 "join-method", "format", "sum"])
 def test_growth_is_refused_at_once_at_its_paragraph(project: Path, bomb: str, detail: str) -> None:
     plant(project, bomb)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
