@@ -79,8 +79,10 @@ ALLOWED_FIELDS = frozenset({
     "PAGEREF", "REF", "NOTEREF", "SEQ", "STYLEREF", "TOC", "TC", "SYMBOL", "=", "LISTNUM", "AUTONUM",
     "AUTONUMLGL", "AUTONUMOUT", "ADVANCE", "EQ", "HYPERLINK"})
 _WEB_LINK = re.compile(r"^(https?|mailto):", re.I)
-_IMAGE_MAGIC = {"image/png": (b"\x89PNG\r\n\x1a\n",), "image/jpeg": (b"\xff\xd8\xff",), "image/gif": (b"GIF87a", b"GIF89a"),
-                "image/bmp": (b"BM",), "image/tiff": (b"II*\x00", b"MM\x00*")}
+_PNG, _JPEG = (b"\x89PNG\r\n\x1a\n",), (b"\xff\xd8\xff",)
+_IMAGE_MAGIC = {"image/png": _PNG, "image/jpeg": _JPEG, "image/gif": (b"GIF87a", b"GIF89a"), "image/bmp": (b"BM",),
+                "image/tiff": (b"II*\x00", b"MM\x00*"),
+                "image/jpg": _JPEG, "image/pjpeg": _JPEG, "image/x-png": _PNG}  # (names some writers use)
 SVG_NS = "http://www.w3.org/2000/svg"
 _SVG_ALLOWED_HREF = re.compile(r"^\s*(#|data:image/(png|jpeg|gif);base64,)", re.I)
 _SVG_URL = re.compile(r"url\(\s*['\"]?\s*(?!#)|@import|javascript:|expression\(", re.I)
@@ -231,7 +233,7 @@ def sanitize(pkg: Package) -> list[Removed]:
         unsafe = picture_problem(parts[name], ctype) if ctype.startswith("image/") else None
         if unsafe:
             removed.append(Removed(unsafe, name))
-        elif name == main or name.endswith(".rels") or ctype in ALLOWED_TYPES:
+        elif name == main or name.endswith(".rels") or ctype in ALLOWED_TYPES or ctype in _IMAGE_MAGIC:
             keep.add(name)
         else:
             removed.append(Removed(_kind_of(name, ctype) if not ctype.startswith("image/") else "picture", name))
