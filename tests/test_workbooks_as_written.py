@@ -158,3 +158,25 @@ def test_a_whole_column_merge_in_a_workbook_left_to_openpyxl_is_clipped(project:
     sheet = book.sheets["财务"]
     assert len(sheet.merged) == 1 and sheet.merged[0].startswith("F3:F") and sheet.merged[0] != "F3:F1048576"
     assert sheet.cells[(3, 2)].value == 1813.15
+
+
+def test_a_whole_column_merge_in_a_commented_workbook_is_annotated_in_a_moment(project: Path) -> None:
+    """A workbook that already has comments goes to openpyxl for its annotated copy: a whole column merged
+    there is clipped first (openpyxl would make a million cell objects)."""
+    from openpyxl.comments import Comment
+
+    workbook = project / "data" / "2024.xlsx"
+    wb = openpyxl.load_workbook(workbook)
+    wb["财务"]["D3"].comment = Comment("经办人的批注", "经办人")
+    wb.save(workbook)
+    whole = '<mergeCell ref="F1:F1048576"/>'  # (from the title row: not the clerk's fill-in area)
+    edit_part(workbook, FINANCE, lambda xml: re.sub(r"<mergeCells[^>]*>", lambda m: m.group(0) + whole, xml, count=1)
+              if "<mergeCells" in xml else xml.replace("</sheetData>", f"</sheetData><mergeCells>{whole}</mergeCells>"))
+    start = time.monotonic()
+    result = run_cli(project)
+    assert time.monotonic() - start < 30
+    assert result.exit_code == 0, result.output
+    annotated = next((project / "output" / "2024").glob("*-审核.xlsx"))
+    copy = openpyxl.load_workbook(annotated)
+    assert copy.sheetnames[0] == "审核结果"
+    assert copy["财务"]["D3"].comment is not None and copy["财务"]["B3"].value == 1813.15

@@ -130,8 +130,9 @@ def annotate(source: Path | bytes, findings: Iterable[Any], title: str, fields: 
         return _Book(data).annotate(records, title, fields)
     except (Unusual, KeyError, ValueError, IndexError, etree.XMLSyntaxError, zipfile.BadZipFile, zlib.error):
         from .xlsx_annotate import annotate as annotate_openpyxl
+        from .xlsx_read import clip_large_merges
 
-        return annotate_openpyxl(data, records, title, fields)
+        return annotate_openpyxl(clip_large_merges(data), records, title, fields)
 
 
 # ------------------------------------------------------------------------------------------- nothing foreign

@@ -530,6 +530,19 @@ def _clip_merges(parts: dict[str, bytes]) -> bool:
     return changed
 
 
+def clip_large_merges(data: bytes) -> bytes:
+    """A workbook (bytes) with its large merged ranges clipped to the used cells (``_clip_merges``), for a path
+    through openpyxl; the same bytes when there is none."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            if not any(n.startswith("xl/worksheets/") and b"mergeCell" in zf.read(n) for n in zf.namelist()):
+                return data
+            parts = {n: zf.read(n) for n in zf.namelist() if not n.endswith("/")}
+    except (zipfile.BadZipFile, zlib.error, OSError, RuntimeError):
+        return data
+    return _package(parts) if _clip_merges(parts) else data
+
+
 def _merged_list(ranges: list[tuple[int, int, int, int]]) -> list[str]:
     """Merged ranges as openpyxl names them ("A1" for a one-cell range), top to bottom, left to right."""
     out = []
