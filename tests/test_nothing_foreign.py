@@ -15,8 +15,8 @@ from lxml import etree
 
 from conftest import REPORT_NAME, run_cli
 from test_bad_input import template_path
-from test_hostile_templates import (CT_NS, PKG_NS, R_NS, REL, W_NS, add_relationship, read_parts,
-                                    write_parts)
+from test_hostile_templates import (CT_NS, PKG_NS, R_NS, REL, W_NS, add_relationship, declare_macros,
+                                    read_parts, write_parts)
 
 W = f"{{{W_NS}}}"
 REMOTE = "http://attacker.example.invalid/"
@@ -160,16 +160,9 @@ def test_markup_from_a_tag_is_text(project: Path, tag: str, gone: bytes) -> None
 def test_the_annotated_workbook_carries_no_macro_or_external_link(project: Path) -> None:
     workbook = project / "data" / "2024.xlsx"
     parts = read_parts(workbook)
-    types = etree.fromstring(parts["[Content_Types].xml"])
-    for el in types:
-        if el.get("PartName") == "/xl/workbook.xml":
-            el.set("ContentType", "application/vnd.ms-excel.sheet.macroEnabled.main+xml")
-    etree.SubElement(types, f"{{{CT_NS}}}Default", {"Extension": "bin",
-                                                      "ContentType": "application/vnd.ms-office.vbaProject"})
-    etree.SubElement(types, f"{{{CT_NS}}}Override", {
-        "PartName": "/xl/externalLinks/externalLink1.xml",
-        "ContentType": "application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"})
-    parts["[Content_Types].xml"] = etree.tostring(types)
+    declare_macros(parts, "/xl/workbook.xml", "application/vnd.ms-excel.sheet.macroEnabled.main+xml", {
+        "/xl/externalLinks/externalLink1.xml":
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"})
     parts["xl/vbaProject.bin"] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"Attribute VB_Name = \"Auto_Open\"" * 20
     parts["xl/externalLinks/externalLink1.xml"] = (
         b'<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="'
