@@ -77,7 +77,9 @@ _FOREIGN_KINDS = (  # (pattern on the part name or content type, what it is, in 
 ALLOWED_FIELDS = frozenset({
     "PAGE", "NUMPAGES", "SECTIONPAGES", "SECTION", "DATE", "TIME", "CREATEDATE", "SAVEDATE", "PRINTDATE",
     "PAGEREF", "REF", "NOTEREF", "SEQ", "STYLEREF", "TOC", "TC", "SYMBOL", "=", "LISTNUM", "AUTONUM",
-    "AUTONUMLGL", "AUTONUMOUT", "ADVANCE", "EQ", "HYPERLINK"})
+    "AUTONUMLGL", "AUTONUMOUT", "ADVANCE", "EQ", "HYPERLINK",
+    "AUTHOR", "TITLE", "SUBJECT", "KEYWORDS", "COMMENTS", "DOCPROPERTY", "NUMWORDS", "NUMCHARS", "REVNUM",
+    "QUOTE"})  # (the document's own properties; a quoted text)
 _WEB_LINK = re.compile(r"^(https?|mailto):", re.I)
 _PNG, _JPEG = (b"\x89PNG\r\n\x1a\n",), (b"\xff\xd8\xff",)
 _IMAGE_MAGIC = {"image/png": _PNG, "image/jpeg": _JPEG, "image/gif": (b"GIF87a", b"GIF89a"), "image/bmp": (b"BM",),
