@@ -277,6 +277,7 @@ def make_unit(workbook: Path, year: int, template_path: Path, unit: str | None =
                             msg("audit_strict_header", file=result.file, count=len(result.errors)))
         reader = docx_tables.FormReader()  # the forms, read from the body as it is checked
         rendered = render(template, ctx.values, env, options.limits, visit=reader)
+        report.template_notes += [removed_message(r) for r in rendered.removed]
         files = {names["docx"]: rendered.data}
         del rendered  # (a large report's tree is not kept while its tables are written)
         tables = docx_tables.workbook(reader.forms())
