@@ -31,6 +31,8 @@ from .. import schema
 from ..compute import total
 from ..errors import UserError
 from ..messages import msg
+from ..layout import (LOCK_FILE_PREFIX, WORKBOOK_SUFFIX, check_unit_name, default_template, is_single_layout,
+                      unit_data_dir, unit_template, workbook_name, workbook_path, workbook_with_suffix)
 from ..read import OLD_FORMATS, find_workbook, list_units, read_workbook
 from ..validate import validate
 from .workbook import write_workbook
@@ -143,7 +145,7 @@ def next_year_data(data: dict[str, Any], year: int) -> tuple[dict[str, Any], set
 
 def _write_new(target: Path, data: dict[str, Any], notes: list[str], todo: set[str]) -> None:
     """Write the workbook to ``target`` only if nothing is there (checked atomically where the OS can)."""
-    tmp = target.with_name(f".{target.stem}.init-{os.getpid()}.xlsx")
+    tmp = target.with_name(f".{target.stem}.init-{os.getpid()}{target.suffix}")
     try:
         write_workbook(tmp, data, notes=notes, todo=todo)
         try:
@@ -174,12 +176,12 @@ def init_workbook(source: Path, target: Path, year: int) -> int:
 
 
 def _source_in(folder: Path, year: int, data_dir: Path, unit: str | None) -> Path:
-    source = folder / f"{year - 1}.xlsx"
+    source = folder / workbook_name(year - 1)
     if source.is_file():
         return source
-    if any((folder / f"{year - 1}{ext}").is_file() for ext in OLD_FORMATS):
+    if any(workbook_with_suffix(folder, year - 1, ext).is_file() for ext in OLD_FORMATS):
         find_workbook(data_dir, year - 1, unit)  # raises the message on converting .xls
-    present = sorted(p.name for p in folder.glob("*.xlsx") if not p.name.startswith("~$"))
+    present = sorted(p.name for p in folder.glob("*" + WORKBOOK_SUFFIX) if not p.name.startswith(LOCK_FILE_PREFIX))
     found = msg("workbook_found_list", names="、".join(present)) if present else msg("workbook_found_none")
     raise UserError(msg("init_prev_missing", path=source, prev=year - 1, year=year, found=found,
                         unit=unit or "单位名称"))
@@ -196,22 +198,23 @@ def init_year(year: int, data_dir: Path | str = "data", unit: str | None = None)
     if not data_dir.is_dir():
         raise UserError(msg("data_dir_missing", path=data_dir))
     if unit is not None:
-        folder = data_dir / unit
+        folder = unit_data_dir(data_dir, unit)
         if not folder.is_dir():
             find_workbook(data_dir, year - 1, unit)  # raises the "unit missing" message with the list of units
         source = _source_in(folder, year, data_dir, unit)
-        target = folder / f"{year}.xlsx"
+        target = workbook_path(data_dir, year, unit)
         return [InitResult(unit, source, target, "created", init_workbook(source, target, year))]
-    if (data_dir / f"{year - 1}.xlsx").is_file() or any((data_dir / f"{year - 1}{e}").is_file() for e in OLD_FORMATS):
+    if workbook_path(data_dir, year - 1).is_file() or any(workbook_with_suffix(data_dir, year - 1, e).is_file()
+                                                          for e in OLD_FORMATS):
         source = _source_in(data_dir, year, data_dir, None)
-        target = data_dir / f"{year}.xlsx"
+        target = workbook_path(data_dir, year)
         return [InitResult(None, source, target, "created", init_workbook(source, target, year))]
     units = list_units(data_dir, year - 1)
     if not units:
         _source_in(data_dir, year, data_dir, None)  # raises: no YEAR-1 workbook here, naming what there is
     results = []
     for name, source in units:
-        target = source.with_name(f"{year}.xlsx")
+        target = workbook_path(data_dir, year, name)
         if target.exists():
             results.append(InitResult(name, source, target, "exists", reason=msg("init_exists", path=target)))
             continue
@@ -255,34 +258,14 @@ def blank_workbook(target: Path, year: int, name: str) -> None:
 
 
 DEFAULT_TEMPLATE = "default_template/report.docx"  # the default template, shipped in the package
-MAX_NAME_BYTES = 200  # a folder name (and the report's file name built on it) within every file system's 255 bytes
 
 
 def default_template_bytes(templates_dir: Path) -> bytes:
     """The county's default template (``TEMPLATES/default/report.docx``), else the one shipped in the package."""
-    from ..pipeline import DEFAULT_TEMPLATE_DIR, TEMPLATE_NAME
-
-    county = Path(templates_dir) / DEFAULT_TEMPLATE_DIR / TEMPLATE_NAME
+    county = default_template(templates_dir)
     if county.is_file():
         return county.read_bytes()
     return importlib.resources.files("generator").joinpath(DEFAULT_TEMPLATE).read_bytes()
-
-
-def unit_folder_name(unit: str) -> str:
-    """A new unit's name as a folder name, or a UserError saying why not (a name the batch would skip, or one
-    no file system takes)."""
-    from ..pipeline import safe_filename
-
-    text = unit.strip()
-    if text.startswith(("~$", ".")):  # Office's lock files and hidden names: a county run skips them
-        raise UserError(msg("new_unit_name_skipped", name=text))
-    if len(text.encode("utf-8")) > MAX_NAME_BYTES:
-        raise UserError(msg("new_unit_name_long", name=text[:40] + "…", size=len(text.encode("utf-8")),
-                            limit=MAX_NAME_BYTES))
-    name = safe_filename(text)
-    if name != text:
-        raise UserError(msg("unit_name_unsafe", name=text))
-    return name
 
 
 def _place_new(target: Path, content: bytes) -> None:
@@ -309,12 +292,10 @@ def new_unit(year: int, name: str, data_dir: Path | str = "data", templates_dir:
     of the package's when the county has none) — both or neither, never overwriting. ``workbook_only``: a fresh
     blank workbook for a unit that has its template, which is left as it is. Returns the next steps, as commands
     carrying the same folders."""
-    from ..pipeline import TEMPLATE_NAME
-
-    unit = unit_folder_name(name)
+    unit = check_unit_name(name)  # (a name a county run would skip, or no file system takes: refused here)
     data_dir, templates_dir, out_dir = Path(data_dir), Path(templates_dir), Path(out_dir)
-    workbook = data_dir / unit / f"{year}.xlsx"
-    template = templates_dir / unit / TEMPLATE_NAME
+    workbook = workbook_path(data_dir, year, unit)
+    template = unit_template(templates_dir, unit)
     if workbook.exists():
         raise UserError(msg("new_unit_exists", path=workbook))
     if not workbook_only and template.exists():
@@ -345,6 +326,6 @@ def new_unit(year: int, name: str, data_dir: Path | str = "data", templates_dir:
                       if path != Path(default))  # the next steps work as printed, from where this ran
     key = "new_unit_workbook_done" if workbook_only else "new_unit_done"
     lines = msg(key, unit=unit, workbook=workbook, template=template, year=year, options=options).splitlines()
-    if (data_dir / f"{year}.xlsx").exists():  # a one-unit folder: the others are reached with --unit
-        lines.append(msg("new_unit_beside_single", path=data_dir / f"{year}.xlsx", unit=unit, year=year))
+    if is_single_layout(data_dir, year):  # a one-unit folder: the others are reached with --unit
+        lines.append(msg("new_unit_beside_single", path=workbook_path(data_dir, year), unit=unit, year=year))
     return lines
