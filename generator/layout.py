@@ -33,6 +33,7 @@ from .messages import msg
 WORKBOOK_SUFFIX = ".xlsx"
 TEMPLATE_NAME = "report.docx"
 DEFAULT_TEMPLATE_DIR = "default"  # templates/default/: the shared template (so no unit may be called so)
+PACKAGE_TEMPLATE = ("default_template", TEMPLATE_NAME)  # the default template shipped in the package
 RECORD = ".generated.json"  # an output folder's record: file name → SHA-256 of what we wrote
 JOURNAL = ".generated.log"  # its journal: lines "<sha256>\t<file name>", written before a set is moved in
 LOCK = ".generated.lock"  # held by the one run writing the folder
@@ -136,6 +137,14 @@ def unit_template(templates_dir: Path, unit: str) -> Path:
 
 def default_template(templates_dir: Path) -> Path:
     return Path(templates_dir) / DEFAULT_TEMPLATE_DIR / TEMPLATE_NAME
+
+
+def package_template() -> bytes:
+    """The default template shipped in the package (``generator/default_template/report.docx``), for a county
+    folder that has no ``templates/default/`` yet."""
+    import importlib.resources
+
+    return importlib.resources.files("generator").joinpath(*PACKAGE_TEMPLATE).read_bytes()
 
 
 def resolve_template(templates_dir: Path, unit: str | None) -> Path:

@@ -20,7 +20,6 @@ with its cell before anything is written.
 from __future__ import annotations
 
 import contextlib
-import importlib.resources
 import os
 from dataclasses import dataclass
 from decimal import Decimal
@@ -32,7 +31,8 @@ from ..compute import total
 from ..errors import UserError
 from ..messages import msg
 from ..layout import (LOCK_FILE_PREFIX, WORKBOOK_SUFFIX, check_unit_name, default_template, is_single_layout,
-                      unit_data_dir, unit_template, workbook_name, workbook_path, workbook_with_suffix)
+                      package_template, unit_data_dir, unit_template, workbook_name, workbook_path,
+                      workbook_with_suffix)
 from ..read import OLD_FORMATS, find_workbook, list_units, read_workbook
 from ..validate import validate
 from .workbook import write_workbook
@@ -257,15 +257,10 @@ def blank_workbook(target: Path, year: int, name: str) -> None:
     _write_new(Path(target), blank, ["", msg("new_unit_note", unit=name, year=year)], todo)
 
 
-DEFAULT_TEMPLATE = "default_template/report.docx"  # the default template, shipped in the package
-
-
 def default_template_bytes(templates_dir: Path) -> bytes:
     """The county's default template (``TEMPLATES/default/report.docx``), else the one shipped in the package."""
     county = default_template(templates_dir)
-    if county.is_file():
-        return county.read_bytes()
-    return importlib.resources.files("generator").joinpath(DEFAULT_TEMPLATE).read_bytes()
+    return county.read_bytes() if county.is_file() else package_template()
 
 
 def _place_new(target: Path, content: bytes) -> None:
