@@ -9,11 +9,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 from .pipeline import Options, Reports, generate_unit
 from .read import find_units, find_workbook
+from .rules import load_rules
 
 
 def generate(year: int, unit: str | None = None, data_dir: Path | str = "data",
@@ -24,9 +26,12 @@ def generate(year: int, unit: str | None = None, data_dir: Path | str = "data",
     When ``DATA`` has no ``YEAR.xlsx`` but unit sub-folders that do, and no
     ``unit`` is given, all units are generated (``commands.batch``) with a county
     summary; failed units come back as Reports with ``error`` set. ``flags`` are
-    ``Options`` fields (``force=True``, ``pdf=True``…).
+    ``Options`` fields (``force=True``, ``pdf=True``…). The scoring rules (``DATA/评分规则.xlsx``, else the
+    national ones) are read once, before any unit: a bad settings workbook refuses the whole run.
     """
     options = options or Options(**flags)
+    if options.rules is None:
+        options = dataclasses.replace(options, rules=load_rules(data_dir))
     units = find_units(Path(data_dir), year, unit)
     if units is not None:
         from .commands.batch import generate_batch  # (process pools: imported for county folders only)

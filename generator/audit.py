@@ -333,7 +333,8 @@ class Auditor:
     def run(self) -> list[Finding]:
         for check in (self.identities, self.at_most, self.org_counts, self.staff_sums, self.staff_over,
                       self.budget_categories, self.budget_balance, self.indicators, self.project_indicators,
-                      self.vocabulary, self.sources, self.texts, self.sangong_claims, self.previous_year):
+                      self.vocabulary, self.sources, self.texts, self.sangong_claims, self.previous_year,
+                      self.rule_steps):
             check()
         return self.findings
 
@@ -511,7 +512,8 @@ class Auditor:
     def indicators(self) -> None:
         rows = self.values["绩效指标"]["行"]
         self._indicator_rows("绩效指标", rows)
-        self._weights("绩效指标", rows, msg("audit_unit_indicators"), level1=True)
+        if getattr(self.ctx, "rules", None) is None or self.ctx.rules.weights is None:  # (county weights: scaled)
+            self._weights("绩效指标", rows, msg("audit_unit_indicators"), level1=True)
 
     def project_indicators(self) -> None:
         for p in self.values.get("项目") or []:
@@ -584,6 +586,23 @@ class Auditor:
                          msg("audit_level1_weights", name=name, total=fmt.number(got), expected=fmt.number(expected)),
                          [self.figs.cell(f"{table}.{index[it['行号']]}.分值") for it in members if it["行号"] in index]
                          or weight_cells)
+
+    def rule_steps(self) -> None:
+        """What the county's scoring rules changed (rules.Step), as hints on the cells behind each number."""
+        rules = getattr(self.ctx, "rules", None)
+        for step in getattr(self.ctx, "rule_steps", ()):
+            if step.row is not None:  # one indicator: its row's figures
+                i = self._index(step.what).get(step.row)
+                keys = ("分值", "实际完成值", "年度指标值", "评价等级", "手工得分")
+                cells = [self.figs.cell(f"{step.what}.{i}.{k}") for k in keys] if i is not None else []
+            elif step.rule == "weight":  # a 一级指标 group: the 分值 of its rows
+                group = step.what.split(".")[1]
+                index = self._index("绩效指标")
+                cells = [self.figs.cell(f"绩效指标.{index[it['行号']]}.分值") for it in self.values["绩效指标"]["行"]
+                         if it["一级指标"] == group and it["行号"] in index]
+            else:  # 预算执行率: the figures of the rate
+                cells = self.ctx.cells("预算.执行率")
+            self.add(f"rules_{step.rule}", HINT, msg("audit_rules_step", name=rules.label, text=step.text), cells)
 
     def vocabulary(self) -> None:
         """一级/二级指标 outside the national vocabulary (near misses are refused by validate)."""

@@ -133,6 +133,7 @@ class Context:
     zh_paths: dict[int, str] = field(default_factory=dict)  # id(container) → its Chinese name
     aliases: dict[int, dict[str, str]] = field(default_factory=dict)  # id(container) → {English key: Chinese key}
     problems: list[Problem] = field(default_factory=list)  # placeholders that name nothing
+    rules: scoring.Rules = scoring.NATIONAL  # the scoring rules the context was computed by
     rule_steps: list[scoring.Step] = field(default_factory=list)  # what the county's scoring rules changed
 
     def __getitem__(self, key: str) -> Any:
@@ -703,6 +704,7 @@ TOTAL_NAMES = (("上年决算数", "prev_actual"), ("年初预算数", "initial"
 def compute(data: dict[str, Any], rules: scoring.Rules = scoring.NATIONAL) -> Context:
     """The template context of one validated workbook, scored by ``rules`` (the national ones by default)."""
     b = _Builder(data)
+    b.ctx.rules = rules
     v = b.ctx.values
     overrides = data.get("句子覆盖") or {}
     basic = dict(data.get("基本信息") or {})

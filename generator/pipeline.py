@@ -35,6 +35,7 @@ from .limits import Limits
 from .messages import msg
 from .read import find_units, find_workbook, lock_file_notice, read_workbook
 from .render import make_env, render
+from .rules import NATIONAL, Rules, load_rules
 from .template import Template, load_template
 from .validate import check_uses, validate
 from .write import Folder, Staged, stage_files
@@ -57,6 +58,7 @@ class Options:
     limits: Limits = field(default_factory=Limits)  # per unit render
     wait: float = 120.0  # seconds to wait for another run on the same output folder
     progress: Progress | None = None
+    rules: Rules | None = None  # the county's scoring rules, loaded once per run (None: the national ones)
     on_wait: Callable[[str], None] | None = None
 
 
@@ -146,13 +148,13 @@ def file_names(ctx: dict[str, Any]) -> dict[str, str]:
 # ------------------------------------------------------------------ reading one workbook
 
 
-def load(workbook: Path, year: int | None, template: Template | None = None) -> tuple[dict[str, Any], Context,
-                                                                                         list[Problem]]:
+def load(workbook: Path, year: int | None, template: Template | None = None,
+         rules: Rules | None = None) -> tuple[dict[str, Any], Context, list[Problem]]:
     """Read, validate and compute one workbook: (data, context, notices); a ValidationError lists every problem,
-    those of the template's needs included when ``template`` is given."""
+    those of the template's needs included when ``template`` is given. Scored by ``rules`` (national if None)."""
     raw = read_workbook(workbook)
     data, problems, notices = validate(raw, year)
-    ctx = compute(data)
+    ctx = compute(data, rules or NATIONAL)
     problems = problems + ctx.problems
     if template is not None:
         problems += check_uses(template.uses, ctx.resolve, raw.file)
@@ -178,12 +180,14 @@ def audit_loaded(workbook: Path, year: int, data: dict[str, Any], ctx: Context) 
 
 
 def check(year: int, unit: str | None = None, data_dir: Path | str = "data",
-          templates_dir: Path | str = "templates") -> AuditResult:
-    """Audit only (``generate --check``): what the unit's template needs, and every contradiction; write nothing."""
+          templates_dir: Path | str = "templates", rules: Rules | None = None) -> AuditResult:
+    """Audit only (``generate --check``): what the unit's template needs, and every contradiction; write nothing.
+    Scored by ``rules``, else by the settings workbook of ``data_dir`` (``rules.load_rules``)."""
+    rules = rules or load_rules(data_dir)
     workbook = find_workbook(Path(data_dir), year, unit)
     env = make_env()
     template = load_template(resolve_template(Path(templates_dir), unit), env)
-    data, ctx, notices = load(workbook, year, template if not template.problems else None)
+    data, ctx, notices = load(workbook, year, template if not template.problems else None, rules)
     result = audit_loaded(workbook, year, data, ctx)
     result.notices = notices
     return result
@@ -192,13 +196,14 @@ def check(year: int, unit: str | None = None, data_dir: Path | str = "data",
 def check_all(year: int, unit: str | None = None, data_dir: Path | str = "data",
               templates_dir: Path | str = "templates") -> list[tuple[str | None, AuditResult | UserError]]:
     """``generate --check`` over a folder: one (unit, result or the unit's error) per unit."""
+    rules = load_rules(data_dir)  # (refused once for the county, before any unit is scored)
     units = find_units(Path(data_dir), year, unit)
     if units is None:
-        return [(unit, check(year, unit=unit, data_dir=data_dir, templates_dir=templates_dir))]
+        return [(unit, check(year, unit=unit, data_dir=data_dir, templates_dir=templates_dir, rules=rules))]
     out: list[tuple[str | None, AuditResult | UserError]] = []
     for name, _ in units:
         try:
-            out.append((name, check(year, unit=name, data_dir=data_dir, templates_dir=templates_dir)))
+            out.append((name, check(year, unit=name, data_dir=data_dir, templates_dir=templates_dir, rules=rules)))
         except UserError as exc:
             out.append((name, exc))
     return out
@@ -224,9 +229,10 @@ def unit_state(year: int, unit: str | None, data_dir: Path | str = "data", templ
     """``check`` for one unit, kept rather than raised, with the names of its files and those already written."""
     state = UnitState(unit, year)
     try:
+        rules = load_rules(data_dir)
         state.workbook = find_workbook(Path(data_dir), year, unit)
         template = load_template(resolve_template(Path(templates_dir), unit), make_env())
-        data, ctx, notices = load(state.workbook, year, template if not template.problems else None)
+        data, ctx, notices = load(state.workbook, year, template if not template.problems else None, rules)
     except UserError as exc:
         state.error = exc
         return state
@@ -270,7 +276,7 @@ def make_unit(workbook: Path, year: int, template_path: Path, unit: str | None =
         if template.problems:
             raise UserError([Problem(None, str(p)) for p in template.problems],
                             msg("template_has_problems", path=template_path, count=len(template.problems)))
-        data, ctx, notices = load(workbook, year, template)
+        data, ctx, notices = load(workbook, year, template, options.rules)
         names = file_names(ctx.values)
         report = Report(unit=unit, unit_name=ctx.values["基本信息"]["单位全称"], year=year, workbook=Path(workbook),
                         template=template_path, notices=notices, context=ctx.values,

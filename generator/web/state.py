@@ -38,6 +38,7 @@ from ..messages import msg
 from ..pipeline import (DEFAULT_TEMPLATE_DIR, TEMPLATE_NAME, Options, Report, UnitState, audit_workbook, file_names,
                         generate_unit, load, resolve_template, safe_filename, unit_state)
 from ..read import list_units, read_workbook
+from ..rules import load_rules
 
 YEAR_MIN, YEAR_MAX = 1990, 2200
 UNIT_MAX = 60  # characters of a unit's name
@@ -358,8 +359,8 @@ class Site:
         if other:
             return Outcome(False, msg("web_name_clash", name=state.values["基本信息"]["单位全称"], other=other,
                                       file=state.names["docx"]), state=state)
-        options = Options(pdf=pdf, force=force, wait=self.generate_wait)
         try:
+            options = Options(pdf=pdf, force=force, wait=self.generate_wait, rules=load_rules(self.data_dir))
             report = generate_unit(state.workbook, year, self.templates_dir, self.out_dir, unit=unit,
                                    options=options)
         except UserError as exc:
@@ -517,7 +518,8 @@ class Site:
         def work() -> None:
             reports = None
             try:
-                options = Options(pdf=pdf, wait=self.batch_wait, jobs=self.jobs, progress=progress)
+                options = Options(pdf=pdf, wait=self.batch_wait, jobs=self.jobs, progress=progress,
+                                  rules=load_rules(self.data_dir))
                 reports = generate_batch(year, units, self.templates_dir, self.out_dir, options)
                 job.lines = [(self.display(t), e) for t, e in result_lines(reports)]
                 job.ok = reports.ok
