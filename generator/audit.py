@@ -602,7 +602,7 @@ class Auditor:
                          if it["一级指标"] == group and it["行号"] in index]
             else:  # 预算执行率: the figures of the rate
                 cells = self.ctx.cells("预算.执行率")
-            self.add(f"rules_{step.rule}", HINT, msg("audit_rules_step", name=rules.label, text=step.text), cells)
+            self.add(f"rules_{step.rule}", HINT, msg("audit_rules_step", which=rules.which, text=step.text), cells)
 
     def vocabulary(self) -> None:
         """一级/二级指标 outside the national vocabulary (near misses are refused by validate)."""

@@ -96,6 +96,11 @@ class Rules:
             return msg("rules_national")
         return msg("rules_county", name=self.name) if self.name else msg("rules_county_unnamed")
 
+    @property
+    def which(self) -> str:
+        """The county's rules in a sentence: 县规则（name）."""
+        return msg("rules_says_named", name=self.name) if self.name else msg("rules_county_unnamed")
+
     def share(self, band: str) -> Decimal:
         return (self.shares or NATIONAL_SHARES)[band]
 
@@ -307,18 +312,14 @@ def _read_caps(r: _Reader) -> tuple[Cap, ...]:
         if len(r.problems) > before:
             continue
         assert low is not None and high is not None and top is not None
-        ok = True
-        if low < 0:
-            r.err(SHEET_CAPS, coords[CAP_HEADERS[0]], msg("rules_cap_negative", value=fmt.number(low)))
-            ok = False
-        if high <= low:
-            r.err(SHEET_CAPS, coords[CAP_HEADERS[1]], msg("rules_cap_order", low=fmt.number(low),
-                                                         high=fmt.number(high)))
-            ok = False
         if top > HUNDRED or top < 0:
             r.err(SHEET_CAPS, coords[CAP_HEADERS[2]], msg("rules_cap_top", value=fmt.number(top)))
-            ok = False
-        if ok:
+        if low < 0:
+            r.err(SHEET_CAPS, coords[CAP_HEADERS[0]], msg("rules_cap_negative", value=fmt.number(low)))
+        elif high <= low:
+            r.err(SHEET_CAPS, coords[CAP_HEADERS[1]], msg("rules_cap_order", low=fmt.number(low),
+                                                         high=fmt.number(high)))
+        else:  # a band whose range is sound takes part in the checks of overlaps and gaps
             bands.append((row, Cap(low, high, top)))
     bands.sort(key=lambda b: (b[1].low, b[1].high))
     low_coord = column(low_col)
@@ -376,10 +377,12 @@ def _read_shares(r: _Reader) -> dict[str, Decimal] | None:
         return None
     shares = {**NATIONAL_SHARES, **typed}
     for better, worse in zip(bands, bands[1:]):
-        if shares[better] < shares[worse] and worse in rows:
-            r.err(SHEET_SHARES, f"B{rows[worse]}", msg("rules_share_order", band=worse, better=better,
-                                                      value=fmt.number(shares[worse] * HUNDRED),
-                                                      better_value=fmt.number(shares[better] * HUNDRED)))
+        if shares[better] < shares[worse]:
+            for band in (better, worse):  # the typed ones of the pair are named
+                if band in typed:
+                    r.err(SHEET_SHARES, f"B{rows[band]}", msg("rules_share_order", band=worse, better=better,
+                                                              value=fmt.number(shares[worse] * HUNDRED),
+                                                              better_value=fmt.number(shares[better] * HUNDRED)))
     return shares
 
 
@@ -398,13 +401,15 @@ def _read_grades(r: _Reader) -> tuple[tuple[str, Decimal], ...] | None:
     if not typed:
         return None
     bounds = dict(NATIONAL_GRADES) | typed
-    if bounds["差"] != 0 and "差" in rows:
+    if bounds["差"] != 0 and "差" in typed:
         r.err(SHEET_GRADES, f"B{rows['差']}", msg("rules_grade_lowest", value=fmt.number(bounds["差"])))
     for better, worse in zip(GRADE_NAMES, GRADE_NAMES[1:]):
-        if bounds[better] <= bounds[worse] and better in rows:
-            r.err(SHEET_GRADES, f"B{rows[better]}", msg("rules_grade_order", grade=better, worse=worse,
-                                                       value=fmt.number(bounds[better]),
-                                                       worse_value=fmt.number(bounds[worse])))
+        if bounds[better] <= bounds[worse]:
+            for grade in (better, worse):  # the typed ones of the pair are named
+                if grade in typed:
+                    r.err(SHEET_GRADES, f"B{rows[grade]}", msg("rules_grade_order", grade=better, worse=worse,
+                                                              value=fmt.number(bounds[better]),
+                                                              worse_value=fmt.number(bounds[worse])))
     return tuple((g, bounds[g]) for g in GRADE_NAMES)
 
 
@@ -544,7 +549,7 @@ def statement(rules: Rules) -> str:
     if rules.caps:
         parts.append(msg("rules_says_caps", caps="；".join(
             msg("rules_says_cap", low=fmt.number(c.low), high=fmt.number(c.high), top=fmt.number(c.top))
-            for c in rules.caps)))
+            for c in reversed(rules.caps))))  # (from the highest band down, as the manuals list them)
     if rules.over_threshold is not None and rules.over_points is not None:
         parts.append(msg("rules_says_over", threshold=fmt.number(rules.over_threshold),
                          points=fmt.number(rules.over_points)))
@@ -556,7 +561,7 @@ def statement(rules: Rules) -> str:
             msg("rules_says_grade", grade=g, low=fmt.number(low)) if low else
             msg("rules_says_grade_last", grade=g, high=fmt.number(prev))
             for (g, low), (_, prev) in zip(rules.grades, ((None, None),) + rules.grades[:-1]))))
-    return msg("rules_says", name=rules.label, rules="；".join(parts))
+    return msg("rules_says", which=rules.which, rules="；".join(parts))
 
 
 def note(rules: Rules, steps: list[Step] | tuple[Step, ...]) -> str:
