@@ -15,7 +15,7 @@ from typing import Any
 
 from .pipeline import Options, Reports, generate_unit
 from .read import find_units, find_workbook
-from .rules import load_rules
+from .rules import load_rules, stray_rules
 
 
 def generate(year: int, unit: str | None = None, data_dir: Path | str = "data",
@@ -36,6 +36,13 @@ def generate(year: int, unit: str | None = None, data_dir: Path | str = "data",
     if units is not None:
         from .commands.batch import generate_batch  # (process pools: imported for county folders only)
 
-        return generate_batch(year, units, Path(templates_dir), Path(out_dir), options)
-    workbook = find_workbook(Path(data_dir), year, unit)
-    return Reports([generate_unit(workbook, year, Path(templates_dir), Path(out_dir), unit=unit, options=options)])
+        reports = generate_batch(year, units, Path(templates_dir), Path(out_dir), options)
+    else:
+        workbook = find_workbook(Path(data_dir), year, unit)
+        reports = Reports([generate_unit(workbook, year, Path(templates_dir), Path(out_dir), unit=unit,
+                                         options=options)])
+    for report in reports:  # a unit's own settings workbook is not used: the unit is told
+        stray = stray_rules(data_dir, report.unit)
+        if stray is not None:
+            report.notices.append(stray)
+    return reports

@@ -211,6 +211,7 @@ MESSAGES: dict[str, str] = {
     "rules_says_grade": "{grade} {low} 分及以上",
     "rules_says_grade_last": "{grade} 低于 {high} 分",
     "audit_rules_step": "{which}：{text}。",
+    "rules_unit_ignored": "单位文件夹中的评分规则不起作用：本县各单位都按 {county} 计分（单位不能改变县规则）。",
     "rules_exists": "{path} 已存在，未覆盖。如要重写，请先把它改名或移走。",
     "rules_written": "已写出评分规则工作簿：{path}",
     "rules_written_hint": "黄色单元格可填写；空着的规则按国家默认（财预〔2020〕10号）。填好后，同一文件夹中的单位生成报告时按此计分。",

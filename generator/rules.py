@@ -142,6 +142,16 @@ def rules_path(data_dir: Path | str) -> Path:
     return Path(data_dir) / RULES_FILE
 
 
+def stray_rules(data_dir: Path | str, unit: str | None) -> Problem | None:
+    """A unit folder's own 评分规则.xlsx in a county folder: not used (the county's rules apply), said to the unit."""
+    if unit is None:
+        return None
+    path = Path(data_dir) / unit / RULES_FILE
+    if not path.exists() and not path.is_symlink():
+        return None
+    return Problem(Location(f"{unit}/{RULES_FILE}"), msg("rules_unit_ignored", county=rules_path(data_dir)))
+
+
 def load_rules(data_dir: Path | str) -> Rules:
     """The rules for the units of ``data_dir``: the settings workbook's, else the national ones.
 

@@ -233,8 +233,10 @@ def test_a_county_batch_states_its_rules_in_the_note_the_audit_and_the_summary(t
              "决算支出": set_field(data / "甲镇" / "2024.xlsx", "财务", "决算支出", 3000)}  # 75.00%
     shutil.copytree(ROOT / "templates", tmp_path / "templates")
     rules_book(data, {"执行率封顶": CAPS})
+    rules_book(data / "乙镇", {"执行率封顶": {"A3": 0, "B3": 200, "C3": 50}})  # a unit's own rules: not used
     result = run_cli(tmp_path, "--jobs", "1")
     assert result.exit_code == 0, result.output
+    assert f"乙镇/评分规则.xlsx：单位文件夹中的评分规则不起作用：本县各单位都按 {data / '评分规则.xlsx'} 计分" in result.output
     out = tmp_path / "output" / "2024"
     capped = "预算执行率 75.00%，按县规则总分最高 89 分，由 94.28 分调为 89.00 分"
     stem = "2024年度示例甲镇人民政府整体支出绩效自评报告"
