@@ -31,7 +31,7 @@ def generate(year: int, unit: str | None = None, data_dir: Path | str = "data",
     """
     options = options or Options(**flags)
     if options.rules is None:
-        options = dataclasses.replace(options, rules=load_rules(data_dir))
+        options = dataclasses.replace(options, rules=load_rules(data_dir, year))
     units = find_units(Path(data_dir), year, unit)
     if units is not None:
         from .commands.batch import generate_batch  # (process pools: imported for county folders only)

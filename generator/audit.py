@@ -512,8 +512,11 @@ class Auditor:
     def indicators(self) -> None:
         rows = self.values["绩效指标"]["行"]
         self._indicator_rows("绩效指标", rows)
-        if getattr(self.ctx, "rules", None) is None or self.ctx.rules.weights is None:  # (county weights: scaled)
+        rules = getattr(self.ctx, "rules", None)
+        if rules is None or rules.weights is None:
             self._weights("绩效指标", rows, msg("audit_unit_indicators"), level1=True)
+        else:  # county weights: each group is scaled to its weight; what is left out of 100 is said
+            self._county_weights(rows, rules)
 
     def project_indicators(self) -> None:
         for p in self.values.get("项目") or []:
@@ -586,6 +589,20 @@ class Auditor:
                          msg("audit_level1_weights", name=name, total=fmt.number(got), expected=fmt.number(expected)),
                          [self.figs.cell(f"{table}.{index[it['行号']]}.分值") for it in members if it["行号"] in index]
                          or weight_cells)
+
+    def _county_weights(self, rows: list[dict[str, Any]], rules: Any) -> None:
+        full = self.values["自评"]["满分"]
+        if full == 100:
+            return
+        groups = {g["名称"]: g for g in self.values["绩效指标"]["一级"]}
+        detail = [msg("audit_rules_weight_unused", name=name, weight=fmt.number(weight))
+                  for name, weight in rules.weights.items() if name != "预算执行率" and weight and name not in groups]
+        detail += [msg("audit_rules_weight_unlisted", name=name, points=fmt.number(g["分值"]))
+                   for name, g in groups.items() if name not in rules.weights]
+        index = self._index("绩效指标")
+        self.add("rules_full_marks", HINT, msg("audit_rules_full_marks", which=rules.which, total=fmt.number(full),
+                                               detail="".join(detail)),
+                 [self.figs.cell(f"绩效指标.{index[it['行号']]}.分值") for it in rows if it["行号"] in index])
 
     def rule_steps(self) -> None:
         """What the county's scoring rules changed (rules.Step), as hints on the cells behind each number."""

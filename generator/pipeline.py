@@ -183,7 +183,7 @@ def check(year: int, unit: str | None = None, data_dir: Path | str = "data",
           templates_dir: Path | str = "templates", rules: Rules | None = None) -> AuditResult:
     """Audit only (``generate --check``): what the unit's template needs, and every contradiction; write nothing.
     Scored by ``rules``, else by the settings workbook of ``data_dir`` (``rules.load_rules``)."""
-    rules = rules or load_rules(data_dir)
+    rules = rules or load_rules(data_dir, year)
     workbook = find_workbook(Path(data_dir), year, unit)
     env = make_env()
     template = load_template(resolve_template(Path(templates_dir), unit), env)
@@ -196,7 +196,7 @@ def check(year: int, unit: str | None = None, data_dir: Path | str = "data",
 def check_all(year: int, unit: str | None = None, data_dir: Path | str = "data",
               templates_dir: Path | str = "templates") -> list[tuple[str | None, AuditResult | UserError]]:
     """``generate --check`` over a folder: one (unit, result or the unit's error) per unit."""
-    rules = load_rules(data_dir)  # (refused once for the county, before any unit is scored)
+    rules = load_rules(data_dir, year)  # (refused once for the county, before any unit is scored)
     units = find_units(Path(data_dir), year, unit)
     if units is None:
         return [(unit, check(year, unit=unit, data_dir=data_dir, templates_dir=templates_dir, rules=rules))]
@@ -229,7 +229,7 @@ def unit_state(year: int, unit: str | None, data_dir: Path | str = "data", templ
     """``check`` for one unit, kept rather than raised, with the names of its files and those already written."""
     state = UnitState(unit, year)
     try:
-        rules = load_rules(data_dir)
+        rules = load_rules(data_dir, year)
         state.workbook = find_workbook(Path(data_dir), year, unit)
         template = load_template(resolve_template(Path(templates_dir), unit), make_env())
         data, ctx, notices = load(state.workbook, year, template if not template.problems else None, rules)

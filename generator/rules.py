@@ -55,6 +55,7 @@ SHEET_OVER = "超目标扣分"
 SHEET_SHARES = "评价等级得分"
 SHEET_GRADES = "等级划分"
 LABEL_NAME = "规则名称"
+LABEL_YEAR = "适用年度"
 CAP_HEADERS = ("执行率下限（%）", "执行率上限（%）", "总分最高")
 OVER_THRESHOLD = "超目标幅度（%）"
 OVER_POINTS = "扣分"
@@ -152,10 +153,11 @@ def stray_rules(data_dir: Path | str, unit: str | None) -> Problem | None:
     return Problem(Location(f"{unit}/{RULES_FILE}"), msg("rules_unit_ignored", county=rules_path(data_dir)))
 
 
-def load_rules(data_dir: Path | str) -> Rules:
+def load_rules(data_dir: Path | str, year: int | None = None) -> Rules:
     """The rules for the units of ``data_dir``: the settings workbook's, else the national ones.
 
-    A bad settings workbook raises a ValidationError naming every bad cell (before any unit is scored).
+    A bad settings workbook raises a ValidationError naming every bad cell (before any unit is scored);
+    so does one whose 适用年度 is not ``year``.
     """
     path = rules_path(data_dir)
     if not path.exists() and not path.is_symlink():
@@ -164,7 +166,7 @@ def load_rules(data_dir: Path | str) -> Rules:
     from .read import check_regular
 
     check_regular(path)
-    return read_rules(open_book(path), path.name)
+    return read_rules(open_book(path), path.name, year)
 
 
 # ------------------------------------------------------------------------ reading the workbook
@@ -241,11 +243,11 @@ class _Reader:
         return found
 
 
-def read_rules(book: Any, file: str) -> Rules:
+def read_rules(book: Any, file: str, year: int | None = None) -> Rules:
     """Read and check the settings workbook (``formats.xlsx_read.Book``): the Rules, or a ValidationError
-    naming every bad cell."""
+    naming every bad cell. A 适用年度 other than ``year`` (when both are given) is one."""
     r = _Reader(book, file)
-    name = _read_name(r)
+    name = _read_name(r, year)
     weights = _read_weights(r)
     caps = _read_caps(r)
     threshold, points = _read_over(r)
@@ -257,11 +259,17 @@ def read_rules(book: Any, file: str) -> Rules:
                  shares=shares, grades=grades)
 
 
-def _read_name(r: _Reader) -> str:
+def _read_name(r: _Reader, year: int | None) -> str:
     ws = r.sheet(SHEET_INFO)
     if ws is None:
         return ""
-    rows = r.labelled_rows(ws, SHEET_INFO, (LABEL_NAME,))
+    rows = r.labelled_rows(ws, SHEET_INFO, (LABEL_NAME, LABEL_YEAR))
+    if LABEL_YEAR in rows:
+        stated = r.number(ws, SHEET_INFO, rows[LABEL_YEAR], 2, LABEL_YEAR)
+        if stated is not None and (stated != stated.to_integral_value() or not 1990 <= stated <= 2200):
+            r.err(SHEET_INFO, f"B{rows[LABEL_YEAR]}", msg("rules_year_invalid", value=fmt.number(stated)))
+        elif stated is not None and year is not None and stated != year:
+            r.err(SHEET_INFO, f"B{rows[LABEL_YEAR]}", msg("rules_year_other", stated=int(stated), year=year))
     c = r.cell(ws, rows[LABEL_NAME], 2) if LABEL_NAME in rows else None
     return str(c.value).strip() if c is not None else ""
 
@@ -271,22 +279,23 @@ def _read_weights(r: _Reader) -> dict[str, Decimal] | None:
     rows = r.labelled_rows(ws, SHEET_WEIGHTS, WEIGHT_NAMES)
     values: dict[str, Decimal] = {}
     cells: dict[str, str] = {}
-    bad = False
+    invalid: set[str] = set()
     for name, row in rows.items():
         cells[name] = f"B{row}"
         before = len(r.problems)
         value = r.number(ws, SHEET_WEIGHTS, row, 2, name)
         if len(r.problems) > before:
-            bad = True
+            invalid.add(name)
         elif value is not None:
             if value < 0 or value > HUNDRED:
                 r.err(SHEET_WEIGHTS, cells[name], msg("rules_weight_range", name=name, value=fmt.number(value)))
-                bad = True
+                invalid.add(name)
             values[name] = value
-    if not values:
+    if not values and not invalid:
         return None
+    bad = bool(invalid)
     for name in WEIGHTS_REQUIRED:
-        if name in rows and name not in values and not bad:
+        if name in rows and name not in values and name not in invalid:
             r.err(SHEET_WEIGHTS, cells[name], msg("rules_weight_blank", name=name))
             bad = True
     total = sum(values.values(), ZERO)

@@ -206,6 +206,30 @@ def test_a_bad_settings_workbook_is_refused_with_every_bad_cell_named(unit: Path
     assert "评分规则.xlsx 中发现 9 处问题" in text and "“超目标幅度（%）”应为数字，实为“三十”" in text
 
 
+def test_rules_of_another_year_and_half_filled_weights_are_refused(unit: Path) -> None:
+    rules_book(unit, {"规则名称": {"B4": 2023}, "一级指标权重": {"B3": 10, "B4": "五十", "B5": 30}})
+    with pytest.raises(UserError) as refused:
+        load_rules(unit, 2024)
+    assert {str(p.location): p.message for p in refused.value.problems} == {
+        "评分规则.xlsx › 规则名称 › B4": "这份评分规则适用于 2023 年，而本次计分的是 2024 年：请填写 2024 年的规则（可另存一份），"
+                                    "或清空“适用年度”。",
+        "评分规则.xlsx › 一级指标权重 › B4": "“产出指标”应为数字，实为“五十”。",
+        "评分规则.xlsx › 一级指标权重 › B6": "已填写一级指标权重，但“满意度指标”未填写：各项权重要么都填（合计 100 分），"
+                                      "要么都不填（按国家默认）。"}
+
+
+def test_a_weight_for_indicators_the_unit_lacks_is_a_hint(unit: Path) -> None:
+    from generator.audit import audit
+
+    replace_rows(unit / "2024.xlsx", "绩效指标", TABLE)
+    rules_book(unit, {"一级指标权重": {"B3": 10, "B4": 40, "B5": 30, "B6": 10, "B7": 10}})  # 成本指标 10
+    data, ctx, _ = load(unit / "2024.xlsx", 2024, rules=load_rules(unit, 2024))
+    assert ctx["自评"]["满分"] == 10 + 40 + 30 + 10  # no 成本指标 among the unit's indicators
+    [hint] = [f for f in audit(data, ctx).findings if f.id == "rules_full_marks"]
+    assert hint.severity == "提示" and "满分为 90 分" in hint.message and "“成本指标”10 分" in hint.message
+    assert len(hint.cells) == len(TABLE)  # every 分值 cell of the table
+
+
 def test_a_county_with_bad_rules_generates_no_unit(tmp_path: Path) -> None:
     data = tmp_path / "data"
     for name in ("甲镇", "乙镇"):

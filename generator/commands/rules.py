@@ -79,6 +79,8 @@ def _labelled(wb: Workbook, name: str, title: str, headers: list[str], rows: lis
     ref = f"B{r.FIRST_ROW}:B{last}"
     if name != r.SHEET_INFO:
         xb.validate_number(ws, ref, prompt, minimum=0, maximum=maximum)
+    else:
+        xb.validate_kind(ws, f"B{r.FIRST_ROW + 1}", "year")  # 适用年度
     for col, width in zip("ABCD", (22, 16, 14, 60) if len(headers) > 3 else (22, 30, 60)):
         ws.column_dimensions[col].width = width
     xb.print_setup(ws, title_rows=schema.HEADER_ROW)
@@ -119,7 +121,8 @@ def rules_workbook() -> Workbook:
     ws.title = INSTRUCTIONS
     _instructions(ws)
     _labelled(wb, r.SHEET_INFO, "规则名称", ["项目", "内容", "填写说明"],
-              [(r.LABEL_NAME, "", "可不填：简短的名称，如“桃源县2024年”，写在汇总表和附件2的注中。")], "")
+              [(r.LABEL_NAME, "", "可不填：简短的名称，如“桃源县2024年”，写在汇总表和附件2的注中。"),
+               (r.LABEL_YEAR, "", "可不填：填写后只用于该年度的报告（如 2024），换年时提醒另写当年的规则。")], "")
     _labelled(wb, r.SHEET_WEIGHTS, "一级指标权重（不填：各指标分值按单位所填，国家默认 10/50/30/10）",
               ["一级指标", "权重（分）", "国家默认", "填写说明"],
               [(name, NATIONAL_WEIGHT_TEXT[name],

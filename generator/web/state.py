@@ -360,7 +360,7 @@ class Site:
             return Outcome(False, msg("web_name_clash", name=state.values["基本信息"]["单位全称"], other=other,
                                       file=state.names["docx"]), state=state)
         try:
-            options = Options(pdf=pdf, force=force, wait=self.generate_wait, rules=load_rules(self.data_dir))
+            options = Options(pdf=pdf, force=force, wait=self.generate_wait, rules=load_rules(self.data_dir, year))
             report = generate_unit(state.workbook, year, self.templates_dir, self.out_dir, unit=unit,
                                    options=options)
         except UserError as exc:
@@ -519,7 +519,7 @@ class Site:
             reports = None
             try:
                 options = Options(pdf=pdf, wait=self.batch_wait, jobs=self.jobs, progress=progress,
-                                  rules=load_rules(self.data_dir))
+                                  rules=load_rules(self.data_dir, year))
                 reports = generate_batch(year, units, self.templates_dir, self.out_dir, options)
                 job.lines = [(self.display(t), e) for t, e in result_lines(reports)]
                 job.ok = reports.ok
