@@ -209,7 +209,7 @@ MESSAGES: dict[str, str] = {
     "rules_says_shares": "定性指标得分比例为{shares}",
     "rules_says_grades": "评价等级为{grades}",
     "rules_says_grade": "{grade} {low} 分及以上",
-    "rules_says_grade_last": "{grade} 低于 {high} 分",
+    "rules_says_grade_last": "{grade}低于 {high} 分",
     "audit_rules_step": "{which}：{text}。",
     "audit_rules_full_marks": "按{which}的一级指标权重折算后，满分为 {total} 分而不是 100 分：{detail}请核对各指标的一级指标或县规则的权重。",
     "audit_rules_weight_unused": "县规则给“{name}”{weight} 分，但本单位没有这类指标；",

@@ -563,7 +563,7 @@ def statement(rules: Rules) -> str:
         return ""
     parts: list[str] = []
     if rules.weights is not None:
-        parts.append(msg("rules_says_weights", weights="、".join(f"{k}{fmt.number(v)}分"
+        parts.append(msg("rules_says_weights", weights="、".join(f"{k} {fmt.number(v)} 分"
                                                                  for k, v in rules.weights.items())))
     if rules.caps:
         parts.append(msg("rules_says_caps", caps="；".join(
@@ -573,7 +573,7 @@ def statement(rules: Rules) -> str:
         parts.append(msg("rules_says_over", threshold=fmt.number(rules.over_threshold),
                          points=fmt.number(rules.over_points)))
     if rules.shares is not None:
-        parts.append(msg("rules_says_shares", shares="、".join(f"{k}{fmt.number(v * HUNDRED)}%"
+        parts.append(msg("rules_says_shares", shares="、".join(f"{k} {fmt.number(v * HUNDRED)}%"
                                                                for k, v in rules.shares.items())))
     if rules.grades is not None:
         parts.append(msg("rules_says_grades", grades="、".join(
