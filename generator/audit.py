@@ -592,7 +592,7 @@ class Auditor:
 
     def _county_weights(self, rows: list[dict[str, Any]], rules: Any) -> None:
         full = self.values["自评"]["满分"]
-        if full == 100:
+        if full is None or full == 100:
             return
         groups = {g["名称"]: g for g in self.values["绩效指标"]["一级"]}
         detail = [msg("audit_rules_weight_unused", name=name, weight=fmt.number(weight))

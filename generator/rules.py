@@ -454,7 +454,8 @@ class Step:
 def band_step(item: dict[str, Any], rules: Rules, what: str) -> Step | None:
     """Step 1: the county's share of a qualitative band changed an indicator's computed score."""
     band = item.get("评价等级")
-    if rules.shares is None or item["评分方式"] != "评价等级" or not band:
+    if rules.shares is None or item["评分方式"] != "评价等级" or not band or item["分值"] is None \
+            or item["得分"] is None:
         return None
     national = fmt.round_half_up(item["分值"] * NATIONAL_SHARES[band], 2)
     if national == item["得分"]:
@@ -481,7 +482,7 @@ def deduct(item: dict[str, Any], rules: Rules, what: str) -> Step | None:
     if rules.over_threshold is None or rules.over_points is None:
         return None
     excess = over_target(item)
-    if excess is None or excess < rules.over_threshold:
+    if excess is None or excess < rules.over_threshold or item["得分"] is None:
         return None
     old = item["得分"]
     new = max(ZERO, old - rules.over_points)
@@ -520,41 +521,50 @@ def budget_step(rules: Rules, rate: Decimal | None, score: Decimal | None) -> St
 
 @dataclass(frozen=True)
 class Total:
-    """Steps 3–5 for the unit: the indicator part after weights, the total before and after its cap."""
+    """Steps 3–5 for the unit: the indicator part after weights, the total before and after its cap.
 
-    indicators: Decimal  # the indicators' score after weights
-    weight: Decimal  # 满分: 预算执行率 + the indicators' points after weights
-    total: Decimal
+    A part not stated (a group whose score or 分值 is unknown) leaves what depends on it None."""
+
+    indicators: Decimal | None  # the indicators' score after weights
+    weight: Decimal | None  # 满分: 预算执行率 + the indicators' points after weights
+    total: Decimal | None
     steps: tuple[Step, ...]
+
+
+def _sum(values: list[Decimal | None]) -> Decimal | None:
+    return None if any(v is None for v in values) else sum(values, ZERO)  # type: ignore[arg-type]
 
 
 def total_score(rules: Rules, budget_part: Decimal | None, groups: list[dict[str, Any]],
                 rate: Decimal | None) -> Total:
     """Weights, total and cap: ``groups`` are the 一级指标 groups (``名称``, ``分值``, ``得分``) as typed."""
     steps: list[Step] = []
-    indicators, points = ZERO, ZERO
+    scores: list[Decimal | None] = []
+    points: list[Decimal | None] = []
     for g in groups:
         weight = (rules.weights or {}).get(g["名称"])
-        if weight is None or not g["分值"] or weight == g["分值"]:
-            indicators += g["得分"]
-            points += g["分值"]
+        score, typed = g["得分"], g["分值"]
+        if weight is None or not typed or score is None or weight == typed:
+            scores.append(score)
+            points.append(typed)
             continue
-        new = fmt.round_half_up(g["得分"] * weight / g["分值"], 2)
-        steps.append(Step("weight", f"绩效指标.{g['名称']}.得分", g["得分"], new,
-                          msg("rules_step_weight", name=g["名称"], points=fmt.number(g["分值"]),
-                              weight=fmt.number(weight), old=fmt.score(g["得分"]), new=fmt.score(new))))
-        indicators += new
-        points += weight
-    budget_weight = rules.budget_weight
-    total = (budget_part if budget_part is not None else ZERO) + indicators
+        new = fmt.round_half_up(score * weight / typed, 2)
+        steps.append(Step("weight", f"绩效指标.{g['名称']}.得分", score, new,
+                          msg("rules_step_weight", name=g["名称"], points=fmt.number(typed),
+                              weight=fmt.number(weight), old=fmt.score(score), new=fmt.score(new))))
+        scores.append(new)
+        points.append(weight)
+    indicators, typed_points = _sum(scores), _sum(points)
+    total = None if indicators is None else (budget_part if budget_part is not None else ZERO) + indicators
     cap = rules.cap_for(rate)
-    if cap is not None and total > cap.top:
+    if cap is not None and total is not None and total > cap.top:
         capped = fmt.round_half_up(cap.top, 2)
         steps.append(Step("cap", "自评.总分", total, capped,
                           msg("rules_step_cap", rate=fmt.pct(rate), top=fmt.number(cap.top), old=fmt.score(total),
                               new=fmt.score(capped), low=fmt.number(cap.low), high=fmt.number(cap.high))))
         total = capped
-    return Total(indicators, budget_weight + points, total, tuple(steps))
+    weight_total = None if typed_points is None else rules.budget_weight + typed_points
+    return Total(indicators, weight_total, total, tuple(steps))
 
 
 def statement(rules: Rules) -> str:
