@@ -19,7 +19,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import ROOT, REPORT_NAME, paragraphs, replace_rows, run_cli, set_cells, set_field, tables
+from conftest import ROOT, column_of, paragraphs, replace_rows, run_cli, set_field, tables
 from generator.commands.rules import init_rules
 from generator.errors import UserError
 from generator.pipeline import load
@@ -150,6 +150,29 @@ def test_an_indicator_40_percent_above_its_target_loses_the_points(unit: Path) -
     assert ctx["自评"]["总分"] == indicators + EXAMPLE_BUDGET == D("76.51")
     assert [s.rule for s in ctx.rule_steps] == ["over", "over", "over"]
     assert "超过目标 40.00%" in ctx.rule_steps[0].text and "由 20.00 分调为 18.00 分" in ctx.rule_steps[0].text
+
+
+def test_each_step_is_a_hint_on_its_indicator_cells(unit: Path) -> None:
+    from generator.audit import audit
+
+    book = unit / "2024.xlsx"
+    rows = replace_rows(book, "绩效指标", TABLE)
+    rules_book(unit, {"超目标扣分": {"B3": 30, "B4": 2}})
+    data, ctx, _ = load(book, 2024, rules=load_rules(unit, 2024))
+    hints = [f for f in audit(data, ctx).findings if f.id == "rules_over"]
+    assert [f.severity for f in hints] == ["提示"] * 3
+    ws = openpyxl.load_workbook(book)["绩效指标"]
+    first = hints[0]  # 走访户数, the first row of the table
+    for header in ("分值", "实际完成值", "年度指标值"):
+        assert f"2024.xlsx › 绩效指标 › {column_of(ws, header)}{rows[0]}" in first.cells
+    assert first.message.startswith("县规则（测试县2024年）：指标“走访户数”")
+
+
+def test_a_damaged_settings_workbook_is_named(unit: Path) -> None:
+    (unit / RULES_FILE).write_bytes(b"not a workbook")
+    with pytest.raises(UserError) as refused:
+        load_rules(unit, 2024)
+    assert "评分规则.xlsx" in str(refused.value)
 
 
 def test_custom_weights_40_40_10_10_scale_each_group(unit: Path) -> None:
