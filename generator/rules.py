@@ -147,7 +147,7 @@ def stray_rules(data_dir: Path | str, unit: str | None) -> Problem | None:
     """A unit folder's own 评分规则.xlsx in a county folder: not used (the county's rules apply), said to the unit."""
     if unit is None:
         return None
-    path = Path(data_dir) / unit / RULES_FILE
+    path = rules_path(Path(data_dir) / unit)  # where a one-unit folder's own rules would be
     if not path.exists() and not path.is_symlink():
         return None
     return Problem(Location(f"{unit}/{RULES_FILE}"), msg("rules_unit_ignored", county=rules_path(data_dir)))
