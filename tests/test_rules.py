@@ -287,7 +287,7 @@ def test_a_county_batch_states_its_rules_in_the_note_the_audit_and_the_summary(t
     out = tmp_path / "output" / "2024"
     capped = "预算执行率 75.00%，按县规则总分最高 89 分，由 94.28 分调为 89.00 分"
     stem = "2024年度示例甲镇人民政府整体支出绩效自评报告"
-    report = out / f"{stem}.docx"
+    report = next(out.rglob(f"{stem}.docx"))  # (output/2024/, or the unit's own folder below it)
     text = "".join(paragraphs(report))
     note = next(p for p in paragraphs(report) if p.startswith("注：预算执行率得分"))
     assert note.endswith("总分即报告正文中的自评分。本表按县规则（测试县2024年）计分：按预算执行率封顶：70%（含）至 80% "
@@ -297,13 +297,13 @@ def test_a_county_batch_states_its_rules_in_the_note_the_audit_and_the_summary(t
     form = next(t for t in tables(report) if t[0][0] == "年度绩效指标")
     assert next(r for r in form if r[0] == "总分")[2] == "89.00"
     # the audit lists the step as a hint on the cells of the rate
-    audit = (out / f"{stem}-审核.md").read_text("utf-8")
+    audit = next(out.rglob(f"{stem}-审核.md")).read_text("utf-8")
     assert f"县规则（测试县2024年）：{capped}。" in audit
-    marked = openpyxl.load_workbook(out / f"{stem}-审核.xlsx")["财务"]
+    marked = openpyxl.load_workbook(next(out.rglob(f"{stem}-审核.xlsx")))["财务"]
     for coord in cells.values():
         assert capped in marked[coord].comment.text
     # the other unit (85.09%) keeps 95.29; the summary says which rules each unit was scored by
-    summary = openpyxl.load_workbook(next(out.glob("*汇总*.xlsx"))).active
+    summary = openpyxl.load_workbook(next(out.rglob("*汇总*.xlsx"))).active
     headers = [c.value for c in summary[2]]
     rows = {r[0]: dict(zip(headers, r)) for r in summary.iter_rows(min_row=3, values_only=True)}
     assert (D(str(rows["甲镇"]["自评分"])), rows["甲镇"]["评分规则"]) == (D("89.00"), "县规则：测试县2024年")
