@@ -19,6 +19,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+import ooxml
 from conftest import ROOT, column_of, paragraphs, replace_rows, run_cli, set_field, tables
 from generator.commands.rules import init_rules
 from generator.errors import UserError
@@ -99,6 +100,8 @@ def test_generate_rules_writes_a_blank_workbook_that_changes_nothing_and_is_neve
     assert [caps.cell(row=2, column=j).value for j in (1, 2, 3)] == ["执行率下限（%）", "执行率上限（%）", "总分最高"]
     assert caps["A3"].fill.fgColor.rgb.endswith("FFF2CC") and caps["A3"].protection.locked is False
     assert caps.protection.sheet and wb["一级指标权重"]["A3"].protection.locked
+    found = ooxml.problems(path)  # valid against ECMA-376, as every workbook we write
+    assert found == [], ooxml.report(found)
     # empty is the national rule for every family: the example still scores 95.29
     assert load_rules(unit).national
     assert score(unit)["自评"]["总分"] == D("95.29")
