@@ -745,7 +745,7 @@ def compute(data: dict[str, Any], rules: scoring.Rules = scoring.NATIONAL) -> Co
 
     unit_rows = data.get("绩效指标") or []
     items = [indicator_item(r, rules) for r in unit_rows]
-    b.ctx.rule_steps += scoring.score_items(items, rules, "绩效指标")
+    item_steps = scoring.score_items(items, rules, "绩效指标")
     v["绩效指标"] = group_indicators(b, items, "绩效指标", list(range(len(items))), "绩效指标", overrides)
 
     by_project: dict[str, list[tuple[int, dict[str, Any]]]] = {}
@@ -760,12 +760,9 @@ def compute(data: dict[str, Any], rules: scoring.Rules = scoring.NATIONAL) -> Co
     v["项目合计"] = b.node("项目合计", b.bi(totals, TOTAL_NAMES))
 
     budget_part = v.get("预算", {}).get("得分")
-    rate = v.get("预算", {}).get("执行率")
-    unit_steps = [s for s in b.ctx.rule_steps if s.what == "绩效指标"]
-    budget_step = scoring.budget_step(rules, rate, budget_part)
-    scored = scoring.total_score(rules, budget_part, v["绩效指标"]["一级"], rate)  # weights → total → cap
-    unit_steps += ([budget_step] if budget_step else []) + list(scored.steps)
-    b.ctx.rule_steps = unit_steps + [s for s in b.ctx.rule_steps if s.what != "绩效指标"]
+    scored = scoring.unit_total(rules, budget_part, v.get("预算", {}).get("执行率"), v["绩效指标"]["一级"],
+                                item_steps)
+    b.ctx.rule_steps[:0] = scored.steps  # the unit's steps in order, then its projects' indicators'
     score = {
         "预算执行得分": budget_part,
         "指标得分": scored.indicators,
@@ -773,7 +770,7 @@ def compute(data: dict[str, Any], rules: scoring.Rules = scoring.NATIONAL) -> Co
         "满分": scored.weight,
         "等级": rules.grade(scored.total),
         "评分规则": rules.label,
-        "规则说明": scoring.note(rules, unit_steps),
+        "规则说明": scoring.note(rules, scored.steps),
     }
     v["自评"] = b.node("自评", b.bi(score, SCORE_NAMES))
     b.derive("自评.总分", "预算.得分")

@@ -567,6 +567,16 @@ def total_score(rules: Rules, budget_part: Decimal | None, groups: list[dict[str
     return Total(indicators, weight_total, total, tuple(steps))
 
 
+def unit_total(rules: Rules, budget_part: Decimal | None, rate: Decimal | None, groups: list[dict[str, Any]],
+               item_steps: list[Step]) -> Total:
+    """The unit's 自评 total by ``rules``, with every step of it in order: its indicators' (steps 1–2,
+    already applied to the items), 预算执行率's weight, the groups' weights, the cap."""
+    scored = total_score(rules, budget_part, groups, rate)
+    budget = budget_step(rules, rate, budget_part)
+    steps = tuple(item_steps) + ((budget,) if budget else ()) + scored.steps
+    return Total(scored.indicators, scored.weight, scored.total, steps)
+
+
 def statement(rules: Rules) -> str:
     """The rules in force where they differ from the national ones, in one Chinese sentence ("" if none)."""
     if rules.national:
