@@ -31,13 +31,16 @@ EXAMPLE_BUDGET = D("8.51")  # 10 × 2826.23 / 3321.47 = 8.5089… → 8.51
 
 
 def rules_book(folder: Path, sheets: dict[str, dict[str, object]], name: str = "测试县2024年") -> Path:
-    """``generate rules`` in ``folder``, then the given cells typed in (sheet → {cell: value})."""
+    """``generate rules`` in ``folder``, then the given cells typed in (sheet → {cell: value}); a value may be
+    ``(value, number format)``, as Excel stores 70% typed into a cell: 0.7 shown as ``0%``."""
     init_rules(folder)
     path = folder / RULES_FILE
     wb = openpyxl.load_workbook(path)
     wb["规则名称"]["B3"] = name
     for sheet, cells in sheets.items():
         for coord, value in cells.items():
+            if isinstance(value, tuple):
+                value, wb[sheet][coord].number_format = value
             wb[sheet][coord] = value
     wb.save(path)
     return path
@@ -117,7 +120,7 @@ def test_generate_rules_writes_a_blank_workbook_that_changes_nothing_and_is_neve
 def test_a_unit_at_75_percent_is_capped_at_89(unit: Path) -> None:
     set_field(unit / "2024.xlsx", "财务", "全年预算数", 4000)
     set_field(unit / "2024.xlsx", "财务", "决算支出", 3000)  # 3000 / 4000 = 75.00%: the band 70–80 → at most 89
-    rules_book(unit, {"执行率封顶": CAPS})
+    rules_book(unit, {"执行率封顶": CAPS | {"A3": (0.7, "0%"), "B3": (0.8, "0%")}})  # 70% and 80% typed as such
     ctx = score(unit)
     budget = 10 * D(3000) / D(4000)  # 7.50
     uncapped = budget + EXAMPLE_INDICATORS  # 94.28
