@@ -33,6 +33,7 @@ from . import formatting as fmt
 from . import schema
 from .errors import Location, Problem, ValidationError
 from .messages import msg
+from .read import normalize_label
 
 RULES_FILE = "评分规则.xlsx"
 HUNDRED = Decimal(100)
@@ -163,7 +164,7 @@ def load_rules(data_dir: Path | str, year: int | None = None) -> Rules:
     if not path.exists() and not path.is_symlink():
         return NATIONAL
     from .formats.xlsx_read import open_book
-    from .read import check_regular
+    from .read import check_regular  # (the reader's checks of a path, as for the units' workbooks)
 
     check_regular(path)
     return read_rules(open_book(path), path.name, year)
@@ -177,16 +178,24 @@ class _Reader:
     book: Any
     file: str
     problems: list[Problem] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # a sheet's name here → as the workbook spells it
 
     def sheet(self, name: str) -> Any:
-        if name not in self.book.sheet_names:
+        """The sheet (None when absent, a problem, or without cells); stray spaces and full-width forms do not
+        count in its name, nor in a label or header (``read.normalize_label``)."""
+        actual = next((n for n in self.book.sheet_names if normalize_label(n) == normalize_label(name)), None)
+        if actual is None:
             self.problems.append(Problem(Location(self.file), msg("rules_sheet_missing", sheet=name,
                                                                   names="、".join(self.book.sheet_names))))
             return None
-        return self.book.sheets.get(name)  # None: a sheet with no cells
+        self.names[name] = actual
+        return self.book.sheets.get(actual)
+
+    def where(self, sheet: str, coord: str | None = None) -> Location:
+        return Location(self.file, self.names.get(sheet, sheet), coord)
 
     def err(self, sheet: str, coord: str, message: str) -> None:
-        self.problems.append(Problem(Location(self.file, sheet, coord), message))
+        self.problems.append(Problem(self.where(sheet, coord), message))
 
     def cell(self, ws: Any, row: int, col: int) -> Any:
         c = ws.cells.get((row, col)) if ws is not None else None
@@ -220,25 +229,33 @@ class _Reader:
 
     def labelled_rows(self, ws: Any, sheet: str, labels: tuple[str, ...]) -> dict[str, int]:
         """The row of each label in column A (from the first data row); a missing label is a problem."""
+        if sheet not in self.names:
+            return {}  # (the missing sheet is said once)
+        wanted = {normalize_label(label): label for label in labels}
         found: dict[str, int] = {}
         if ws is not None:
-            for (row, col), c in ws.cells.items():
-                if col == 1 and row >= FIRST_ROW and isinstance(c.value, str) and c.value.strip() in labels:
-                    found.setdefault(c.value.strip(), row)
+            for (row, col), c in sorted(ws.cells.items()):
+                label = wanted.get(normalize_label(c.value)) if isinstance(c.value, str) else None
+                if col == 1 and row >= FIRST_ROW and label:
+                    found.setdefault(label, row)
         for label in labels:
             if label not in found:
-                self.problems.append(Problem(Location(self.file, sheet), msg("rules_row_missing", label=label)))
+                self.problems.append(Problem(self.where(sheet), msg("rules_row_missing", label=label)))
         return found
 
     def header_columns(self, ws: Any, sheet: str, headers: tuple[str, ...]) -> dict[str, int]:
+        if sheet not in self.names:
+            return {}  # (the missing sheet is said once)
+        wanted = {normalize_label(h): h for h in headers}  # (执行率下限（%）: its unit in （） does not count)
         found: dict[str, int] = {}
         if ws is not None:
-            for (row, col), c in ws.cells.items():
-                if row == HEADER_ROW and isinstance(c.value, str) and c.value.strip() in headers:
-                    found.setdefault(c.value.strip(), col)
+            for (row, col), c in sorted(ws.cells.items()):
+                header = wanted.get(normalize_label(c.value)) if isinstance(c.value, str) else None
+                if row == HEADER_ROW and header:
+                    found.setdefault(header, col)
         for header in headers:
             if header not in found:
-                self.problems.append(Problem(Location(self.file, sheet),
+                self.problems.append(Problem(self.where(sheet),
                                              msg("rules_column_missing", row=HEADER_ROW, label=header)))
         return found
 

@@ -174,6 +174,24 @@ def test_each_step_is_a_hint_on_its_indicator_cells(unit: Path) -> None:
     assert first.message.startswith("县规则（测试县2024年）：指标“走访户数”")
 
 
+def test_sheets_and_headers_are_read_as_a_clerk_means_them(unit: Path) -> None:
+    path = rules_book(unit, {"执行率封顶": {"A3": 0, "B3": 80, "C3": 85}})
+    wb = openpyxl.load_workbook(path)
+    wb["执行率封顶"].title = "执行率封顶 "  # a stray space
+    wb["执行率封顶 "]["A2"] = "执行率下限 (%)"  # half-width brackets
+    del wb["超目标扣分"]
+    wb.save(path)
+    with pytest.raises(UserError) as refused:
+        load_rules(unit, 2024)
+    [problem] = refused.value.problems  # only the sheet that is not there
+    assert str(problem.location) == "评分规则.xlsx" and "缺少工作表“超目标扣分”" in problem.message
+    wb = openpyxl.load_workbook(path)
+    wb.create_sheet("超目标扣分")
+    wb["超目标扣分"]["A3"], wb["超目标扣分"]["A4"] = "超目标幅度（%）", "扣分"
+    wb.save(path)
+    assert load_rules(unit, 2024).caps[0].top == 85
+
+
 def test_a_damaged_settings_workbook_is_named(unit: Path) -> None:
     (unit / RULES_FILE).write_bytes(b"not a workbook")
     with pytest.raises(UserError) as refused:
