@@ -331,13 +331,13 @@ def _read_caps(r: _Reader) -> tuple[Cap, ...]:
     if ws is None or len(cols) < len(CAP_HEADERS):
         return ()
     low_col, high_col, top_col = (cols[h] for h in CAP_HEADERS)
-    last = max((row for row, _ in ws.cells), default=0)
+    typed_rows = sorted({row for (row, col) in ws.cells if row >= FIRST_ROW and col in cols.values()
+                         and r.cell(ws, row, col) is not None})
     bands: list[tuple[int, Cap]] = []
-    for row in range(FIRST_ROW, last + 1):
+    complete = True  # every typed band readable: only then are overlaps and gaps told (not a gap left by a typo)
+    for row in typed_rows:
         coords = {h: f"{column(cols[h])}{row}" for h in CAP_HEADERS}
         present = [h for h in CAP_HEADERS if r.cell(ws, row, cols[h]) is not None]
-        if not present:
-            continue
         before = len(r.problems)
         low = r.number(ws, SHEET_CAPS, row, low_col, CAP_HEADERS[0], percent=True)
         high = r.number(ws, SHEET_CAPS, row, high_col, CAP_HEADERS[1], percent=True)
@@ -346,20 +346,23 @@ def _read_caps(r: _Reader) -> tuple[Cap, ...]:
             if h not in present:
                 r.err(SHEET_CAPS, coords[h], msg("rules_cap_blank", label=h, row=row))
         if len(r.problems) > before:
+            complete = False
             continue
         assert low is not None and high is not None and top is not None
         if top > HUNDRED or top < 0:
             r.err(SHEET_CAPS, coords[CAP_HEADERS[2]], msg("rules_cap_top", value=fmt.number(top)))
         if low < 0:
             r.err(SHEET_CAPS, coords[CAP_HEADERS[0]], msg("rules_cap_negative", value=fmt.number(low)))
+            complete = False
         elif high <= low:
             r.err(SHEET_CAPS, coords[CAP_HEADERS[1]], msg("rules_cap_order", low=fmt.number(low),
                                                          high=fmt.number(high)))
+            complete = False
         else:  # a band whose range is sound takes part in the checks of overlaps and gaps
             bands.append((row, Cap(low, high, top)))
     bands.sort(key=lambda b: (b[1].low, b[1].high))
     low_coord = column(low_col)
-    for k, (row, cap) in enumerate(bands):
+    for k, (row, cap) in enumerate(bands if complete else ()):
         if k == 0:
             if cap.low != 0:
                 r.err(SHEET_CAPS, f"{low_coord}{row}", msg("rules_cap_start", low=fmt.number(cap.low)))

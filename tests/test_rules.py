@@ -253,6 +253,14 @@ def test_a_bad_settings_workbook_is_refused_with_every_bad_cell_named(unit: Path
     assert "评分规则.xlsx 中发现 9 处问题" in text and "“超目标幅度（%）”应为数字，实为“三十”" in text
 
 
+def test_a_typo_in_a_band_is_named_without_a_gap_it_seems_to_leave(unit: Path) -> None:
+    rules_book(unit, {"执行率封顶": {"A3": 70, "B3": 80, "C3": 89, "A4": "六十", "B4": 70, "C4": 79,
+                                "A5": 0, "B5": 60, "C5": 69}})
+    with pytest.raises(UserError) as refused:
+        load_rules(unit, 2024)
+    assert [str(p.location) for p in refused.value.problems] == ["评分规则.xlsx › 执行率封顶 › A4"]
+
+
 def test_rules_of_another_year_and_half_filled_weights_are_refused(unit: Path) -> None:
     rules_book(unit, {"规则名称": {"B4": 2023}, "一级指标权重": {"B3": 10, "B4": "五十", "B5": 30}})
     with pytest.raises(UserError) as refused:
