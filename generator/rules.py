@@ -167,7 +167,17 @@ def load_rules(data_dir: Path | str, year: int | None = None) -> Rules:
     from .read import check_regular  # (the reader's checks of a path, as for the units' workbooks)
 
     check_regular(path)
-    return read_rules(open_book(path), path.name, year)
+    st = path.stat()
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size, year)
+    rules = _READ.get(key)
+    if rules is None:  # (the web page asks for each unit it shows: the file is read again only when it changes)
+        rules = read_rules(open_book(path), path.name, year)
+        _READ.clear()
+        _READ[key] = rules
+    return rules
+
+
+_READ: dict[tuple[str, int, int, int | None], Rules] = {}
 
 
 # ------------------------------------------------------------------------ reading the workbook
