@@ -32,10 +32,10 @@ from typing import Any
 from . import formatting as fmt
 from . import schema
 from .errors import Location, Problem, ValidationError
+from .layout import RULES_NAME, rules_path, unit_data_dir
 from .messages import msg
 from .read import normalize_label
 
-RULES_FILE = "评分规则.xlsx"
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 
@@ -134,24 +134,14 @@ NATIONAL = Rules()
 
 # ------------------------------------------------------------------------ where
 
-def rules_path(data_dir: Path | str) -> Path:
-    """The settings workbook that applies to the units of ``data_dir``: ``DATA/评分规则.xlsx``.
-
-    It sits beside the units of a county folder and applies to all of them, or beside the
-    workbook of a one-unit folder (``DATA/2024.xlsx``). A unit's own folder in a county
-    cannot carry rules of its own (the county's apply). (To move to ``layout.py``.)
-    """
-    return Path(data_dir) / RULES_FILE
-
-
 def stray_rules(data_dir: Path | str, unit: str | None) -> Problem | None:
     """A unit folder's own 评分规则.xlsx in a county folder: not used (the county's rules apply), said to the unit."""
     if unit is None:
         return None
-    path = rules_path(Path(data_dir) / unit)  # where a one-unit folder's own rules would be
+    path = rules_path(unit_data_dir(Path(data_dir), unit))  # where a one-unit folder's own rules would be
     if not path.exists() and not path.is_symlink():
         return None
-    return Problem(Location(f"{unit}/{RULES_FILE}"), msg("rules_unit_ignored", county=rules_path(data_dir)))
+    return Problem(Location(f"{unit}/{RULES_NAME}"), msg("rules_unit_ignored", county=rules_path(data_dir)))
 
 
 def load_rules(data_dir: Path | str, year: int | None = None) -> Rules:

@@ -24,7 +24,8 @@ from conftest import ROOT, column_of, paragraphs, replace_rows, run_cli, set_fie
 from generator.commands.rules import init_rules
 from generator.errors import UserError
 from generator.pipeline import load
-from generator.rules import NATIONAL, RULES_FILE, load_rules
+from generator.layout import RULES_NAME
+from generator.rules import NATIONAL, load_rules
 
 EXAMPLE_INDICATORS = D("86.78")  # 49.17 + 27.61 + 10.00, as published
 EXAMPLE_BUDGET = D("8.51")  # 10 × 2826.23 / 3321.47 = 8.5089… → 8.51
@@ -34,7 +35,7 @@ def rules_book(folder: Path, sheets: dict[str, dict[str, object]], name: str = "
     """``generate rules`` in ``folder``, then the given cells typed in (sheet → {cell: value}); a value may be
     ``(value, number format)``, as Excel stores 70% typed into a cell: 0.7 shown as ``0%``."""
     init_rules(folder)
-    path = folder / RULES_FILE
+    path = folder / RULES_NAME
     wb = openpyxl.load_workbook(path)
     wb["规则名称"]["B3"] = name
     for sheet, cells in sheets.items():
@@ -95,7 +96,7 @@ def test_without_a_settings_workbook_the_example_scores_95_29(unit: Path) -> Non
 
 def test_generate_rules_writes_a_blank_workbook_that_changes_nothing_and_is_never_overwritten(unit: Path) -> None:
     lines = init_rules(unit)
-    path = unit / RULES_FILE
+    path = unit / RULES_NAME
     assert str(path) in lines[0]
     wb = openpyxl.load_workbook(path)
     assert {"一级指标权重", "执行率封顶", "超目标扣分", "评价等级得分", "等级划分"} <= set(wb.sheetnames)
@@ -193,7 +194,7 @@ def test_sheets_and_headers_are_read_as_a_clerk_means_them(unit: Path) -> None:
 
 
 def test_a_damaged_settings_workbook_is_named(unit: Path) -> None:
-    (unit / RULES_FILE).write_bytes(b"not a workbook")
+    (unit / RULES_NAME).write_bytes(b"not a workbook")
     with pytest.raises(UserError) as refused:
         load_rules(unit, 2024)
     assert "评分规则.xlsx" in str(refused.value)
