@@ -109,6 +109,6 @@ def test_a_worker_that_dies_takes_no_other_unit_down(tmp_path: Path) -> None:
     assert f"{units[2]}" in out and "渲染超过 3 秒，已停止" in out
     assert "进程意外退出" not in out  # made again alone, each unit got its own verdict
     folder = tmp_path / "output" / "2024"
-    reports = sorted(p.name for p in folder.glob("*报告.docx"))
+    reports = sorted(p.name for p in folder.glob("*/*报告.docx"))
     assert len(reports) == 2 and not any(units[2] in r for r in reports)
     assert (folder / "2024年度部门整体支出绩效自评汇总表.xlsx").exists()

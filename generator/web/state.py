@@ -37,6 +37,7 @@ from ..layout import (TEMPLATE_NAME, is_own_template, is_workbook_name, output_d
                       unit_data_dir, unit_template, valid_unit, valid_year, workbook_name, workbook_path, year_dir)
 from ..messages import msg
 from ..read import list_units, read_workbook
+from ..rules import load_rules
 from ..umask import file_mode
 from .pages import PageImages, can_convert
 
@@ -347,8 +348,9 @@ class Site:
             return Outcome(False, msg("web_no_workbook", year=year), state=state)
         if state.error is not None:
             return Outcome(False, self.display(state.error.render()), state=state)
-        options = Options(pdf=pdf, force=force, wait=self.generate_wait, names=self.names(year))
         try:
+            options = Options(pdf=pdf, force=force, wait=self.generate_wait, names=self.names(year),
+                              rules=load_rules(self.data_dir, year))
             report = generate_unit(state.workbook, year, self.templates_dir, self.out_dir, unit=unit,
                                    options=options)
         except UserError as exc:
@@ -429,7 +431,8 @@ class Site:
         def work() -> None:
             reports = None
             try:
-                options = Options(pdf=pdf, wait=self.batch_wait, jobs=self.jobs, progress=progress)
+                options = Options(pdf=pdf, wait=self.batch_wait, jobs=self.jobs, progress=progress,
+                                  rules=load_rules(self.data_dir, year))
                 reports = generate_batch(year, units, self.templates_dir, self.out_dir, options)
                 job.lines = [(self.display(t), e) for t, e in result_lines(reports)]
                 job.ok = reports.ok
