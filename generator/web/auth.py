@@ -1,8 +1,11 @@
 """Logging in and out, changing one's password, CSRF tokens, and who may see what.
 
-Sessions are Flask's signed cookies (HttpOnly, SameSite=Strict), holding the
-account's id, its ``epoch`` (raised when the password changes or the account is
-disabled, so every older session ends at once) and the login time. A forged or
+Sessions are kept on the server (``db.open_session``: a row per login, the
+cookie holding its random token): logging out deletes the row, so a copy of the
+cookie taken before is refused after; a new password, a reset or disabling
+deletes every session of the account (the one changing its own password gets a
+new one). The cookie is Flask's signed one (HttpOnly, SameSite=Strict) and also
+holds the account's id and ``epoch`` (raised on the same occasions); a forged or
 altered cookie fails its signature and is an empty session.
 
 CSRF: written here rather than taken from flask-wtf (which would bring wtforms
@@ -79,14 +82,16 @@ def check_csrf() -> None:
 def load_account() -> None:
     """Set ``g.account`` from the session, or None (not logged in, disabled, password changed, expired)."""
     g.account = None
-    account_id = session.get("uid")
+    account_id, token = session.get("uid"), session.get("sid")
     if account_id is None:
         return
+    opened = db.session_of(connection(), token) if isinstance(token, str) else None
     account = db.account_by_id(connection(), account_id) if isinstance(account_id, int) else None
     hours = current_app.config["SESSION_HOURS"]
-    if (account is None or not account.active or session.get("epoch") != account.epoch
-            or time.time() - float(session.get("t", 0)) > hours * 3600):
+    if (opened is None or account is None or opened[0] != account.id or not account.active
+            or session.get("epoch") != account.epoch or time.time() - opened[1] > hours * 3600):
         session.pop("uid", None)
+        session.pop("sid", None)
         return
     g.account = account
 
@@ -193,8 +198,7 @@ def login() -> Any:
         return render_template("login.html", error=error, username=username), 401
     db.clear_failures(con, limits[0][0])
     db.touch_login(con, account.id)
-    session.clear()  # a fresh session (and CSRF token) for the logged-in account
-    session.update(uid=account.id, epoch=account.epoch, t=now, csrf=secrets.token_urlsafe(32))
+    _open_session(account, now)
     if account.must_change:
         return redirect(url_for("auth.password"))
     target = request.args.get("next", "")
@@ -203,8 +207,20 @@ def login() -> Any:
     return redirect(target)
 
 
+def _open_session(account: db.Account, now: float) -> None:
+    """A fresh session (token and CSRF token) for ``account``; sessions older than the longest are forgotten."""
+    con = connection()
+    db.prune_sessions(con, now - current_app.config["SESSION_HOURS"] * 3600)
+    session.clear()
+    session.update(uid=account.id, epoch=account.epoch, sid=db.open_session(con, account.id, now),
+                   csrf=secrets.token_urlsafe(32))
+
+
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
+    token = session.get("sid")
+    if isinstance(token, str):
+        db.end_session(connection(), token)  # a copy of the cookie no longer works
     session.clear()
     return redirect(url_for("auth.login"))
 
@@ -240,5 +256,5 @@ def password() -> Any:
     db.set_password(con, account.id, hash_password(new), must_change=False)
     db.clear_failures(con, limits[0][0])
     fresh = db.account_by_id(con, account.id)
-    session.update(epoch=fresh.epoch, t=time.time(), csrf=secrets.token_urlsafe(32))  # this session goes on
+    _open_session(fresh, time.time())  # every other session of the account has ended; this one goes on
     return redirect(home_for(fresh))

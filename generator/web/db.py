@@ -7,7 +7,9 @@ closed at the end of it; the batch thread opens its own.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import secrets
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -32,7 +34,13 @@ CREATE TABLE IF NOT EXISTS accounts (
     last_login REAL,
     CHECK ((role = 'unit') = (unit IS NOT NULL))
 );
-CREATE TABLE IF NOT EXISTS throttle (         -- failed logins, per account ("user:NAME") and per address ("ip:ADDR")
+CREATE TABLE IF NOT EXISTS sessions (         -- open sessions: the cookie holds a token, this its SHA-256
+    id TEXT PRIMARY KEY,
+    account INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS throttle (         -- failed logins: per account and address ("pair:ADDR/NAME"),
+                                              -- per address ("ip:ADDR"), per account from anywhere ("user:NAME")
     key TEXT PRIMARY KEY,
     failures INTEGER NOT NULL,
     last REAL NOT NULL,
@@ -154,14 +162,49 @@ def set_password(con: sqlite3.Connection, account_id: int, password_hash: str, m
     """A new password (a one-time one when ``must_change``); every open session of the account ends."""
     con.execute("UPDATE accounts SET password = ?, must_change = ?, epoch = epoch + 1 WHERE id = ?",
                 (password_hash, int(must_change), account_id))
+    end_sessions(con, account_id)
 
 
 def set_active(con: sqlite3.Connection, account_id: int, active: bool) -> None:
     con.execute("UPDATE accounts SET active = ?, epoch = epoch + 1 WHERE id = ?", (int(active), account_id))
+    end_sessions(con, account_id)
 
 
 def touch_login(con: sqlite3.Connection, account_id: int) -> None:
     con.execute("UPDATE accounts SET last_login = ? WHERE id = ?", (time.time(), account_id))
+
+
+# ------------------------------------------------------------------ sessions
+
+
+def _token_id(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def open_session(con: sqlite3.Connection, account_id: int, now: float) -> str:
+    """A new session of the account: the token for its cookie (only its hash is kept here)."""
+    token = secrets.token_urlsafe(32)
+    con.execute("INSERT INTO sessions VALUES (?, ?, ?)", (_token_id(token), account_id, now))
+    return token
+
+
+def session_of(con: sqlite3.Connection, token: str) -> tuple[int, float] | None:
+    """(account id, when it began) of an open session, or None (logged out, ended, never opened)."""
+    row = con.execute("SELECT account, created FROM sessions WHERE id = ?", (_token_id(token),)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def end_session(con: sqlite3.Connection, token: str) -> None:
+    con.execute("DELETE FROM sessions WHERE id = ?", (_token_id(token),))
+
+
+def end_sessions(con: sqlite3.Connection, account_id: int) -> None:
+    """Every open session of the account ends (a new password, a reset, disabling)."""
+    con.execute("DELETE FROM sessions WHERE account = ?", (account_id,))
+
+
+def prune_sessions(con: sqlite3.Connection, before: float) -> None:
+    con.execute("DELETE FROM sessions WHERE created < ?", (before,))
 
 
 # ------------------------------------------------------------------ failed logins
