@@ -95,3 +95,47 @@ def test_a_session_ends_after_twelve_hours(root: Path) -> None:
     finally:
         con.close()
     assert not logged_in(a)
+
+
+# ----------------------------------------------------------------------------- next stays on the site
+
+HOME_A = "/unit/A%E9%95%87/"  # a-clerk's home, as the page redirects to it
+
+
+def login_to(app: Flask, query: str) -> tuple[int, str]:
+    """POST the login form of ``/login?next=…`` (``query`` as a browser sends it); (status, Location)."""
+    c = Client(app)
+    token = c.token()
+    r = c.c.post(f"/login?next={query}", data={"username": "a-clerk", "password": PASSWORDS["a-clerk"],
+                                               "csrf_token": token})
+    return r.status_code, r.headers.get("Location", "")
+
+
+def test_next_is_followed_only_to_a_path_of_this_site(root: Path) -> None:
+    app = make_app(root)
+    before = snapshot(root)
+    # a path of the site: followed (the Chinese unit name percent-encoded in the header)
+    assert login_to(app, "/unit/A%E9%95%87/2024/") == (302, "/unit/A%E9%95%87/2024/")
+    assert login_to(app, "/unit/A%E9%95%87/2024/%3Fx%3D1") == (302, "/unit/A%E9%95%87/2024/?x=1")
+    refused = [
+        "/%09/example.com",  # a tab: browsers drop it, and "/\t/example.com" becomes "//example.com"
+        "/%0A/example.com", "/%0D/example.com", "%09//example.com",
+        "/a%0D%0ASet-Cookie:%20x%3D1",  # CR LF: a header of our own making
+        "/%2509/example.com",  # the tab percent-encoded once more
+        "//example.com", "///example.com", "/%5Cexample.com", "/%5C/example.com", "%5C%5Cexample.com",
+        "/%252F/example.com", "https://example.com/", "https:example.com", "javascript:alert(1)",
+        "example.com", "", "/%00", "/%E2%80%AE/moc.elpmaxe", "/%E3%80%80/example.com",  # NUL, RLO, ideographic space
+        "/" + "a" * 2001,
+    ]
+    for query in refused:
+        assert login_to(app, query) == (302, HOME_A), query
+    assert snapshot(root) == before
+
+
+def test_the_login_form_keeps_next_and_a_bad_one_is_harmless(root: Path) -> None:
+    app = make_app(root)
+    c = Client(app)
+    page = c.get("/login?next=/%0D%0A/example.com")
+    assert page.status_code == 200 and "登录" in text_of(page)
+    action = c.get("/unit/A镇/2024/").headers["Location"]  # not logged in: sent to the login page with next
+    assert action == "/login?next=/unit/A%E9%95%87/2024/"

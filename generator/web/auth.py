@@ -30,6 +30,7 @@ import time
 import unicodedata
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
@@ -119,6 +120,22 @@ def bureau_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+def same_site(target: str) -> str | None:
+    """``target`` when it is a path of this site, else None: it starts with one ``/`` (not ``//`` or ``/\\``,
+    which a browser takes for another host), has no scheme, no backslash and nothing unprintable (a tab, CR or
+    LF, which browsers drop, so ``/<tab>/host`` would become ``//host``) — neither as given nor percent-decoded."""
+    if not isinstance(target, str) or not target or len(target) > 2000:
+        return None
+    for text in (target, unquote(target)):
+        if (not text.startswith("/") or text.startswith("//") or "\\" in text
+                or not all(ch.isprintable() for ch in text)):
+            return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
 def home_for(account: db.Account) -> str:
     if account.bureau:
         return url_for("county.page")
@@ -201,10 +218,7 @@ def login() -> Any:
     _open_session(account, now)
     if account.must_change:
         return redirect(url_for("auth.password"))
-    target = request.args.get("next", "")
-    if not (target.startswith("/") and not target.startswith("//") and "\\" not in target):
-        target = home_for(account)
-    return redirect(target)
+    return redirect(same_site(request.args.get("next", "")) or home_for(account))
 
 
 def _open_session(account: db.Account, now: float) -> None:
