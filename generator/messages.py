@@ -407,7 +407,6 @@ MESSAGES: dict[str, str] = {
     "web_username_exists": "用户名“{name}”已被使用，请换一个。",
     "web_unit_invalid": "单位名称“{unit}”不能用作文件夹名（不能为空、不能含 / \\ : * ? \" < > | % 等符号、不能以 . 开头、不能叫 default）。",
     "web_login_failed": "用户名或密码不正确。",
-    "web_login_disabled": "该账户已停用，请联系县财政局。",
     "web_login_slow": "登录失败次数过多，请 {seconds} 秒后再试。",
     "web_login_locked": "登录失败次数过多，已暂时锁定，请 {minutes} 分钟后再试，或请县财政局重置密码。",
     "web_password_wrong": "当前密码不正确。",

@@ -9,13 +9,17 @@ on disk.
 
 from __future__ import annotations
 
+import re
+import time
 from pathlib import Path
+from urllib.parse import unquote
 
 from flask import Flask
 
 from test_web import (PASSWORDS, Client, books, client, make_app, root, snapshot,  # noqa: F401 (fixtures)
                       text_of)
 from generator.web import db
+from generator.web.auth import same_site
 
 
 def account_id(app: Flask, username: str) -> int:
@@ -111,24 +115,31 @@ def login_to(app: Flask, query: str) -> tuple[int, str]:
     return r.status_code, r.headers.get("Location", "")
 
 
+REFUSED_NEXT = [  # as a browser sends them in the query string
+    "/%09/example.com",  # a tab: browsers drop it, and "/\t/example.com" becomes "//example.com"
+    "/%0A/example.com", "/%0D/example.com", "%09//example.com",
+    "/a%0D%0ASet-Cookie:%20x%3D1",  # CR LF: a header of our own making
+    "/%2509/example.com",  # the tab percent-encoded once more
+    "//example.com", "///example.com", "/%5Cexample.com", "/%5C/example.com", "%5C%5Cexample.com",
+    "/%252F/example.com", "https://example.com/", "https:example.com", "javascript:alert(1)",
+    "example.com", "", "/%00", "/%E2%80%AE/moc.elpmaxe", "/%E3%80%80/example.com",  # NUL, RLO, ideographic space
+    "/" + "a" * 2001,
+]
+
+
 def test_next_is_followed_only_to_a_path_of_this_site(root: Path) -> None:
     app = make_app(root)
     before = snapshot(root)
     # a path of the site: followed (the Chinese unit name percent-encoded in the header)
     assert login_to(app, "/unit/A%E9%95%87/2024/") == (302, "/unit/A%E9%95%87/2024/")
     assert login_to(app, "/unit/A%E9%95%87/2024/%3Fx%3D1") == (302, "/unit/A%E9%95%87/2024/?x=1")
-    refused = [
-        "/%09/example.com",  # a tab: browsers drop it, and "/\t/example.com" becomes "//example.com"
-        "/%0A/example.com", "/%0D/example.com", "%09//example.com",
-        "/a%0D%0ASet-Cookie:%20x%3D1",  # CR LF: a header of our own making
-        "/%2509/example.com",  # the tab percent-encoded once more
-        "//example.com", "///example.com", "/%5Cexample.com", "/%5C/example.com", "%5C%5Cexample.com",
-        "/%252F/example.com", "https://example.com/", "https:example.com", "javascript:alert(1)",
-        "example.com", "", "/%00", "/%E2%80%AE/moc.elpmaxe", "/%E3%80%80/example.com",  # NUL, RLO, ideographic space
-        "/" + "a" * 2001,
-    ]
-    for query in refused:
+    for query in ("/%09/example.com", "/a%0D%0ASet-Cookie:%20x%3D1", "//example.com", "/%5Cexample.com",
+                  "https://example.com/"):  # through the login, each a password check
         assert login_to(app, query) == (302, HOME_A), query
+    with app.test_request_context():
+        for query in REFUSED_NEXT:  # every one as the login view judges it
+            assert same_site(unquote(query)) is None, query
+        assert same_site("/unit/A镇/2024/?x=1#a") == "/unit/A镇/2024/?x=1#a"
     assert snapshot(root) == before
 
 
@@ -139,3 +150,94 @@ def test_the_login_form_keeps_next_and_a_bad_one_is_harmless(root: Path) -> None
     assert page.status_code == 200 and "登录" in text_of(page)
     action = c.get("/unit/A镇/2024/").headers["Location"]  # not logged in: sent to the login page with next
     assert action == "/login?next=/unit/A%E9%95%87/2024/"
+
+
+# ----------------------------------------------------------------------------- login limits
+
+
+def error_of(r) -> str:
+    found = re.search(r'id="login-error">([^<]*)<', r.get_data(as_text=True))
+    return found.group(1) if found else ""
+
+
+def test_wrong_passwords_from_elsewhere_never_lock_the_bureau_out(root: Path) -> None:
+    app = make_app(root, LOGIN_DELAY=0)  # no waiting between attempts: the counts alone decide
+    before = snapshot(root)
+    attacker = Client(app, ip="10.0.0.66")  # a unit's clerk guessing the bureau's password
+    for _ in range(10):
+        r = attacker.login("county", "guess-it")
+        assert r.status_code == 401 and error_of(r) == "用户名或密码不正确。"
+    r = attacker.login("county")  # that address is locked out of that account, even with the right password
+    assert r.status_code == 429
+    assert error_of(r) == "登录失败次数过多，已暂时锁定，请 15 分钟后再试，或请县财政局重置密码。"
+    bureau = Client(app, ip="10.0.0.1")  # the bureau's own computer has not failed: it logs in at once
+    r = bureau.login("county")
+    assert r.status_code == 302 and r.headers["Location"] == "/county/"
+    assert "登录已锁定（重置密码可解锁）" in text_of(bureau.get("/admin/accounts"))
+    assert client(app, "a-clerk", ip="10.0.0.66").get("/unit/A镇/2024/").status_code == 200  # its own account
+    assert snapshot(root) == before
+
+
+def test_an_account_guessed_from_many_addresses_slows_each_of_them_but_not_a_new_one(root: Path) -> None:
+    app = make_app(root, LOGIN_ACCOUNT_ALERT=5, LOGIN_DELAY=30)
+    for n in range(5):  # five addresses, one wrong password each: none is slowed yet (3 per address)
+        assert Client(app, ip=f"10.0.1.{n}").login("county", "guess").status_code == 401
+    again = Client(app, ip="10.0.1.0")  # the account is under attack: a second try from an address that failed
+    r = again.login("county", "guess")
+    assert r.status_code == 429 and re.fullmatch(r"登录失败次数过多，请 (29|30) 秒后再试。", error_of(r))
+    r = again.login("county")  # (refused before any password is checked, the right one too)
+    assert r.status_code == 429
+    r = Client(app, ip="10.0.2.1").login("county")  # an address that has not failed: let in
+    assert r.status_code == 302 and r.headers["Location"] == "/county/"
+    r = Client(app, ip="10.0.2.2").login("a-clerk")  # and other accounts as ever
+    assert r.status_code == 302
+
+
+def test_a_reset_lifts_the_accounts_locks_from_every_address(root: Path) -> None:
+    app = make_app(root, LOGIN_DELAY=0, LOGIN_LOCK_AFTER=2)
+    for ip in ("10.0.3.1", "10.0.3.2"):
+        c = Client(app, ip=ip)
+        for _ in range(2):
+            c.login("a-clerk", "wrong")
+        assert c.login("a-clerk").status_code == 429
+    bureau = client(app, "county")
+    assert text_of(bureau.get("/admin/accounts")).count("登录已锁定") == 1
+    bureau.post(f"/admin/accounts/{account_id(app, 'a-clerk')}/reset")
+    assert "登录已锁定" not in text_of(bureau.get("/admin/accounts"))
+    con = db.connect(app.config["DB_PATH"])
+    try:
+        keys = [row[0] for row in con.execute("SELECT key FROM throttle")]
+    finally:
+        con.close()
+    assert not [k for k in keys if k.endswith("/a-clerk") or k == "user:a-clerk"], keys
+
+
+def test_a_disabled_account_is_answered_as_a_wrong_password(root: Path) -> None:
+    app = make_app(root)
+    bureau = client(app, "county")
+    assert bureau.post(f"/admin/accounts/{account_id(app, 'b-clerk')}/active", {"active": "0"}).status_code == 303
+    before = snapshot(root)
+    answers = {}
+    for label, username, password, ip in (("disabled, right password", "b-clerk", PASSWORDS["b-clerk"], "10.0.4.1"),
+                                          ("wrong password", "a-clerk", "not-the-password", "10.0.4.2"),
+                                          ("no such account", "nobody", "whatever-it-is", "10.0.4.3")):
+        timings = []
+        for _ in range(3):
+            c = Client(app, ip=ip)
+            token = c.token()
+            start = time.perf_counter()
+            r = c.c.post("/login", data={"username": username, "password": password, "csrf_token": token})
+            timings.append(time.perf_counter() - start)
+        page = re.sub(r'value="[^"]*"', "", r.get_data(as_text=True))  # (the name typed and the form token)
+        answers[label] = (r.status_code, error_of(r), page, sorted(timings)[1])
+    statuses = {a[:3] for a in answers.values()}
+    assert statuses == {(401, "用户名或密码不正确。", answers["wrong password"][2])}, answers.keys()
+    fastest = min(a[3] for a in answers.values())
+    assert all(a[3] < 5 * fastest for a in answers.values()), {k: a[3] for k, a in answers.items()}
+    con = db.connect(app.config["DB_PATH"])
+    try:  # counted alike
+        assert db.failures(con, db.pair_key("10.0.4.1", "b-clerk")).failures == 3
+        assert db.failures(con, db.pair_key("10.0.4.2", "a-clerk")).failures == 3
+    finally:
+        con.close()
+    assert snapshot(root) == before

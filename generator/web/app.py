@@ -33,12 +33,13 @@ DEFAULTS: dict[str, Any] = {
     "MAX_WORKBOOK_MB": 10,
     "MAX_TEMPLATE_MB": 20,
     "MAX_FORM_MB": 1,  # any other POST
-    "LOGIN_SLOW_AFTER": 3,  # failed logins of an account before each next attempt waits
-    "LOGIN_IP_SLOW_AFTER": 10,  # … of an address (a township office may share one)
+    "LOGIN_SLOW_AFTER": 3,  # failed logins of an account from one address before its next attempt waits
+    "LOGIN_IP_SLOW_AFTER": 10,  # … of an address, whatever the names (a township office may share one)
     "LOGIN_DELAY": 2.0,  # seconds, doubling with each further failure
     "LOGIN_DELAY_MAX": 60.0,
-    "LOGIN_LOCK_AFTER": 10,
+    "LOGIN_LOCK_AFTER": 10,  # an account locked for that address only
     "LOGIN_IP_LOCK_AFTER": 50,
+    "LOGIN_ACCOUNT_ALERT": 20,  # failures of an account from anywhere: an address that failed waits from its first
     "LOGIN_LOCK_SECONDS": 15 * 60,
     "LOGIN_WINDOW": 15 * 60,  # failures further apart than this start counting again
     "SESSION_HOURS": 12,

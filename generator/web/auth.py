@@ -12,12 +12,20 @@ CSRF: written here rather than taken from flask-wtf (which would bring wtforms
 for one check): a random token per session, put in every form by
 ``csrf_token()``, compared in constant time on every POST before the view runs.
 
-Failed logins are counted per account and per address (``db.throttle``): from
-``LOGIN_SLOW_AFTER`` failures on, the next attempt is refused until a delay has
-passed (doubling up to ``LOGIN_DELAY_MAX``); at ``LOGIN_LOCK_AFTER`` (per
-address ``LOGIN_IP_LOCK_AFTER``) the account (address) is locked for
-``LOGIN_LOCK_SECONDS``. A refused attempt checks no password, so it costs the
-server nothing; an unknown name costs the same hashing as a known one.
+Failed logins are counted per account from this address, per address, and per
+account from anywhere (``_limits``). From ``LOGIN_SLOW_AFTER`` failures of an
+account from one address, that address's next attempt for it is refused until a
+delay has passed (doubling up to ``LOGIN_DELAY_MAX``); at ``LOGIN_LOCK_AFTER``
+that address is locked out of that account for ``LOGIN_LOCK_SECONDS``. An
+address is slowed from ``LOGIN_IP_SLOW_AFTER`` failures (whatever the names)
+and locked at ``LOGIN_IP_LOCK_AFTER``. Failures from elsewhere never lock an
+account: an address that has not failed is always let try (so ten wrong
+passwords from anywhere cannot shut the bureau out of its only account); once
+an account has ``LOGIN_ACCOUNT_ALERT`` failures from everywhere in the window,
+each address that has failed for it waits from its first failure on. A refused
+attempt checks no password, so it costs the server nothing; an unknown name, a
+disabled account and a wrong password get the same answer after the same
+hashing.
 """
 
 from __future__ import annotations
@@ -145,11 +153,21 @@ def home_for(account: db.Account) -> str:
 # ------------------------------------------------------------------ failed logins
 
 
+NEVER = 2 ** 62  # a count no one reaches: failures of an account from anywhere slow no one by themselves
+
+
 def _limits(username: str) -> list[tuple[str, int, int]]:
-    """(key, failures before slowing, failures before locking) for the account and for the address."""
+    """(key, failures before slowing, failures before locking) of this attempt: the account from this address,
+    this address, and the account from anywhere (counted only: once it passes ``LOGIN_ACCOUNT_ALERT`` in the
+    window, an address that has failed for the account waits from its first failure on)."""
     cfg = current_app.config
-    return [(f"user:{username}", cfg["LOGIN_SLOW_AFTER"], cfg["LOGIN_LOCK_AFTER"]),
-            (f"ip:{request.remote_addr or '-'}", cfg["LOGIN_IP_SLOW_AFTER"], cfg["LOGIN_IP_LOCK_AFTER"])]
+    address = (request.remote_addr or "-").replace("/", "_")
+    everywhere = db.failures(connection(), f"user:{username}")
+    alert = (everywhere.failures >= cfg["LOGIN_ACCOUNT_ALERT"]
+             and time.time() - everywhere.last <= cfg["LOGIN_WINDOW"])
+    return [(db.pair_key(address, username), 1 if alert else cfg["LOGIN_SLOW_AFTER"], cfg["LOGIN_LOCK_AFTER"]),
+            (f"ip:{address}", cfg["LOGIN_IP_SLOW_AFTER"], cfg["LOGIN_IP_LOCK_AFTER"]),
+            (f"user:{username}", NEVER, NEVER)]
 
 
 def _delay(failures: int, slow_after: int) -> float:
@@ -164,6 +182,8 @@ def _refusal(limits: list[tuple[str, int, int]], now: float) -> str | None:
     """Why this attempt is refused before any password is checked (locked, or too soon), or None."""
     con = connection()
     for key, slow_after, _ in limits:
+        if slow_after == NEVER:
+            continue
         f = db.failures(con, key)
         if f.locked_until > now:
             return msg("web_login_locked", minutes=max(1, math.ceil((f.locked_until - now) / 60)))
@@ -209,10 +229,9 @@ def login() -> Any:
     con = connection()
     account = db.account_by_name(con, username) if username else None
     ok = verify_password(password, account.password if account else None)
-    if not ok or account is None or not account.active:
+    if not ok or account is None or not account.active:  # one answer: a name cannot be tested for existence
         _failed(limits, now)
-        error = msg("web_login_disabled") if ok and account is not None else msg("web_login_failed")
-        return render_template("login.html", error=error, username=username), 401
+        return render_template("login.html", error=msg("web_login_failed"), username=username), 401
     db.clear_failures(con, limits[0][0])
     db.touch_login(con, account.id)
     _open_session(account, now)

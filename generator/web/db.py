@@ -228,8 +228,28 @@ def set_failures(con: sqlite3.Connection, key: str, value: Failures) -> None:
                 (key, value.failures, value.last, value.locked_until))
 
 
+def pair_key(address: str, username: str) -> str:
+    """The key of an account's failures from one address (the address holds no ``/``)."""
+    return f"pair:{address}/{username}"
+
+
 def clear_failures(con: sqlite3.Connection, key: str) -> None:
     con.execute("DELETE FROM throttle WHERE key = ?", (key,))
+
+
+_PAIR_NAME = "substr(key, instr(key, '/') + 1)"  # the account of a pair key
+
+
+def clear_account_failures(con: sqlite3.Connection, username: str) -> None:
+    """Forget the account's failures from every address (a reset lifts its locks)."""
+    con.execute(f"DELETE FROM throttle WHERE key LIKE 'pair:%' AND {_PAIR_NAME} = ?", (username,))
+    con.execute("DELETE FROM throttle WHERE key = ?", (f"user:{username}",))
+
+
+def locked_accounts(con: sqlite3.Connection, now: float) -> set[str]:
+    """The names of the accounts locked for some address."""
+    rows = con.execute(f"SELECT {_PAIR_NAME} FROM throttle WHERE key LIKE 'pair:%' AND locked_until > ?", (now,))
+    return {row[0] for row in rows}
 
 
 def prune_failures(con: sqlite3.Connection, before: float, now: float) -> None:
