@@ -241,3 +241,27 @@ def test_a_disabled_account_is_answered_as_a_wrong_password(root: Path) -> None:
     finally:
         con.close()
     assert snapshot(root) == before
+
+
+# ----------------------------------------------------------------------------- other methods
+
+
+def test_other_methods_get_405_with_allow_and_change_nothing(root: Path) -> None:
+    app = make_app(root)
+    before = snapshot(root)
+    workbook = (root / "data" / "A镇" / "2024.xlsx").read_bytes()
+    for who in (None, "a-clerk"):
+        c = client(app, who) if who else Client(app)
+        for path, allowed in (("/login", {"GET", "HEAD", "OPTIONS", "POST"}),
+                              ("/unit/A镇/2024/", {"GET", "HEAD", "OPTIONS"}),
+                              ("/unit/A镇/2024/workbook", {"OPTIONS", "POST"}),
+                              ("/logout", {"OPTIONS", "POST"})):
+            for method in ("TRACE", "PUT", "DELETE", "PATCH"):
+                r = c.c.open(path, method=method, data=workbook if method in ("PUT", "PATCH") else None)
+                assert r.status_code == 405, (who, path, method, r.status_code)
+                assert set(r.headers["Allow"].split(", ")) == allowed, (path, r.headers["Allow"])
+                assert "不支持这种请求方式。" in text_of(r), (path, method)
+                assert "Traceback" not in r.get_data(as_text=True)
+    assert client(app, "a-clerk").get("/logout").status_code == 405
+    assert Client(app).c.open("/no/such/page", method="DELETE").status_code == 404  # no page: 404 by any method
+    assert snapshot(root) == before

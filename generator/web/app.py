@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .. import formatting as fmt
 from ..errors import ERROR
@@ -99,6 +99,8 @@ def create_app(data_dir: Path | str, templates_dir: Path | str, out_dir: Path | 
         limits = {"unit.upload_workbook": "MAX_WORKBOOK_MB", "unit.upload_template": "MAX_TEMPLATE_MB"}
         request.max_content_length = app.config[limits.get(request.endpoint, "MAX_FORM_MB")] * MB
         load_account()
+        if request.routing_exception is not None:  # no such page, or not by this method: said before the CSRF
+            raise request.routing_exception  # check would answer 400 (a redirect to add a "/" passes as ever)
         check_csrf()
 
     app.teardown_appcontext(close_connection)
@@ -125,7 +127,9 @@ def create_app(data_dir: Path | str, templates_dir: Path | str, out_dir: Path | 
                    413: "web_too_large", 429: "web_too_many"}.get(code, "web_http_error")
             text = msg(key, code=code, workbook=app.config["MAX_WORKBOOK_MB"],
                        template=app.config["MAX_TEMPLATE_MB"])
-        return render_template("error.html", code=code, text=text), code
+        headers = {"Allow": ", ".join(exc.valid_methods)} if isinstance(exc, MethodNotAllowed) and exc.valid_methods \
+            else {}
+        return render_template("error.html", code=code, text=text), code, headers
 
     @app.errorhandler(Exception)
     def internal_error(exc: Exception) -> Any:
