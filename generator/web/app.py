@@ -124,7 +124,7 @@ def create_app(data_dir: Path | str, templates_dir: Path | str, out_dir: Path | 
         text = exc.description if exc.description and exc.description != default else None
         if text is None:
             key = {400: "web_bad_request", 403: "web_forbidden", 404: "web_not_found", 405: "web_method",
-                   413: "web_too_large", 429: "web_too_many"}.get(code, "web_http_error")
+                   413: "web_too_large", 429: "web_too_many", 500: "web_internal"}.get(code, "web_http_error")
             text = msg(key, code=code, workbook=app.config["MAX_WORKBOOK_MB"],
                        template=app.config["MAX_TEMPLATE_MB"])
         headers = {"Allow": ", ".join(exc.valid_methods)} if isinstance(exc, MethodNotAllowed) and exc.valid_methods \
