@@ -451,6 +451,9 @@ MESSAGES: dict[str, str] = {
     "web_batch_started": "已开始生成 {year} 年度全部 {count} 个单位的报告。",
     "web_stage_render": "生成报告",
     "web_stage_pdf": "转换 PDF",
+    # --- the web page hardened (issue 27, item 8) -----------------------------------------
+    "web_template_stored_cleaned": "模板检查通过，已删除其中不属于报告的内容（见下方，如宏）后保存为本单位的模板，以后生成报告都用它。",
+    "web_template_unusable": "当前使用的模板无法读取（不是有效的 Word 文档），请重新上传模板。",
     # --- general --------------------------------------------------------------------
     "problems_header": "{name} 中发现 {count} 处问题，未生成报告：",
     "notices_header": "提示（已自动处理）：",

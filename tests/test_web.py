@@ -529,7 +529,10 @@ def test_template_upload_is_checked_before_it_is_stored(app: Flask, root: Path, 
     plant(good, "一、单位概况（A镇自己的模板）")
     r = a.upload("A镇", "template", good.read_bytes(), "../../default/report.docx")
     assert r.status_code == 200 and "模板检查通过，已保存为本单位的模板" in text_of(r)
-    assert (root / "templates" / "A镇" / "report.docx").read_bytes() == good.read_bytes()
+    stored = root / "templates" / "A镇" / "report.docx"  # as cleaned: the same text, no custom XML (not a report's)
+    assert docx_text(stored) == docx_text(good)
+    with zipfile.ZipFile(stored) as s_zip, zipfile.ZipFile(good) as g_zip:
+        assert set(s_zip.namelist()) == {n for n in g_zip.namelist() if not n.startswith("customXml/")}
     assert (root / "templates" / "default" / "report.docx").read_bytes() == \
         (ROOT / "templates" / "default" / "report.docx").read_bytes()
     assert "当前使用：本单位的模板" in text_of(a.get("/unit/A镇/2024/"))

@@ -10,21 +10,26 @@ on disk.
 from __future__ import annotations
 
 import http.client
+import io
 import http.cookiejar
 import os
 import re
+import shutil
 import socket
 import time
 import urllib.parse
 import urllib.request
+import zipfile
 from pathlib import Path
 from urllib.parse import unquote
 
 from flask import Flask
+from lxml import etree
 
 from conftest import ROOT, serving
-from test_web import (CSRF, PASSWORDS, Client, books, client, make_app, root, snapshot,  # noqa: F401 (fixtures)
-                      text_of)
+from test_hostile_templates import MAIL_LINK, REMOTE_TEMPLATE, WEB_LINK, hostile_template
+from test_web import (CSRF, PASSWORDS, Client, books, client, docx_text, generate, make_app, plant,  # noqa: F401
+                      root, snapshot, text_of)
 from generator.web import db
 from generator.web.auth import same_site
 
@@ -347,3 +352,85 @@ def test_uploads_over_the_limit_get_the_chinese_page_at_every_size(root: Path) -
         assert head.startswith(b"HTTP/1.1 400 "), head
         assert "请求有误，未做任何改动。" in body.decode("utf-8")
     assert snapshot(root) == before
+
+
+# ----------------------------------------------------------------------------- templates stored as cleaned
+
+DOCUMENT_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+
+
+def assert_clean(data: bytes) -> None:
+    """A .docx holding nothing foreign: no macro project, embedding or .bin part, a plain main part, no attached
+    template, external relationships only to the web and mail links the report keeps."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        parts = {name: zf.read(name) for name in zf.namelist()}
+    assert not [n for n in parts if "vba" in n.lower() or n.startswith("word/embeddings/") or n.endswith(".bin")]
+    types = etree.fromstring(parts["[Content_Types].xml"])
+    main = [el.get("ContentType") for el in types if el.get("PartName") == "/word/document.xml"]
+    assert main == [DOCUMENT_MAIN]
+    assert not [el for el in types if "macroEnabled" in (el.get("ContentType") or "")
+                or "vbaProject" in (el.get("ContentType") or "") or el.get("Extension") == "bin"]
+    assert b"attachedTemplate" not in parts["word/settings.xml"]
+    external = sorted(rel.get("Target") for name in parts if name.endswith(".rels")
+                      for rel in etree.fromstring(parts[name]) if rel.get("TargetMode") == "External")
+    assert external == sorted([WEB_LINK, MAIL_LINK]), external
+    body = parts["word/document.xml"].decode("utf-8")
+    assert "INCLUDETEXT" not in body and "OLEObject" not in body and "r:link=" not in body
+
+
+def test_a_macro_enabled_template_is_stored_and_served_cleaned(root: Path, tmp_path: Path) -> None:
+    app = make_app(root)
+    docm = tmp_path / "report.docm"
+    hostile_template(ROOT / "templates" / "default" / "report.docx", docm)
+    with zipfile.ZipFile(docm) as zf:
+        assert "word/vbaProject.bin" in zf.namelist()  # (what is uploaded does carry a macro)
+    a = client(app, "a-clerk")
+    r = a.upload("A镇", "template", docm.read_bytes(), "本单位模板.docm")
+    page = text_of(r)
+    assert r.status_code == 200, page
+    assert "模板检查通过，已删除其中不属于报告的内容（见下方，如宏）后保存为本单位的模板" in page
+    assert "模板中的宏（VBA）已删除（word/vbaProject.bin）" in page
+    assert f"模板中的链接的外部模板已删除（word/settings.xml: {REMOTE_TEMPLATE}）" in page
+    stored = root / "templates" / "A镇" / "report.docx"
+    assert sorted(p.name for p in stored.parent.iterdir()) == ["report.docx"]
+    assert_clean(stored.read_bytes())
+    download = a.get("/unit/A镇/2024/file/template")
+    assert download.status_code == 200 and download.data == stored.read_bytes()
+    assert "report.docx" in download.headers["Content-Disposition"]
+    generate(a, "A镇")  # the stored template makes the report
+    assert "一、单位概况" in docx_text(a.get("/unit/A镇/2024/file/docx").data)
+    history = db.history(db.connect(app.config["DB_PATH"]), "A镇")
+    assert [(h["kind"], h["ok"]) for h in history] == [("generate", 1), ("template", 1)]
+
+
+def test_a_template_put_in_place_by_hand_is_served_cleaned_and_left_alone(root: Path) -> None:
+    app = make_app(root)
+    by_hand = root / "templates" / "B镇" / "report.docx"
+    by_hand.parent.mkdir()
+    hostile_template(ROOT / "templates" / "default" / "report.docx", by_hand)
+    before = snapshot(root)
+    for who in ("b-clerk", "county"):
+        r = client(app, who).get("/unit/B镇/2024/file/template")
+        assert r.status_code == 200
+        assert_clean(r.data)
+    (root / "templates" / "B镇" / "report.docx").write_bytes(b"not a package")
+    r = client(app, "b-clerk").get("/unit/B镇/2024/file/template")
+    assert r.status_code == 404 and "当前使用的模板无法读取（不是有效的 Word 文档），请重新上传模板。" in text_of(r)
+    hostile_template(ROOT / "templates" / "default" / "report.docx", by_hand)
+    assert snapshot(root) == before
+
+
+def test_a_macro_template_that_fails_the_check_is_not_stored(root: Path, tmp_path: Path) -> None:
+    app = make_app(root)
+    planted = tmp_path / "planted.docx"
+    shutil.copyfile(ROOT / "templates" / "default" / "report.docx", planted)
+    plant(planted, "{{ 财务.资产合计 }}")
+    docm = tmp_path / "report.docm"
+    hostile_template(planted, docm)
+    before = snapshot(root)
+    r = client(app, "a-clerk").upload("A镇", "template", docm.read_bytes(), "report.docm")
+    assert r.status_code == 422
+    page = text_of(r)
+    assert "模板检查发现 1 处问题，模板未保存，仍使用原来的模板。" in page and "财务.资产合计" in page
+    assert "模板中的宏（VBA）已删除（word/vbaProject.bin）" in page
+    assert snapshot(root) == before and not (root / "templates" / "A镇").exists()

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from .zip import package as zip_package
+
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -265,6 +267,18 @@ def sanitize(pkg: Package) -> list[Removed]:
     parts["[Content_Types].xml"] = _clean_types(parts, main)
     pkg.removed += removed
     return removed
+
+
+def cleaned(data: bytes) -> tuple[bytes, list[Removed]]:
+    """The package ``data`` as ``sanitize`` leaves it, zipped again (what a stored template may be), and what was
+    removed; ``data`` itself when nothing in it was foreign. PackageError if it is not a .docx."""
+    pkg = read_package(data)
+    before = dict(pkg.parts)
+    removed = sanitize(pkg)
+    if not removed and pkg.parts.keys() == before.keys() and content_types(pkg.parts) == content_types(before) \
+            and all(pkg.parts[name] == before[name] for name in before if name != "[Content_Types].xml"):
+        return data, removed
+    return zip_package(pkg.parts), removed
 
 
 def _source_of(rels: str) -> str | None:

@@ -25,6 +25,7 @@ bp = Blueprint("unit", __name__, url_prefix="/unit")
 
 KINDS = (*OUTPUT_KINDS, "audit", "workbook", "blank", "template")
 DETAIL_MAX = 8000  # characters of a message kept in the history
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def allowed(unit: str, year: int | None = None) -> None:
@@ -190,7 +191,10 @@ def download(unit: str, year: int, kind: str) -> Any:
         path, _ = s.template_of(unit)
         if path is None or not path.is_file():
             abort(404, description=msg("web_file_missing"))
-        return send_file(path, as_attachment=True, download_name=path.name)
+        data = s.template_copy(path)
+        if data is None:
+            abort(404, description=msg("web_template_unusable"))
+        return send_file(io.BytesIO(data), as_attachment=True, download_name=path.name, mimetype=DOCX_TYPE)
     try:  # blank
         return _bytes(*s.blank(unit, year))
     except UserError as exc:
