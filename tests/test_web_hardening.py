@@ -9,6 +9,8 @@ on disk.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import http.client
 import io
 import http.cookiejar
@@ -17,19 +19,22 @@ import re
 import shutil
 import socket
 import time
+import tracemalloc
 import urllib.parse
 import urllib.request
 import zipfile
+import zlib
 from pathlib import Path
 from urllib.parse import unquote
 
 from flask import Flask
 from lxml import etree
 
-from conftest import ROOT, serving
+from conftest import EXAMPLE, ROOT, serving
 from test_hostile_templates import MAIL_LINK, REMOTE_TEMPLATE, WEB_LINK, hostile_template
 from test_web import (CSRF, PASSWORDS, Client, books, client, docx_text, generate, make_app, plant,  # noqa: F401
                       root, snapshot, text_of)
+from generator.formats import zip as zipout
 from generator.web import db
 from generator.web.auth import same_site
 
@@ -434,3 +439,58 @@ def test_a_macro_template_that_fails_the_check_is_not_stored(root: Path, tmp_pat
     assert "模板检查发现 1 处问题，模板未保存，仍使用原来的模板。" in page and "财务.资产合计" in page
     assert "模板中的宏（VBA）已删除（word/vbaProject.bin）" in page
     assert snapshot(root) == before and not (root / "templates" / "A镇").exists()
+
+
+# ----------------------------------------------------------------------------- uploads checked as they stream
+
+
+@functools.cache
+def zeros_member(mb: int) -> zipout.Member:
+    """``mb`` MB of zeros as one compressed part (compressed once, stored under as many names as asked)."""
+    packer = zlib.compressobj(1, zlib.DEFLATED, -15)
+    zeros = b"\0" * (mb * 1024 * 1024)
+    return zipout.Member("x", zlib.crc32(zeros), len(zeros), packer.compress(zeros) + packer.flush())
+
+
+def zero_filled(parts: int, mb: int = 39) -> bytes:
+    """The example workbook with ``parts`` extra parts of ``mb`` MB of zeros each (each within the limit of one
+    part): a few hundred kilobytes to upload."""
+    zeros = zeros_member(mb)
+    with zipfile.ZipFile(EXAMPLE) as zf:
+        members = [zipout.Member.deflated(i.filename, zf.read(i)) for i in zf.infolist()]
+    members += [zipout.Member(f"xl/worksheets/zero{n}.xml", zeros.crc, zeros.size, zeros.compressed)
+                for n in range(parts)]
+    return zipout.build(members)
+
+
+def upload_traced(c: Client, content: bytes):
+    """The upload's response and the most memory Python held while the page took it."""
+    tracemalloc.start()
+    try:
+        r = c.upload("A镇", "workbook", content)
+        return r, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_zero_filled_parts_are_checked_a_chunk_at_a_time(root: Path) -> None:
+    app = make_app(root)
+    a = client(app, "a-clerk")
+    before = snapshot(root)
+    upload = zero_filled(6)  # 234 MB of zeros in all: over the 200 MB a workbook may hold
+    assert len(upload) < 2 * 1024 * 1024
+    r, peak = upload_traced(a, upload)
+    assert r.status_code == 422
+    assert re.search(r"2024\.xlsx 过大（解压后约 23\d MB，上限 200 MB），不像是一个单位的填报表，已拒绝读取。", text_of(r))
+    assert peak < 16 * 1024 * 1024, peak  # (read whole, the parts took 200 MB before the refusal)
+    assert snapshot(root) == before
+    assert list((root / "data" / ".web" / "staging").iterdir()) == []
+    history = db.history(db.connect(app.config["DB_PATH"]), "A镇")
+    assert history[0]["ok"] == 0 and history[0]["size"] == len(upload)
+    assert history[0]["sha256"] == hashlib.sha256(upload).hexdigest()
+    # within the limits (78 MB of zeros the reader never uses): stored, and never held whole either
+    upload = zero_filled(2)
+    r, peak = upload_traced(a, upload)
+    assert r.status_code == 303
+    assert (root / "data" / "A镇" / "2024.xlsx").read_bytes() == upload
+    assert peak < 16 * 1024 * 1024, peak  # (read whole: 78 MB)
