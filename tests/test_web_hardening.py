@@ -452,22 +452,22 @@ def zeros_member(mb: int) -> zipout.Member:
     return zipout.Member("x", zlib.crc32(zeros), len(zeros), packer.compress(zeros) + packer.flush())
 
 
-def zero_filled(parts: int, mb: int = 39) -> bytes:
-    """The example workbook with ``parts`` extra parts of ``mb`` MB of zeros each (each within the limit of one
-    part): a few hundred kilobytes to upload."""
+def zero_filled(parts: int, mb: int = 39, source: Path = EXAMPLE, folder: str = "xl/worksheets") -> bytes:
+    """The example workbook (or ``source``) with ``parts`` extra parts of ``mb`` MB of zeros each (each within the
+    limit of one part): a few hundred kilobytes to upload."""
     zeros = zeros_member(mb)
-    with zipfile.ZipFile(EXAMPLE) as zf:
+    with zipfile.ZipFile(source) as zf:
         members = [zipout.Member.deflated(i.filename, zf.read(i)) for i in zf.infolist()]
-    members += [zipout.Member(f"xl/worksheets/zero{n}.xml", zeros.crc, zeros.size, zeros.compressed)
+    members += [zipout.Member(f"{folder}/zero{n}.xml", zeros.crc, zeros.size, zeros.compressed)
                 for n in range(parts)]
     return zipout.build(members)
 
 
-def upload_traced(c: Client, content: bytes):
+def upload_traced(c: Client, content: bytes, what: str = "workbook"):
     """The upload's response and the most memory Python held while the page took it."""
     tracemalloc.start()
     try:
-        r = c.upload("A镇", "workbook", content)
+        r = c.upload("A镇", what, content, "report.docx" if what == "template" else "2024.xlsx")
         return r, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -494,3 +494,15 @@ def test_zero_filled_parts_are_checked_a_chunk_at_a_time(root: Path) -> None:
     assert r.status_code == 303
     assert (root / "data" / "A镇" / "2024.xlsx").read_bytes() == upload
     assert peak < 16 * 1024 * 1024, peak  # (read whole: 78 MB)
+
+
+def test_a_template_of_zero_filled_parts_is_refused_unread(root: Path) -> None:
+    app = make_app(root)
+    a = client(app, "a-clerk")
+    before = snapshot(root)
+    upload = zero_filled(2, source=ROOT / "templates" / "default" / "report.docx", folder="word")  # 78 MB > 50
+    r, peak = upload_traced(a, upload, "template")
+    assert r.status_code == 422
+    assert re.search(r"模板 report\.docx 的部件 word/zero[01]\.xml 过大（上限 50 MB），已拒绝使用。", text_of(r))
+    assert peak < 16 * 1024 * 1024, peak  # (read whole: 50 MB before the refusal)
+    assert snapshot(root) == before and not (root / "templates" / "A镇").exists()

@@ -120,6 +120,8 @@ def read_package(data: bytes) -> Package:
         if len(infos) > MAX_MEMBERS:
             raise PackageError("too_large", "", str(len(infos)))
         limit = MAX_PACKAGE_MB * 1024 * 1024
+        if sum(i.file_size for i in infos) > limit:  # (zipfile stops at the declared sizes: refused unread)
+            raise PackageError("too_large", max(infos, key=lambda i: i.file_size).filename)
         total = 0
         parts: dict[str, bytes] = {}
         for info in infos:
