@@ -418,10 +418,11 @@ def test_a_template_put_in_place_by_hand_is_served_cleaned_and_left_alone(root: 
         r = client(app, who).get("/unit/B镇/2024/file/template")
         assert r.status_code == 200
         assert_clean(r.data)
-    (root / "templates" / "B镇" / "report.docx").write_bytes(b"not a package")
+    original = by_hand.read_bytes()
+    by_hand.write_bytes(b"not a package")
     r = client(app, "b-clerk").get("/unit/B镇/2024/file/template")
     assert r.status_code == 404 and "当前使用的模板无法读取（不是有效的 Word 文档），请重新上传模板。" in text_of(r)
-    hostile_template(ROOT / "templates" / "default" / "report.docx", by_hand)
+    by_hand.write_bytes(original)
     assert snapshot(root) == before
 
 
