@@ -89,7 +89,8 @@ def check_csrf() -> None:
 
 
 def load_account() -> None:
-    """Set ``g.account`` from the session, or None (not logged in, disabled, password changed, expired)."""
+    """Set ``g.account`` from the session, or None (not logged in, logged out, disabled, password changed,
+    expired)."""
     g.account = None
     account_id, token = session.get("uid"), session.get("sid")
     if account_id is None:
