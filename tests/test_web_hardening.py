@@ -246,11 +246,11 @@ def test_a_disabled_account_is_answered_as_a_wrong_password(root: Path) -> None:
             r = c.c.post("/login", data={"username": username, "password": password, "csrf_token": token})
             timings.append(time.perf_counter() - start)
         page = re.sub(r'value="[^"]*"', "", r.get_data(as_text=True))  # (the name typed and the form token)
-        answers[label] = (r.status_code, error_of(r), page, sorted(timings)[1])
+        answers[label] = (r.status_code, error_of(r), page, min(timings))  # (load only adds time)
     statuses = {a[:3] for a in answers.values()}
     assert statuses == {(401, "用户名或密码不正确。", answers["wrong password"][2])}, answers.keys()
-    fastest = min(a[3] for a in answers.values())
-    assert all(a[3] < 5 * fastest for a in answers.values()), {k: a[3] for k, a in answers.items()}
+    slowest = max(a[3] for a in answers.values())  # none answered much sooner: each hashed the password
+    assert all(a[3] > slowest / 4 for a in answers.values()), {k: a[3] for k, a in answers.items()}
     con = db.connect(app.config["DB_PATH"])
     try:  # counted alike
         assert db.failures(con, db.pair_key("10.0.4.1", "b-clerk")).failures == 3
