@@ -204,12 +204,20 @@ def _read_parts(zf: zipfile.ZipFile, name: str) -> "_Parts":
 
 class _Parts(Mapping):
     """The checked parts of a package by name, each decompressed when asked for (so a part the reader does not
-    use is never in memory); a Strict Open XML one's XML given in transitional namespaces when ``strict``."""
+    use is never in memory); a Strict Open XML one's XML given in transitional namespaces when ``strict``; a part
+    given a new content (``parts[name] = data``) keeps it."""
 
     def __init__(self, path: str, names: list[str], strict: bool = False) -> None:
         self.path, self.names, self.strict = path, dict.fromkeys(names), strict
+        self.changed: dict[str, bytes] = {}
+
+    def __setitem__(self, part: str, data: bytes) -> None:
+        self.names[part] = None
+        self.changed[part] = data
 
     def __getitem__(self, part: str) -> bytes:
+        if part in self.changed:
+            return self.changed[part]
         if part not in self.names:
             raise KeyError(part)
         with zipfile.ZipFile(self.path) as zf:
