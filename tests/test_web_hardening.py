@@ -334,7 +334,7 @@ def test_uploads_over_the_limit_get_the_chinese_page_at_every_size(root: Path) -
     env = {k: v for k, v in os.environ.items() if not k.startswith("GENERATOR_")}
     env["PYTHONPATH"] = str(ROOT)
     text = "上传的文件过大：工作簿不能超过 10 MB，模板不能超过 20 MB。未做任何改动。"
-    with serving(["--serve"], root, env) as url:
+    with serving(["serve"], root, env) as url:
         opener, cookie, token = real_login(url, "a-clerk")
         for size, declared in ((10 * 1024 * 1024 + 1, None),  # just over a workbook's limit: the page says so
                                (None, 30 * 1024 * 1024),  # beyond the page's largest limit: waitress, as the page

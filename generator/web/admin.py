@@ -12,7 +12,8 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 
 from ..messages import msg
 from . import db
-from .auth import bureau_required, connection, normalize_username
+from .auth import bureau_required, normalize_username
+from .db import connection
 from .passwords import hash_password, one_time_password
 from .state import site, valid_unit
 

@@ -44,25 +44,13 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 
 from ..messages import msg
 from . import db
+from .db import connection
 from .passwords import MAX_LENGTH, MIN_LENGTH, hash_password, verify_password
 
 bp = Blueprint("auth", __name__)
 
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-
-
-def connection():
-    """This request's database connection."""
-    if "db" not in g:
-        g.db = db.connect(current_app.config["DB_PATH"])
-    return g.db
-
-
-def close_connection(_exc: BaseException | None = None) -> None:
-    con = g.pop("db", None)
-    if con is not None:
-        con.close()
 
 
 # ------------------------------------------------------------------ CSRF
@@ -163,12 +151,12 @@ def _limits(username: str) -> list[tuple[str, int, int]]:
     window, an address that has failed for the account waits from its first failure on)."""
     cfg = current_app.config
     address = (request.remote_addr or "-").replace("/", "_")
-    everywhere = db.failures(connection(), f"user:{username}")
+    everywhere = db.failures(connection(), db.user_key(username))
     alert = (everywhere.failures >= cfg["LOGIN_ACCOUNT_ALERT"]
              and time.time() - everywhere.last <= cfg["LOGIN_WINDOW"])
     return [(db.pair_key(address, username), 1 if alert else cfg["LOGIN_SLOW_AFTER"], cfg["LOGIN_LOCK_AFTER"]),
             (f"ip:{address}", cfg["LOGIN_IP_SLOW_AFTER"], cfg["LOGIN_IP_LOCK_AFTER"]),
-            (f"user:{username}", NEVER, NEVER)]
+            (db.user_key(username), NEVER, NEVER)]
 
 
 def _delay(failures: int, slow_after: int) -> float:
