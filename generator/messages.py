@@ -570,7 +570,6 @@ MESSAGES: dict[str, str] = {
     "web_username_exists": "用户名“{name}”已被使用，请换一个。",
     "web_unit_invalid": "单位名称“{unit}”不能用作文件夹名（不能为空、不能含 / \\ : * ? \" < > | % 等符号、不能以 . 开头、不能叫 default）。",
     "web_login_failed": "用户名或密码不正确。",
-    "web_login_disabled": "该账户已停用，请联系县财政局。",
     "web_login_slow": "登录失败次数过多，请 {seconds} 秒后再试。",
     "web_login_locked": "登录失败次数过多，已暂时锁定，请 {minutes} 分钟后再试，或请县财政局重置密码。",
     "web_password_wrong": "当前密码不正确。",
@@ -614,6 +613,9 @@ MESSAGES: dict[str, str] = {
     "web_batch_started": "已开始生成 {year} 年度全部 {count} 个单位的报告。",
     "web_stage_render": "生成报告",
     "web_stage_pdf": "转换 PDF",
+    # --- the web page hardened (issue 27, item 8) -----------------------------------------
+    "web_template_stored_cleaned": "模板检查通过，已删除其中不属于报告的内容（见下方，如宏）后保存为本单位的模板，以后生成报告都用它。",
+    "web_template_unusable": "当前使用的模板无法读取（不是有效的 Word 文档），请重新上传模板。",
     # --- general --------------------------------------------------------------------
     "problems_header": "{name} 中发现 {count} 处问题，未生成报告：",
     "notices_header": "提示（已自动处理）：",
