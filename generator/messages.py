@@ -445,7 +445,7 @@ MESSAGES: dict[str, str] = {
         "9. 概况数据：报告中引用的其他数字和说法（如 村 31 个、人口 6万余人），模板用 概况数据.名称 取用。\n"
         "10. 句子覆盖：程序根据数据自动生成的句子（如“三公经费支出未超过去年”、各类指标的汇总句），如需改写，在“句子覆盖”表对应行填写覆盖内容。\n"
         "11. 模板字段表列出模板中可以使用的全部名称及按本表显示的内容，便于修改模板时查阅。\n"
-        "12. 填好后运行：generate --year 年度 --check 审核，generate --year 年度 生成报告。程序会指出具体单元格。"
+        "12. 填好后运行：generate check --year 年度 审核，generate --year 年度 生成报告。程序会指出具体单元格。"
     ),
     # --- new units -------------------------------------------------------------------------
     "new_unit_exists": "{path} 已存在，未覆盖。generate new-unit 只新建，从不覆盖已有的文件。",
@@ -456,8 +456,8 @@ MESSAGES: dict[str, str] = {
         "  模板：{template}（默认模板的副本，可用 Word 或 WPS 按本单位的措辞修改）\n"
         "下一步：\n"
         "  1. 用 Excel 或 WPS 填写工作簿的黄色格子；\n"
-        "  2. generate template-check --year {year} --unit {unit}{options}   检查模板\n"
-        "  3. generate check --year {year} --unit {unit}{options}            审核数据，按提示修改\n"
+        "  2. generate template-check --year {year} --unit {unit}{check_options}   检查模板\n"
+        "  3. generate check --year {year} --unit {unit}{check_options}            审核数据，按提示修改\n"
         "  4. generate --year {year} --unit {unit}{options}                  生成报告"
     ),
     # --- new units: a blank workbook only, folders that cannot be written ------------------------------------
@@ -465,7 +465,7 @@ MESSAGES: dict[str, str] = {
         "已为单位“{unit}”新建空白工作簿：{workbook}（只填好了年度和单位全称；模板 {template} 未改动）\n"
         "下一步：\n"
         "  1. 用 Excel 或 WPS 填写工作簿的黄色格子；\n"
-        "  2. generate check --year {year} --unit {unit}{options}            审核数据，按提示修改\n"
+        "  2. generate check --year {year} --unit {unit}{check_options}            审核数据，按提示修改\n"
         "  3. generate --year {year} --unit {unit}{options}                  生成报告"
     ),
     "new_unit_os_error": "无法写入 {path}（{detail}）。请检查该文件夹是否存在、是否只读、磁盘是否已满。未新建任何文件。",

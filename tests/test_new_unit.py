@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shlex
 import shutil
 from pathlib import Path
 
@@ -137,10 +138,14 @@ def test_new_unit_writes_a_blank_workbook_and_a_template(county: Path) -> None:
     out = result.output
     assert f"已新建单位“{UNIT}”" in out and str(workbook) in out and str(template) in out
     options = f"--data {county / 'data'} --templates {county / 'templates'}"
-    for step in (f"generate template-check --year 2024 --unit {UNIT} {options} --out {county / 'output'}",
-                 f"generate check --year 2024 --unit {UNIT} {options} --out {county / 'output'}",
-                 f"generate --year 2024 --unit {UNIT} {options} --out {county / 'output'}"):
+    steps = (f"generate template-check --year 2024 --unit {UNIT} {options}",
+             f"generate check --year 2024 --unit {UNIT} {options}",
+             f"generate --year 2024 --unit {UNIT} {options} --out {county / 'output'}")
+    for step in steps:
         assert step in out, step
+    for step in steps[:2]:  # the steps run as printed: refused for the blank workbook's content, not for their words
+        ran = CliRunner().invoke(main, shlex.split(step)[1:])
+        assert ran.exit_code == 1, ran.output
     wb = openpyxl.load_workbook(workbook)
     basic = wb["基本信息"]
     rows = label_rows(basic)
@@ -248,9 +253,9 @@ def test_new_unit_in_an_empty_county_folder(tmp_path: Path) -> None:
     workbook, template = tmp_path / "d" / UNIT / "2024.xlsx", tmp_path / "t" / UNIT / "report.docx"
     assert template.read_bytes() == (ROOT / "templates" / "default" / "report.docx").read_bytes()
     assert openpyxl.load_workbook(workbook)["基本信息"]["B4"].value == UNIT
-    options = f"--data {tmp_path / 'd'} --templates {tmp_path / 't'} --out {tmp_path / 'o'}"
+    options = f"--data {tmp_path / 'd'} --templates {tmp_path / 't'}"
     assert f"  2. generate template-check --year 2024 --unit {UNIT} {options}   检查模板" in lines
-    assert f"  4. generate --year 2024 --unit {UNIT} {options}                  生成报告" in lines
+    assert f"  4. generate --year 2024 --unit {UNIT} {options} --out {tmp_path / 'o'}                  生成报告" in lines
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d", "t"]  # nothing in the output folder yet
 
 

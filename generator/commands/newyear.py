@@ -315,12 +315,15 @@ def new_unit(year: int, name: str, data_dir: Path | str = "data", templates_dir:
             where = exc.filename or workbook
             raise UserError(msg("new_unit_os_error", path=where, detail=exc.strerror or str(exc))) from None
         raise
-    options = "".join(f" {flag} {path}" for flag, path, default in (("--data", data_dir, "data"),
-                                                                   ("--templates", templates_dir, "templates"),
-                                                                   ("--out", out_dir, "output"))
-                      if path != Path(default))  # the next steps work as printed, from where this ran
+    # the next steps work as printed, from where this ran; --out only for the step that writes
+    given = [(flag, path) for flag, path, default in (("--data", data_dir, "data"),
+                                                      ("--templates", templates_dir, "templates"),
+                                                      ("--out", out_dir, "output")) if path != Path(default)]
+    check_options = "".join(f" {flag} {path}" for flag, path in given if flag != "--out")
+    options = "".join(f" {flag} {path}" for flag, path in given)
     key = "new_unit_workbook_done" if workbook_only else "new_unit_done"
-    lines = msg(key, unit=unit, workbook=workbook, template=template, year=year, options=options).splitlines()
+    lines = msg(key, unit=unit, workbook=workbook, template=template, year=year, options=options,
+                check_options=check_options).splitlines()
     if is_single_layout(data_dir, year):  # a one-unit folder: the others are reached with --unit
         lines.append(msg("new_unit_beside_single", path=workbook_path(data_dir, year), unit=unit, year=year))
     return lines
