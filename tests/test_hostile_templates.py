@@ -339,8 +339,11 @@ def test_nested_loops_stop_at_the_time_limit(project: Path) -> None:
 
 def test_growing_string_stops_at_the_memory_limit(project: Path) -> None:
     plant(project, GROWING)
-    assert_template_refused(project, "占用内存超过 64 MB，已停止", "第5段", "--limit-mb",
-                            extra=("--limit-mb", "64"))
+    output = assert_refused(project, str(template_path(project)), extra=("--limit-mb", "64"))
+    # whichever of the two bounds of the same limit fires first: the memory watcher (it samples) or the output
+    # counter (it counts as the part is made; a loaded machine's watcher may sample after it)
+    assert (("占用内存超过 64 MB，已停止" in output and "第5段" in output and "--limit-mb" in output)
+            or "word/document.xml 过大（超过 64 MB），未写出文件" in output), output
     assert not (project / "output").exists()
 
 
