@@ -327,7 +327,10 @@ class PdfConverter:
         timeout = self.timeout_for(len(sources))
         tmp_dir = Path(tempfile.mkdtemp(prefix=".pdf-tmp-", dir=target_dir))
         try:
-            returncode, output = self._run(self._command(sources, tmp_dir), timeout, sources)
+            returncode, output = 0, ""
+            left = self._resident(sources, tmp_dir, timeout)
+            if left:
+                returncode, output = self._run(self._command(left, tmp_dir), timeout, left)
             result: list[Path] = []
             failed: list[Path] = []
             for source in sources:
@@ -353,6 +356,20 @@ class PdfConverter:
             return result
         finally:
             shutil.rmtree(tmp_dir, ignore_errors=True)
+
+    @staticmethod
+    def _resident(sources: Sequence[Path], outdir: Path, timeout: float) -> Sequence[Path]:
+        """Convert what the process's resident LibreOffice can (``formats.pdf_resident``, when ``--serve``
+        started one); the sources left for a one-shot soffice call."""
+        from . import pdf_resident
+
+        pool = pdf_resident.current()
+        if pool is None:
+            return sources
+        left, timed_out = pool.convert_into(sources, outdir, timeout)
+        if timed_out:
+            raise PdfError(msg("pdf_timeout", seconds=timeout, files="、".join(s.name for s in left)))
+        return left
 
     def _run(self, command: list[str], timeout: float, sources: Sequence[Path]) -> tuple[int, str]:
         """Run soffice; return (exit code, combined stdout+stderr)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import sqlite3
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from .passwords import hash_password, one_time_password
 
 THREADS = 8  # requests served at once (a generation holds one for a second or two)
 PROXY_HEADERS = "x-forwarded-for x-forwarded-proto x-forwarded-host x-forwarded-port"  # believed from --proxy only
+RESIDENT_PDF = 2  # resident LibreOffice converters at most (one per core)
 BODY_SLACK = 2  # waitress refuses bodies beyond this many times the page's own limit (the page says why first)
 
 
@@ -83,6 +85,7 @@ def run(data_dir: Path | str, templates_dir: Path | str, out_dir: Path | str, ho
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" when a page loads its images
 
     limit = app.config["MAX_CONTENT_LENGTH"] * BODY_SLACK
+    resident = pdf_resident_start()
     try:
         waitress_serve(app, host=host, port=port, threads=THREADS, max_request_body_size=limit, ident="generator",
                        _quiet=True, clear_untrusted_proxy_headers=True,
@@ -91,7 +94,27 @@ def run(data_dir: Path | str, templates_dir: Path | str, out_dir: Path | str, ho
     except OSError as exc:
         click.echo(msg("web_port_busy", host=host, port=port, detail=exc.strerror or str(exc)), err=True)
         return 1
+    finally:
+        if resident:
+            from ..formats import pdf_resident
+
+            pdf_resident.stop()
     return 0
+
+
+def pdf_resident_start() -> bool:
+    """One resident LibreOffice per core (at most ``RESIDENT_PDF``) for the page's PDFs, when it can be had; the
+    line that says how PDFs are made."""
+    from ..formats import pdf_resident
+    from ..formats.pdf import find_soffice
+
+    if find_soffice() is None:
+        return False  # (the page says so where PDFs are offered)
+    count = max(1, min(RESIDENT_PDF, os.cpu_count() or 1))
+    started, why = pdf_resident.start(count)
+    click.echo(msg("pdf_resident_started", count=count) if started else
+               msg("pdf_resident_off" if why == "off" else "pdf_resident_no_uno"))
+    return started
 
 
 def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

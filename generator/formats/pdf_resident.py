@@ -1,0 +1,260 @@
+"""One resident LibreOffice (or a small pool) shared by every PDF conversion of a process.
+
+``soffice --convert-to`` starts LibreOffice for every call: about 1.5 s before the first page, paid by every
+request of the page. ``start()`` (called by ``generate --serve``) starts ``size`` resident converters instead:
+each is ``uno_worker.py`` run by a Python that has ``uno`` (Debian's ``python3-uno``), which starts ``soffice``
+on a named pipe with a private profile and converts one file at a time as it is asked, over its standard input
+and output. While a pool is running, ``PdfConverter`` hands it each file (``convert_into``); a file the pool
+cannot convert — the pool is not there, a converter could not start, died, or refused the file — goes the
+one-shot way, as before, so a missing ``python3-uno`` costs speed, never a PDF. A conversion past its time is
+killed (the converter and its soffice, by process group) and said as a timeout, and the converter is replaced.
+
+Nothing listens on the network: the pipe is a local socket, the worker talks over its own stdin/stdout, and
+the worker closes LibreOffice when its input ends (its parent has gone, however it went).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import json
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+WORKER = Path(__file__).resolve().parent / "uno_worker.py"
+START_SECONDS = 60.0  # a resident converter must accept a connection within this
+QUIT_SECONDS = 10.0  # then it is killed
+ENV_SWITCH = "GENERATOR_PDF_RESIDENT"  # "0": never start one (convert one-shot)
+
+
+@functools.lru_cache(maxsize=4)
+def uno_python(soffice: str) -> str | None:
+    """A Python that can ``import uno``: this one, the one bundled with LibreOffice, or the system's."""
+    if importlib.util.find_spec("uno") is not None:
+        return sys.executable
+    program = Path(soffice).resolve().parent
+    candidates = [program / "python", program / "python.exe", Path("/usr/bin/python3")]
+    found = shutil.which("python3")
+    if found:
+        candidates.append(Path(found))
+    for candidate in dict.fromkeys(candidates):
+        if not candidate.is_file():
+            continue
+        try:
+            done = subprocess.run([str(candidate), "-c", "import uno"], capture_output=True, timeout=30,
+                                  env=_worker_env(str(candidate), {}), check=False)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if done.returncode == 0:
+            return str(candidate)
+    return None
+
+
+def _worker_env(python: str, base: dict[str, str]) -> dict[str, str]:
+    """Another interpreter than this one gets none of this one's module paths."""
+    env = dict(base)
+    if python != sys.executable:
+        env.pop("PYTHONPATH", None)
+        env.pop("PYTHONHOME", None)
+    return env
+
+
+class Gone(Exception):
+    """The resident converter is not there (did not start, died, or was killed): convert another way."""
+
+
+class Resident:
+    """One worker and its soffice; one conversion at a time (the pool hands it to one caller at a time)."""
+
+    def __init__(self, soffice: str, python: str, env: dict[str, str]) -> None:
+        self.profile = Path(tempfile.mkdtemp(prefix="generator-lo-resident-"))
+        pipe = f"generator-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        self.proc = subprocess.Popen(
+            [python, str(WORKER), soffice, self.profile.as_uri(), pipe, str(START_SECONDS)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            encoding="utf-8", errors="replace", env=_worker_env(python, env),
+            start_new_session=(os.name == "posix"))  # its own process group: a kill takes soffice too
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.ready: bool | None = None
+        threading.Thread(target=self._read_lines, daemon=True).start()
+
+    def _read_lines(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def _answer(self, seconds: float) -> dict | None:
+        """The worker's next JSON line; None when it ended; TimeoutError after ``seconds``."""
+        try:
+            line = self.lines.get(timeout=max(0.0, seconds))
+        except queue.Empty:
+            raise TimeoutError from None
+        if line is None:
+            return None
+        try:
+            return json.loads(line)
+        except ValueError:
+            return None
+
+    @property
+    def alive(self) -> bool:
+        return self.ready is not False and self.proc.poll() is None
+
+    def wait_ready(self) -> None:
+        if self.ready is None:
+            try:
+                said = self._answer(START_SECONDS + 5)
+            except TimeoutError:
+                said = None
+            self.ready = bool(said and said.get("ready"))
+        if not self.ready:
+            self.kill()
+            raise Gone
+
+    def convert(self, source: Path, target: Path, seconds: float) -> str | None:
+        """Convert ``source`` to the PDF ``target``: None when done, else LibreOffice's reason. ``Gone`` when the
+        converter is not there; ``TimeoutError`` (the converter killed) after ``seconds``."""
+        self.wait_ready()
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(json.dumps({"src": str(source), "dst": str(target)}) + "\n")
+            self.proc.stdin.flush()
+        except OSError:
+            self.kill()
+            raise Gone from None
+        try:
+            said = self._answer(seconds)
+        except TimeoutError:
+            self.kill()
+            raise
+        if said is None or said.get("gone"):
+            self.kill()
+            raise Gone
+        return None if said.get("ok") else str(said.get("error") or "?")
+
+    def kill(self) -> None:
+        from .pdf import _kill_process_tree
+
+        self.ready = False
+        if self.proc.poll() is None:
+            _kill_process_tree(self.proc)
+        try:
+            self.proc.wait(timeout=QUIT_SECONDS)
+        except subprocess.TimeoutExpired:
+            pass
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+    def close(self) -> None:
+        """Ask the worker to close LibreOffice; kill it if it does not within ``QUIT_SECONDS``."""
+        if self.proc.poll() is None and self.proc.stdin is not None:
+            try:
+                self.proc.stdin.write('{"quit": true}\n')
+                self.proc.stdin.close()
+                self.proc.wait(timeout=QUIT_SECONDS)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        self.kill()
+
+
+class Pool:
+    """``size`` resident converters; a caller takes a free one, or waits for one (bounded)."""
+
+    def __init__(self, soffice: str, python: str, size: int, env: dict[str, str]) -> None:
+        self.soffice, self.python, self.env = soffice, python, env
+        self.free: queue.Queue[Resident] = queue.Queue()
+        self.closed = False
+        self.restarts = 0
+        for _ in range(size):
+            self.free.put(Resident(soffice, python, env))
+
+    def convert_into(self, sources: Sequence[Path], outdir: Path, seconds: float) -> tuple[list[Path], str | None]:
+        """Convert each source to ``outdir/<stem>.pdf`` within ``seconds`` in all: (the sources not converted —
+        to be converted another way —, a timeout's text or None). A file LibreOffice refuses is left to the
+        one-shot way too, which says why in its own words."""
+        deadline = time.monotonic() + seconds
+        left = list(sources)
+        try:
+            resident = self.free.get(timeout=seconds)
+        except queue.Empty:
+            return left, None  # every converter busy all that time: the one-shot way
+        try:
+            while left:
+                source = left[0]
+                try:
+                    reason = resident.convert(source, outdir / f"{source.stem}.pdf", deadline - time.monotonic())
+                except Gone:
+                    resident = self._replace(resident)
+                    return left, None
+                except TimeoutError:
+                    resident = self._replace(resident)
+                    return left, "timeout"
+                if reason is not None:
+                    return left, None
+                left.pop(0)
+            return left, None
+        finally:
+            if self.closed:
+                resident.close()
+            else:
+                self.free.put(resident)
+
+    def _replace(self, dead: Resident) -> Resident:
+        dead.kill()
+        self.restarts += 1
+        return Resident(self.soffice, self.python, self.env)
+
+    def close(self) -> None:
+        self.closed = True
+        while True:
+            try:
+                self.free.get_nowait().close()
+            except queue.Empty:
+                return
+
+
+_lock = threading.Lock()
+_pool: Pool | None = None
+
+
+def current() -> Pool | None:
+    """The running pool of this process, if any."""
+    return _pool
+
+
+def start(size: int) -> tuple[bool, str]:
+    """Start ``size`` resident converters for this process (they get ready in the background): (started, why
+    not — "off", "soffice", "uno" — or "")."""
+    global _pool
+    from .pdf import find_soffice, soffice_env
+
+    if os.environ.get(ENV_SWITCH, "").strip() == "0":
+        return False, "off"
+    soffice = find_soffice()
+    if soffice is None:
+        return False, "soffice"
+    python = uno_python(soffice)
+    if python is None:
+        return False, "uno"
+    with _lock:
+        if _pool is None:
+            _pool = Pool(soffice, python, max(1, size), soffice_env())
+    return True, ""
+
+
+def stop() -> None:
+    """Close the pool's converters (LibreOffice closed, profiles removed)."""
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.close()
