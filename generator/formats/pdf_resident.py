@@ -155,8 +155,9 @@ class Resident:
         shutil.rmtree(self.profile, ignore_errors=True)
 
     def close(self) -> None:
-        """Ask the worker to close LibreOffice; kill it if it does not within ``QUIT_SECONDS``."""
-        if self.proc.poll() is None and self.proc.stdin is not None:
+        """Ask a ready worker to close LibreOffice, killing it if it does not within ``QUIT_SECONDS``; one still
+        starting (nothing open) is killed."""
+        if self.ready and self.proc.poll() is None and self.proc.stdin is not None:
             try:
                 self.proc.stdin.write('{"quit": true}\n')
                 self.proc.stdin.close()
@@ -173,7 +174,8 @@ class Pool:
         self.soffice, self.python, self.env = soffice, python, env
         self.free: queue.Queue[Resident] = queue.Queue()
         self.closed = False
-        self.restarts = 0
+        self.restarts = 0  # converters replaced (could not start, died, or timed out)
+        self.converted = 0  # files converted by the pool
         for _ in range(size):
             self.free.put(Resident(soffice, python, env))
 
@@ -201,6 +203,7 @@ class Pool:
                 if reason is not None:
                     return left, None
                 left.pop(0)
+                self.converted += 1
             return left, None
         finally:
             if self.closed:
@@ -231,7 +234,7 @@ def current() -> Pool | None:
     return _pool
 
 
-def start(size: int) -> tuple[bool, str]:
+def start(size: int, soffice: str | None = None) -> tuple[bool, str]:
     """Start ``size`` resident converters for this process (they get ready in the background): (started, why
     not — "off", "soffice", "uno" — or "")."""
     global _pool
@@ -239,7 +242,7 @@ def start(size: int) -> tuple[bool, str]:
 
     if os.environ.get(ENV_SWITCH, "").strip() == "0":
         return False, "off"
-    soffice = find_soffice()
+    soffice = soffice or find_soffice()
     if soffice is None:
         return False, "soffice"
     python = uno_python(soffice)

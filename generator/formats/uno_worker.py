@@ -92,7 +92,11 @@ def finish(office, desktop):
 
 def main():
     soffice, profile, pipe, seconds = sys.argv[1:5]
-    office, desktop = connect(soffice, profile, pipe, float(seconds))
+    try:
+        office, desktop = connect(soffice, profile, pipe, float(seconds))
+    except OSError as exc:
+        say({"ready": False, "error": "soffice could not start: %s" % exc})
+        return 1
     if desktop is None:
         say({"ready": False, "error": "soffice did not accept a connection (exit %s)" % office.poll()})
         finish(office, None)
