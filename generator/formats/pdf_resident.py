@@ -15,6 +15,7 @@ the worker closes LibreOffice when its input ends (its parent has gone, however 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import json
@@ -27,7 +28,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 WORKER = Path(__file__).resolve().parent / "uno_worker.py"
@@ -183,6 +184,16 @@ class Pool:
         """Convert each source to ``outdir/<stem>.pdf`` within ``seconds`` in all: (the sources not converted —
         to be converted another way —, a timeout's text or None). A file LibreOffice refuses is left to the
         one-shot way too, which says why in its own words."""
+        turn = getattr(_turns, "slots", None)
+        if turn is not None:  # (another request's Python work runs while this one waits for LibreOffice)
+            turn.release()
+        try:
+            return self._convert_into(sources, outdir, seconds)
+        finally:
+            if turn is not None:
+                turn.acquire()
+
+    def _convert_into(self, sources: Sequence[Path], outdir: Path, seconds: float) -> tuple[list[Path], str | None]:
         deadline = time.monotonic() + seconds
         left = list(sources)
         try:
@@ -227,6 +238,25 @@ class Pool:
 
 _lock = threading.Lock()
 _pool: Pool | None = None
+_turns = threading.local()
+
+
+@contextlib.contextmanager
+def turn(slots: threading.Semaphore) -> Iterator[None]:
+    """Hold one of ``slots`` for the block, except while this thread waits for a resident LibreOffice.
+
+    The page's server runs every request in one process, where Python work takes turns (the GIL): twenty units
+    rendering at once would make every other page wait its twentieth share. ``Site`` takes a turn of a small
+    number for each heavy request (reading an upload, generating); a conversion gives its turn back while
+    LibreOffice works, so another unit renders meanwhile and the pages stay quick.
+    """
+    slots.acquire()
+    _turns.slots = slots
+    try:
+        yield
+    finally:
+        _turns.slots = None
+        slots.release()
 
 
 def current() -> Pool | None:
