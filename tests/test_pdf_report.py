@@ -267,7 +267,7 @@ def resident() -> Iterator[pdf_resident.Pool]:
     soffice = pdf_module.find_soffice()
     require(soffice is not None and pdf_resident.uno_python(soffice) is not None,
             "a Python that imports uno (python3-uno)")
-    started, why = pdf_resident.start(1)
+    started, why = pdf_resident.start(1, soffice, pdf_module.soffice_env())
     assert started, why
     pool = pdf_resident.current()
     yield pool
@@ -286,7 +286,7 @@ def test_a_resident_libreoffice_writes_the_pdf_one_shot_writes_and_a_lost_one_is
     assert page_lines(pdf) == one_shot
     # its LibreOffice killed: the next PDF is made the one-shot way, the same, and the converter replaced
     lost = resident.free.queue[0]
-    pdf_module._kill_process_tree(lost.proc)
+    pdf_resident.kill_process_tree(lost.proc)
     lost.proc.wait()
     pdf = PdfConverter().convert([generated["docx"]], tmp_path / "after")[0]
     assert (resident.converted, resident.restarts) == (1, 1)
@@ -309,4 +309,4 @@ def test_a_resident_libreoffice_that_cannot_start_is_gone_and_one_switched_off_i
         broken.wait_ready()
     assert broken.proc.poll() is not None and not broken.profile.exists()
     monkeypatch.setenv(pdf_resident.ENV_SWITCH, "0")  # switched off: none started, PDFs one-shot
-    assert pdf_resident.start(1) == (False, "off") and pdf_resident.current() is None
+    assert pdf_resident.start(1, soffice, {}) == (False, "off") and pdf_resident.current() is None

@@ -18,7 +18,6 @@ import glob
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,8 @@ from pathlib import Path
 from types import TracebackType
 
 from ..messages import msg
+from . import pdf_resident
+from .pdf_resident import kill_process_tree
 
 # Official faces used by GB/T 9704 reports, in the order title, level-1,
 # level-2, body, page numbers.
@@ -183,23 +184,6 @@ def _check_unique_names(sources: Sequence[Path]) -> None:
                     name=f"{clashing[0].stem}.pdf", files="、".join(str(p) for p in clashing)
                 )
             )
-
-
-def _kill_process_tree(proc: subprocess.Popen[str]) -> None:
-    """Kill soffice and its children (the launcher starts soffice.bin)."""
-    try:
-        if os.name == "posix":
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:
-            subprocess.run(
-                ["taskkill", "/F", "/T", "/PID", str(proc.pid)],
-                capture_output=True,
-                timeout=30,
-                check=False,
-            )
-            proc.kill()
-    except (OSError, subprocess.TimeoutExpired):
-        pass
 
 
 def _error_text(output: str, limit: int = 400) -> str:
@@ -361,8 +345,6 @@ class PdfConverter:
     def _resident(sources: Sequence[Path], outdir: Path, timeout: float) -> Sequence[Path]:
         """Convert what the process's resident LibreOffice can (``formats.pdf_resident``, when ``--serve``
         started one); the sources left for a one-shot soffice call."""
-        from . import pdf_resident
-
         pool = pdf_resident.current()
         if pool is None:
             return sources
@@ -393,13 +375,13 @@ class PdfConverter:
         try:
             output, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            _kill_process_tree(proc)
+            kill_process_tree(proc)
             proc.communicate()
             files = "、".join(s.name for s in sources)
             raise PdfError(msg("pdf_timeout", seconds=timeout, files=files)) from None
         except BaseException:
             # KeyboardInterrupt and the like: do not leave soffice running.
-            _kill_process_tree(proc)
+            kill_process_tree(proc)
             proc.wait()
             raise
         return proc.returncode, output or ""

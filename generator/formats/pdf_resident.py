@@ -22,6 +22,7 @@ import json
 import os
 import queue
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -67,6 +68,24 @@ def _worker_env(python: str, base: dict[str, str]) -> dict[str, str]:
         env.pop("PYTHONPATH", None)
         env.pop("PYTHONHOME", None)
     return env
+
+
+def kill_process_tree(proc: subprocess.Popen[str]) -> None:
+    """Kill a process started in its own group (or session) and its children: soffice and the soffice.bin its
+    launcher starts, a worker and its soffice."""
+    try:
+        if os.name == "posix":
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            subprocess.run(
+                ["taskkill", "/F", "/T", "/PID", str(proc.pid)],
+                capture_output=True,
+                timeout=30,
+                check=False,
+            )
+            proc.kill()
+    except (OSError, subprocess.TimeoutExpired):
+        pass
 
 
 class Gone(Exception):
@@ -144,11 +163,9 @@ class Resident:
         return None if said.get("ok") else str(said.get("error") or "?")
 
     def kill(self) -> None:
-        from .pdf import _kill_process_tree
-
         self.ready = False
         if self.proc.poll() is None:
-            _kill_process_tree(self.proc)
+            kill_process_tree(self.proc)
         try:
             self.proc.wait(timeout=QUIT_SECONDS)
         except subprocess.TimeoutExpired:
@@ -264,23 +281,18 @@ def current() -> Pool | None:
     return _pool
 
 
-def start(size: int, soffice: str | None = None) -> tuple[bool, str]:
-    """Start ``size`` resident converters for this process (they get ready in the background): (started, why
-    not — "off", "soffice", "uno" — or "")."""
+def start(size: int, soffice: str, env: dict[str, str]) -> tuple[bool, str]:
+    """Start ``size`` resident converters of ``soffice`` (run with ``env``: ``pdf.soffice_env()``) for this
+    process; they get ready in the background: (started, why not — "off", "uno" — or "")."""
     global _pool
-    from .pdf import find_soffice, soffice_env
-
     if os.environ.get(ENV_SWITCH, "").strip() == "0":
         return False, "off"
-    soffice = soffice or find_soffice()
-    if soffice is None:
-        return False, "soffice"
     python = uno_python(soffice)
     if python is None:
         return False, "uno"
     with _lock:
         if _pool is None:
-            _pool = Pool(soffice, python, max(1, size), soffice_env())
+            _pool = Pool(soffice, python, max(1, size), env)
     return True, ""
 
 

@@ -17,7 +17,7 @@ from .app import STATE_DIR, create_app
 from .auth import normalize_username
 from .passwords import hash_password, one_time_password
 
-THREADS = 8  # requests served at once (a generation holds one for a second or two)
+THREADS = 32  # requests served at once: a county's units generating together, and the pages meanwhile
 PROXY_HEADERS = "x-forwarded-for x-forwarded-proto x-forwarded-host x-forwarded-port"  # believed from --proxy only
 RESIDENT_PDF = 2  # resident LibreOffice converters at most (one per core)
 BODY_SLACK = 2  # waitress refuses bodies beyond this many times the page's own limit (the page says why first)
@@ -106,12 +106,13 @@ def pdf_resident_start() -> bool:
     """One resident LibreOffice per core (at most ``RESIDENT_PDF``) for the page's PDFs, when it can be had; the
     line that says how PDFs are made."""
     from ..formats import pdf_resident
-    from ..formats.pdf import find_soffice
+    from ..formats.pdf import find_soffice, soffice_env
 
-    if find_soffice() is None:
+    soffice = find_soffice()
+    if soffice is None:
         return False  # (the page says so where PDFs are offered)
     count = max(1, min(RESIDENT_PDF, os.cpu_count() or 1))
-    started, why = pdf_resident.start(count)
+    started, why = pdf_resident.start(count, soffice, soffice_env())
     click.echo(msg("pdf_resident_started", count=count) if started else
                msg("pdf_resident_off" if why == "off" else "pdf_resident_no_uno"))
     return started

@@ -34,6 +34,7 @@ from ..commands.template_check import CheckResult
 from ..commands.template_check import run as check_template
 from ..errors import SEP, UserError, ValidationError
 from ..formats.pdf import PdfConverter, PdfError, find_soffice
+from ..formats.pdf_resident import turn
 from ..messages import msg
 from ..pipeline import (DEFAULT_TEMPLATE_DIR, TEMPLATE_NAME, Options, Report, UnitState, audit_workbook, file_names,
                         generate_unit, load, resolve_template, safe_filename, unit_state)
@@ -41,6 +42,7 @@ from ..read import list_units, read_workbook
 
 YEAR_MIN, YEAR_MAX = 1990, 2200
 UNIT_MAX = 60  # characters of a unit's name
+HEAVY_AT_ONCE = 1  # requests reading a workbook or generating at once; the others wait, pages stay quick
 OUTPUT_KINDS = ("docx", "tables", "pdf")  # files of a unit's set the page offers
 PAGES_KEPT = 200  # report page image sets kept in the cache (the oldest go first)
 PAGE_DPI = 80
@@ -140,6 +142,7 @@ class Site:
         self._lock = threading.Lock()
         self._jobs: dict[int, Job] = {}
         self._page_locks: dict[str, threading.Lock] = {}
+        self._turns = threading.BoundedSemaphore(HEAVY_AT_ONCE)  # (pdf_resident.turn)
 
     # ------------------------------------------------------------------ folders
     @property
@@ -266,6 +269,10 @@ class Site:
 
     # ------------------------------------------------------------------ uploads
     def store_workbook(self, unit: str, year: int, upload: BinaryIO) -> Outcome:
+        with turn(self._turns):
+            return self._store_workbook(unit, year, upload)
+
+    def _store_workbook(self, unit: str, year: int, upload: BinaryIO) -> Outcome:
         """Stage the upload as ``YEAR.xlsx``, read it with the library; move it into ``data/<unit>/`` only when
         it is a readable workbook of the form and names no other unit's report."""
         folder = self.stage_dir()
@@ -360,8 +367,9 @@ class Site:
                                       file=state.names["docx"]), state=state)
         options = Options(pdf=pdf, force=force, wait=self.generate_wait)
         try:
-            report = generate_unit(state.workbook, year, self.templates_dir, self.out_dir, unit=unit,
-                                   options=options)
+            with turn(self._turns):
+                report = generate_unit(state.workbook, year, self.templates_dir, self.out_dir, unit=unit,
+                                       options=options)
         except UserError as exc:
             return Outcome(False, self.web_hints(self.display(exc.render())), state=state)
         lines = [self.display(m) for m in report.messages]
