@@ -6,6 +6,7 @@ Run from the project folder::
     python3 bench/load.py                       # 20 units; appends a section to bench/LOAD.md
     python3 bench/load.py --units 4 --out -     # a small run, printed only
     python3 bench/load.py --label "after the merge" --runs 2
+    python3 bench/load.py --conversions         # also: conversion alone, one-shot against resident
 
 What it does, in a temporary folder (nothing is written into the project but the results file):
 
@@ -353,10 +354,78 @@ def page_run(root: Path, units: list[str], every: float, env: dict[str, str]) ->
     return {"results": sorted(results, key=lambda r: r["unit"]), "samples": samples, "server_log": server_log}
 
 
+# ============================================================================ conversion alone
+
+
+def conversions(root: Path, units: list[str]) -> dict:
+    """Seconds to convert one report and the county's reports: one-shot (one soffice per file; one soffice for
+    them all) against the resident converters (one; two, fed by two threads), each started and ready before
+    the clock starts, as ``--serve`` has them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from generator.formats import pdf_resident
+    from generator.formats.pdf import PdfConverter, find_soffice, soffice_env
+
+    data = root / "conv-data"
+    for unit in units:
+        (data / unit).mkdir(parents=True)
+        shutil.copyfile(root / "books" / unit / f"{YEAR}.xlsx", data / unit / f"{YEAR}.xlsx")
+    out = root / "conv-out"
+    subprocess.run([sys.executable, "-c", ENTRY, "--year", str(YEAR), "--data", str(data), "--templates",
+                    str(root / "templates"), "--out", str(out), "--jobs", "2"], capture_output=True,
+                   env=CHILD_ENV, timeout=DEADLINE, check=True)
+    docx = sorted(p for p in (out / str(YEAR)).rglob("*.docx"))
+    assert len(docx) == len(units), docx
+    times: dict[str, float] = {}
+
+    def timed(name: str, work) -> None:
+        start = time.perf_counter()
+        work()
+        times[name] = time.perf_counter() - start
+        log(f"{name}: {times[name]:.2f} s")
+
+    def one_shot(files: list[Path], target: str) -> None:
+        for f in files:
+            with PdfConverter() as c:
+                c.convert([f], root / target / f.parent.name)
+
+    timed("one-shot, 1 report", lambda: one_shot(docx[:1], "o1"))
+    timed(f"one-shot, {len(docx)} reports, one soffice each", lambda: one_shot(docx, "on"))
+
+    def one_call() -> None:
+        with PdfConverter() as c:
+            c.convert(docx, root / "oc")
+
+    timed(f"one-shot, {len(docx)} reports, one soffice for all", one_call)
+    soffice = find_soffice()
+    for size in (1, 2):
+        started, why = pdf_resident.start(size, soffice, soffice_env())
+        if not started:
+            times["resident"] = float("nan")
+            log(f"no resident converter: {why}")
+            return times
+        try:
+            with ThreadPoolExecutor(size) as pool:  # every converter ready: a first, untimed file each
+                list(pool.map(lambda k: PdfConverter().convert([docx[k]], root / f"warm{size}-{k}"), range(size)))
+
+            def each(files: list[Path], target: str, threads: int) -> None:
+                with ThreadPoolExecutor(threads) as pool:
+                    list(pool.map(lambda f: PdfConverter().convert([f], root / target / f.parent.name), files))
+
+            if size == 1:
+                timed("resident, 1 report", lambda: each(docx[:1], "r1", 1))
+            timed(f"resident ×{size}, {len(docx)} reports", lambda: each(docx, f"r{size}", size))
+            assert pdf_resident.current().restarts == 0
+        finally:
+            pdf_resident.stop()
+    return times
+
+
 # ============================================================================ the report
 
 
-def summarize(label: str, units: list[str], cli: list[dict], page: dict, env: dict[str, str]) -> str:
+def summarize(label: str, units: list[str], cli: list[dict], page: dict, env: dict[str, str],
+              conv: dict[str, float] | None = None) -> str:
     n = len(units)
     results = page["results"]
     ok = [r for r in results if r["ok"]]
@@ -390,6 +459,12 @@ def summarize(label: str, units: list[str], cli: list[dict], page: dict, env: di
         lines.append(f"County page samples ≥ {GOAL_PAGE_S:.0f} s or not 200: {len(slow)} of {len(times)}; the worst: "
                      + ", ".join(f"{s[1]:.1f} s at {s[0]:.0f} s" for s in sorted(slow, key=lambda s: -s[1])[:5])
                      + ".")
+    if conv:
+        lines += ["", "Conversion alone (the example's report; seconds, wall):", "", "| conversion | s | per report |",
+                  "|---|---|---|"]
+        for name, seconds in conv.items():
+            count = int(re.search(r"(\d+) report", name).group(1))
+            lines.append(f"| {name} | {seconds:.2f} | {seconds / count:.2f} |")
     failed = [r for r in results if not r["ok"]]
     if failed:
         reasons: dict[str, list[str]] = {}
@@ -428,6 +503,8 @@ def main() -> None:
     parser.add_argument("--label", default=None, help="the section's title in the results file")
     parser.add_argument("--out", default=str(ROOT / "bench" / "LOAD.md"), help="results file, or - to print only")
     parser.add_argument("--no-cli", action="store_true", help="skip the CLI batch (the goal is then not judged)")
+    parser.add_argument("--conversions", action="store_true",
+                        help="also time conversion alone: one-shot against resident, 1 and all units")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
     if not 1 <= args.units <= 99:
@@ -443,10 +520,14 @@ def main() -> None:
             for run in range(args.runs):
                 log(f"CLI batch {run + 1}/{args.runs}")
                 cli.append(cli_batch(root, units, run))
+        conv = None
+        if args.conversions:
+            log("conversion alone")
+            conv = conversions(root, units)
         log("through the page")
         page = page_run(root, units, args.every, env)
         label = args.label or f"{args.units} units, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
-        text = summarize(label, units, cli or [{"wall": float("nan"), "code": "-", "pdfs": 0}], page, env)
+        text = summarize(label, units, cli or [{"wall": float("nan"), "code": "-", "pdfs": 0}], page, env, conv)
         print(text)
         if args.out != "-":
             write_section(Path(args.out), label, text)
