@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -281,7 +282,18 @@ def test_a_resident_libreoffice_writes_the_pdf_one_shot_writes_and_a_lost_one_is
         generated: dict, resident: pdf_resident.Pool, tmp_path: Path) -> None:
     one_shot = page_lines(generated["pdf"])
     assert len(one_shot) > 10 and any(UNIT in line for line in one_shot[0])
-    pdf = PdfConverter().convert([generated["docx"]], tmp_path / "resident")[0]
+    turns, had = threading.BoundedSemaphore(1), []  # a page's request converts in its turn at Python work …
+
+    def another_request() -> None:
+        with turns:
+            had.append(True)
+
+    with pdf_resident.turn(turns):
+        other = threading.Thread(target=another_request)
+        other.start()
+        pdf = PdfConverter().convert([generated["docx"]], tmp_path / "resident")[0]
+        assert had  # … and gave the turn to another request while LibreOffice worked
+    other.join()
     assert (resident.converted, resident.restarts) == (1, 0)  # the resident converted it
     assert page_lines(pdf) == one_shot
     # its LibreOffice killed: the next PDF is made the one-shot way, the same, and the converter replaced
