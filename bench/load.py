@@ -170,13 +170,13 @@ class Server:
             except OSError:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
                     self.stop()
-                    raise RuntimeError("the server did not start:\n" + self.output()) from None
+                    raise RuntimeError("the server did not start:\n" + self.output()[-3000:]) from None
                 time.sleep(0.2)
 
     def output(self) -> str:
         self.log.flush()
         self.log.seek(0)
-        return self.log.read()[-3000:]
+        return self.log.read()
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -434,11 +434,11 @@ def summarize(label: str, units: list[str], cli: list[dict], page: dict, env: di
     times = [s[1] for s in page["samples"]]
     slow = [s for s in page["samples"] if s[1] >= GOAL_PAGE_S or s[2] != 200]
     gens = sorted(r["generate_s"] for r in results if "generate_s" in r)
-    resident = env.get("GENERATOR_PDF_RESIDENT", "") != "0"
+    said = next((line.strip() for line in page["server_log"].splitlines() if line.startswith("PDF 转换")),
+                "the server said nothing of resident converters (one-shot)")
     lines = [f"## {label}", "",
              f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, load average "
-             f"after {loadavg()}; git {git_head()}; resident converter "
-             f"{'allowed' if resident else 'off (GENERATOR_PDF_RESIDENT=0)'}.", "",
+             f"after {loadavg()}; git {git_head()}. Server: {said}", "",
              "| figure | measured | goal | met |", "|---|---|---|---|"]
 
     def row(name: str, value: str, goal: str, met: bool) -> None:
@@ -532,7 +532,7 @@ def main() -> None:
         if args.out != "-":
             write_section(Path(args.out), label, text)
         if any(not r["ok"] for r in page["results"]) and "Traceback" in page["server_log"]:
-            log("server log:\n" + page["server_log"])
+            log("server log:\n" + page["server_log"][-3000:])
         (root / "results.json").write_text(json.dumps(page["results"], ensure_ascii=False, indent=1))
     finally:
         if args.keep:
