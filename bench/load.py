@@ -329,7 +329,6 @@ def page_run(root: Path, units: list[str], every: float, env: dict[str, str]) ->
     make_accounts(data, units)
     books = {u: (root / "books" / u / f"{YEAR}.xlsx").read_bytes() for u in units}
     with Server(root, env) as server:
-        time.sleep(2)  # (a resident converter, if any, starts beside the server: as on a real morning)
         go, stop = threading.Event(), threading.Event()
         t0 = [0.0]
         results: list[dict] = []

@@ -272,7 +272,7 @@ def resident() -> Iterator[pdf_resident.Pool]:
     assert started, why
     pool = pdf_resident.current()
     yield pool
-    workers = [r.proc for r in list(pool.free.queue)]
+    workers = [r.proc for r in list(pool.free.queue) if r is not None]
     pdf_resident.stop()
     assert pdf_resident.current() is None
     assert all(proc.poll() is not None for proc in workers)  # each worker gone, its LibreOffice with it

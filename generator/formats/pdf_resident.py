@@ -1,8 +1,8 @@
 """One resident LibreOffice (or a small pool) shared by every PDF conversion of a process.
 
 ``soffice --convert-to`` starts LibreOffice for every call: about 1.5 s before the first page, paid by every
-request of the page. ``start()`` (called by ``generate --serve``) starts ``size`` resident converters instead:
-each is ``uno_worker.py`` run by a Python that has ``uno`` (Debian's ``python3-uno``), which starts ``soffice``
+request of the page. ``start()`` (called by ``generate --serve``) sets up ``size`` resident converters instead,
+each started at its first conversion and kept: ``uno_worker.py`` run by a Python that has ``uno`` (Debian's ``python3-uno``), which starts ``soffice``
 on a named pipe with a private profile and converts one file at a time as it is asked, over its standard input
 and output. While a pool is running, ``PdfConverter`` hands it each file (``convert_into``); a file the pool
 cannot convert — the pool is not there, a converter could not start, died, or refused the file — goes the
@@ -186,16 +186,17 @@ class Resident:
 
 
 class Pool:
-    """``size`` resident converters; a caller takes a free one, or waits for one (bounded)."""
+    """``size`` resident converters, each started when first needed (a server that converts nothing starts
+    none); a caller takes a free one, or waits for one (bounded)."""
 
     def __init__(self, soffice: str, python: str, size: int, env: dict[str, str]) -> None:
         self.soffice, self.python, self.env = soffice, python, env
-        self.free: queue.Queue[Resident] = queue.Queue()
+        self.free: queue.Queue[Resident | None] = queue.Queue()  # None: not started yet
         self.closed = False
         self.restarts = 0  # converters replaced (could not start, died, or timed out)
         self.converted = 0  # files converted by the pool
         for _ in range(size):
-            self.free.put(Resident(soffice, python, env))
+            self.free.put(None)
 
     def convert_into(self, sources: Sequence[Path], outdir: Path, seconds: float) -> tuple[list[Path], str | None]:
         """Convert each source to ``outdir/<stem>.pdf`` within ``seconds`` in all: (the sources not converted —
@@ -214,9 +215,10 @@ class Pool:
         deadline = time.monotonic() + seconds
         left = list(sources)
         try:
-            resident = self.free.get(timeout=seconds)
+            taken = self.free.get(timeout=seconds)
         except queue.Empty:
             return left, None  # every converter busy all that time: the one-shot way
+        resident = taken or Resident(self.soffice, self.python, self.env)
         try:
             while left:
                 source = left[0]
@@ -248,9 +250,11 @@ class Pool:
         self.closed = True
         while True:
             try:
-                self.free.get_nowait().close()
+                resident = self.free.get_nowait()
             except queue.Empty:
                 return
+            if resident is not None:
+                resident.close()
 
 
 _lock = threading.Lock()
@@ -282,8 +286,9 @@ def current() -> Pool | None:
 
 
 def start(size: int, soffice: str, env: dict[str, str]) -> tuple[bool, str]:
-    """Start ``size`` resident converters of ``soffice`` (run with ``env``: ``pdf.soffice_env()``) for this
-    process; they get ready in the background: (started, why not — "off", "uno" — or "")."""
+    """Up to ``size`` resident converters of ``soffice`` (run with ``env``: ``pdf.soffice_env()``) for this
+    process's conversions from now on, each started when first needed: (set up, why not — "off", "uno" — or
+    "")."""
     global _pool
     if os.environ.get(ENV_SWITCH, "").strip() == "0":
         return False, "off"

@@ -19,6 +19,7 @@ loads it, and stored with the PDF export filter of its kind (Writer or Calc).
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -93,7 +94,14 @@ def finish(office, desktop):
 def main():
     soffice, profile, pipe, seconds = sys.argv[1:5]
     try:
-        office, desktop = connect(soffice, profile, pipe, float(seconds))
+        return serve(soffice, profile, pipe, float(seconds))
+    finally:  # the private profile goes with the worker, however its parent ended
+        shutil.rmtree(uno.fileUrlToSystemPath(profile), ignore_errors=True)
+
+
+def serve(soffice, profile, pipe, seconds):
+    try:
+        office, desktop = connect(soffice, profile, pipe, seconds)
     except OSError as exc:
         say({"ready": False, "error": "soffice could not start: %s" % exc})
         return 1
