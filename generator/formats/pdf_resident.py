@@ -97,9 +97,9 @@ class Resident:
 
     def __init__(self, soffice: str, python: str, env: dict[str, str]) -> None:
         self.profile = Path(tempfile.mkdtemp(prefix="generator-lo-resident-"))
-        pipe = f"generator-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        self.pipe = f"generator-{os.getpid()}-{uuid.uuid4().hex[:12]}"
         self.proc = subprocess.Popen(
-            [python, str(WORKER), soffice, self.profile.as_uri(), pipe, str(START_SECONDS)],
+            [python, str(WORKER), soffice, self.profile.as_uri(), self.pipe, str(START_SECONDS)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
             encoding="utf-8", errors="replace", env=_worker_env(python, env),
             start_new_session=(os.name == "posix"))  # its own process group: a kill takes soffice too
@@ -171,6 +171,9 @@ class Resident:
         except subprocess.TimeoutExpired:
             pass
         shutil.rmtree(self.profile, ignore_errors=True)
+        for folder in {Path("/tmp"), Path(tempfile.gettempdir())}:  # the socket of a soffice that was killed
+            for stale in folder.glob(f"OSL_PIPE_*_{self.pipe}"):
+                stale.unlink(missing_ok=True)
 
     def close(self) -> None:
         """Ask a ready worker to close LibreOffice, killing it if it does not within ``QUIT_SECONDS``; one still
