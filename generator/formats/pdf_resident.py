@@ -205,16 +205,7 @@ class Pool:
         """Convert each source to ``outdir/<stem>.pdf`` within ``seconds`` in all: (the sources not converted —
         to be converted another way —, a timeout's text or None). A file LibreOffice refuses is left to the
         one-shot way too, which says why in its own words."""
-        turn = getattr(_turns, "slots", None)
-        if turn is not None:  # (another request's Python work runs while this one waits for LibreOffice)
-            turn.release()
-        try:
-            return self._convert_into(sources, outdir, seconds)
-        finally:
-            if turn is not None:
-                turn.acquire()
-
-    def _convert_into(self, sources: Sequence[Path], outdir: Path, seconds: float) -> tuple[list[Path], str | None]:
+        give_turn_back()  # (another request's Python work runs while this one waits for LibreOffice)
         deadline = time.monotonic() + seconds
         left = list(sources)
         try:
@@ -267,18 +258,27 @@ _turns = threading.local()
 
 @contextlib.contextmanager
 def turn(slots: threading.Semaphore) -> Iterator[None]:
-    """Hold one of ``slots`` for the block, except while this thread waits for a resident LibreOffice.
+    """Hold one of ``slots`` for the block, or until this thread converts with a resident LibreOffice.
 
     The page's server runs every request in one process, where Python work takes turns (the GIL): twenty units
     rendering at once would make every other page wait its twentieth share. ``Site`` takes a turn of a small
-    number for each heavy request (reading an upload, generating); a conversion gives its turn back while
-    LibreOffice works, so another unit renders meanwhile and the pages stay quick.
+    number for each heavy request (reading an upload, generating); a conversion gives its turn back for good
+    (what is left, committing the files, is light), so another unit renders while LibreOffice works. Never
+    taken back: a request that holds an output folder's lock never waits for a turn, so a request that holds a
+    turn and waits for that lock cannot hold it up.
     """
     slots.acquire()
     _turns.slots = slots
     try:
         yield
     finally:
+        give_turn_back()
+
+
+def give_turn_back() -> None:
+    """Give back this thread's turn (``turn``), if it holds one."""
+    slots = getattr(_turns, "slots", None)
+    if slots is not None:
         _turns.slots = None
         slots.release()
 
