@@ -34,7 +34,7 @@ from ..commands.template_check import CheckResult
 from ..commands.template_check import run as check_template
 from ..errors import SEP, UserError, ValidationError
 from ..formats.pdf import PdfConverter, PdfError, find_soffice
-from ..formats.pdf_resident import turn
+from ..formats.pdf_resident import give_turn_back, turn
 from ..messages import msg
 from ..pipeline import (DEFAULT_TEMPLATE_DIR, TEMPLATE_NAME, Options, Report, UnitState, audit_workbook, file_names,
                         generate_unit, load, resolve_template, safe_filename, unit_state)
@@ -365,7 +365,8 @@ class Site:
         if other:
             return Outcome(False, msg("web_name_clash", name=state.values["基本信息"]["单位全称"], other=other,
                                       file=state.names["docx"]), state=state)
-        options = Options(pdf=pdf, force=force, wait=self.generate_wait)
+        options = Options(pdf=pdf, force=force, wait=self.generate_wait,
+                          on_wait=lambda _: give_turn_back())  # (waiting for the unit's folder: no turn held)
         try:
             with turn(self._turns):
                 report = generate_unit(state.workbook, year, self.templates_dir, self.out_dir, unit=unit,
