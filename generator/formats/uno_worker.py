@@ -40,7 +40,7 @@ def prop(name, value):
 
 
 def say(message):
-    sys.stdout.write(json.dumps(message, ensure_ascii=False) + "\n")
+    sys.stdout.write(json.dumps(message) + "\n")  # ASCII: whatever the console encoding is
     sys.stdout.flush()
 
 
