@@ -314,7 +314,8 @@ class PdfConverter:
             returncode, output = 0, ""
             left = self._resident(sources, tmp_dir, timeout)
             if left:
-                returncode, output = self._run(self._command(left, tmp_dir), timeout, left)
+                with pdf_resident.one_shot_turn():
+                    returncode, output = self._run(self._command(left, tmp_dir), timeout, left)
             result: list[Path] = []
             failed: list[Path] = []
             for source in sources:

@@ -254,6 +254,8 @@ class Pool:
 _lock = threading.Lock()
 _pool: Pool | None = None
 _turns = threading.local()
+ONE_SHOT_AT_ONCE = 2  # one-shot soffice calls at once from requests that took a turn
+_one_shot = threading.BoundedSemaphore(ONE_SHOT_AT_ONCE)
 
 
 @contextlib.contextmanager
@@ -273,6 +275,19 @@ def turn(slots: threading.Semaphore) -> Iterator[None]:
         yield
     finally:
         give_turn_back()
+
+
+@contextlib.contextmanager
+def one_shot_turn() -> Iterator[None]:
+    """Around a one-shot soffice call: a thread holding a ``turn`` gives it back and waits instead for one of
+    ``ONE_SHOT_AT_ONCE`` places (the page without resident converters runs that many soffice at most, and
+    renders meanwhile); a thread without a turn (the CLI) converts as it always did."""
+    if getattr(_turns, "slots", None) is None:
+        yield
+        return
+    give_turn_back()
+    with _one_shot:
+        yield
 
 
 def give_turn_back() -> None:
