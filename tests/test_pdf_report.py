@@ -322,3 +322,20 @@ def test_a_resident_libreoffice_that_cannot_start_is_gone_and_one_switched_off_i
     assert broken.proc.poll() is not None and not broken.profile.exists()
     monkeypatch.setenv(pdf_resident.ENV_SWITCH, "0")  # switched off: none started, PDFs one-shot
     assert pdf_resident.start(1, soffice, {}) == (False, "off") and pdf_resident.current() is None
+
+
+def test_a_one_shot_conversion_gives_the_turn_to_another_request(generated: dict, tmp_path: Path) -> None:
+    turns, had = threading.BoundedSemaphore(1), []
+
+    def another_request() -> None:
+        with turns:
+            had.append(True)
+
+    assert pdf_resident.current() is None
+    with pdf_resident.turn(turns):
+        other = threading.Thread(target=another_request)
+        other.start()
+        pdf = PdfConverter().convert([generated["docx"]], tmp_path)[0]
+        assert had  # soffice ran while the other request had the turn
+    other.join()
+    assert page_lines(pdf) == page_lines(generated["pdf"])
