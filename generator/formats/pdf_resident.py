@@ -2,15 +2,20 @@
 
 ``soffice --convert-to`` starts LibreOffice for every call: about 1.5 s before the first page, paid by every
 request of the page. ``start()`` (called by ``generate --serve``) sets up ``size`` resident converters instead,
-each started at its first conversion and kept: ``uno_worker.py`` run by a Python that has ``uno`` (Debian's ``python3-uno``), which starts ``soffice``
-on a named pipe with a private profile and converts one file at a time as it is asked, over its standard input
-and output. While a pool is running, ``PdfConverter`` hands it each file (``convert_into``); a file the pool
-cannot convert — the pool is not there, a converter could not start, died, or refused the file — goes the
-one-shot way, as before, so a missing ``python3-uno`` costs speed, never a PDF. A conversion past its time is
-killed (the converter and its soffice, by process group) and said as a timeout, and the converter is replaced.
+each started at its first conversion and kept: ``uno_worker.py`` run by a Python that has ``uno`` (Debian's
+``python3-uno``), which starts ``soffice`` on a named pipe with a private profile and converts one file at a time
+as it is asked, over its standard input and output. While a pool is running, ``PdfConverter`` hands it each file
+(``convert_into``); a file the pool cannot convert — a converter could not start, died, or refused the file —
+goes the one-shot way, as before, so a missing ``python3-uno`` costs speed, never a PDF. A conversion past its
+time is killed (the converter and its soffice, by process group) and said as a timeout, and the converter is
+replaced.
 
-Nothing listens on the network: the pipe is a local socket, the worker talks over its own stdin/stdout, and
-the worker closes LibreOffice when its input ends (its parent has gone, however it went).
+Nothing listens on the network: the pipe is a local socket (only its user may connect), the worker talks over
+its own stdin/stdout, and the worker closes LibreOffice and removes its profile when its input ends (its parent
+has gone, however it went).
+
+``turn`` and ``one_shot_turn`` let the page's heavy requests take turns at Python work in the server's one
+process, giving the turn back while LibreOffice converts.
 """
 
 from __future__ import annotations
