@@ -10,7 +10,7 @@ goes the one-shot way, as before, so a missing ``python3-uno`` costs speed, neve
 time is killed (the converter and its soffice, by process group) and said as a timeout, and the converter is
 replaced.
 
-Nothing listens on the network: the pipe is a local socket (only its user may connect), the worker talks over
+Nothing listens on the network: the pipe is a local socket file with a random name, the worker talks over
 its own stdin/stdout, and the worker closes LibreOffice and removes its profile when its input ends (its parent
 has gone, however it went).
 
