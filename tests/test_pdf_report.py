@@ -310,7 +310,7 @@ def test_a_resident_libreoffice_writes_the_pdf_one_shot_writes_and_a_lost_one_is
     assert not list((tmp_path / "late").rglob("*.pdf")) and resident.restarts == 2
 
 
-def test_a_resident_libreoffice_that_cannot_start_is_gone_and_one_switched_off_is_not_started(
+def test_a_resident_libreoffice_that_cannot_start_is_gone_the_pool_gives_up_and_one_switched_off_is_not_started(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """(A converter that is gone leaves its file to one-shot: the test above.)"""
     soffice = pdf_module.find_soffice()
@@ -320,6 +320,15 @@ def test_a_resident_libreoffice_that_cannot_start_is_gone_and_one_switched_off_i
     with pytest.raises(pdf_resident.Gone):
         broken.wait_ready()
     assert broken.proc.poll() is not None and not broken.profile.exists()
+    pool = pdf_resident.Pool(str(tmp_path / "no-such-soffice"), python, 1, dict(os.environ))
+    source = tmp_path / "a.docx"
+    source.write_bytes(b"-")
+    for _ in range(pdf_resident.GIVE_UP):  # each time the file is left to one-shot and the converter replaced …
+        assert pool.convert_into([source], tmp_path, 30) == ([source], None)
+    assert pool.restarts == pdf_resident.GIVE_UP
+    assert pool.convert_into([source], tmp_path, 30) == ([source], None)
+    assert pool.restarts == pdf_resident.GIVE_UP  # … until the pool stops trying
+    pool.close()
     monkeypatch.setenv(pdf_resident.ENV_SWITCH, "0")  # switched off: none started, PDFs one-shot
     assert pdf_resident.start(1, soffice, {}) == (False, "off") and pdf_resident.current() is None
 

@@ -41,6 +41,7 @@ WORKER = Path(__file__).resolve().parent / "uno_worker.py"
 START_SECONDS = 60.0  # a resident converter must accept a connection within this
 QUIT_SECONDS = 10.0  # then it is killed
 ENV_SWITCH = "GENERATOR_PDF_RESIDENT"  # "0": never start one (convert one-shot)
+GIVE_UP = 3  # converters lost in a row (could not start, or died) before the pool leaves everything to one-shot
 
 
 @functools.lru_cache(maxsize=4)
@@ -202,6 +203,7 @@ class Pool:
         self.free: queue.Queue[Resident | None] = queue.Queue()  # None: not started yet
         self.closed = False
         self.restarts = 0  # converters replaced (could not start, died, or timed out)
+        self.lost_in_a_row = 0  # converters lost since the last good conversion: at GIVE_UP, one-shot for good
         self.converted = 0  # files converted by the pool
         for _ in range(size):
             self.free.put(None)
@@ -213,17 +215,20 @@ class Pool:
         give_turn_back()  # (another request's Python work runs while this one waits for LibreOffice)
         deadline = time.monotonic() + seconds
         left = list(sources)
+        if self.lost_in_a_row >= GIVE_UP:  # LibreOffice does not stay up here: stop trying
+            return left, None
         try:
             taken = self.free.get(timeout=seconds)
         except queue.Empty:
             return left, None  # every converter busy all that time: the one-shot way
-        resident = taken or Resident(self.soffice, self.python, self.env)
+        resident: Resident | None = taken or Resident(self.soffice, self.python, self.env)
         try:
-            while left:
+            while left and resident is not None:
                 source = left[0]
                 try:
                     reason = resident.convert(source, outdir / f"{source.stem}.pdf", deadline - time.monotonic())
                 except Gone:
+                    self.lost_in_a_row += 1
                     resident = self._replace(resident)
                     return left, None
                 except TimeoutError:
@@ -233,17 +238,18 @@ class Pool:
                     return left, None
                 left.pop(0)
                 self.converted += 1
+                self.lost_in_a_row = 0
             return left, None
         finally:
-            if self.closed:
+            if self.closed and resident is not None:
                 resident.close()
-            else:
+            elif not self.closed:
                 self.free.put(resident)
 
-    def _replace(self, dead: Resident) -> Resident:
+    def _replace(self, dead: Resident) -> None:
+        """Kill ``dead``; its place is started again at the next conversion."""
         dead.kill()
         self.restarts += 1
-        return Resident(self.soffice, self.python, self.env)
 
     def close(self) -> None:
         self.closed = True
