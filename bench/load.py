@@ -270,11 +270,13 @@ def one_unit(url: str, unit: str, workbook: bytes, go: threading.Event, t0: list
             return result
         page = f"/unit/{unit}/{YEAR}/"
         b.get(page)
+        result["logged_in"] = time.perf_counter() - t0[0]
         result["step"] = "upload"
         status, body = b.post(page + "workbook", {}, ("workbook", f"{YEAR}.xlsx", workbook))
         if status != 303:
             result["why"] = f"upload {status}: {said(body)}"
             return result
+        result["uploaded"] = time.perf_counter() - t0[0]
         b.get(page)
         result["step"] = "generate"
         start = time.perf_counter()
@@ -454,6 +456,10 @@ def summarize(label: str, units: list[str], cli: list[dict], page: dict, env: di
     if gens:
         lines.append(f"The page's generate request (with PDF), per unit: median {statistics.median(gens):.1f} s, "
                      f"max {gens[-1]:.1f} s.")
+    steps = [(name, sorted(r[key] for r in results if key in r)) for name, key in
+             (("logged in", "logged_in"), ("uploaded", "uploaded"), ("done", "end"))]
+    lines.append("Seconds from the release, median / last: " + "; ".join(
+        f"{name} {statistics.median(v):.1f} / {v[-1]:.1f}" for name, v in steps if v) + ".")
     if slow:
         lines.append(f"County page samples ≥ {GOAL_PAGE_S:.0f} s or not 200: {len(slow)} of {len(times)}; the worst: "
                      + ", ".join(f"{s[1]:.1f} s at {s[0]:.0f} s" for s in sorted(slow, key=lambda s: -s[1])[:5])
