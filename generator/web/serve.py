@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from ..formats import pdf_resident
 from ..messages import msg
 from . import db
 from .admin import valid_username
@@ -96,8 +97,6 @@ def run(data_dir: Path | str, templates_dir: Path | str, out_dir: Path | str, ho
         return 1
     finally:
         if resident:
-            from ..formats import pdf_resident
-
             pdf_resident.stop()
     return 0
 
@@ -105,7 +104,6 @@ def run(data_dir: Path | str, templates_dir: Path | str, out_dir: Path | str, ho
 def pdf_resident_start() -> bool:
     """One resident LibreOffice per core (at most ``RESIDENT_PDF``) for the page's PDFs, when it can be had; the
     line that says how PDFs are made."""
-    from ..formats import pdf_resident
     from ..formats.pdf import find_soffice, soffice_env
 
     soffice = find_soffice()
