@@ -221,7 +221,7 @@ class Pool:
             taken = self.free.get(timeout=seconds)
         except queue.Empty:
             return left, None  # every converter busy all that time: the one-shot way
-        resident: Resident | None = taken or Resident(self.soffice, self.python, self.env)
+        resident = taken or self._start()
         try:
             while left and resident is not None:
                 source = left[0]
@@ -245,6 +245,13 @@ class Pool:
                 resident.close()
             elif not self.closed:
                 self.free.put(resident)
+
+    def _start(self) -> Resident | None:
+        try:
+            return Resident(self.soffice, self.python, self.env)
+        except OSError:  # the Python with uno is gone: count it as a converter lost
+            self.lost_in_a_row += 1
+            return None
 
     def _replace(self, dead: Resident) -> None:
         """Kill ``dead``; its place is started again at the next conversion."""
