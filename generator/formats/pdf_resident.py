@@ -104,11 +104,15 @@ class Resident:
     def __init__(self, soffice: str, python: str, env: dict[str, str]) -> None:
         self.profile = Path(tempfile.mkdtemp(prefix="generator-lo-resident-"))
         self.pipe = f"generator-{os.getpid()}-{uuid.uuid4().hex[:12]}"
-        self.proc = subprocess.Popen(
-            [python, str(WORKER), soffice, self.profile.as_uri(), self.pipe, str(START_SECONDS)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-            encoding="utf-8", errors="replace", env=_worker_env(python, env),
-            start_new_session=(os.name == "posix"))  # its own process group: a kill takes soffice too
+        try:
+            self.proc = subprocess.Popen(
+                [python, str(WORKER), soffice, self.profile.as_uri(), self.pipe, str(START_SECONDS)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                encoding="utf-8", errors="replace", env=_worker_env(python, env),
+                start_new_session=(os.name == "posix"))  # its own process group: a kill takes soffice too
+        except OSError:
+            shutil.rmtree(self.profile, ignore_errors=True)
+            raise
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.ready: bool | None = None
         threading.Thread(target=self._read_lines, daemon=True).start()
