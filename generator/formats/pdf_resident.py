@@ -287,10 +287,13 @@ def turn(slots: threading.Semaphore) -> Iterator[None]:
     The page's server runs every request in one process, where Python work takes turns (the GIL): twenty units
     rendering at once would make every other page wait its twentieth share. ``Site`` takes a turn of a small
     number for each heavy request (reading an upload, generating); a conversion gives its turn back for good
-    (what is left, committing the files, is light), so another unit renders while LibreOffice works. Never
-    taken back: a request that holds an output folder's lock never waits for a turn, so a request that holds a
-    turn and waits for that lock cannot hold it up.
+    (committing the files is light), so another unit renders while LibreOffice works. Not taken back while the
+    request holds an output folder's lock: a request holding a turn may be waiting for that lock. A thread that
+    holds the turn already just goes on (nested blocks).
     """
+    if getattr(_turns, "slots", None) is slots:  # this thread holds it already
+        yield
+        return
     slots.acquire()
     _turns.slots = slots
     try:

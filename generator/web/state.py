@@ -353,6 +353,10 @@ class Site:
 
     # ------------------------------------------------------------------ generation
     def generate(self, unit: str, year: int, pdf: bool, force: bool) -> Outcome:
+        with turn(self._turns):  # (given back while LibreOffice converts)
+            return self._generate(unit, year, pdf, force)
+
+    def _generate(self, unit: str, year: int, pdf: bool, force: bool) -> Outcome:
         running = self.running_job()
         if running is not None and running.year == year:
             return Outcome(False, msg("web_batch_running", year=year))
@@ -368,16 +372,16 @@ class Site:
         options = Options(pdf=pdf, force=force, wait=self.generate_wait,
                           on_wait=lambda _: give_turn_back())  # (waiting for the unit's folder: no turn held)
         try:
-            with turn(self._turns):
-                report = generate_unit(state.workbook, year, self.templates_dir, self.out_dir, unit=unit,
-                                       options=options)
+            report = generate_unit(state.workbook, year, self.templates_dir, self.out_dir, unit=unit,
+                                   options=options)
         except UserError as exc:
             return Outcome(False, self.web_hints(self.display(exc.render())), state=state)
         lines = [self.display(m) for m in report.messages]
         if report.pdf_error:
             lines.append(self.display(msg("pdf_not_written", reason=report.pdf_error)))
-        return Outcome(True, msg("web_generated", year=year), lines=lines, state=self.state(year, unit),
-                       report=report)
+        with turn(self._turns):  # (taken again after a conversion: the unit's state is read anew)
+            after = self.state(year, unit)
+        return Outcome(True, msg("web_generated", year=year), lines=lines, state=after, report=report)
 
     @staticmethod
     def web_hints(text: str) -> str:
