@@ -341,6 +341,10 @@ def test_a_one_shot_conversion_gives_the_turn_to_another_request(generated: dict
             had.append(True)
 
     assert pdf_resident.current() is None
+    with pdf_resident.turn(turns), pdf_resident.turn(turns):  # a nested block goes on in the turn it has
+        assert not turns.acquire(blocking=False)
+    assert turns.acquire(blocking=False)  # and it is given back once
+    turns.release()
     with pdf_resident.turn(turns):
         other = threading.Thread(target=another_request)
         other.start()
