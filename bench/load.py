@@ -12,7 +12,7 @@ What it does, in a temporary folder (nothing is written into the project but the
 
 1. ``data/unit-01/2024.xlsx`` … made from ``data/2024.xlsx``, each with its own 基本信息 › 单位全称.
 2. The CLI batch over them: ``generate --year 2024 --jobs 2 --pdf``, its wall time (``--runs`` times, median).
-3. ``generate --serve`` on 127.0.0.1 (a free port) over an empty copy of the same county, with one account per
+3. ``generate serve`` on 127.0.0.1 (a free port) over an empty copy of the same county, with one account per
    unit and one bureau account made through the library (``generator.web.db``), as the tests make them.
 4. One thread per unit, all released together: log in, upload the workbook, generate with PDF, then fetch the
    PDF. A unit succeeds when the page says the report was generated and its PDF downloads as a PDF. Meanwhile
@@ -150,14 +150,14 @@ def free_port() -> int:
 
 
 class Server:
-    """``generate --serve`` on 127.0.0.1 in ``root``; stopped on leaving, whatever happened."""
+    """``generate serve`` on 127.0.0.1 in ``root``; stopped on leaving, whatever happened."""
 
     def __init__(self, root: Path, env: dict[str, str]) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(root / "server.log", "w+", encoding="utf-8")
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", ENTRY, "--serve", "--host", "127.0.0.1", "--port", str(self.port),
+            [sys.executable, "-c", ENTRY, "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--data", str(root / "data"), "--templates", str(root / "templates"), "--out", str(root / "output")],
             cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
@@ -361,7 +361,7 @@ def page_run(root: Path, units: list[str], every: float, env: dict[str, str]) ->
 def conversions(root: Path, units: list[str]) -> dict:
     """Seconds to convert one report and the county's reports: one-shot (one soffice per file; one soffice for
     them all) against the resident converters (one; two, fed by two threads), each started and ready before
-    the clock starts, as ``--serve`` has them."""
+    the clock starts, as ``generate serve`` has them."""
     from concurrent.futures import ThreadPoolExecutor
 
     from generator.formats import pdf_resident

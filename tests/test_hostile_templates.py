@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from docx import Document
 from lxml import etree
 
-from conftest import ROOT
+from conftest import ROOT, run_verb
 from generator.cli import main
 from test_bad_input import assert_refused, plant, run_cli, template_path
 
@@ -151,7 +151,7 @@ REMOVED = ("模板中的宏（VBA）已删除（word/vbaProject.bin）",
 
 
 def test_template_check_names_every_foreign_thing_removed(hostile: Path) -> None:
-    result = run_cli(hostile, "--template-check")
+    result = run_verb(hostile, "template-check")
     assert result.exit_code == 0, result.output
     out = result.output
     assert "模板中的以下内容不属于报告本身，已删除，不会出现在生成的报告中：" in out
@@ -233,7 +233,7 @@ def test_filters_that_write_raw_markup_are_named_as_not_allowed(project: Path, t
     link — after the package was cleaned; refused before any workbook is read, here and by --template-check."""
     plant(project, tag)
     assert_template_refused(project, "第5段", "不允许使用过滤器")
-    check = run_cli(project, "--template-check")
+    check = run_verb(project, "template-check")
     assert check.exit_code == 1 and "第5段" in check.output and "不允许使用过滤器" in check.output
 
 
@@ -307,7 +307,7 @@ def test_include_and_import_are_named_as_not_allowed_in_generate_and_template_ch
     plant(project, tag)
     expected = f"不支持引用其他模板（{keyword}）"
     assert_template_refused(project, "第5段", expected)
-    check = run_cli(project, "--template-check")
+    check = run_verb(project, "template-check")
     assert check.exit_code == 1 and expected in check.output and "第5段" in check.output
     assert "Traceback" not in check.output
 
@@ -345,7 +345,7 @@ def test_growing_string_stops_at_the_memory_limit(project: Path) -> None:
 def test_template_check_is_bounded_the_same_way(project: Path, bomb: str, flags: tuple[str, ...],
                                                 expected: str) -> None:
     plant(project, bomb)
-    result = run_cli(project, "--template-check", *flags)
+    result = run_verb(project, "template-check", *flags)
     assert result.exit_code == 1, result.output
     assert expected in result.output and "试渲染" in result.output and "第5段" in result.output
     assert not (project / "output").exists()
@@ -385,7 +385,8 @@ def test_in_a_batch_the_unit_fails_alone_and_the_summary_is_written(tmp_path: Pa
     assert f"{units[2]}" in out and "渲染超过 1 秒，已停止" in out
     assert "共 3 个单位：2 个已生成，1 个失败" in out
     folder = tmp_path / "output" / "2024"
-    reports = sorted(p.name for p in folder.glob("*报告.docx"))
+    reports = sorted(str(p.relative_to(folder)) for p in folder.glob("*/*报告.docx"))  # each in its unit's folder
     assert len(reports) == 2 and not any(units[2] in r for r in reports)
+    assert all(r.split("/")[0] in units[:2] for r in reports)
     assert (folder / "2024年度部门整体支出绩效自评汇总表.xlsx").exists()
-    assert not list(folder.glob(".tmp-*"))
+    assert not list(folder.rglob(".tmp-*"))

@@ -196,8 +196,8 @@ def test_batch_pdf_each_unit_gets_its_own(tmp_path: Path) -> None:
                                        str(tmp_path / "templates"), "--out", str(tmp_path / "output"), "--pdf",
                                        "--jobs", "2"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    folder = tmp_path / "output" / "2024"
     for unit, name in names.items():
+        folder = tmp_path / "output" / "2024" / unit  # each unit's own folder
         pdf = folder / f"2024年度{name}整体支出绩效自评报告.pdf"
         text = "".join(pdf_pages(pdf))
         assert f"单位名称：{name}" in text
@@ -251,7 +251,7 @@ def test_pdf_of_an_earlier_run_is_removed_by_a_run_without_pdf(generated: dict, 
     assert (folder / REPORT_NAME).is_file() and (folder / TABLES_NAME).is_file()
 
 
-# --- a resident LibreOffice (``generate --serve``): the same PDF, and the one-shot way when it is not there ---
+# --- a resident LibreOffice (``generate serve``): the same PDF, and the one-shot way when it is not there ---
 
 
 def page_lines(path: Path) -> list[list[str]]:

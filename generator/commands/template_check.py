@@ -30,9 +30,10 @@ from typing import Any
 from .. import schema
 from ..compute import Context, compute
 from ..errors import UserError
+from ..layout import resolve_template
 from ..limits import Limits
 from ..messages import msg
-from ..pipeline import load, removed_message, resolve_template
+from ..pipeline import load, removed_message
 from ..read import find_workbook
 from ..render import make_env, render
 from ..template import load_template

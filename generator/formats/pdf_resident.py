@@ -1,7 +1,7 @@
 """One resident LibreOffice (or a small pool) shared by every PDF conversion of a process.
 
 ``soffice --convert-to`` starts LibreOffice for every call: about 1.5 s before the first page, paid by every
-request of the page. ``start()`` (called by ``generate --serve``) sets up ``size`` resident converters instead,
+request of the page. ``start()`` (called by ``generate serve``) sets up ``size`` resident converters instead,
 each started at its first conversion and kept: ``uno_worker.py`` run by a Python that has ``uno`` (Debian's
 ``python3-uno``), which starts ``soffice`` on a named pipe with a private profile and converts one file at a time
 as it is asked, over its standard input and output. While a pool is running, ``PdfConverter`` hands it each file

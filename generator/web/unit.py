@@ -18,7 +18,8 @@ from ..errors import UserError
 from ..messages import msg
 from ..names import lookup
 from . import db
-from .auth import connection, login_required
+from .auth import login_required
+from .db import connection
 from .state import OUTPUT_KINDS, Outcome, short_cell, site, valid_unit, valid_year
 
 bp = Blueprint("unit", __name__, url_prefix="/unit")
