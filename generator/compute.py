@@ -23,7 +23,8 @@ from typing import Any
 
 from . import formatting as fmt
 from . import schema
-from .names import full_name, placeholder_text, placeholder_value
+from . import rules as scoring
+from .names import NotText, full_name, placeholder_text, placeholder_value
 from .errors import Location, Problem
 from .messages import msg
 
@@ -92,6 +93,8 @@ class Fact(str):
         if isinstance(value, Decimal):
             text = fmt.number(value, decimals) + unit
             kind = "数字"
+        elif isinstance(value, bool):  # a yes/no fact (its 类型 says 是否): 是 or 否, without a unit
+            text, kind = ("是" if value else "否"), "是否"
         else:
             text = str(value) + (unit if unit and not str(value).endswith(unit) else "")
             kind = "文字"
@@ -132,6 +135,8 @@ class Context:
     zh_paths: dict[int, str] = field(default_factory=dict)  # id(container) → its Chinese name
     aliases: dict[int, dict[str, str]] = field(default_factory=dict)  # id(container) → {English key: Chinese key}
     problems: list[Problem] = field(default_factory=list)  # placeholders that name nothing
+    rules: scoring.Rules = scoring.NATIONAL  # the scoring rules the context was computed by
+    rule_steps: list[scoring.Step] = field(default_factory=list)  # what the county's scoring rules changed
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -150,7 +155,7 @@ class Context:
         """The blank cells (or absent rows) that leave a computed value blank."""
         if name not in self.derived:
             cells = self.cells(name)
-            return cells or [self.place_of(name)]
+            return cells or [self._known_place(name) or ""]  # ("": no cell or row holds the name)
         out: list[str] = []
         for source in self.derived[name]:
             if self.lookup(source) is None:
@@ -168,17 +173,36 @@ class Context:
                 return None
         return value
 
-    def place_of(self, name: str) -> str:
+    def _known_place(self, name: str) -> str | None:
         parts = name.split(".")
         for k in range(len(parts), 0, -1):
             prefix = ".".join(parts[:k])
             if prefix in self.places:
                 return self.places[prefix]
-        return msg("place_sheet", file=self.file, sheet=parts[0])
+        return None
+
+    def place_of(self, name: str) -> str:
+        found = self._known_place(name)
+        if found:
+            return found
+        sheet = name.split(".")[0]
+        if "." not in name and sheet not in schema.SHEETS_BY_NAME:  # a top-level name (年度, 报告名称)
+            return msg("place_name", file=self.file, name=name)
+        return msg("place_sheet", file=self.file, sheet=sheet)
+
+    def _blank(self, path: str) -> tuple[str, str, str]:
+        """A value left blank: ("empty", the cells to fill and the rows to add, as one instruction)."""
+        inputs = list(dict.fromkeys(self.empty_inputs(path)))
+        rows = set(self.places.values())
+        cells = [x for x in inputs if x and x not in rows]
+        steps = ([msg("place_fill", cells="；".join(cells))] if cells else []) + [x for x in inputs if x in rows]
+        return "empty", "；".join(steps) or msg("place_fill_name", file=self.file, name=path), ""
 
     def missing_sheet(self, name: str) -> str | None:
         """The schema sheet a dotted name needs that the workbook lacks (``财务`` for ``预算.执行率`` too)."""
         first = re.split(r"\.|\[", name.strip(), maxsplit=1)[0]
+        source = self.links.get(first) or next(iter(self.derived.get(first, ())), first)  # (年度 → 基本信息.年度)
+        first = source.split(".")[0]
         sheet = DERIVED_FROM.get(first, first)
         return sheet if sheet in schema.SHEETS_BY_NAME and sheet not in self.values else None
 
@@ -200,7 +224,7 @@ class Context:
             path = zh
         if not tokens:  # (an empty text is a text a row may leave blank, as compute gives it: not missing)
             if value is None:
-                yield "empty", "；".join(self.empty_inputs(path)), ""
+                yield self._blank(path)
             else:
                 yield "ok", "", ""
             return
@@ -228,7 +252,7 @@ class Context:
                 yield "absent", self.place_of(path), ""
             return
         if value is None:
-            yield "empty", "；".join(self.empty_inputs(path)), ""
+            yield self._blank(path)
             return
         yield "ok", "", ""  # an attribute of a value (a fact's 数值, a text's method): not ours to check
 
@@ -299,8 +323,8 @@ def value_text(value: Any, unit: str, decimals: int | None) -> str:
     return str(value)
 
 
-def indicator_item(row: dict[str, Any]) -> dict[str, Any]:
-    """One 三级指标 with its texts and score (财预〔2020〕10号 rules, formats.md §4.3)."""
+def indicator_item(row: dict[str, Any], rules: scoring.Rules = scoring.NATIONAL) -> dict[str, Any]:
+    """One 三级指标 with its texts and score (财预〔2020〕10号 rules, formats.md §4.3; a band's share by ``rules``)."""
     unit = row.get("单位") or ""
     typed = row.get("比较") or ""
     target, actual = row.get("年度指标值"), row.get("实际完成值")
@@ -333,7 +357,7 @@ def indicator_item(row: dict[str, Any]) -> dict[str, Any]:
         share = max(ZERO, min(Decimal(1), share))
         method = "公式"
     elif band:
-        share = Decimal(schema.BANDS[band][0])
+        share = rules.share(band)
         method = "评价等级"
     else:
         share = Decimal(1) if met else ZERO
@@ -600,7 +624,7 @@ STAGE_NAMES = {"initial": "年初预算数", "full": "全年预算数", "exec": 
 
 
 def project_context(b: _Builder, i: int, p: dict[str, Any], indicators: list[tuple[int, dict[str, Any]]],
-                    competent: str) -> dict[str, Any]:
+                    competent: str, rules: scoring.Rules = scoring.NATIONAL) -> dict[str, Any]:
     path = f"项目.{i}"
     funds: dict[str, Any] = {}
     for source, source_zh in schema.FUND_SOURCES:
@@ -619,7 +643,8 @@ def project_context(b: _Builder, i: int, p: dict[str, Any], indicators: list[tup
     b.derive(f"{path}.资金.合计.得分", f"{path}.资金.合计.执行率")
     funds["合计"] = b.bi(whole, FUND_NAMES)
     b.bi(funds, (("当年财政拨款", "fiscal"), ("上年结转资金", "carry"), ("其他资金", "other"), ("合计", "total")))
-    items = [indicator_item(r) for _, r in indicators]
+    items = [indicator_item(r, rules) for _, r in indicators]
+    b.ctx.rule_steps += scoring.score_items(items, rules, "项目指标")
     ind = group_indicators(b, items, f"{path}.绩效指标", [k for k, _ in indicators], "项目指标")
     out = {
         "项目名称": p["项目名称"],
@@ -671,9 +696,26 @@ def fill_placeholders(b: _Builder, text: str, cell_path: str) -> str:
             b.ctx.problems.append(Problem(location, msg("placeholder_unknown", name=name)
                                           + (msg("hint_did_you_mean", name=close) if close else "")))
             return m.group(0)
-        return placeholder_text(name, value)
+        cell = b.ctx.data_cells.get(cell_path)
+        parts = cell.split(" › ") if cell else []
+        try:
+            filled = placeholder_text(name, value)
+        except NotText as exc:  # a group, a list, a yes/no: its repr is not a report's text
+            b.ctx.problems.append(Problem(Location(*parts) if len(parts) == 3 else None,
+                                          msg("placeholder_not_text", name=name, kind=msg(exc.kind))))
+            return m.group(0)
+        grown[0] += len(filled) - len(m.group(0))
+        if grown[0] > MAX_FILLED and not grown[1]:  # a text amplified by its placeholders: said once, kept short
+            grown[1] = True
+            b.ctx.problems.append(Problem(Location(*parts) if len(parts) == 3 else None,
+                                          msg("placeholder_too_long", limit=MAX_FILLED)))
+        return m.group(0) if grown[1] else filled
 
+    grown: list[Any] = [len(text), False]  # (length so far, over the limit)
     return _PLACEHOLDER.sub(repl, text)
+
+
+MAX_FILLED = 100_000  # characters a text may reach once its placeholders are filled (a cell holds 32,767)
 
 
 # ------------------------------------------------------------------------ the context
@@ -691,14 +733,16 @@ BUDGET_NAMES = (("年初预算数", "initial"), ("全年预算数", "full_year")
                 ("收入合计", "by_income_total"), ("支出合计", "by_expense_total"))
 SANGONG_NAMES = PERIOD_NAMES + (("变动额", "change"), ("变动率", "change_rate"), ("本年构成", "items_actual"),
                                 ("上年构成", "items_prev"), ("增减结论", "conclusion"))
-SCORE_NAMES = (("预算执行得分", "budget"), ("指标得分", "indicators"), ("总分", "total"), ("满分", "weight_total"))
+SCORE_NAMES = (("预算执行得分", "budget"), ("指标得分", "indicators"), ("总分", "total"), ("满分", "weight_total"),
+               ("等级", "grade"), ("评分规则", "rules"), ("规则说明", "rules_note"))
 TEXT_ITEM_NAMES = (("小标题", "title"), ("内容", "text"))
 TOTAL_NAMES = (("上年决算数", "prev_actual"), ("年初预算数", "initial"), ("全年预算数", "full"), ("全年执行数", "exec"))
 
 
-def compute(data: dict[str, Any]) -> Context:
-    """The template context of one validated workbook."""
+def compute(data: dict[str, Any], rules: scoring.Rules = scoring.NATIONAL) -> Context:
+    """The template context of one validated workbook, scored by ``rules`` (the national ones by default)."""
     b = _Builder(data)
+    b.ctx.rules = rules
     v = b.ctx.values
     overrides = data.get("句子覆盖") or {}
     basic = dict(data.get("基本信息") or {})
@@ -721,7 +765,7 @@ def compute(data: dict[str, Any]) -> Context:
     if fin is not None:
         fin = dict(fin)
         v["财务"] = b.node("财务", b.bi(fin, FINANCE_NAMES))
-        v["预算"] = _budget(b, fin)
+        v["预算"] = _budget(b, fin, rules)
 
     if data.get("三公经费") is not None:
         v["三公经费"] = _sangong(b, data["三公经费"], overrides)
@@ -738,14 +782,15 @@ def compute(data: dict[str, Any]) -> Context:
         v["楼堂馆所及节约"] = b.node("楼堂馆所及节约", b.bi(other, OTHER_NAMES))
 
     unit_rows = data.get("绩效指标") or []
-    items = [indicator_item(r) for r in unit_rows]
+    items = [indicator_item(r, rules) for r in unit_rows]
+    item_steps = scoring.score_items(items, rules, "绩效指标")
     v["绩效指标"] = group_indicators(b, items, "绩效指标", list(range(len(items))), "绩效指标", overrides)
 
     by_project: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for i, r in enumerate(data.get("项目指标") or []):
         by_project.setdefault(r.get("项目名称"), []).append((i, r))
     competent = basic.get("主管部门") or ""
-    projects = [project_context(b, i, p, by_project.get(p["项目名称"], []), competent)
+    projects = [project_context(b, i, p, by_project.get(p["项目名称"], []), competent, rules)
                 for i, p in enumerate(data.get("项目") or []) if p.get("项目名称")]
     v["项目"] = b.node("项目", projects)
     totals = {k: sum((p["资金"]["合计"][k] for p in projects), ZERO) for k in STAGE_NAMES.values()}
@@ -753,11 +798,17 @@ def compute(data: dict[str, Any]) -> Context:
     v["项目合计"] = b.node("项目合计", b.bi(totals, TOTAL_NAMES))
 
     budget_part = v.get("预算", {}).get("得分")
+    scored = scoring.unit_total(rules, budget_part, v.get("预算", {}).get("执行率"), v["绩效指标"]["一级"],
+                                item_steps)
+    b.ctx.rule_steps[:0] = scored.steps  # the unit's steps in order, then its projects' indicators'
     score = {
         "预算执行得分": budget_part,
-        "指标得分": v["绩效指标"]["得分合计"],
-        "总分": (budget_part if budget_part is not None else ZERO) + v["绩效指标"]["得分合计"],
-        "满分": BUDGET_WEIGHT + v["绩效指标"]["分值合计"],
+        "指标得分": scored.indicators,
+        "总分": scored.total,
+        "满分": scored.weight,
+        "等级": rules.grade(scored.total),
+        "评分规则": rules.label,
+        "规则说明": scoring.note(rules, scored.steps),
     }
     v["自评"] = b.node("自评", b.bi(score, SCORE_NAMES))
     b.derive("自评.总分", "预算.得分")
@@ -792,7 +843,7 @@ def compute(data: dict[str, Any]) -> Context:
     return b.ctx
 
 
-def _budget(b: _Builder, fin: dict[str, Any]) -> dict[str, Any]:
+def _budget(b: _Builder, fin: dict[str, Any], rules: scoring.Rules = scoring.NATIONAL) -> dict[str, Any]:
     full_year, executed, initial = fin.get("全年预算数"), fin.get("决算支出"), fin.get("年初预算支出")
     rate = ratio(executed, full_year)
     budget = {
@@ -803,8 +854,8 @@ def _budget(b: _Builder, fin: dict[str, Any]) -> dict[str, Any]:
         "执行数": executed,
         "执行率": rate,
         "结余": minus(full_year, executed),
-        "分值": BUDGET_WEIGHT,
-        "得分": budget_score(rate),
+        "分值": rules.budget_weight,
+        "得分": budget_score(rate, rules.budget_weight),
         "收入合计": fin.get("决算收入"),  # the stated total, as the report states it (one figure per concept)
         "支出合计": executed,
     }

@@ -227,4 +227,4 @@ def test_removed_foreign_parts_are_warnings(project: Path, tmp_path: Path) -> No
     lines = result.output.splitlines()
     assert lines[0].startswith("模板检查通过：")
     header = lines.index("模板中的以下内容不属于报告本身，已删除，不会出现在生成的报告中：")
-    assert "引用外部文件的域代码" in lines[header + 1] and "INCLUDETEXT" in lines[header + 1]
+    assert "不允许的域代码" in lines[header + 1] and "INCLUDETEXT" in lines[header + 1]

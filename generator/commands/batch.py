@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ERROR, HINT, UserError
-from ..limits import set_process_memory
+from ..limits import hard_deadline, set_process_memory
 from ..messages import msg
 from ..layout import is_own_template, output_dir, resolve_template, summary_name
 from ..pipeline import (Options, Report, Reports, adopt_earlier, commit_unit, make_unit, unit_folder, unit_names,
@@ -52,14 +52,18 @@ class Done:
 
 
 _ENV: Any = None
+_HARD_SECONDS: float | None = None  # in a worker: how long one unit may take before the worker ends itself
+HARD_GRACE = 60.0  # beyond the render limit: reading, auditing and writing a unit's files in memory
 
 
-def init_worker(memory_mb: int | None = None) -> None:
-    """Process-pool initializer: the Jinja environment every unit of this worker reuses; an address-space cap."""
-    global _ENV
+def init_worker(memory_mb: int | None = None, seconds: float | None = None) -> None:
+    """Process-pool initializer: the Jinja environment every unit of this worker reuses; an address-space cap;
+    a hard deadline per unit (a worker stuck past it ends itself, and the batch goes on without it)."""
+    global _ENV, _HARD_SECONDS
     _ENV = make_env()
     if memory_mb:
         set_process_memory(memory_mb)
+    _HARD_SECONDS = seconds + HARD_GRACE if seconds else None
     gc.freeze()  # the collector leaves what the worker starts with alone
 
 
@@ -75,6 +79,11 @@ def failed_report(unit: str, workbook: Path, year: int, templates_dir: Path, rea
 def run_unit(unit: str, workbook: Path, year: int, templates_dir: Path, out_dir: Path, options: Options) -> Done:
     """Make and stage one unit inside a worker. Never raises for the unit's own problems."""
     workbook = Path(workbook)
+    with hard_deadline(_HARD_SECONDS):
+        return _run_unit(unit, workbook, year, templates_dir, out_dir, options)
+
+
+def _run_unit(unit: str, workbook: Path, year: int, templates_dir: Path, out_dir: Path, options: Options) -> Done:
     try:
         if not workbook.exists() and not workbook.is_symlink():
             # only an old-format file (.xls/.et) there, or it vanished: the clerk's message
@@ -133,11 +142,29 @@ def make_all(year: int, units: Sequence[tuple[str, Path]], templates_dir: Path, 
         finally:
             _ENV = saved
         return
-    context = multiprocessing.get_context()
-    memory = options.limits.memory_mb * 3 + 1024 if options.limits else None
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=init_worker, initargs=(memory,))
     size = chunk_size(len(units), jobs)
     chunks = [list(range(k, min(k + size, len(units)))) for k in range(0, len(units), size)]
+    lost = _in_pool(jobs, chunks, units, args, options, done)
+    # a worker died (killed, out of memory, stuck past its limits): the pool is broken and every unit it had not
+    # finished failed with it; each of those is made again alone, so that one unit never takes others down
+    for chunk, _ in lost:
+        for i in chunk:
+            for _, exc in _in_pool(1, [[i]], units, args, options, done):
+                unit, workbook = units[i]
+                reason = msg("batch_worker_lost", detail=f"{type(exc).__name__}: {exc}", year=year, unit=unit)
+                done(i, Done(failed_report(unit, workbook, year, templates_dir, reason), []))
+
+
+def _in_pool(jobs: int, chunks: list[list[int]], units: Sequence[tuple[str, Path]], args: tuple,
+             options: Options, done: Callable[[int, Done], None]) -> list[tuple[list[int], BaseException]]:
+    """Make ``chunks`` of units in a pool of ``jobs`` workers, ``done`` for each made; the chunks lost with a
+    worker that died, each with the exception its future gave."""
+    context = multiprocessing.get_context()
+    memory = options.limits.memory_mb * 3 + 1024 if options.limits else None
+    seconds = options.limits.seconds if options.limits else None
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=init_worker,
+                               initargs=(memory, seconds))
+    lost = []
     try:
         futures = {pool.submit(run_units, [units[i] for i in chunk], args): chunk for chunk in chunks}
         for future in as_completed(futures):
@@ -145,17 +172,15 @@ def make_all(year: int, units: Sequence[tuple[str, Path]], templates_dir: Path, 
             try:
                 results = future.result()
             except Exception as exc:  # the worker process died (killed, out of memory) or a result did not pickle
-                results = []
-                for i in chunk:
-                    unit, workbook = units[i]
-                    reason = msg("batch_worker_lost", detail=f"{type(exc).__name__}: {exc}", year=year, unit=unit)
-                    results.append(Done(failed_report(unit, workbook, year, templates_dir, reason), []))
+                lost.append((chunk, exc))
+                continue
             for i, result in zip(chunk, results, strict=True):
                 done(i, result)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+    return lost
 
 
 def generate_batch(year: int, units: Sequence[tuple[str, Path]], templates_dir: Path, out_dir: Path,

@@ -100,7 +100,8 @@ def run(year: int, templates_dir: Path, data_dir: Path, unit: str | None = None,
     if result.problems:
         return result
     try:
-        render(template, ctx.values, env, limits or Limits())
+        rendered = render(template, ctx.values, env, limits or Limits())
+        result.warnings += [removed_message(r) for r in rendered.removed]
         result.rendered = True
     except UserError as exc:
         result.problems.append(msg("tc_where_render") + "：" + exc.render())
