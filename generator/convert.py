@@ -97,9 +97,12 @@ def convert_staged(units: list[tuple[Any, list[Staged]]], options: Any, jobs: in
                     options.progress("pdf", progress["done"], len(todo))
 
     try:
-        with ThreadPoolExecutor(max_workers=count) as threads:
-            for future in [threads.submit(work, i) for i in range(count)]:
-                future.result()
+        if count == 1:  # in this thread (a page's request gives its turn back while LibreOffice works)
+            work(0)
+        else:
+            with ThreadPoolExecutor(max_workers=count) as threads:
+                for future in [threads.submit(work, i) for i in range(count)]:
+                    future.result()
     finally:
         first.close()
 

@@ -139,6 +139,15 @@ MESSAGES: dict[str, str] = {
     "pdf_closed": "PDF 转换器已关闭，不能再使用。",
     "pdf_fc_match_missing": "未找到 fc-match（fontconfig），无法查看字体替换情况。",
     "pdf_font_line": "{face} → {resolved}",
+    # --- resident LibreOffice for the page's PDFs (generator/formats/pdf_resident.py) ----
+    "pdf_resident_started": (
+        "PDF 转换：使用常驻 LibreOffice（最多 {count} 个，第一次转换时启动，只在本机，随网页停止），各次生成共用，不再每次启动。"
+    ),
+    "pdf_resident_no_uno": (
+        "PDF 转换：未找到带 uno 模块的 Python（Debian/Ubuntu：sudo apt-get install python3-uno），"
+        "每次生成 PDF 都将单独启动 LibreOffice（较慢，结果相同）。"
+    ),
+    "pdf_resident_off": "PDF 转换：已按 GENERATOR_PDF_RESIDENT=0 关闭常驻 LibreOffice，每次生成 PDF 单独启动。",
     # --- batch (several units), county summary, PDF -------------------------------------
     "progress_render": "生成报告",
     "progress_pdf": "转换 PDF",

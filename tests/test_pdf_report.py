@@ -8,9 +8,12 @@ where .ci/run installs them.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import docx
@@ -18,6 +21,8 @@ import pytest
 from click.testing import CliRunner
 
 import generator.formats.pdf as pdf_module
+from generator.formats import pdf_resident
+from generator.formats.pdf import PdfConverter, PdfError
 from conftest import REPORT_NAME, ROOT, require
 from generator.cli import main
 
@@ -244,3 +249,106 @@ def test_pdf_of_an_earlier_run_is_removed_by_a_run_without_pdf(generated: dict, 
     for path in old:
         assert f"已删除与新报告不一致的旧文件：{path}" in result.output
     assert (folder / REPORT_NAME).is_file() and (folder / TABLES_NAME).is_file()
+
+
+# --- a resident LibreOffice (``generate serve``): the same PDF, and the one-shot way when it is not there ---
+
+
+def page_lines(path: Path) -> list[list[str]]:
+    """Each page's lines of text, whitespace squashed, sorted: the same words on the same pages, whatever order
+    LibreOffice drew a table's merged cells in."""
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
+                         check=True, timeout=120).stdout
+    return [sorted(filter(None, ("".join(line.split()) for line in page.splitlines())))
+            for page in out.split("\f") if page.strip()]
+
+
+@pytest.fixture
+def resident() -> Iterator[pdf_resident.Pool]:
+    soffice = pdf_module.find_soffice()
+    require(soffice is not None and pdf_resident.uno_python(soffice) is not None,
+            "a Python that imports uno (python3-uno)")
+    started, why = pdf_resident.start(1, soffice, pdf_module.soffice_env())
+    assert started, why
+    pool = pdf_resident.current()
+    yield pool
+    workers = [r.proc for r in list(pool.free.queue) if r is not None]
+    pdf_resident.stop()
+    assert pdf_resident.current() is None
+    assert all(proc.poll() is not None for proc in workers)  # each worker gone, its LibreOffice with it
+
+
+def test_a_resident_libreoffice_writes_the_pdf_one_shot_writes_and_a_lost_one_is_stood_in_for(
+        generated: dict, resident: pdf_resident.Pool, tmp_path: Path) -> None:
+    one_shot = page_lines(generated["pdf"])
+    assert len(one_shot) > 10 and any(UNIT in line for line in one_shot[0])
+    turns, had = threading.BoundedSemaphore(1), []  # a page's request converts in its turn at Python work …
+
+    def another_request() -> None:
+        with turns:
+            had.append(True)
+
+    with pdf_resident.turn(turns):
+        other = threading.Thread(target=another_request)
+        other.start()
+        pdf = PdfConverter().convert([generated["docx"]], tmp_path / "resident")[0]
+        assert had  # … and gave the turn to another request while LibreOffice worked
+    other.join()
+    assert (resident.converted, resident.restarts) == (1, 0)  # the resident converted it
+    assert page_lines(pdf) == one_shot
+    # its LibreOffice killed: the next PDF is made the one-shot way, the same, and the converter replaced
+    lost = resident.free.queue[0]
+    pdf_resident.kill_process_tree(lost.proc)
+    lost.proc.wait()
+    pdf = PdfConverter().convert([generated["docx"]], tmp_path / "after")[0]
+    assert (resident.converted, resident.restarts) == (1, 1)
+    assert page_lines(pdf) == one_shot
+    # past its time: killed, said as a timeout, nothing written, replaced
+    with pytest.raises(PdfError) as info:
+        PdfConverter(timeout_base=0.0, timeout_per_file=0.0).convert([generated["docx"]], tmp_path / "late")
+    assert "PDF 转换超时" in info.value.message_zh and generated["docx"].name in info.value.message_zh
+    assert not list((tmp_path / "late").rglob("*.pdf")) and resident.restarts == 2
+
+
+def test_a_resident_libreoffice_that_cannot_start_is_gone_the_pool_gives_up_and_one_switched_off_is_not_started(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """(A converter that is gone leaves its file to one-shot: the test above.)"""
+    soffice = pdf_module.find_soffice()
+    python = pdf_resident.uno_python(soffice) if soffice else None
+    require(python is not None, "a Python that imports uno (python3-uno)")
+    broken = pdf_resident.Resident(str(tmp_path / "no-such-soffice"), python, dict(os.environ))
+    with pytest.raises(pdf_resident.Gone):
+        broken.wait_ready()
+    assert broken.proc.poll() is not None and not broken.profile.exists()
+    pool = pdf_resident.Pool(str(tmp_path / "no-such-soffice"), python, 1, dict(os.environ))
+    source = tmp_path / "a.docx"
+    source.write_bytes(b"-")
+    for _ in range(pdf_resident.GIVE_UP):  # each time the file is left to one-shot and the converter replaced …
+        assert pool.convert_into([source], tmp_path, 30) == ([source], None)
+    assert pool.restarts == pdf_resident.GIVE_UP
+    assert pool.convert_into([source], tmp_path, 30) == ([source], None)
+    assert pool.restarts == pdf_resident.GIVE_UP  # … until the pool stops trying
+    pool.close()
+    monkeypatch.setenv(pdf_resident.ENV_SWITCH, "0")  # switched off: none started, PDFs one-shot
+    assert pdf_resident.start(1, soffice, {}) == (False, "off") and pdf_resident.current() is None
+
+
+def test_a_one_shot_conversion_gives_the_turn_to_another_request(generated: dict, tmp_path: Path) -> None:
+    turns, had = threading.BoundedSemaphore(1), []
+
+    def another_request() -> None:
+        with turns:
+            had.append(True)
+
+    assert pdf_resident.current() is None
+    with pdf_resident.turn(turns), pdf_resident.turn(turns):  # a nested block goes on in the turn it has
+        assert not turns.acquire(blocking=False)
+    assert turns.acquire(blocking=False)  # and it is given back once
+    turns.release()
+    with pdf_resident.turn(turns):
+        other = threading.Thread(target=another_request)
+        other.start()
+        pdf = PdfConverter().convert([generated["docx"]], tmp_path)[0]
+        assert had  # soffice ran while the other request had the turn
+    other.join()
+    assert page_lines(pdf) == page_lines(generated["pdf"])

@@ -18,7 +18,6 @@ import glob
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,8 @@ from pathlib import Path
 from types import TracebackType
 
 from ..messages import msg
+from . import pdf_resident
+from .pdf_resident import kill_process_tree
 
 # Official faces used by GB/T 9704 reports, in the order title, level-1,
 # level-2, body, page numbers.
@@ -185,23 +186,6 @@ def _check_unique_names(sources: Sequence[Path]) -> None:
             )
 
 
-def _kill_process_tree(proc: subprocess.Popen[str]) -> None:
-    """Kill soffice and its children (the launcher starts soffice.bin)."""
-    try:
-        if os.name == "posix":
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:
-            subprocess.run(
-                ["taskkill", "/F", "/T", "/PID", str(proc.pid)],
-                capture_output=True,
-                timeout=30,
-                check=False,
-            )
-            proc.kill()
-    except (OSError, subprocess.TimeoutExpired):
-        pass
-
-
 def _error_text(output: str, limit: int = 400) -> str:
     """The useful part of soffice's output: drop progress and Java noise."""
     lines = [
@@ -327,7 +311,11 @@ class PdfConverter:
         timeout = self.timeout_for(len(sources))
         tmp_dir = Path(tempfile.mkdtemp(prefix=".pdf-tmp-", dir=target_dir))
         try:
-            returncode, output = self._run(self._command(sources, tmp_dir), timeout, sources)
+            returncode, output = 0, ""
+            left = self._resident(sources, tmp_dir, timeout)
+            if left:
+                with pdf_resident.one_shot_turn():
+                    returncode, output = self._run(self._command(left, tmp_dir), timeout, left)
             result: list[Path] = []
             failed: list[Path] = []
             for source in sources:
@@ -354,6 +342,18 @@ class PdfConverter:
         finally:
             shutil.rmtree(tmp_dir, ignore_errors=True)
 
+    @staticmethod
+    def _resident(sources: Sequence[Path], outdir: Path, timeout: float) -> Sequence[Path]:
+        """Convert what the process's resident LibreOffice can (``formats.pdf_resident``, when ``--serve``
+        started one); the sources left for a one-shot soffice call."""
+        pool = pdf_resident.current()
+        if pool is None:
+            return sources
+        left, timed_out = pool.convert_into(sources, outdir, timeout)
+        if timed_out:
+            raise PdfError(msg("pdf_timeout", seconds=timeout, files="、".join(s.name for s in left)))
+        return left
+
     def _run(self, command: list[str], timeout: float, sources: Sequence[Path]) -> tuple[int, str]:
         """Run soffice; return (exit code, combined stdout+stderr)."""
         try:
@@ -376,13 +376,13 @@ class PdfConverter:
         try:
             output, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            _kill_process_tree(proc)
+            kill_process_tree(proc)
             proc.communicate()
             files = "、".join(s.name for s in sources)
             raise PdfError(msg("pdf_timeout", seconds=timeout, files=files)) from None
         except BaseException:
             # KeyboardInterrupt and the like: do not leave soffice running.
-            _kill_process_tree(proc)
+            kill_process_tree(proc)
             proc.wait()
             raise
         return proc.returncode, output or ""

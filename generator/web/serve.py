@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
+from ..formats import pdf_resident
 from ..messages import msg
 from . import db
 from .admin import valid_username
@@ -19,8 +21,9 @@ from .app import STATE_DIR, create_app
 from .auth import normalize_username
 from .passwords import hash_password, one_time_password
 
-THREADS = 8  # requests served at once (a generation holds one for a second or two)
+THREADS = 32  # requests served at once: a county's units generating together, and the pages meanwhile
 PROXY_HEADERS = "x-forwarded-for x-forwarded-proto x-forwarded-host x-forwarded-port"  # believed from --proxy only
+RESIDENT_PDF = 2  # resident LibreOffice converters at most (one per core)
 BODY_SLACK = 1024 * 1024  # waitress takes bodies this far beyond the page's largest limit (the page says why)
 WAITRESS_ERRORS = (400, 413, 431, 500, 501)  # the answers waitress makes itself, given as the page's own
 
@@ -143,8 +146,28 @@ def run(data_dir: Path | str, templates_dir: Path | str, out_dir: Path | str, ho
         click.echo(msg("web_port_busy", host=host, port=port, detail=exc.strerror or str(exc)), err=True)
         return 1
     answer_in_chinese(server, app)
-    server.run()
+    resident = pdf_resident_start()
+    try:
+        server.run()
+    finally:
+        if resident:
+            pdf_resident.stop()
     return 0
+
+
+def pdf_resident_start() -> bool:
+    """One resident LibreOffice per core (at most ``RESIDENT_PDF``) for the page's PDFs, when it can be had; the
+    line that says how PDFs are made."""
+    from ..formats.pdf import find_soffice, soffice_env
+
+    soffice = find_soffice()
+    if soffice is None:
+        return False  # (the page says so where PDFs are offered)
+    count = max(1, min(RESIDENT_PDF, os.cpu_count() or 1))
+    started, why = pdf_resident.start(count, soffice, soffice_env())
+    click.echo(msg("pdf_resident_started", count=count) if started else
+               msg("pdf_resident_off" if why == "off" else "pdf_resident_no_uno"))
+    return started
 
 
 def answer_in_chinese(server: object, app: Flask) -> None:

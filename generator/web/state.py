@@ -35,6 +35,7 @@ from ..commands.template_check import CheckResult
 from ..commands.template_check import run as check_template
 from ..errors import SEP, UserError, ValidationError
 from ..formats.docx_package import PackageError, Removed, cleaned
+from ..formats.pdf_resident import give_turn_back, turn
 from ..layout import (TEMPLATE_NAME, is_own_template, is_workbook_name, output_dir, resolve_template, summary_path,
                       unit_data_dir, unit_template, valid_unit, valid_year, workbook_name, workbook_path, year_dir)
 from ..messages import msg
@@ -43,6 +44,7 @@ from ..rules import load_rules
 from ..umask import file_mode
 from .pages import PageImages, can_convert
 
+HEAVY_AT_ONCE = 1  # requests reading a workbook or generating at once; the others wait, pages stay quick
 OUTPUT_KINDS = ("docx", "tables", "pdf")  # files of a unit's set the page offers
 
 
@@ -124,6 +126,7 @@ class Site:
         self._lock = threading.Lock()
         self._jobs: dict[int, Job] = {}
         self.page_images = PageImages(self.state_dir / "pages")
+        self._turns = threading.BoundedSemaphore(HEAVY_AT_ONCE)  # (pdf_resident.turn)
 
     # ------------------------------------------------------------------ folders
     @property
@@ -272,6 +275,10 @@ class Site:
 
     # ------------------------------------------------------------------ uploads
     def store_workbook(self, unit: str, year: int, upload: BinaryIO) -> Outcome:
+        with turn(self._turns):
+            return self._store_workbook(unit, year, upload)
+
+    def _store_workbook(self, unit: str, year: int, upload: BinaryIO) -> Outcome:
         """Stage the upload as ``YEAR.xlsx``, read it with the library; move it into ``data/<unit>/`` only when
         it is a readable workbook of the form."""
         folder = self.stage_dir()
@@ -366,6 +373,10 @@ class Site:
 
     # ------------------------------------------------------------------ generation
     def generate(self, unit: str, year: int, pdf: bool, force: bool) -> Outcome:
+        with turn(self._turns):  # (given back while LibreOffice converts)
+            return self._generate(unit, year, pdf, force)
+
+    def _generate(self, unit: str, year: int, pdf: bool, force: bool) -> Outcome:
         running = self.running_job()
         if running is not None and running.year == year:
             return Outcome(False, msg("web_batch_running", year=year))
@@ -376,7 +387,8 @@ class Site:
             return Outcome(False, self.display(state.error.render()), state=state)
         try:
             options = Options(pdf=pdf, force=force, wait=self.generate_wait, names=self.names(year),
-                              rules=load_rules(self.data_dir, year))
+                              rules=load_rules(self.data_dir, year),
+                              on_wait=lambda _: give_turn_back())  # (waiting for the unit's folder: no turn held)
             report = generate_unit(state.workbook, year, self.templates_dir, self.out_dir, unit=unit,
                                    options=options)
         except UserError as exc:
@@ -384,8 +396,9 @@ class Site:
         lines = [self.display(m) for m in report.messages]
         if report.pdf_error:
             lines.append(self.display(msg("pdf_not_written", reason=report.pdf_error)))
-        return Outcome(True, msg("web_generated", year=year), lines=lines, state=self.state(year, unit),
-                       report=report)
+        with turn(self._turns):  # (taken again after a conversion: the unit's state is read anew)
+            after = self.state(year, unit)
+        return Outcome(True, msg("web_generated", year=year), lines=lines, state=after, report=report)
 
     @staticmethod
     def web_hints(text: str) -> str:
