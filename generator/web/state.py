@@ -95,6 +95,7 @@ class Outcome:
     state: UnitState | None = None
     check: CheckResult | None = None
     report: Report | None = None
+    error: UserError | None = None  # a refused workbook's problems, with their cells
 
 
 @dataclass
@@ -281,14 +282,13 @@ class Site:
                 return Outcome(False, self.display(ValidationError(raw.file, raw.problems).render()))
             try:
                 _, ctx, _ = load(staged, year)
-            except UserError:
-                ctx = None  # stored: its problems are shown with their cells, as --check shows them
-            if ctx is not None:
-                docx = file_names(ctx.values)["docx"]
-                others = [u for u in self.owners(year).get(docx, []) if u != unit]
-                if others:
-                    return Outcome(False, msg("web_name_clash", name=ctx.values["基本信息"]["单位全称"],
-                                              other=others[0], file=docx))
+            except UserError as exc:  # refused (kept as a rejected version): the good workbook stays
+                return Outcome(False, self.display(exc.render()), error=exc)
+            docx = file_names(ctx.values)["docx"]
+            others = [u for u in self.owners(year).get(docx, []) if u != unit]
+            if others:
+                return Outcome(False, msg("web_name_clash", name=ctx.values["基本信息"]["单位全称"],
+                                      other=others[0], file=docx))
             target = self.workbook_path(unit, year)
             refused = self._move_in(staged, target)
             if refused is not None:

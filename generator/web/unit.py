@@ -17,7 +17,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from ..errors import UserError
 from ..messages import msg
 from ..names import lookup
-from . import db
+from . import db, review
 from .auth import connection, login_required
 from .state import OUTPUT_KINDS, Outcome, short_cell, site, valid_unit, valid_year
 
@@ -76,12 +76,16 @@ def view_model(unit: str, year: int) -> dict[str, Any]:
         "template": template.name if template else None, "own_template": own,
         "convert": s.can_convert(), "history": db.history(con, unit),
         "last_check": last_check, "previous": s.workbook_path(unit, year - 1).is_file(),
-        "has_workbook": state.workbook is not None,
+        "has_workbook": state.workbook is not None, **review.unit_view(unit, year),
     }
 
 
 def page(unit: str, year: int, outcome: Outcome | None = None, area: str | None = None, status: int = 200) -> Any:
-    return render_template("unit.html", outcome=outcome, area=area, **view_model(unit, year)), status
+    s = site()
+    refused = [{"where": s.display(str(p.location)) if p.location else "", "message": s.display(p.message)}
+               for p in (outcome.error.problems if outcome is not None and outcome.error is not None else [])]
+    return render_template("unit.html", outcome=outcome, area=area, refused=refused,
+                           **view_model(unit, year)), status
 
 
 @bp.route("/<unit>/")
@@ -125,6 +129,8 @@ def _receive(unit: str, year: int, kind: str) -> Outcome | Any:
     data = upload.stream.read()
     store = site().store_workbook if kind == "workbook" else site().store_template
     outcome = store(unit, year, io.BytesIO(data))
+    if kind == "workbook":
+        outcome = review.received(unit, year, data, outcome)
     _record(unit, year, kind, outcome, data)
     return outcome
 
@@ -156,7 +162,12 @@ def generate(unit: str, year: int) -> Any:
     allowed(unit, year)
     pdf = request.form.get("pdf") == "1" and site().can_convert() is None
     force = request.form.get("force") == "1"
+    refused = review.refuse_generate(connection(), site(), unit, year)
+    if refused:
+        return page(unit, year, Outcome(False, refused), "report", 409)
     outcome = site().generate(unit, year, pdf, force)
+    if outcome.ok:
+        review.record_generated(connection(), site(), unit, year, outcome.state, outcome.report)
     _record(unit, year, "generate", outcome)
     if outcome.ok and not outcome.lines:
         flash(outcome.message)
@@ -185,14 +196,14 @@ def download(unit: str, year: int, kind: str) -> Any:
         path = s.workbook_path(unit, year)
         if path.is_symlink() or not path.is_file():
             abort(404, description=msg("web_file_missing"))
-        return send_file(path, as_attachment=True, download_name=path.name)
+        return send_file(path, as_attachment=True, download_name=msg("web_current_name", year=year))
     if kind == "template":
         path, _ = s.template_of(unit)
         if path is None or not path.is_file():
             abort(404, description=msg("web_file_missing"))
         return send_file(path, as_attachment=True, download_name=path.name)
-    try:  # blank
-        return _bytes(*s.blank(unit, year))
+    try:  # blank: named apart from the unit's own workbook
+        return _bytes(s.blank(unit, year)[0], msg("web_blank_name", year=year))
     except UserError as exc:
         return page(unit, year, Outcome(False, s.display(exc.render())), "workbook", 422)
 
