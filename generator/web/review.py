@@ -268,7 +268,8 @@ def unit_view(unit: str, year: int) -> dict[str, Any]:
                        (state not in LOCKED and review["version"] != current["number"]))
                   and state not in LOCKED)
     changed = None
-    if reviewed is not None and current is not None and reviewed["number"] != current["number"]:
+    if (reviewed is not None and current is not None and reviewed["number"] != current["number"]
+            and version_file(s, unit, year, reviewed["number"], "workbook") is not None):
         changed = comparison(s, unit, year, reviewed["number"], current["number"])
     pins = _pins(s, unit, year, steps, notes, current)
     return {
@@ -606,10 +607,9 @@ def recheck(unit: str, year: int) -> Any:
 
 
 def sampled_units(con: Any, year: int) -> list[str]:
-    out: set[str] = set()
-    for row in db.samples(con, year):
-        out |= set(json.loads(row["drawn"]))
-    return sorted(out)
+    """The units of the latest draw (every draw stays recorded; the latest is the one in force)."""
+    rows = db.samples(con, year)
+    return sorted(json.loads(rows[0]["drawn"])) if rows else []
 
 
 @bp.route("/county/<int:year>/rechecks.xlsx")

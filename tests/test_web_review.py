@@ -1,0 +1,237 @@
+"""The review season on the page (issue 25) through Flask's test client: versions, states and every step,
+the refusals (a unit cannot 通过/退回, cannot change a submitted version, cannot see another unit's comments
+or versions), a bad upload keeping the good version and its report, sampling reproducible by its seed,
+deadline, 复核分 and grades, the 复核 table.
+
+Expected texts are written here; figures are the example's cells read with openpyxl and the edits typed here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from flask import Flask
+
+from conftest import EXAMPLE, cell_value, set_cells
+from test_web import ASSETS, NAMES, YEAR, client, generate, make_app, report_name, snapshot, text_of, workbook_for
+from generator.web import db
+
+OLD_ASSETS = Decimal(str(cell_value(EXAMPLE, "财务", ASSETS)))
+
+
+@pytest.fixture(scope="module")
+def uploads(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    root = tmp_path_factory.mktemp("review-books")
+    out = {"good": workbook_for(root / "good.xlsx", NAMES["A镇"]).read_bytes(),
+           "slip": workbook_for(root / "slip.xlsx", NAMES["A镇"], {ASSETS: 9999.99}).read_bytes(),
+           "invalid": workbook_for(root / "invalid.xlsx", NAMES["A镇"], {ASSETS: "一千"}).read_bytes()}
+    return out
+
+
+@pytest.fixture
+def season(tmp_path: Path) -> tuple[Flask, Path]:
+    """A and B with their workbooks, no output, no versions yet."""
+    for unit, name in NAMES.items():
+        workbook_for(tmp_path / "data" / unit / f"{YEAR}.xlsx", name)
+    shutil.copytree(Path(__file__).resolve().parents[1] / "templates", tmp_path / "templates")
+    return make_app(tmp_path), tmp_path
+
+
+def state(app: Flask, unit: str = "A镇") -> tuple[str, int] | None:
+    row = db.review(db.connect(app.config["DB_PATH"]), unit, YEAR)
+    return (row["state"], row["version"]) if row else None
+
+
+def flashed(response) -> str:
+    return " ".join(re.findall(r'<p class="flash[^"]*">([^<]+)</p>', response.get_data(as_text=True)))
+
+
+def submit(c, version: int, explanations: dict[str, str] | None = None):
+    return c.post(f"/unit/A镇/{YEAR}/submit", {"version": str(version), **(explanations or {})},
+                  follow_redirects=True)
+
+
+def explain_all(c, version: int, reason: str = "已核实，按决算报表填列"):
+    """Submit with a reason typed for every remaining error the page asks about; (response, how many)."""
+    names = re.findall(r'<textarea name="(explain-\d+)"', c.get(f"/unit/A镇/{YEAR}/").text)
+    assert names, "the page asks for no explanation"
+    refused = submit(c, version, {n: reason for n in names[1:]})  # one left unexplained: refused
+    assert "审核还有 1 处错误未说明" in flashed(refused), flashed(refused)
+    return submit(c, version, {n: reason for n in names}), len(names)
+
+
+def test_submit_return_correct_and_approve(season, uploads) -> None:
+    app, root = season
+    a, b, bureau = client(app, "a-clerk"), client(app, "b-clerk"), client(app, "county")
+    assert "草稿（2）" in text_of(bureau.get(f"/county/{YEAR}/"))  # both have a workbook in data/
+    assert a.upload("A镇", "workbook", uploads["good"]).status_code == 303
+    page = text_of(a.get(f"/unit/A镇/{YEAR}/"))
+    assert "当前版本： 第 2 版" in page  # version 1: the workbook found in the folder; 2: the upload
+    assert "生成报告后即可提交审核" in page
+    assert "已提交" not in flashed(submit(a, 2))  # not generated yet
+    generate(a, "A镇")
+    r, count = explain_all(a, 2)  # the example's own remaining errors, each explained
+    assert "已提交第 2 版" in flashed(r)
+    assert state(app) == ("submitted", 2)
+
+    # the unit cannot decide, nor regenerate the submitted version, nor submit again
+    for action in ("approve", "return", "reopen"):
+        assert a.post(f"/unit/A镇/{YEAR}/decide", {"action": action, "comment": "x"}).status_code == 403
+    r = a.post(f"/unit/A镇/{YEAR}/generate")
+    assert r.status_code == 409 and "第 2 版已提交，不能再生成或改动" in text_of(r)
+    assert "现在不能再提交" in flashed(submit(a, 2))
+    assert state(app) == ("submitted", 2)
+
+    # the bureau sends it back with 意见 and a comment pinned to the cell
+    assert "意见" in flashed(bureau.post(f"/unit/A镇/{YEAR}/decide", {"action": "return"}, follow_redirects=True))
+    r = bureau.post(f"/unit/A镇/{YEAR}/decide", {"action": "return", "comment": "资产总额请按决算报表核对",
+                                                 "pin-kind-0": "cell", "pin-target-0": f"财务!{ASSETS}",
+                                                 "pin-text-0": "应为决算报表数"}, follow_redirects=True)
+    assert "已退回第 2 版" in flashed(r)
+    assert state(app) == ("returned", 2)
+    page = text_of(a.get(f"/unit/A镇/{YEAR}/"))
+    assert "资产总额请按决算报表核对" in page and f"单元格 财务 › {ASSETS} ：应为决算报表数" in page
+    assert "资产总额请按决算报表核对" not in text_of(b.get(f"/unit/B镇/{YEAR}/"))  # B sees nothing of A's
+
+    # the corrected upload: a new draft; both see the old and new figure of the pinned cell
+    fixed = root / "fixed.xlsx"
+    fixed.write_bytes(uploads["good"])
+    set_cells(fixed, "财务", {ASSETS: 1900})
+    assert a.upload("A镇", "workbook", fixed.read_bytes()).status_code == 303
+    for c in (a, bureau):
+        page = text_of(c.get(f"/unit/A镇/{YEAR}/"))
+        assert f"第 2 版 {OLD_ASSETS} → 第 3 版 1900" in page, page
+        assert f"财务 › {ASSETS} 资产总额：{OLD_ASSETS} → 1900" in page  # what changed, 2 → 3
+    compare = bureau.get(f"/unit/A镇/{YEAR}/compare?a=2&b=3")
+    assert compare.status_code == 200 and f"资产总额[-{OLD_ASSETS:.2f}-]{{+1900.00+}}万元" in text_of(compare)
+    generate(a, "A镇")
+    # the corrected version has two errors more (资产总额 no longer adds up): each explained
+    r, count3 = explain_all(a, 3, "资产总额按决算报表")
+    assert count3 == count + 2
+    assert "已提交第 3 版" in flashed(r)
+    page = text_of(bureau.get(f"/unit/A镇/{YEAR}/"))
+    assert f"说明 [错误] 财务 › {ASSETS}：资产总额 1900.00 万元" in page and "资产总额按决算报表" in page
+
+    r = bureau.post(f"/unit/A镇/{YEAR}/decide", {"action": "approve"}, follow_redirects=True)
+    assert "已通过第 3 版" in flashed(r)
+    assert state(app) == ("approved", 3)
+    assert "请在“意见”中写明原因" in flashed(bureau.post(f"/unit/A镇/{YEAR}/decide", {"action": "reopen"},
+                                                     follow_redirects=True))  # a comment is required
+    assert state(app) == ("approved", 3)
+    r = bureau.post(f"/unit/A镇/{YEAR}/decide", {"action": "reopen", "comment": "复核发现问题"}, follow_redirects=True)
+    assert "已重新打开第 3 版" in flashed(r) and state(app) == ("returned", 3)
+
+    # every step recorded: who, what, on which version, with its comment
+    steps = [(s["account"], s["action"], s["version"], s["comment"])
+             for s in reversed(db.steps(db.connect(app.config["DB_PATH"]), "A镇", YEAR))]
+    assert steps == [("a-clerk", "submit", 2, None), ("county", "return", 2, "资产总额请按决算报表核对"),
+                     ("a-clerk", "submit", 3, None), ("county", "approve", 3, None),
+                     ("county", "reopen", 3, "复核发现问题")]
+    # B never reaches A's versions, comparisons or steps
+    for url in (f"/unit/A镇/{YEAR}/v/2/workbook", f"/unit/A镇/{YEAR}/v/2/docx", f"/unit/A镇/{YEAR}/compare?a=2&b=3"):
+        assert b.get(url).status_code == 403
+    for url, data in ((f"/unit/A镇/{YEAR}/submit", {"version": "3"}), (f"/unit/A镇/{YEAR}/recheck", {"score": "1"}),
+                      (f"/unit/A镇/{YEAR}/decide", {"action": "approve"})):
+        assert b.post(url, data).status_code == 403
+    assert state(app) == ("returned", 3)
+    # each version's files stay as they were made: version 2's workbook is the upload
+    assert a.get(f"/unit/A镇/{YEAR}/v/2/workbook").data == uploads["good"]
+    assert a.get(f"/unit/A镇/{YEAR}/v/3/workbook").data == fixed.read_bytes()
+    r = a.get(f"/unit/A镇/{YEAR}/v/2/docx")
+    assert r.status_code == 200 and r.data[:2] == b"PK"
+    assert "2024-%E7%AC%AC2%E7%89%88-" in r.headers["Content-Disposition"]  # 2024-第2版-…
+
+
+def test_a_bad_upload_keeps_the_good_version_and_its_report(season, uploads) -> None:
+    app, root = season
+    a = client(app, "a-clerk")
+    generate(a, "A镇")
+    docx_before = a.get(f"/unit/A镇/{YEAR}/file/docx").data
+    before = snapshot(root)
+    r = a.upload("A镇", "workbook", uploads["invalid"])
+    assert r.status_code == 422
+    page = text_of(r)
+    assert "第 2 版工作簿被拒绝，当前版本不变（仍为第 1 版，其报告照常可以下载）" in page
+    assert f"财务 › {ASSETS}" in page and "一千" in page
+    assert snapshot(root) == before  # data/ and output/ untouched
+    assert a.get(f"/unit/A镇/{YEAR}/file/docx").data == docx_before
+    page = text_of(a.get(f"/unit/A镇/{YEAR}/"))
+    assert "最近上传的第 2 版" in page and "被拒绝" in page
+    history = db.history(db.connect(app.config["DB_PATH"]), "A镇")
+    assert history[0]["kind"] == "workbook" and history[0]["ok"] == 0
+    row = re.search(r"<tr>\s*<td>[^<]+</td><td>2024</td>\s*<td>上传工作簿</td>.*?</tr>", a.get(f"/unit/A镇/{YEAR}/").text,
+                    re.S).group(0)
+    assert "被拒绝" in row and "成功" not in row
+    versions = db.versions(db.connect(app.config["DB_PATH"]), "A镇", YEAR)
+    assert [(v["number"], v["ok"]) for v in versions] == [(2, 0), (1, 1)]
+    assert a.get(f"/unit/A镇/{YEAR}/v/2/workbook").data == uploads["invalid"]  # kept as sent
+    assert "一千" in versions[0]["message"]
+
+
+def test_sampling_with_a_seed_draws_the_same_units_and_rechecks_grade_them(tmp_path: Path) -> None:
+    units = [f"{c}乡" for c in "甲乙丙丁戊己庚辛"]
+    for unit in units:
+        workbook_for(tmp_path / "data" / unit / f"{YEAR}.xlsx", f"桃源县{unit}人民政府")
+    shutil.copytree(Path(__file__).resolve().parents[1] / "templates", tmp_path / "templates")
+    app = make_app(tmp_path)
+    con = db.connect(app.config["DB_PATH"])
+    bureau = client(app, "county")
+    assert "草稿（8）" in text_of(bureau.get(f"/county/{YEAR}/"))  # each folder's workbook: its version 1
+    for unit in units[:6]:  # six submitted (as the submit step records it), two not
+        db.add_step(con, unit, YEAR, 1, "clerk", "submit", None, "submitted")
+
+    def draw(seed: str, how: str = "count", amount: str = "3") -> list[str]:
+        r = bureau.post(f"/county/{YEAR}/sample", {"how": how, "amount": amount, "seed": seed}, follow_redirects=True)
+        assert "已抽取" in flashed(r), flashed(r)
+        return db.samples(con, YEAR)[0]
+
+    first, again = draw("2025"), draw("2025")
+    assert first["drawn"] == again["drawn"] and first["seed"] == again["seed"] == "2025"
+    drawn = set(json.loads(first["drawn"]))
+    assert len(drawn) == 3 and drawn <= set(units[:6])  # only submitted units
+    assert any(draw(seed)["drawn"] != first["drawn"] for seed in ("1", "2", "3", "4"))
+    share = draw("7", "share", "50")  # half of six
+    assert len(json.loads(share["drawn"])) == 3
+    assert draw("2025")["drawn"] == first["drawn"]  # the latest draw is the one in force
+    assert "抽取数量“0”有误" in flashed(bureau.post(f"/county/{YEAR}/sample", {"how": "count", "amount": "0"},
+                                                  follow_redirects=True))
+
+    # 复核分 for a sampled unit: county page and the 复核 table, with the grade and the bands stated
+    unit = sorted(drawn)[0]
+    r = bureau.post(f"/unit/{unit}/{YEAR}/recheck", {"score": "85", "opinion": "指标佐证不足"}, follow_redirects=True)
+    assert "复核分 85 已保存" in flashed(r)
+    assert "复核分“abc”有误" in flashed(bureau.post(f"/unit/{unit}/{YEAR}/recheck", {"score": "abc"},
+                                                  follow_redirects=True))
+    page = bureau.get(f"/county/{YEAR}/")
+    row = re.search(rf'<tr data-unit="{unit}">.*?</tr>', page.text, re.S).group(0)
+    assert "85.00" in row and "<td>良</td>" in row
+    assert "优 ≥ 90 分，良 80–90 分" in text_of(page)
+    book = openpyxl.load_workbook(io.BytesIO(bureau.get(f"/county/{YEAR}/rechecks.xlsx").data))
+    ws = book.active
+    assert "优 ≥ 90 分" in ws["A2"].value
+    assert [c.value for c in ws[3]] == ["单位", "状态", "版本", "自评分", "复核分", "差额（复核−自评）", "等级", "复核意见"]
+    rows = {r[0]: r for r in ws.iter_rows(min_row=4, values_only=True)}
+    assert set(rows) == drawn
+    assert rows[unit][4] == 85 and rows[unit][6] == "良" and rows[unit][7] == "指标佐证不足"
+    a_clerk = client(app)
+    assert a_clerk.get(f"/county/{YEAR}/rechecks.xlsx").status_code in (302, 401, 403)
+
+    # filter by state, deadline, who is late
+    page = text_of(bureau.get(f"/county/{YEAR}/?state=submitted"))
+    assert all(u in page for u in units[:6]) and units[6] not in page and units[7] not in page
+    today = dt.date.today()
+    bureau.post(f"/county/{YEAR}/deadline", {"day": today.isoformat()})
+    page = text_of(bureau.get(f"/county/{YEAR}/"))
+    assert "还有 0 天" in page and "逾期" not in page
+    bureau.post(f"/county/{YEAR}/deadline", {"day": (today - dt.timedelta(days=1)).isoformat()})
+    page = text_of(bureau.get(f"/county/{YEAR}/"))  # the six were submitted today: after it, late as well
+    assert "已过 1 天" in page and f"未按时提交：{'、'.join(sorted(['A镇', 'B镇', *units]))}" in page
+    assert "不是日期" in flashed(bureau.post(f"/county/{YEAR}/deadline", {"day": "明天"}, follow_redirects=True))
