@@ -21,6 +21,7 @@ import pytest
 from flask import Flask
 
 from conftest import EXAMPLE, cell_value, set_cells
+from test_web import books  # noqa: F401  (the session's workbooks)
 from test_web import ASSETS, NAMES, YEAR, client, generate, make_app, report_name, snapshot, text_of, workbook_for
 from generator.web import db
 
@@ -28,19 +29,20 @@ OLD_ASSETS = Decimal(str(cell_value(EXAMPLE, "财务", ASSETS)))
 
 
 @pytest.fixture(scope="module")
-def uploads(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+def uploads(tmp_path_factory: pytest.TempPathFactory, books: dict[str, Path]) -> dict[str, bytes]:
     root = tmp_path_factory.mktemp("review-books")
-    out = {"good": workbook_for(root / "good.xlsx", NAMES["A镇"]).read_bytes(),
-           "slip": workbook_for(root / "slip.xlsx", NAMES["A镇"], {ASSETS: 9999.99}).read_bytes(),
-           "invalid": workbook_for(root / "invalid.xlsx", NAMES["A镇"], {ASSETS: "一千"}).read_bytes()}
-    return out
+    invalid = root / "invalid.xlsx"
+    shutil.copyfile(books["A镇"], invalid)
+    set_cells(invalid, "财务", {ASSETS: "一千"})
+    return {"good": books["A镇"].read_bytes(), "invalid": invalid.read_bytes()}
 
 
 @pytest.fixture
-def season(tmp_path: Path) -> tuple[Flask, Path]:
+def season(tmp_path: Path, books: dict[str, Path]) -> tuple[Flask, Path]:
     """A and B with their workbooks, no output, no versions yet."""
-    for unit, name in NAMES.items():
-        workbook_for(tmp_path / "data" / unit / f"{YEAR}.xlsx", name)
+    for unit in NAMES:
+        (tmp_path / "data" / unit).mkdir(parents=True)
+        shutil.copyfile(books[unit], tmp_path / "data" / unit / f"{YEAR}.xlsx")
     shutil.copytree(Path(__file__).resolve().parents[1] / "templates", tmp_path / "templates")
     return make_app(tmp_path), tmp_path
 
@@ -176,10 +178,12 @@ def test_a_bad_upload_keeps_the_good_version_and_its_report(season, uploads) -> 
     assert "一千" in versions[0]["message"]
 
 
-def test_sampling_with_a_seed_draws_the_same_units_and_rechecks_grade_them(tmp_path: Path) -> None:
+def test_sampling_with_a_seed_draws_the_same_units_and_rechecks_grade_them(tmp_path: Path,
+                                                                          books: dict[str, Path]) -> None:
     units = [f"{c}乡" for c in "甲乙丙丁戊己庚辛"]
-    for unit in units:
-        workbook_for(tmp_path / "data" / unit / f"{YEAR}.xlsx", f"桃源县{unit}人民政府")
+    for unit in units:  # (one workbook copied: the sampling does not read their names)
+        (tmp_path / "data" / unit).mkdir(parents=True)
+        shutil.copyfile(books["A镇"], tmp_path / "data" / unit / f"{YEAR}.xlsx")
     shutil.copytree(Path(__file__).resolve().parents[1] / "templates", tmp_path / "templates")
     app = make_app(tmp_path)
     con = db.connect(app.config["DB_PATH"])
