@@ -509,6 +509,8 @@ MESSAGES: dict[str, str] = {
     "web_recheck_step": "复核分 {score}；复核意见：{opinion}",
     "web_recheck_title": "{year} 年度部门整体支出绩效自评复核表",
     "web_recheck_file": "{year}年度自评复核表.xlsx",
+    "web_summary_version": "{unit} 第{number}版",
+    "web_summary_note": "本表生成于 {time}，依据各单位当前版本：{versions}。{bands}有复核分的按复核分定等级。",
     "web_grade_bands": "等级：优 ≥ 90 分，良 80–90 分（不含 90），中 60–80 分（不含 80），差 < 60 分。",
     # --- general --------------------------------------------------------------------
     "problems_header": "{name} 中发现 {count} 处问题，未生成报告：",

@@ -239,3 +239,37 @@ def test_sampling_with_a_seed_draws_the_same_units_and_rechecks_grade_them(tmp_p
     page = text_of(bureau.get(f"/county/{YEAR}/"))  # the six were submitted today: after it, late as well
     assert "已过 1 天" in page and f"未按时提交：{'、'.join(sorted(['A镇', 'B镇', *units]))}" in page
     assert "不是日期" in flashed(bureau.post(f"/county/{YEAR}/deadline", {"day": "明天"}, follow_redirects=True))
+
+
+def test_the_county_summary_follows_each_change(season, uploads) -> None:
+    """Rebuilt when a unit's current version changes or its state does: the state, version, 复核分 and grade
+    columns, and a note of when and of which versions."""
+    app, root = season
+    a, bureau = client(app, "a-clerk"), client(app, "county")
+    generate(a, "A镇")
+    path = root / "output" / str(YEAR) / f"{YEAR}年度部门整体支出绩效自评汇总表.xlsx"
+
+    def read() -> tuple[dict[str, dict[str, object]], str]:
+        ws = openpyxl.load_workbook(path).active
+        headers = [c.value for c in ws[2]]
+        rows = {}
+        for row in ws.iter_rows(min_row=3, values_only=True):
+            if row[0] in NAMES:
+                rows[row[0]] = dict(zip(headers, row))
+        note = next(v for r in ws.iter_rows(values_only=True) for v in r if isinstance(v, str) and "本表生成于" in v)
+        return rows, note
+
+    rows, note = read()
+    assert rows["A镇"]["审核状态"] == "草稿" and rows["A镇"]["版本"] == 1 and rows["B镇"]["版本"] == 1
+    assert "A镇 第1版、B镇 第1版" in note and "优 ≥ 90 分" in note
+    assert rows["A镇"]["自评分"] is not None and rows["A镇"]["复核分"] is None
+    names, _ = explain_all(a, 1)
+    bureau.post(f"/unit/A镇/{YEAR}/recheck", {"score": "59.5"})
+    rows, note = read()
+    assert rows["A镇"]["审核状态"] == "已提交" and rows["A镇"]["复核分"] == 59.5 and rows["A镇"]["等级"] == "差"
+    fixed = root / "fixed.xlsx"
+    fixed.write_bytes(uploads["good"])
+    set_cells(fixed, "财务", {ASSETS: 1900})
+    a.upload("A镇", "workbook", fixed.read_bytes())  # a new current version: the summary holds it
+    rows, note = read()
+    assert rows["A镇"]["版本"] == 2 and "A镇 第2版" in note

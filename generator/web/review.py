@@ -91,6 +91,7 @@ def received(unit: str, year: int, data: bytes, outcome: Any) -> Any:
     s, con = site(), connection()
     if outcome.ok:
         number = record_upload(con, s, unit, year, g.account.username, data, True, None)
+        rebuild_summary(con, s, year)
         return Outcome(True, msg("web_workbook_stored_version", year=year, number=number), outcome.lines,
                        outcome.state)
     current = current_version(con, s, unit, year)
@@ -166,6 +167,7 @@ def record_generated(con: Any, s: Site, unit: str, year: int, state: UnitState, 
                              sum(f[1] == ERROR for f in findings), sum(f[1] != ERROR for f in findings),
                              _text(figure(state.values, "自评.总分")), _text(figure(state.values, "预算.执行率")),
                              json.dumps(findings, ensure_ascii=False))
+    rebuild_summary(con, s, year)
 
 
 def figure(values: dict[str, Any], name: str) -> Any:
@@ -371,6 +373,7 @@ def submit_view(unit: str, year: int) -> Any:
     except Refused as exc:
         flash(str(exc), "error")
         return _back(unit, year)
+    rebuild_summary(con, s, year)
     flash(msg("web_review_submitted", number=number))
     return _back(unit, year)
 
@@ -421,6 +424,7 @@ def decide(unit: str, year: int) -> Any:
     except Refused as exc:
         flash(str(exc), "error")
         return _back(unit, year)
+    rebuild_summary(con, s, year)
     flash(msg(f"web_review_{action}ed" if action != "approve" else "web_review_approved", number=number))
     return _back(unit, year)
 
@@ -602,6 +606,7 @@ def recheck(unit: str, year: int) -> Any:
     if review is not None:
         db.add_step(con, unit, year, review["version"], g.account.username, "recheck",
                     msg("web_recheck_step", score=score, opinion=opinion or "—"), None)
+    rebuild_summary(con, site(), year)
     flash(msg("web_recheck_saved", score=score))
     return _back(unit, year, "recheck")
 
@@ -645,3 +650,45 @@ def rechecks_xlsx(year: int) -> Any:
     return send_file(io.BytesIO(package([ws], styles)), as_attachment=True,
                      download_name=msg("web_recheck_file", year=year),
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# ------------------------------------------------------------------ the county summary, kept current
+
+
+def rebuild_summary(con: Any, s: Site, year: int) -> str | None:
+    """Write the county summary again from every unit's current version, with its state, version, 复核分 and
+    grade, and when and of which versions it was made; None, or why it was not written (Chinese)."""
+    from ..commands.summary import Extra, write_summary
+    from ..errors import UserError
+    from ..pipeline import Report
+    from ..write import Folder
+
+    checks = db.rechecks(con, year)
+    reports, values, held = [], {}, []
+    for unit, _ in s._year_units(year):
+        st = s.state(year, unit)
+        current = current_version(con, s, unit, year)
+        state, _ = state_of(con, unit, year, current is not None)
+        report = Report(unit=unit, unit_name=(st.values.get("基本信息") or {}).get("单位全称") or unit, year=year,
+                        workbook=st.workbook or s.workbook_path(unit, year), template=Path(),
+                        context=st.values, findings=st.audit.findings if st.audit else [])
+        if st.error is not None:
+            report.error = s.display(st.error.render())
+        reports.append(report)
+        recheck = _decimal(checks[unit]["score"]) if unit in checks else None
+        score = figure(st.values, "自评.总分")
+        number = current["number"] if current is not None else None
+        values[unit] = [STATE_NAMES[state], number, recheck, grade(recheck if recheck is not None else score)]
+        if number is not None:
+            held.append(msg("web_summary_version", unit=unit, number=number))
+    if not reports:
+        return None
+    extra = Extra(("审核状态", "版本", "复核分", "等级"), (8, 6, 8, 6), ("@", "0", "0.00", "@"), values,
+                  msg("web_summary_note", time=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+                      versions="、".join(held) or "—", bands=bands_text()))
+    try:
+        with Folder(s.year_dir(year), wait=s.generate_wait) as folder:
+            write_summary(year, reports, folder, force=True, extra=extra)
+    except (UserError, OSError) as exc:
+        return s.display(exc.render() if isinstance(exc, UserError) else str(exc))
+    return None
