@@ -18,11 +18,6 @@ from .unit import figure
 bp = Blueprint("county", __name__, url_prefix="/county")
 
 
-def unit_list() -> list[str]:
-    """Every unit the bureau sees: the folders of data/ and the units with an account."""
-    return site().units(list(db.unit_accounts(connection())))
-
-
 def _year(year: int) -> None:
     if not valid_year(year):
         abort(404)

@@ -35,6 +35,7 @@ from ..errors import ERROR, SEP
 from ..messages import msg
 from ..names import lookup
 from . import db
+from .access import allowed, unit_list
 from .auth import bureau_required, connection, login_required
 from .state import Site, UnitState, site
 
@@ -317,12 +318,6 @@ def grade(score: Decimal | None) -> str | None:
 # ------------------------------------------------------------------ the steps
 
 
-def _allowed(unit: str, year: int) -> None:
-    from .unit import allowed
-
-    allowed(unit, year)
-
-
 def _back(unit: str, year: int, anchor: str = "review") -> Any:
     return redirect(url_for("unit.show", unit=unit, year=year) + f"#{anchor}", code=303)
 
@@ -358,7 +353,7 @@ def parse_cell(text: str) -> str | None:
 @bp.route("/unit/<unit>/<int:year>/submit", methods=["POST"])
 @login_required
 def submit_view(unit: str, year: int) -> Any:
-    _allowed(unit, year)
+    allowed(unit, year)
     if g.account.bureau:
         abort(403, description=msg("web_review_unit_only"))
     s, con = site(), connection()
@@ -382,7 +377,7 @@ def submit_view(unit: str, year: int) -> Any:
 @bureau_required
 def decide(unit: str, year: int) -> Any:
     """The bureau: 退回 (with 意见 and pinned comments), 通过, or reopen an approved version (with a comment)."""
-    _allowed(unit, year)
+    allowed(unit, year)
     s, con = site(), connection()
     action = request.form.get("action")
     state, review = state_of(con, unit, year, True)
@@ -432,7 +427,7 @@ def decide(unit: str, year: int) -> Any:
 @bp.route("/unit/<unit>/<int:year>/v/<int:number>/<kind>")
 @login_required
 def version_download(unit: str, year: int, number: int, kind: str) -> Any:
-    _allowed(unit, year)
+    allowed(unit, year)
     path = version_file(site(), unit, year, number, kind)
     if path is None or db.version(connection(), unit, year, number) is None:
         abort(404, description=msg("web_file_missing"))
@@ -444,7 +439,7 @@ def version_download(unit: str, year: int, number: int, kind: str) -> Any:
 def compare_view(unit: str, year: int) -> Any:
     from flask import render_template
 
-    _allowed(unit, year)
+    allowed(unit, year)
     con = connection()
     try:
         a, b = int(request.args.get("a", "")), int(request.args.get("b", ""))
@@ -564,8 +559,6 @@ def draw(pool: list[str], how: str, amount: str, seed: str) -> list[str]:
 @bureau_required
 def sample(year: int) -> Any:
     con, s = connection(), site()
-    from .county import unit_list
-
     rows = county_rows(con, s, year, unit_list())
     pool = [r.unit for r in rows if r.state in (SUBMITTED, APPROVED)]
     how = request.form.get("how", "count")
@@ -593,7 +586,7 @@ def sample(year: int) -> Any:
 @bp.route("/unit/<unit>/<int:year>/recheck", methods=["POST"])
 @bureau_required
 def recheck(unit: str, year: int) -> Any:
-    _allowed(unit, year)
+    allowed(unit, year)
     text = (request.form.get("score") or "").strip()
     score = _decimal(text)
     if score is None or not 0 <= score <= 100:
@@ -621,8 +614,6 @@ def sampled_units(con: Any, year: int) -> list[str]:
 @bureau_required
 def rechecks_xlsx(year: int) -> Any:
     from ..formats.xlsx_write import Sheet, Styles, package
-    from .county import unit_list
-
     con, s = connection(), site()
     checks = db.rechecks(con, year)
     rows = {r.unit: r for r in county_rows(con, s, year, unit_list())}

@@ -18,26 +18,14 @@ from ..errors import UserError
 from ..messages import msg
 from ..names import lookup
 from . import db, review
+from .access import allowed
 from .auth import connection, login_required
-from .state import OUTPUT_KINDS, Outcome, short_cell, site, valid_unit, valid_year
+from .state import OUTPUT_KINDS, Outcome, short_cell, site
 
 bp = Blueprint("unit", __name__, url_prefix="/unit")
 
 KINDS = (*OUTPUT_KINDS, "audit", "workbook", "blank", "template")
 DETAIL_MAX = 8000  # characters of a message kept in the history
-
-
-def allowed(unit: str, year: int | None = None) -> None:
-    """Refuse (403 or 404) unless the logged-in account may see ``unit``."""
-    account = g.account
-    if not account.bureau and unit != account.unit:
-        abort(403, description=msg("web_other_unit"))
-    if not valid_unit(unit):
-        abort(404)
-    if account.bureau and unit not in site().units(list(db.unit_accounts(connection()))):
-        abort(404)
-    if year is not None and not valid_year(year):
-        abort(404)
 
 
 def figure(values: dict[str, Any], name: str) -> Any:
