@@ -38,6 +38,7 @@ from ..messages import msg
 from ..pipeline import (DEFAULT_TEMPLATE_DIR, TEMPLATE_NAME, Options, Report, UnitState, audit_workbook, file_names,
                         generate_unit, load, resolve_template, safe_filename, unit_state)
 from ..read import list_units, read_workbook
+from .wording import for_page
 
 YEAR_MIN, YEAR_MAX = 1990, 2200
 UNIT_MAX = 60  # characters of a unit's name
@@ -167,7 +168,7 @@ class Site:
         for path, name in ((self.state_dir, ""), (self.data_dir, "data"), (self.templates_dir, "templates"),
                            (self.out_dir, "output")):
             text = text.replace(str(path) + os.sep, f"{name}/" if name else "").replace(str(path), name)
-        return re.sub(r"staging/up-[^/\\\s]+/", "", text)
+        return for_page(re.sub(r"staging/up-[^/\\\s]+/", "", text))
 
     # ------------------------------------------------------------------ units and years
     def folder_units(self) -> list[str]:

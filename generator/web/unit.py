@@ -43,7 +43,7 @@ def view_model(unit: str, year: int) -> dict[str, Any]:
     if state.audit is not None:
         for f in state.audit.ordered():
             findings.append({"severity": f.severity, "sheet": f.sheet, "cells": [short_cell(c) for c in f.cells],
-                             "message": f.message})
+                             "message": s.display(f.message)})
     problems = []
     if state.error is not None:
         header = state.error.header
