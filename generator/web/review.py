@@ -270,14 +270,22 @@ def unit_view(unit: str, year: int) -> dict[str, Any]:
                   and (review is None or state == RETURNED or
                        (state not in LOCKED and review["version"] != current["number"]))
                   and state not in LOCKED)
+    # what changed: from the version under review to a newer draft, or, once the corrected version is the one
+    # under review, from the version last sent back to it
+    base, target = reviewed, current
+    if reviewed is not None and current is not None and reviewed["number"] == current["number"]:
+        back = next((st for st in steps if st["action"] in ("return", "reopen") and st["version"] != reviewed["number"]),
+                    None)
+        base = db.version(con, unit, year, back["version"]) if back is not None else None
     changed = None
-    if (reviewed is not None and current is not None and reviewed["number"] != current["number"]
-            and version_file(s, unit, year, reviewed["number"], "workbook") is not None):
-        changed = comparison(s, unit, year, reviewed["number"], current["number"])
+    if (base is not None and target is not None and base["number"] != target["number"]
+            and version_file(s, unit, year, base["number"], "workbook") is not None):
+        changed = comparison(s, unit, year, base["number"], target["number"])
     pins = _pins(s, unit, year, steps, notes, current)
     return {
         "review_state": state, "review_state_name": STATE_NAMES[state], "review": review, "reviewed": reviewed,
-        "current": current, "versions": rows, "rejected": rejected, "steps": steps, "notes": notes,
+        "current": current, "versions": rows, "changed_from": base["number"] if changed else None,
+        "changed_to": target["number"] if changed else None, "rejected": rejected, "steps": steps, "notes": notes,
         "can_submit": can_submit, "current_findings": parse_findings(current),
         "reviewed_findings": parse_findings(reviewed), "changed": changed, "pins": pins, "pin_rows": PINS,
         "action_names": ACTION_NAMES, "note_names": NOTE_NAMES, "state_names": STATE_NAMES,
