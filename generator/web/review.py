@@ -499,6 +499,8 @@ def county_rows(con: Any, s: Site, year: int, units: list[str]) -> list[CountyRo
         state, review = state_of(con, unit, year, has)
         shown = db.version(con, unit, year, review["version"]) if review is not None else current
         score = _decimal(shown["score"]) if shown is not None else None
+        if score is None and shown is not None and current is not None and shown["number"] == current["number"]:
+            score = figure(s.state(year, unit).values, "自评.总分")  # made outside the page (全部生成, the CLI)
         recheck = _decimal(checks[unit]["score"]) if unit in checks else None
         submitted = review["submitted"] if review is not None else None
         late = day is not None and ((submitted is None and late_now) or
@@ -518,11 +520,17 @@ def county_view(con: Any, year: int, rows: list[dict[str, Any]], wanted: str | N
         "state_counts": {k: sum(r.state == k for r in seasons) for k in STATE_NAMES},
         "deadline": day, "days_left": (day - dt.date.today()).days if day else None,
         "late": [r.unit for r in seasons if r.late],
-        "samples": [{"time": r["time"], "account": r["account"], "how": r["how"], "seed": r["seed"],
+        "samples": [{"time": r["time"], "account": r["account"], "how": how_text(r["how"]), "seed": r["seed"],
                      "drawn": json.loads(r["drawn"]), "pool": len(json.loads(r["pool"]))} for r in db.samples(con, year)],
         "sampled": sampled_units(con, year), "pool": [r.unit for r in seasons if r.state in (SUBMITTED, APPROVED)],
         "bands": bands_text(),
     }
+
+
+def how_text(how: str) -> str:
+    """"count:3" → 按个数 3; "share:20" → 按比例 20%; "pick" → 指定."""
+    kind, _, amount = how.partition(":")
+    return msg(f"web_sample_how_{kind}", amount=amount)
 
 
 def deadline_day(con: Any, year: int) -> dt.date | None:
