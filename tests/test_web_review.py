@@ -9,6 +9,7 @@ Expected texts are written here; figures are the example's cells read with openp
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import json
 import re
@@ -53,7 +54,8 @@ def state(app: Flask, unit: str = "A镇") -> tuple[str, int] | None:
 
 
 def flashed(response) -> str:
-    return " ".join(re.findall(r'<p class="flash[^"]*">([^<]+)</p>', response.get_data(as_text=True)))
+    found = re.findall(r'<p class="flash[^"]*">([^<]+)</p>', response.get_data(as_text=True))
+    return html.unescape(" ".join(found))
 
 
 def submit(c, version: int, explanations: dict[str, str] | None = None):
@@ -273,3 +275,17 @@ def test_the_county_summary_follows_each_change(season, uploads) -> None:
     a.upload("A镇", "workbook", fixed.read_bytes())  # a new current version: the summary holds it
     rows, note = read()
     assert rows["A镇"]["版本"] == 2 and "A镇 第2版" in note
+
+
+def test_the_county_sets_its_grade_bands(season) -> None:
+    app, root = season
+    bureau, a = client(app, "county"), client(app, "a-clerk")
+    bureau.post(f"/unit/A镇/{YEAR}/recheck", {"score": "86"})
+    row = lambda: re.search(r'<tr data-unit="A镇">.*?</tr>', bureau.get(f"/county/{YEAR}/").text, re.S).group(0)
+    assert "<td>良</td>" in row()
+    r = bureau.post(f"/county/{YEAR}/bands", {"good": "85", "fair": "75", "pass": "60"}, follow_redirects=True)
+    assert "已改为 等级：优 ≥ 85 分，良 75–85 分（不含 85），中 60–75 分（不含 75），差 < 60 分。" in flashed(r)
+    assert "<td>优</td>" in row()
+    r = bureau.post(f"/county/{YEAR}/bands", {"good": "70", "fair": "80", "pass": "60"}, follow_redirects=True)
+    assert "等级分档“70、80、60”有误" in flashed(r) and "<td>优</td>" in row()
+    assert a.post(f"/county/{YEAR}/bands", {"good": "50", "fair": "40", "pass": "30"}).status_code == 403

@@ -289,7 +289,7 @@ def unit_view(unit: str, year: int) -> dict[str, Any]:
         "can_submit": can_submit, "current_findings": parse_findings(current),
         "reviewed_findings": parse_findings(reviewed), "changed": changed, "pins": pins, "pin_rows": PINS,
         "action_names": ACTION_NAMES, "note_names": NOTE_NAMES, "state_names": STATE_NAMES,
-        "locked": locked_number(con, unit, year), "bands": bands_text(),
+        "locked": locked_number(con, unit, year), "bands": bands_text(bands(con)),
     }
 
 
@@ -313,14 +313,31 @@ def _pins(s: Site, unit: str, year: int, steps: list, notes: dict, current: Any)
     return out
 
 
-def bands_text() -> str:
-    return msg("web_grade_bands")
+Bands = tuple[tuple[Decimal, str], ...]
 
 
-def grade(score: Decimal | None) -> str | None:
+def bands(con: Any) -> Bands:
+    """The county's grade bands (lowest score of 优, 良, 中; below is 差): set by the bureau, else 90/80/60."""
+    row = db.setting(con, "grade_bands")
+    if row is None:
+        return DEFAULT_BANDS
+    lows = [Decimal(v) for v in json.loads(row)]
+    return tuple(zip([*lows, Decimal(0)], ("优", "良", "中", "差"), strict=True))
+
+
+def bands_text(given: Bands = DEFAULT_BANDS) -> str:
+    a, b, c = (plain(low) for low, _ in given[:3])
+    return msg("web_grade_bands", a=a, b=b, c=c)
+
+
+def plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def grade(score: Decimal | None, given: Bands = DEFAULT_BANDS) -> str | None:
     if score is None:
         return None
-    return next(name for low, name in DEFAULT_BANDS if score >= low)
+    return next(name for low, name in given if score >= low)
 
 
 # ------------------------------------------------------------------ the steps
@@ -489,7 +506,7 @@ def _decimal(text: Any) -> Decimal | None:
 
 
 def county_rows(con: Any, s: Site, year: int, units: list[str]) -> list[CountyRow]:
-    reviews, checks = db.reviews(con, year), db.rechecks(con, year)
+    reviews, checks, given = db.reviews(con, year), db.rechecks(con, year), bands(con)
     day = deadline_day(con, year)
     late_now = day is not None and dt.date.today() > day
     out = []
@@ -507,7 +524,7 @@ def county_rows(con: Any, s: Site, year: int, units: list[str]) -> list[CountyRo
                                     (submitted is not None and dt.date.fromtimestamp(submitted) > day))
         out.append(CountyRow(unit, state, STATE_NAMES[state], shown["number"] if shown is not None else None,
                              submitted, shown["errors"] if shown is not None else None, score, recheck,
-                             grade(recheck if recheck is not None else score), late))
+                             grade(recheck if recheck is not None else score, given), late))
     return out
 
 
@@ -523,7 +540,7 @@ def county_view(con: Any, year: int, rows: list[dict[str, Any]], wanted: str | N
         "samples": [{"time": r["time"], "account": r["account"], "how": how_text(r["how"]), "seed": r["seed"],
                      "drawn": json.loads(r["drawn"]), "pool": len(json.loads(r["pool"]))} for r in db.samples(con, year)],
         "sampled": sampled_units(con, year), "pool": [r.unit for r in seasons if r.state in (SUBMITTED, APPROVED)],
-        "bands": bands_text(),
+        "bands": bands_text(bands(con)), "band_lows": [plain(low) for low, _ in bands(con)[:3]],
     }
 
 
@@ -536,6 +553,22 @@ def how_text(how: str) -> str:
 def deadline_day(con: Any, year: int) -> dt.date | None:
     row = db.deadline(con, year)
     return dt.date.fromisoformat(row["day"]) if row is not None else None
+
+
+@bp.route("/county/<int:year>/bands", methods=["POST"])
+@bureau_required
+def set_bands(year: int) -> Any:
+    """The county's grade bands: the lowest score of 优, 良 and 中 (100 ≥ 优 > 良 > 中 > 0)."""
+    texts = [(request.form.get(k) or "").strip() for k in ("good", "fair", "pass")]
+    lows = [_decimal(t) for t in texts]
+    if any(v is None for v in lows) or not (100 >= lows[0] > lows[1] > lows[2] > 0):
+        flash(msg("web_bands_bad", values="、".join(texts)), "error")
+    else:
+        con = connection()
+        db.set_setting(con, "grade_bands", json.dumps([str(v) for v in lows]))
+        flash(msg("web_bands_set", bands=bands_text(bands(con))))
+        rebuild_summary(con, site(), year)
+    return redirect(url_for("county.show", year=year) + "#season", code=303)
 
 
 @bp.route("/county/<int:year>/deadline", methods=["POST"])
@@ -637,7 +670,8 @@ def rechecks_xlsx(year: int) -> Any:
     ws = Sheet("复核", styles)
     font, bold = ("宋体", 11, False), ("宋体", 11, True)
     ws.put(1, 1, msg("web_recheck_title", year=year), styles.xf(("宋体", 14, True)))
-    ws.put(2, 1, bands_text(), styles.xf(font))
+    given = bands(con)
+    ws.put(2, 1, bands_text(given), styles.xf(font))
     headers = ["单位", "状态", "版本", "自评分", "复核分", "差额（复核−自评）", "等级", "复核意见"]
     for j, h in enumerate(headers, start=1):
         ws.put(3, j, h, styles.xf(bold, border=True))
@@ -649,7 +683,7 @@ def rechecks_xlsx(year: int) -> Any:
         re_score = _decimal(check["score"]) if check else None
         values = [unit, r.state_name if r else "", r.version if r else None, self_score, re_score,
                   re_score - self_score if re_score is not None and self_score is not None else None,
-                  grade(re_score) if re_score is not None else None, check["opinion"] if check else None]
+                  grade(re_score, given) if re_score is not None else None, check["opinion"] if check else None]
         for j, v in enumerate(values, start=1):
             number = j in (4, 5, 6) and v is not None
             ws.put(i, j, v, styles.xf(font, border=True, number_format="0.00" if number else "General"))
@@ -670,7 +704,7 @@ def rebuild_summary(con: Any, s: Site, year: int) -> str | None:
     from ..pipeline import Report
     from ..write import Folder
 
-    checks = db.rechecks(con, year)
+    checks, given = db.rechecks(con, year), bands(con)
     reports, values, held = [], {}, []
     for unit, _ in s._year_units(year):
         st = s.state(year, unit)
@@ -685,14 +719,14 @@ def rebuild_summary(con: Any, s: Site, year: int) -> str | None:
         recheck = _decimal(checks[unit]["score"]) if unit in checks else None
         score = figure(st.values, "自评.总分")
         number = current["number"] if current is not None else None
-        values[unit] = [STATE_NAMES[state], number, recheck, grade(recheck if recheck is not None else score)]
+        values[unit] = [STATE_NAMES[state], number, recheck, grade(recheck if recheck is not None else score, given)]
         if number is not None:
             held.append(msg("web_summary_version", unit=unit, number=number))
     if not reports:
         return None
     extra = Extra(("审核状态", "版本", "复核分", "等级"), (8, 6, 8, 6), ("@", "0", "0.00", "@"), values,
                   msg("web_summary_note", time=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-                      versions="、".join(held) or "—", bands=bands_text()))
+                      versions="、".join(held) or "—", bands=bands_text(given)))
     try:
         with Folder(s.year_dir(year), wait=s.generate_wait) as folder:
             write_summary(year, reports, folder, force=True, extra=extra)
