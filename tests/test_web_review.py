@@ -289,3 +289,25 @@ def test_the_county_sets_its_grade_bands(season) -> None:
     r = bureau.post(f"/county/{YEAR}/bands", {"good": "70", "fair": "80", "pass": "60"}, follow_redirects=True)
     assert "等级分档“70、80、60”有误" in flashed(r) and "<td>优</td>" in row()
     assert a.post(f"/county/{YEAR}/bands", {"good": "50", "fair": "40", "pass": "30"}).status_code == 403
+
+
+def test_a_recheck_item_by_item(season) -> None:
+    """Item scores replace the 自评 scores of those items; the 复核分 is the sum (the others as self-scored)."""
+    app, _ = season
+    bureau = client(app, "county")
+    page = bureau.get(f"/unit/A镇/{YEAR}/").text
+    rows = re.findall(r'<tr><td>([^<]+)</td><td class="num">([\d.]+)</td><td class="num">([\d.]*)</td><td><input '
+                      r'type="text" name="(item-\d+)"', page)
+    assert rows[0][0] == "预算执行率" and rows[0][1] == "10.00" and len(rows) > 3
+    own = sum(Decimal(r[2]) for r in rows)  # the 自评 total, added up from the page's item scores
+    budget, first = rows[0], rows[1]
+    new_budget, new_first = Decimal(budget[1]) - 2, Decimal(0)
+    r = bureau.post(f"/unit/A镇/{YEAR}/recheck", {budget[3]: str(new_budget), first[3]: "0", "opinion": "逐项复核"},
+                    follow_redirects=True)
+    expected = own - Decimal(budget[2]) + new_budget - Decimal(first[2]) + new_first
+    assert f"复核分 {expected} 已保存" in flashed(r), (flashed(r), expected)
+    check = db.rechecks(db.connect(app.config["DB_PATH"]), YEAR)["A镇"]
+    assert Decimal(check["score"]) == expected and json.loads(check["items"]) == {"预算执行率": str(new_budget),
+                                                                                 first[0]: "0"}
+    r = bureau.post(f"/unit/A镇/{YEAR}/recheck", {first[3]: str(Decimal(first[1]) + 1)}, follow_redirects=True)
+    assert f"“{first[0]}”的复核分" in flashed(r) and "有误" in flashed(r)

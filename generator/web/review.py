@@ -290,6 +290,8 @@ def unit_view(unit: str, year: int) -> dict[str, Any]:
         "reviewed_findings": parse_findings(reviewed), "changed": changed, "pins": pins, "pin_rows": PINS,
         "action_names": ACTION_NAMES, "note_names": NOTE_NAMES, "state_names": STATE_NAMES,
         "locked": locked_number(con, unit, year), "bands": bands_text(bands(con)),
+        "score_items": score_items(s.state(year, unit).values) if g.account.bureau else [],
+        "recheck": db.rechecks(con, year).get(unit) if g.account.bureau else None,
     }
 
 
@@ -632,18 +634,60 @@ def sample(year: int) -> Any:
     return redirect(url_for("county.show", year=year) + "#sampling", code=303)
 
 
+def score_items(values: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a 复核分 may be given for, item by item: 预算执行率 and each indicator, with its 分值 and 自评 score."""
+    own = values.get("自评") or {}
+    items = []
+    if own.get("预算执行得分") is not None:
+        items.append({"name": msg("web_recheck_budget"), "weight": Decimal(10), "score": own["预算执行得分"]})
+    for row in (values.get("绩效指标") or {}).get("行") or []:
+        if row.get("分值") is not None:
+            items.append({"name": row.get("三级指标") or "", "weight": row["分值"], "score": row.get("得分")})
+    return items
+
+
+def recheck_total(items: list[dict[str, Any]], given: dict[int, str]) -> tuple[Decimal | None, dict[str, str], str | None]:
+    """(the total, the items re-scored, why not): each given item within 0…its 分值; items not given keep their
+    自评 score; an item without a 自评 score must be given."""
+    total, scored = Decimal(0), {}
+    for i, item in enumerate(items):
+        text = given.get(i, "")
+        if text:
+            value = _decimal(text)
+            if value is None or not 0 <= value <= item["weight"]:
+                return None, {}, msg("web_recheck_item_bad", name=item["name"], value=text, weight=plain(item["weight"]))
+            scored[item["name"]] = str(value)
+        elif item["score"] is None:
+            return None, {}, msg("web_recheck_item_missing", name=item["name"])
+        else:
+            value = item["score"]
+        total += value
+    return total, scored, None
+
+
 @bp.route("/unit/<unit>/<int:year>/recheck", methods=["POST"])
 @bureau_required
 def recheck(unit: str, year: int) -> Any:
+    """A 复核分 in total, or item by item (the total is then their sum, with the 自评 score of items not given)."""
     allowed(unit, year)
     text = (request.form.get("score") or "").strip()
-    score = _decimal(text)
-    if score is None or not 0 <= score <= 100:
-        flash(msg("web_recheck_bad", value=text), "error")
-        return _back(unit, year, "recheck")
+    items = score_items(site().state(year, unit).values)
+    given = {i: (request.form.get(f"item-{i}") or "").strip() for i in range(len(items))}
+    scored: dict[str, str] = {}
+    if text or not any(given.values()):
+        score = _decimal(text)
+        if score is None or not 0 <= score <= 100:
+            flash(msg("web_recheck_bad", value=text), "error")
+            return _back(unit, year, "recheck")
+    else:
+        score, scored, why = recheck_total(items, given)
+        if why:
+            flash(why, "error")
+            return _back(unit, year, "recheck")
     con = connection()
     opinion = _comment("opinion")
-    db.set_recheck(con, unit, year, str(score), None, opinion or None, g.account.username)
+    db.set_recheck(con, unit, year, str(score), json.dumps(scored, ensure_ascii=False) if scored else None,
+                   opinion or None, g.account.username)
     state, review = state_of(con, unit, year, True)
     if review is not None:
         db.add_step(con, unit, year, review["version"], g.account.username, "recheck",
