@@ -71,8 +71,12 @@ def version_dir(s: Site, unit: str, year: int, number: int) -> Path:
 
 
 def _write_new(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "xb") as fh:  # a version's file is written once
+    """A version's first file, written once; a folder left by an earlier database of the same number is kept
+    aside (``<n>.earlier-<time>``), never overwritten."""
+    if path.parent.exists():
+        path.parent.rename(path.parent.with_name(f"{path.parent.name}.earlier-{dt.datetime.now():%Y%m%d%H%M%S%f}"))
+    path.parent.mkdir(parents=True)
+    with open(path, "xb") as fh:
         fh.write(data)
 
 
