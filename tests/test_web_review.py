@@ -311,3 +311,18 @@ def test_a_recheck_item_by_item(season) -> None:
                                                                                  first[0]: "0"}
     r = bureau.post(f"/unit/A镇/{YEAR}/recheck", {first[3]: str(Decimal(first[1]) + 1)}, follow_redirects=True)
     assert f"“{first[0]}”的复核分" in flashed(r) and "有误" in flashed(r)
+
+
+def test_the_pages_small_flaws(season) -> None:
+    """Two workbook downloads named apart; generating disables its button and says so; a template upload opens
+    at its result."""
+    app, _ = season
+    a = client(app, "a-clerk")
+    names = {kind: a.get(f"/unit/A镇/{YEAR}/file/{kind}").headers["Content-Disposition"]
+             for kind in ("blank", "workbook")}
+    assert "2024-%E7%A9%BA%E7%99%BD.xlsx" in names["blank"]  # 2024-空白.xlsx
+    assert "2024-%E5%BD%93%E5%89%8D.xlsx" in names["workbook"]  # 2024-当前.xlsx
+    page = a.get(f"/unit/A镇/{YEAR}/").text
+    assert re.search(r'action="/unit/A%E9%95%87/2024/generate#report" class="row once" data-busy="正在生成报告', page)
+    assert re.search(r'action="/unit/A%E9%95%87/2024/template#template"', page)
+    assert 'src="/static/once.js"' in page
