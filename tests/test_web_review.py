@@ -23,7 +23,7 @@ from flask import Flask
 
 from conftest import EXAMPLE, cell_value, set_cells
 from test_web import books  # noqa: F401  (the session's workbooks)
-from test_web import ASSETS, NAMES, YEAR, client, generate, make_app, report_name, snapshot, text_of, workbook_for
+from test_web import ASSETS, NAMES, YEAR, client, generate, make_app, snapshot, text_of, wait_batch
 from generator.web import db
 
 OLD_ASSETS = Decimal(str(cell_value(EXAMPLE, "财务", ASSETS)))
@@ -275,6 +275,16 @@ def test_the_county_summary_follows_each_change(season, uploads) -> None:
     a.upload("A镇", "workbook", fixed.read_bytes())  # a new current version: the summary holds it
     rows, note = read()
     assert rows["A镇"]["版本"] == 2 and "A镇 第2版" in note
+    # 全部生成: each unit's current draft keeps what was made; the submitted version 1 of A keeps its own files
+    a_report = a.get(f"/unit/A镇/{YEAR}/v/1/docx").data
+    bureau.post(f"/county/{YEAR}/generate")
+    assert wait_batch(bureau)["ok"]
+    con = db.connect(app.config["DB_PATH"])
+    assert db.version(con, "B镇", YEAR, 1)["generated"] is not None and db.version(con, "A镇", YEAR, 2)["generated"]
+    assert bureau.get(f"/unit/B镇/{YEAR}/v/1/docx").data[:2] == b"PK"
+    assert a.get(f"/unit/A镇/{YEAR}/v/1/docx").data == a_report
+    rows, note = read()
+    assert rows["B镇"]["审核状态"] == "草稿" and rows["A镇"]["审核状态"] == "已提交" and "B镇 第1版" in note
 
 
 def test_the_county_sets_its_grade_bands(season) -> None:

@@ -69,6 +69,7 @@ def _record_batch(job: Job, reports: Any) -> None:
             detail = report.error or report.pdf_error or msg("web_generated", year=job.year)
             db.add_history(con, report.unit, job.year, job.account, "generate", report.error is None, errors, hints,
                            detail=site().display(detail)[:8000])
+            review.record_generated(con, site(), report.unit, job.year, report, rebuild=False)
         review.rebuild_summary(con, site(), job.year)  # with each unit's state, version and 复核分
     finally:
         con.close()

@@ -37,7 +37,7 @@ from ..names import lookup
 from . import db
 from .access import allowed, unit_list
 from .auth import bureau_required, connection, login_required
-from .state import Site, UnitState, site
+from .state import Site, site
 
 bp = Blueprint("review", __name__)
 
@@ -146,10 +146,12 @@ def refuse_generate(con: Any, s: Site, unit: str, year: int) -> str | None:
     return None
 
 
-def record_generated(con: Any, s: Site, unit: str, year: int, state: UnitState, report: Any) -> None:
-    """Keep what the generation made with the current version: its files, its template, its audit and scores."""
+def record_generated(con: Any, s: Site, unit: str, year: int, report: Any, rebuild: bool = True) -> None:
+    """Keep what a generation (the unit's, or 全部生成) made with the current version: its files, its template,
+    its audit and scores. A draft regenerated gets the new files; a submitted or approved version keeps its own."""
     current = current_version(con, s, unit, year)
-    if current is None or report is None:
+    if current is None or report is None or report.error is not None or locked_number(con, unit, year) == \
+            current["number"]:
         return
     folder = version_dir(s, unit, year, current["number"])
     staging = folder.with_name(f".{current['number']}-{secrets.token_hex(4)}")
@@ -166,13 +168,15 @@ def record_generated(con: Any, s: Site, unit: str, year: int, state: UnitState, 
         (staging / "template.docx").replace(target_template)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    audit = state.audit
-    findings = [[finding_key(f), f.severity, where_of(f), f.message] for f in audit.ordered()] if audit else []
+    ordered = sorted(report.findings, key=lambda f: f.severity != ERROR)  # errors first, as the audit lists them
+    findings = [[finding_key(f), f.severity, where_of(f), f.message] for f in ordered]
+    values = report.context
     db.set_version_generated(con, unit, year, current["number"], Path(report.template).parent.name,
                              sum(f[1] == ERROR for f in findings), sum(f[1] != ERROR for f in findings),
-                             _text(figure(state.values, "自评.总分")), _text(figure(state.values, "预算.执行率")),
+                             _text(figure(values, "自评.总分")), _text(figure(values, "预算.执行率")),
                              json.dumps(findings, ensure_ascii=False))
-    rebuild_summary(con, s, year)
+    if rebuild:
+        rebuild_summary(con, s, year)
 
 
 def figure(values: dict[str, Any], name: str) -> Any:

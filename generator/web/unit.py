@@ -155,7 +155,7 @@ def generate(unit: str, year: int) -> Any:
         return page(unit, year, Outcome(False, refused), "report", 409)
     outcome = site().generate(unit, year, pdf, force)
     if outcome.ok:
-        review.record_generated(connection(), site(), unit, year, outcome.state, outcome.report)
+        review.record_generated(connection(), site(), unit, year, outcome.report)
     _record(unit, year, "generate", outcome)
     if outcome.ok and not outcome.lines:
         flash(outcome.message)
