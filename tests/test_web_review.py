@@ -96,13 +96,23 @@ def test_submit_return_correct_and_approve(season, uploads) -> None:
 
     # the bureau sends it back with 意见 and a comment pinned to the cell
     assert "意见" in flashed(bureau.post(f"/unit/A镇/{YEAR}/decide", {"action": "return"}, follow_redirects=True))
+    page = bureau.get(f"/unit/A镇/{YEAR}/").text  # the report's paragraphs listed with their numbers
+    listed = [html.unescape(p) for p in re.findall(r"<li>([^<]*)</li>", page.split('id="paragraphs"')[1].split("</ol>")[0])]
+    heading = listed.index("一、单位概况") + 1
+    for bad in ("0", str(len(listed) + 1), "第三段"):
+        r = bureau.post(f"/unit/A镇/{YEAR}/decide", {"action": "return", "comment": "x", "pin-kind-0": "paragraph",
+                                                     "pin-target-0": bad, "pin-text-0": "y"}, follow_redirects=True)
+        assert f"“{bad}”不是报告段落的序号" in flashed(r)
     r = bureau.post(f"/unit/A镇/{YEAR}/decide", {"action": "return", "comment": "资产总额请按决算报表核对",
                                                  "pin-kind-0": "cell", "pin-target-0": f"财务!{ASSETS}",
-                                                 "pin-text-0": "应为决算报表数"}, follow_redirects=True)
+                                                 "pin-text-0": "应为决算报表数", "pin-kind-1": "paragraph",
+                                                 "pin-target-1": str(heading), "pin-text-1": "标题请加粗"},
+                    follow_redirects=True)
     assert "已退回第 2 版" in flashed(r)
     assert state(app) == ("returned", 2)
     page = text_of(a.get(f"/unit/A镇/{YEAR}/"))
     assert "资产总额请按决算报表核对" in page and f"单元格 财务 › {ASSETS} ：应为决算报表数" in page
+    assert f"报告段落 报告第 {heading} 段（一、单位概况） ：标题请加粗" in page
     assert "资产总额请按决算报表核对" not in text_of(b.get(f"/unit/B镇/{YEAR}/"))  # B sees nothing of A's
 
     # the corrected upload: a new draft; both see the old and new figure of the pinned cell

@@ -299,6 +299,8 @@ def unit_view(unit: str, year: int) -> dict[str, Any]:
         "action_names": ACTION_NAMES, "note_names": NOTE_NAMES, "state_names": STATE_NAMES,
         "locked": locked_number(con, unit, year), "bands": bands_text(bands(con)),
         "score_items": score_items(s.state(year, unit).values) if g.account.bureau else [],
+        "paragraphs": report_paragraphs(s, unit, year, review["version"]) if g.account.bureau and state == SUBMITTED
+        else [],
         "recheck": db.rechecks(con, year).get(unit) if g.account.bureau else None,
     }
 
@@ -380,6 +382,22 @@ def submit(con: Any, s: Site, unit: str, year: int, account: str, number: int, e
     db.add_step(con, unit, year, number, account, "submit", None, SUBMITTED, notes)
 
 
+def report_paragraphs(s: Site, unit: str, year: int, number: int) -> list[str]:
+    """The paragraphs of a version's report, numbered from 1 as comments name them (none when not made)."""
+    from ..compare import docx_paragraphs
+    from ..formats.docx_package import PackageError
+
+    path = version_file(s, unit, year, number, "docx")
+    try:
+        return docx_paragraphs(path.read_bytes()) if path is not None else []
+    except (OSError, PackageError):
+        return []
+
+
+def shorten(text: str, size: int = 30) -> str:
+    return text if len(text) <= size else text[:size] + "…"
+
+
 def parse_cell(text: str) -> str | None:
     m = CELL.fullmatch(text or "")
     return f"{m.group(1)}{SEP}{m.group(2).upper()}{m.group(3)}" if m else None
@@ -442,8 +460,10 @@ def decide(unit: str, year: int) -> Any:
                     where = parse_cell(target)
                     if where is None:
                         raise Refused(msg("web_review_bad_cell", value=target))
-                elif kind == "paragraph" and target.isdigit() and int(target) > 0:
-                    where = msg("web_review_paragraph", number=int(target))
+                elif kind == "paragraph" and target.isdigit() and 0 < int(target) <= len(paragraphs := report_paragraphs(
+                        s, unit, year, number)):
+                    where = msg("web_review_paragraph", number=int(target),
+                                text=shorten(paragraphs[int(target) - 1]))
                 else:
                     raise Refused(msg("web_review_bad_paragraph", value=target))
                 if not text:
