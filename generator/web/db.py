@@ -308,10 +308,17 @@ def last_good_version(con: sqlite3.Connection, unit: str, year: int) -> sqlite3.
 
 
 def add_version(con: sqlite3.Connection, unit: str, year: int, account: str, ok: bool, sha256: str, size: int,
-                message: str | None) -> int:
-    """The next number of the unit's year, taken in one transaction."""
+                message: str | None, unless_current: bool = False) -> int | None:
+    """The next number of the unit's year, taken in one transaction; with ``unless_current``, None (and nothing
+    added) when the last good version already has these bytes (two requests seeing one new file add it once)."""
     con.execute("BEGIN IMMEDIATE")
     try:
+        if unless_current:
+            last = con.execute("SELECT sha256 FROM versions WHERE unit = ? AND year = ? AND ok = 1 "
+                               "ORDER BY number DESC LIMIT 1", (unit, year)).fetchone()
+            if last is not None and last[0] == sha256:
+                con.execute("COMMIT")
+                return None
         number = con.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM versions WHERE unit = ? AND year = ?",
                              (unit, year)).fetchone()[0]
         con.execute("INSERT INTO versions (unit, year, number, time, account, ok, sha256, size, message) "

@@ -81,11 +81,13 @@ def _write_new(path: Path, data: bytes) -> None:
 
 
 def record_upload(con: Any, s: Site, unit: str, year: int, account: str, data: bytes, ok: bool,
-                  message: str | None) -> int:
-    """Keep an upload as the unit's next version (rejected unless ``ok``, with its messages)."""
+                  message: str | None, unless_current: bool = False) -> int | None:
+    """Keep an upload as the unit's next version (rejected unless ``ok``, with its messages); None when
+    ``unless_current`` and the current version has these bytes."""
     number = db.add_version(con, unit, year, account, ok, hashlib.sha256(data).hexdigest(), len(data),
-                            None if ok else message)
-    _write_new(version_dir(s, unit, year, number) / "workbook.xlsx", data)
+                            None if ok else message, unless_current)
+    if number is not None:
+        _write_new(version_dir(s, unit, year, number) / "workbook.xlsx", data)
     return number
 
 
@@ -119,8 +121,8 @@ def current_version(con: Any, s: Site, unit: str, year: int) -> Any:
     last = db.last_good_version(con, unit, year)
     if last is not None and last["sha256"] == digest:
         return last
-    number = record_upload(con, s, unit, year, msg("web_version_folder"), data, True, None)
-    return db.version(con, unit, year, number)
+    record_upload(con, s, unit, year, msg("web_version_folder"), data, True, None, unless_current=True)
+    return db.last_good_version(con, unit, year)
 
 
 def state_of(con: Any, unit: str, year: int, has_versions: bool) -> tuple[str, Any]:

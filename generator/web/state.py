@@ -527,12 +527,12 @@ class Site:
             except Exception as exc:  # a bug: said on the page, the server goes on
                 job.error, job.ok = msg("internal_error", detail=f"{type(exc).__name__}: {exc}"), False
             finally:
-                job.finished = time.time()
-                if on_done is not None:
+                if on_done is not None:  # (before the job says it has finished: its records are then there)
                     try:
                         on_done(job, reports)
                     except Exception:
                         pass
+                job.finished = time.time()
 
         job.thread = threading.Thread(target=work, name=f"batch-{year}", daemon=True)
         job.thread.start()
