@@ -138,7 +138,7 @@ class Site:
         self.generate_wait = generate_wait
         self.batch_wait = batch_wait
         self.jobs = jobs
-        self._cache: dict[tuple[int, str], tuple[tuple, UnitState]] = {}
+        self._cache: dict[tuple[int, str], tuple[tuple, tuple, UnitState]] = {}
         self._lock = threading.Lock()
         self._jobs: dict[int, Job] = {}
         self._page_locks: dict[str, threading.Lock] = {}
@@ -208,20 +208,24 @@ class Site:
         except UserError:
             template = None
         folder = self.unit_dir(unit)
-        return (_stat(folder / f"{year}.xlsx"), _stat(folder / f"{year - 1}.xlsx"), str(template), _stat(template),
-                _stat(self.year_dir(year)))
+        return (_stat(folder / f"{year}.xlsx"), _stat(folder / f"{year - 1}.xlsx"), str(template), _stat(template))
+
+    def _outputs_signature(self, state: UnitState) -> tuple:
+        """The unit's own files in the output folder (another unit's files or the summary do not count)."""
+        folder = self.year_dir(state.year)
+        return tuple(_stat(folder / name) for kind, name in sorted(state.names.items()) if kind != "stem")
 
     def state(self, year: int, unit: str) -> UnitState:
-        """``pipeline.unit_state``, reused while the unit's workbooks, template and output folder are unchanged."""
+        """``pipeline.unit_state``, reused while the unit's workbooks, template and files are unchanged."""
         key = (year, unit)
         signature = self._signature(year, unit)
         with self._lock:
             cached = self._cache.get(key)
-        if cached is not None and cached[0] == signature:
-            return cached[1]
+        if cached is not None and cached[0] == signature and cached[1] == self._outputs_signature(cached[2]):
+            return cached[2]
         state = unit_state(year, unit, self.data_dir, self.templates_dir, self.out_dir)
         with self._lock:
-            self._cache[key] = (signature, state)
+            self._cache[key] = (signature, self._outputs_signature(state), state)
         return state
 
     def owners(self, year: int) -> dict[str, list[str]]:
