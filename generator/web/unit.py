@@ -16,8 +16,8 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from ..errors import UserError
 from ..messages import msg
-from ..names import lookup
 from . import db, review
+from .review import figure
 from .access import allowed
 from .auth import connection, login_required
 from .state import OUTPUT_KINDS, Outcome, short_cell, site
@@ -26,13 +26,6 @@ bp = Blueprint("unit", __name__, url_prefix="/unit")
 
 KINDS = (*OUTPUT_KINDS, "audit", "workbook", "blank", "template")
 DETAIL_MAX = 8000  # characters of a message kept in the history
-
-
-def figure(values: dict[str, Any], name: str) -> Any:
-    try:
-        return lookup(values, name)
-    except KeyError:
-        return None
 
 
 def view_model(unit: str, year: int) -> dict[str, Any]:

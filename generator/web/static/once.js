@@ -10,6 +10,9 @@
       note.className = "busy";
       note.setAttribute("role", "status");
       note.textContent = form.dataset.busy || "正在处理，请稍候…";
+      var bar = document.createElement("progress");  // no value: the browser shows it moving
+      bar.className = "busy-bar";
+      note.appendChild(bar);
       form.appendChild(note);
     });
   });
