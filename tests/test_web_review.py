@@ -329,6 +329,9 @@ def test_a_recheck_item_by_item(season) -> None:
     check = db.rechecks(db.connect(app.config["DB_PATH"]), YEAR)["A镇"]
     assert Decimal(check["score"]) == expected and json.loads(check["items"]) == {"预算执行率": str(new_budget),
                                                                                  first[0]: "0"}
+    book = openpyxl.load_workbook(io.BytesIO(bureau.get(f"/county/{YEAR}/rechecks.xlsx").data))
+    assert [list(r) for r in book["逐项复核"].iter_rows(values_only=True)] == [
+        ["单位", "项目", "复核分"], ["A镇", "预算执行率", float(new_budget)], ["A镇", first[0], 0]]
     r = bureau.post(f"/unit/A镇/{YEAR}/recheck", {first[3]: str(Decimal(first[1]) + 1)}, follow_redirects=True)
     assert f"“{first[0]}”的复核分" in flashed(r) and "有误" in flashed(r)
 

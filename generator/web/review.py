@@ -762,7 +762,21 @@ def rechecks_xlsx(year: int) -> Any:
             number = j in (4, 5, 6) and v is not None
             ws.put(i, j, v, styles.xf(font, border=True, number_format="0.00" if number else "General"))
     ws.char_widths = (16, 8, 6, 10, 10, 16, 6, 40)
-    return send_file(io.BytesIO(package([ws], styles)), as_attachment=True,
+    sheets = [ws]
+    itemized = [(u, json.loads(checks[u]["items"])) for u in units if u in checks and checks[u]["items"]]
+    if itemized:  # the scores given item by item
+        items = Sheet("逐项复核", styles)
+        for j, h in enumerate(("单位", "项目", "复核分"), start=1):
+            items.put(1, j, h, styles.xf(bold, border=True))
+        row = 2
+        for unit, scored in itemized:
+            for name, value in scored.items():
+                for j, v in enumerate((unit, name, Decimal(value)), start=1):
+                    items.put(row, j, v, styles.xf(font, border=True, number_format="0.00" if j == 3 else "General"))
+                row += 1
+        items.char_widths = (16, 40, 10)
+        sheets.append(items)
+    return send_file(io.BytesIO(package(sheets, styles)), as_attachment=True,
                      download_name=msg("web_recheck_file", year=year),
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
