@@ -37,7 +37,7 @@ from ..names import lookup
 from . import db
 from .access import allowed, unit_list
 from .auth import bureau_required, connection, login_required
-from .state import Site, site
+from .state import Site, site, valid_year
 
 bp = Blueprint("review", __name__)
 
@@ -576,6 +576,11 @@ def county_view(con: Any, year: int, rows: list[dict[str, Any]], wanted: str | N
     }
 
 
+def _year(year: int) -> None:
+    if not valid_year(year):
+        abort(404)
+
+
 def how_text(how: str) -> str:
     """"count:3" → 按个数 3; "share:20" → 按比例 20%; "pick" → 指定."""
     kind, _, amount = how.partition(":")
@@ -591,6 +596,7 @@ def deadline_day(con: Any, year: int) -> dt.date | None:
 @bureau_required
 def set_bands(year: int) -> Any:
     """The county's grade bands: the lowest score of 优, 良 and 中 (100 ≥ 优 > 良 > 中 > 0)."""
+    _year(year)
     texts = [(request.form.get(k) or "").strip() for k in ("good", "fair", "pass")]
     lows = [_decimal(t) for t in texts]
     if any(v is None for v in lows) or not (100 >= lows[0] > lows[1] > lows[2] > 0):
@@ -606,6 +612,7 @@ def set_bands(year: int) -> Any:
 @bp.route("/county/<int:year>/deadline", methods=["POST"])
 @bureau_required
 def set_deadline(year: int) -> Any:
+    _year(year)
     text = (request.form.get("day") or "").strip()
     try:
         day = dt.date.fromisoformat(text)
@@ -639,6 +646,7 @@ def draw(pool: list[str], how: str, amount: str, seed: str) -> list[str]:
 @bp.route("/county/<int:year>/sample", methods=["POST"])
 @bureau_required
 def sample(year: int) -> Any:
+    _year(year)
     con, s = connection(), site()
     rows = county_rows(con, s, year, unit_list())
     pool = [r.unit for r in rows if r.state in (SUBMITTED, APPROVED)]
@@ -736,6 +744,7 @@ def sampled_units(con: Any, year: int) -> list[str]:
 @bp.route("/county/<int:year>/rechecks.xlsx")
 @bureau_required
 def rechecks_xlsx(year: int) -> Any:
+    _year(year)
     from ..formats.xlsx_write import Sheet, Styles, package
     con, s = connection(), site()
     checks = db.rechecks(con, year)
