@@ -32,6 +32,7 @@ from flask import Blueprint, abort, flash, g, redirect, request, send_file, url_
 
 from ..compare import Comparison, compare_workbooks
 from ..errors import ERROR, SEP
+from ..formats.xlsx_write import Sheet, Styles, package
 from ..messages import msg
 from ..names import lookup
 from . import db
@@ -745,7 +746,6 @@ def sampled_units(con: Any, year: int) -> list[str]:
 @bureau_required
 def rechecks_xlsx(year: int) -> Any:
     _year(year)
-    from ..formats.xlsx_write import Sheet, Styles, package
     con, s = connection(), site()
     checks = db.rechecks(con, year)
     rows = {r.unit: r for r in county_rows(con, s, year, unit_list())}
