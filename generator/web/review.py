@@ -30,7 +30,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, request, send_file, url_for
 
-from ..compare import Comparison, compare_workbooks
+from ..compare import Comparison, compare_workbooks, docx_paragraphs, show
 from ..errors import ERROR, SEP
 from ..formats.xlsx_write import Sheet, Styles, package
 from ..messages import msg
@@ -277,10 +277,7 @@ def unit_view(unit: str, year: int) -> dict[str, Any]:
     rejected = last if last is not None and not last["ok"] else None
     steps = db.steps(con, unit, year)
     notes = db.notes(con, [st["id"] for st in steps])
-    can_submit = (current is not None and current["generated"] is not None
-                  and (review is None or state == RETURNED or
-                       (state not in LOCKED and review["version"] != current["number"]))
-                  and state not in LOCKED)
+    can_submit = current is not None and current["generated"] is not None and state not in LOCKED
     # what changed: from the version under review to a newer draft, or, once the corrected version is the one
     # under review, from the version last sent back to it
     base, target = reviewed, current
@@ -315,12 +312,11 @@ def _pins(s: Site, unit: str, year: int, steps: list, notes: dict, current: Any)
         return out
     for st in steps:
         for note in notes.get(st["id"], []):
-            if note["kind"] != "cell" or st["version"] == current["number"]:
+            if (note["kind"] != "cell" or st["version"] == current["number"]
+                    or version_file(s, unit, year, st["version"], "workbook") is None):
                 continue
             result = comparison(s, unit, year, st["version"], current["number"])
             old, new = result.old.figures.get(note["target"]), result.new.figures.get(note["target"])
-            from ..compare import show
-
             out[note["id"]] = {"old": show(old[2]) if old else msg("compare_blank"),
                                "new": show(new[2]) if new else msg("compare_blank"),
                                "changed": (old[2] if old else None) != (new[2] if new else None),
@@ -387,7 +383,6 @@ def submit(con: Any, s: Site, unit: str, year: int, account: str, number: int, e
 
 def report_paragraphs(s: Site, unit: str, year: int, number: int) -> list[str]:
     """The paragraphs of a version's report, numbered from 1 as comments name them (none when not made)."""
-    from ..compare import docx_paragraphs
     from ..formats.docx_package import PackageError
 
     path = version_file(s, unit, year, number, "docx")
@@ -507,8 +502,6 @@ def compare_view(unit: str, year: int) -> Any:
     if any(r is None or not r["ok"] for r in rows.values()):
         abort(404)
     result = comparison(site(), unit, year, a, b)
-    from ..compare import show
-
     return render_template("compare.html", unit=unit, year=year, a=a, b=b, result=result, show=show)
 
 
