@@ -5,7 +5,8 @@ compute, audit, render with the unit's (or the default) template — and the
 results are compared, never the xlsx by hand:
 
 - figures: every cell the validator remembered (``data["cells"]``: name → file ›
-  sheet › cell) whose typed value differs, with its sheet › cell and label;
+  sheet › cell) whose typed value differs, with its sheet › cell and label; a table's rows are matched by
+  their name (三级指标, 栏目…), so a row put in between changes no other;
 - report text: the paragraphs of both rendered reports, matched by difflib:
   added, removed, and changed with the changed words marked ``[-旧-]{+新+}``;
 - the audit: findings resolved and new (a finding is its check and its cells);
@@ -85,7 +86,13 @@ class Side:
     """One workbook as the pipeline sees it."""
 
     name: str
-    figures: dict[str, tuple[str, str, Any]] = field(default_factory=dict)  # "sheet › cell" → (sheet, label, value)
+    # "sheet › label" (a table row by its name, so a row put in between moves no other) → (sheet, cell, label, value)
+    figures: dict[str, tuple[str, str, str, Any]] = field(default_factory=dict)
+
+    @property
+    def cells(self) -> dict[str, Any]:
+        """"sheet › cell" → its value."""
+        return {f"{sheet}{SEP}{cell}": value for sheet, cell, _, value in self.figures.values()}
     paragraphs: list[str] | None = None  # the rendered report's paragraphs (None: not rendered)
     problem: str | None = None  # why not (the validator's or renderer's message)
     findings: dict[tuple, FindingLine] | None = None
@@ -260,8 +267,8 @@ def _label(data: dict[str, Any], name: str) -> str:
     return ".".join(parts[1:]) or name
 
 
-def _figures(data: dict[str, Any]) -> dict[str, tuple[str, str, Any]]:
-    out: dict[str, tuple[str, str, Any]] = {}
+def _figures(data: dict[str, Any]) -> dict[str, tuple[str, str, str, Any]]:
+    out: dict[str, tuple[str, str, str, Any]] = {}
     for name, where in (data.get("cells") or {}).items():
         parts = where.split(SEP)
         if len(parts) < 3 or name.endswith(("_小数位", ".行号")):
@@ -272,7 +279,12 @@ def _figures(data: dict[str, Any]) -> dict[str, tuple[str, str, Any]]:
             continue
         if isinstance(value, (dict, list)):
             continue
-        out[f"{parts[-2]}{SEP}{parts[-1]}"] = (parts[-2], _label(data, name), value)
+        label = _label(data, name)
+        key, n = f"{parts[-2]}{SEP}{label}", 1
+        while key in out:  # rows of the same name (the paragraphs of one 栏目): by their order
+            n += 1
+            key = f"{parts[-2]}{SEP}{label}#{n}"
+        out[key] = (parts[-2], parts[-1], label, value)
     return out
 
 
@@ -328,12 +340,12 @@ def compare_workbooks(old: Path, new: Path, year: int | None = None, templates_d
     first = side(Path(old), year, old_template or resolve_template(templates, unit), env)
     second = side(Path(new), year, new_template or resolve_template(templates, unit), env)
     result = Comparison(first, second)
-    for where in [*first.figures, *(k for k in second.figures if k not in first.figures)]:
-        a, b = first.figures.get(where), second.figures.get(where)
-        old_value, new_value = (a[2] if a else None), (b[2] if b else None)
+    for key in [*first.figures, *(k for k in second.figures if k not in first.figures)]:
+        a, b = first.figures.get(key), second.figures.get(key)
+        old_value, new_value = (a[3] if a else None), (b[3] if b else None)
         if old_value != new_value:
-            sheet, label, _ = b or a
-            result.figures.append(FigureChange(sheet, where.split(SEP)[1], label, old_value, new_value))
+            sheet, cell, label, _ = b or a  # where the figure is now (where it was, when it is gone)
+            result.figures.append(FigureChange(sheet, cell, label, old_value, new_value))
     if first.paragraphs is not None and second.paragraphs is not None:
         result.paragraphs = diff_paragraphs(first.paragraphs, second.paragraphs)
     if first.findings is not None and second.findings is not None:

@@ -107,3 +107,25 @@ def test_a_file_that_is_not_a_workbook_gets_the_located_message(pair, tmp_path: 
 def test_words_are_marked_number_by_number() -> None:
     assert mark_words("支出 12.50 万元", "支出 13.75 万元") == "支出 [-12.50-]{+13.75+} 万元"
     assert mark_words("完成了目标", "完成目标") == "完成[-了-]目标"
+
+
+def test_a_row_put_in_between_changes_no_other(pair, tmp_path: Path) -> None:
+    """An indicator inserted in the middle of 绩效指标: its own cells are the only changes, the rows below it
+    (now one row lower) are matched by their names."""
+    import openpyxl
+
+    old, _, _ = pair
+    new = tmp_path / "2024.xlsx"
+    wb = openpyxl.load_workbook(old)
+    ws = wb["绩效指标"]
+    ws.insert_rows(5)
+    headers = {c.value: c.column_letter for c in ws[2] if c.value}
+    row = {"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": "新增指标：走访群众", "年度指标值": 10,
+           "实际完成值": 10, "单位": "次", "分值": 0}
+    for header, value in row.items():
+        ws[f"{headers[header]}5"] = value
+    wb.save(new)
+    result = compare_workbooks(old, new, 2024, ROOT / "templates")
+    assert {(f.sheet, f.cell, f.old, f.new) for f in result.figures} == {
+        ("绩效指标", f"{headers[h]}5", None, v if isinstance(v, str) else Decimal(v)) for h, v in row.items()}
+    assert all(f.label.startswith("新增指标：走访群众 › ") for f in result.figures)

@@ -316,10 +316,8 @@ def _pins(s: Site, unit: str, year: int, steps: list, notes: dict, current: Any)
                     or version_file(s, unit, year, st["version"], "workbook") is None):
                 continue
             result = comparison(s, unit, year, st["version"], current["number"])
-            old, new = result.old.figures.get(note["target"]), result.new.figures.get(note["target"])
-            out[note["id"]] = {"old": show(old[2]) if old else msg("compare_blank"),
-                               "new": show(new[2]) if new else msg("compare_blank"),
-                               "changed": (old[2] if old else None) != (new[2] if new else None),
+            old, new = result.old.cells.get(note["target"]), result.new.cells.get(note["target"])
+            out[note["id"]] = {"old": show(old), "new": show(new), "changed": old != new,
                                "then": st["version"], "now": current["number"]}
     return out
 
