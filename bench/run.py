@@ -265,9 +265,10 @@ def env_with(**extra: str) -> dict[str, str]:
 
 
 def report_sets(out: Path) -> list[dict[str, Path]]:
-    """Each unit's four files in a batch's output folder: {"docx", "tables", "audit_md", "audit_xlsx"}."""
+    """Each unit's four files in a batch's year folder (one folder per unit): {"docx", "tables", "audit_md",
+    "audit_xlsx"}."""
     sets = []
-    for docx in sorted(out.glob("*.docx")):
+    for docx in sorted(out.glob("*/*.docx")):
         stem = docx.stem
         found = {"docx": docx, "tables": docx.with_name(f"{stem}-附表.xlsx"),
                  "audit_md": docx.with_name(f"{stem}-审核.md"), "audit_xlsx": docx.with_name(f"{stem}-审核.xlsx")}
@@ -703,7 +704,7 @@ def section_pdf(b: Bench) -> dict:
             target = b.fresh("pdf-out-")
             r = run(generate("--data", data, "--templates", b.templates, "--out", target, flag, "--jobs", 2),
                     env=b.env())
-            pdfs = len(list((target / str(YEAR)).glob("*.pdf")))
+            pdfs = len(list((target / str(YEAR)).rglob("*.pdf")))
             rows.setdefault(f"{label} {units}", []).append({**r, "units": units, "pdfs": pdfs})
             if label == "--pdf" and units == n and docx_dir is None:
                 docx_dir = target / str(YEAR)
@@ -712,7 +713,7 @@ def section_pdf(b: Bench) -> dict:
     # one soffice per file, as a user converting the reports by hand would: same fonts setup, one profile
     profile = b.fresh("soffice-profile-")
     env = {**os.environ, "FONTCONFIG_FILE": str(FONTCONFIG_PATH)}
-    files = sorted(docx_dir.glob("*.docx"))
+    files = sorted(docx_dir.glob("*/*.docx"))
     base = [soffice, "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}", "--convert-to", "pdf"]
     conv = b.fresh("soffice-out-")
     subprocess.run(base + ["--outdir", str(conv), str(files[0])], env=env, capture_output=True, timeout=300)  # profile

@@ -3,11 +3,10 @@
 The pipeline stages are modules — ``read`` → ``validate`` → ``compute`` →
 ``audit`` → ``render`` → ``write`` — tied together by ``pipeline``; file formats
 live in ``formats``, commands that use the pipeline in ``commands``, the web
-page in ``web``. See docs/architecture.md.
+page in ``web``; ``api`` is the public API, ``layout`` says where things live. See docs/architecture.md.
 """
 
-from .api import generate
+from .api import Options, Report, Reports, generate, generate_unit, load
 from .errors import UserError
-from .pipeline import Options, Report, Reports, generate_unit, load
 
 __all__ = ["Options", "Report", "Reports", "UserError", "generate", "generate_unit", "load"]

@@ -1,10 +1,16 @@
-"""The library's front door: ``generate`` one unit or a whole county folder, with the CLI's options.
+"""The library's public API: what ``from generator import …`` gives, and what the CLI and the web page use.
 
 ::
 
     from generator import generate
     reports = generate(2024, data_dir="data", pdf=True)
     print(reports[0].docx_path)
+
+``generate`` makes one unit (``data/2024.xlsx`` → ``output/2024/``) or every unit of a county folder
+(``data/<unit>/2024.xlsx`` → ``output/2024/<unit>/``, with the county summary in ``output/2024/``); where
+things live is ``generator.layout``. ``check`` / ``check_all`` audit without writing; ``unit_state`` is what a
+unit has for a year (its workbook, audit and files), as the web page shows it. Everything else
+(``generator.pipeline`` and the stage modules) is internal and may change.
 """
 
 from __future__ import annotations
@@ -12,8 +18,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .pipeline import Options, Reports, generate_unit
+from .layout import output_dir, resolve_template, valid_unit, valid_year, workbook_path
+from .pipeline import (Options, Report, Reports, UnitState, audit_workbook, check, check_all, county_names,
+                       generate_unit, load, unit_names, unit_state)
 from .read import find_units, find_workbook
+
+__all__ = ["Options", "Report", "Reports", "UnitState", "audit_workbook", "check", "check_all", "county_names",
+           "generate", "generate_unit", "load", "output_dir", "resolve_template", "unit_names", "unit_state",
+           "valid_unit", "valid_year", "workbook_path"]
 
 
 def generate(year: int, unit: str | None = None, data_dir: Path | str = "data",
@@ -23,7 +35,8 @@ def generate(year: int, unit: str | None = None, data_dir: Path | str = "data",
 
     When ``DATA`` has no ``YEAR.xlsx`` but unit sub-folders that do, and no
     ``unit`` is given, all units are generated (``commands.batch``) with a county
-    summary; failed units come back as Reports with ``error`` set. ``flags`` are
+    summary; failed units come back as Reports with ``error`` set. Each unit's
+    files go to its own folder (``layout.output_dir``). ``flags`` are
     ``Options`` fields (``force=True``, ``pdf=True``…).
     """
     options = options or Options(**flags)

@@ -43,6 +43,7 @@ stands for that column of every row.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -768,3 +769,27 @@ def audit(data: dict[str, Any], ctx: Any, previous: tuple[dict[str, Any], Any] |
     basic = data.get("基本信息") or {}
     people = {label: basic.get(label) for label in ("填报人", "联系电话", "审核人")}
     return AuditResult(file=data.get("file", ""), findings=findings, people=people)
+
+
+def _same_name(name: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+
+
+def clashing_units(unit: str | None, names: dict[str, tuple[str, str]]) -> list[str]:
+    """The other units of ``names`` (unit → (单位全称, its cell)) whose 单位全称 is ``unit``'s, sorted."""
+    if unit is None or unit not in names:
+        return []
+    own = _same_name(names[unit][0])
+    return sorted(u for u, (n, _) in names.items() if u != unit and _same_name(n) == own)
+
+
+def name_clashes(unit: str | None, names: dict[str, tuple[str, str]]) -> list[Finding]:
+    """An error when another unit of the county gives the same 单位全称 as ``unit`` (``names``: unit → (单位全称,
+    its cell), as ``read.read_unit_name`` reads them): both reports would be named alike where they are published.
+    Each unit's files stay in its own folder; the clash is the audit's to tell, in both units' audits."""
+    others = clashing_units(unit, names)
+    if not others:
+        return []
+    name, cell = names[unit]
+    return [Finding("name_clash", ERROR, schema.BASIC.name, msg("audit_name_clash", unit=unit, name=name,
+                                                               other="、".join(others)), (cell,))]

@@ -23,7 +23,7 @@ from typing import Any
 
 from . import formatting as fmt
 from . import schema
-from .names import full_name, placeholder_text, placeholder_value
+from .names import NotText, full_name, placeholder_text, placeholder_value
 from .errors import Location, Problem
 from .messages import msg
 
@@ -92,6 +92,8 @@ class Fact(str):
         if isinstance(value, Decimal):
             text = fmt.number(value, decimals) + unit
             kind = "数字"
+        elif isinstance(value, bool):  # a yes/no fact (its 类型 says 是否): 是 or 否, without a unit
+            text, kind = ("是" if value else "否"), "是否"
         else:
             text = str(value) + (unit if unit and not str(value).endswith(unit) else "")
             kind = "文字"
@@ -150,7 +152,7 @@ class Context:
         """The blank cells (or absent rows) that leave a computed value blank."""
         if name not in self.derived:
             cells = self.cells(name)
-            return cells or [self.place_of(name)]
+            return cells or [self._known_place(name) or ""]  # ("": no cell or row holds the name)
         out: list[str] = []
         for source in self.derived[name]:
             if self.lookup(source) is None:
@@ -168,17 +170,36 @@ class Context:
                 return None
         return value
 
-    def place_of(self, name: str) -> str:
+    def _known_place(self, name: str) -> str | None:
         parts = name.split(".")
         for k in range(len(parts), 0, -1):
             prefix = ".".join(parts[:k])
             if prefix in self.places:
                 return self.places[prefix]
-        return msg("place_sheet", file=self.file, sheet=parts[0])
+        return None
+
+    def place_of(self, name: str) -> str:
+        found = self._known_place(name)
+        if found:
+            return found
+        sheet = name.split(".")[0]
+        if "." not in name and sheet not in schema.SHEETS_BY_NAME:  # a top-level name (年度, 报告名称)
+            return msg("place_name", file=self.file, name=name)
+        return msg("place_sheet", file=self.file, sheet=sheet)
+
+    def _blank(self, path: str) -> tuple[str, str, str]:
+        """A value left blank: ("empty", the cells to fill and the rows to add, as one instruction)."""
+        inputs = list(dict.fromkeys(self.empty_inputs(path)))
+        rows = set(self.places.values())
+        cells = [x for x in inputs if x and x not in rows]
+        steps = ([msg("place_fill", cells="；".join(cells))] if cells else []) + [x for x in inputs if x in rows]
+        return "empty", "；".join(steps) or msg("place_fill_name", file=self.file, name=path), ""
 
     def missing_sheet(self, name: str) -> str | None:
         """The schema sheet a dotted name needs that the workbook lacks (``财务`` for ``预算.执行率`` too)."""
         first = re.split(r"\.|\[", name.strip(), maxsplit=1)[0]
+        source = self.links.get(first) or next(iter(self.derived.get(first, ())), first)  # (年度 → 基本信息.年度)
+        first = source.split(".")[0]
         sheet = DERIVED_FROM.get(first, first)
         return sheet if sheet in schema.SHEETS_BY_NAME and sheet not in self.values else None
 
@@ -200,7 +221,7 @@ class Context:
             path = zh
         if not tokens:  # (an empty text is a text a row may leave blank, as compute gives it: not missing)
             if value is None:
-                yield "empty", "；".join(self.empty_inputs(path)), ""
+                yield self._blank(path)
             else:
                 yield "ok", "", ""
             return
@@ -228,7 +249,7 @@ class Context:
                 yield "absent", self.place_of(path), ""
             return
         if value is None:
-            yield "empty", "；".join(self.empty_inputs(path)), ""
+            yield self._blank(path)
             return
         yield "ok", "", ""  # an attribute of a value (a fact's 数值, a text's method): not ours to check
 
@@ -671,9 +692,26 @@ def fill_placeholders(b: _Builder, text: str, cell_path: str) -> str:
             b.ctx.problems.append(Problem(location, msg("placeholder_unknown", name=name)
                                           + (msg("hint_did_you_mean", name=close) if close else "")))
             return m.group(0)
-        return placeholder_text(name, value)
+        cell = b.ctx.data_cells.get(cell_path)
+        parts = cell.split(" › ") if cell else []
+        try:
+            filled = placeholder_text(name, value)
+        except NotText as exc:  # a group, a list, a yes/no: its repr is not a report's text
+            b.ctx.problems.append(Problem(Location(*parts) if len(parts) == 3 else None,
+                                          msg("placeholder_not_text", name=name, kind=msg(exc.kind))))
+            return m.group(0)
+        grown[0] += len(filled) - len(m.group(0))
+        if grown[0] > MAX_FILLED and not grown[1]:  # a text amplified by its placeholders: said once, kept short
+            grown[1] = True
+            b.ctx.problems.append(Problem(Location(*parts) if len(parts) == 3 else None,
+                                          msg("placeholder_too_long", limit=MAX_FILLED)))
+        return m.group(0) if grown[1] else filled
 
+    grown: list[Any] = [len(text), False]  # (length so far, over the limit)
     return _PLACEHOLDER.sub(repl, text)
+
+
+MAX_FILLED = 100_000  # characters a text may reach once its placeholders are filled (a cell holds 32,767)
 
 
 # ------------------------------------------------------------------------ the context

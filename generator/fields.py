@@ -205,6 +205,7 @@ _GENERIC = (  # concrete name → its generic form, for the meaning
 
 
 _REPEATED = ("‹一级›", "‹二级›", "‹指标›", "绩效指标.‹一级指标›")  # structures met many times
+_SUB, _SUB_DEPTH = "下级[]", 2  # a staff category's 下级 are walked two levels deep (the rest repeat them)
 
 
 @functools.lru_cache(maxsize=8192)  # (a pure function of the name; a batch asks for the same names per unit)
@@ -329,9 +330,11 @@ def field_rows(ctx: Context) -> list[FieldRow]:
     def aliases(container: Any) -> dict[str, str]:
         return {zh: en for en, zh in ctx.aliases.get(id(container), {}).items()}
 
-    def walk(name: str, concrete: str, value: Any, alias: str) -> None:
+    def walk(name: str, concrete: str, value: Any, alias: str) -> list[tuple[str, str, Any, str, tuple]]:
+        """List one name; what to walk next (its children, in order). Iterative, so that a deep 上级 chain
+        (人员编制.合计.下级[].下级[]…) or a cycle never exhausts the stack."""
         if name in seen:
-            return
+            return []
         seen.add(name)
         rows.append(FieldRow(name, _kind(value), meaning(name) or "", printed(name, value),
                              tuple(ctx.cells(concrete)) if concrete else (), alias, tag_for(name, value)))
@@ -339,17 +342,23 @@ def field_rows(ctx: Context) -> list[FieldRow]:
             form = generic(name)
             if form.startswith(_REPEATED) or form == "绩效指标" and name != "绩效指标":
                 if form in described:  # the same structure again (another 一级/二级 group, a project's
-                    return  # indicators): listed once, under its first name
+                    return []  # indicators): listed once, under its first name
                 described.add(form)
+            if name.count(_SUB) > _SUB_DEPTH:  # a category's 下级 of 下级 …: the same structure, listed above
+                return []
         if isinstance(value, dict):
             names = aliases(value)
-            for key, child in value.items():
-                if key.isascii():
-                    continue
-                walk(f"{name}.{key}", f"{concrete}.{key}", child, f"{alias}.{names[key]}" if alias and key in names
-                     else "")
-        elif isinstance(value, (list, tuple)) and value and not isinstance(value, Fact):
-            walk(f"{name}[]", f"{concrete}.0", value[0], f"{alias}[]" if alias else "")
+            return [(f"{name}.{key}", f"{concrete}.{key}", child,
+                     f"{alias}.{names[key]}" if alias and key in names else "")
+                    for key, child in value.items() if not key.isascii()]
+        if isinstance(value, (list, tuple)) and value and not isinstance(value, Fact):
+            return [(f"{name}[]", f"{concrete}.0", value[0], f"{alias}[]" if alias else "")]
+        return []
+
+    def walk_all(name: str, concrete: str, value: Any, alias: str) -> None:
+        stack = [(name, concrete, value, alias)]
+        while stack:
+            stack.extend(reversed(walk(*stack.pop())))  # (depth first, in order, as a recursion would)
 
     top = {zh: en for en, zh in (("year", "年度"), ("prev_year", "上年度"), ("unit", "基本信息"), ("finance", "财务"),
                                  ("budget", "预算"), ("sangong", "三公经费"), ("other", "楼堂馆所及节约"),
@@ -357,7 +366,7 @@ def field_rows(ctx: Context) -> list[FieldRow]:
                                  ("score", "自评"), ("texts", "文字内容"))}
     for key, value in ctx.values.items():
         if not key.isascii():
-            walk(key, key, value, top.get(key, ""))
+            walk_all(key, key, value, top.get(key, ""))
     return rows
 
 

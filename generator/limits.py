@@ -147,3 +147,20 @@ def set_process_memory(limit_mb: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     except (ValueError, OSError, AttributeError):
         pass
+
+
+@contextlib.contextmanager
+def hard_deadline(seconds: float | None) -> Iterator[None]:
+    """A batch worker's backstop: should the block still run after ``seconds`` (stuck where ``bounded`` cannot
+    reach it, inside one long call of compiled code), the process ends at once; the batch makes the units it
+    had not finished again, each alone. Nothing when ``seconds`` is None."""
+    if not seconds:
+        yield
+        return
+    timer = threading.Timer(seconds, os._exit, (70,))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()

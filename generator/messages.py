@@ -20,6 +20,26 @@ MESSAGES: dict[str, str] = {
     "encrypted": "{name} 设有打开密码，无法读取。请在 Excel 中取消密码（文件 › 信息 › 保护工作簿）后另存。",
     "too_large": "{name} 过大（解压后约 {size} MB，上限 {limit} MB），不像是一个单位的填报表，已拒绝读取。",
     "workbook_unreadable": "无法读取 {name}（{detail}）。文件可能已损坏或由不兼容的程序生成，请用 Excel 或 WPS 打开后另存为 .xlsx 再试。",
+    # --- where things live (layout.py): unit folders, per-unit output, locks, the record ---
+    "unit_name_empty": "单位名称不能为空。",
+    "unit_name_symbols": "单位名称“{name}”含有路径符号（\\ / : * ? \" < > |）或控制字符，不能用作文件夹名，请改名。",
+    "unit_name_edges": "单位名称“{name}”以空格或句点开头或结尾，不能用作文件夹名，请改名。",
+    "unit_name_hidden": "单位名称“{name}”以“.”或“~$”开头，或含有不可见字符，这样的文件夹会被当作隐藏或临时文件而被跳过，请改名。",
+    "unit_name_reserved": "单位名称“{name}”是系统保留名（CON、PRN、AUX、NUL、COM1、LPT1 等，或 default），不能用作文件夹名，请改名。",
+    "unit_name_long": "单位名称“{name}”过长（最多 {limit} 个字，且不超过 255 字节），请用简称作文件夹名。",
+    "file_name_long": "由“基本信息 › 单位全称”和“报告标题”组成的文件名过长（{name}，超过 {limit} 字节），请在“基本信息”中填写较短的报告标题或单位全称。",
+    "unit_waiting": "另一个生成任务正在写入单位“{unit}”的报告（{path}），等待它结束（最多 {seconds} 秒）……",
+    "unit_locked": "另一个生成任务正在写入单位“{unit}”的报告（{path}），等待 {seconds} 秒后仍未结束，本次未生成。请稍后再运行，或用 --wait 延长等待时间。",
+    "summary_waiting": "另一个任务正在写入 {year} 年度汇总表（{path}），等待它结束（最多 {seconds} 秒）……",
+    "summary_locked": "另一个任务正在写入 {year} 年度汇总表（{path}），等待 {seconds} 秒后仍未结束，汇总表本次未写出。请稍后再运行，或用 --wait 延长等待时间。",
+    "moved_to_unit": "已把早先版本写在 {source} 的本单位文件移入本单位文件夹：{path}",
+    "flat_left": "{folder} 中有早先版本写出的文件，无法确定属于哪个单位，已原样保留：{names}",
+    "audit_name_clash": "单位“{unit}”的单位全称“{name}”与单位“{other}”的工作簿相同：两个单位的报告会同名，公开时无法区分。请核对“基本信息”中的单位全称（两个单位的文件分别在各自的文件夹中，互不覆盖）。",
+    "record_not_updated": "文件已写出，但生成记录 {path} 未能更新（{detail}）。本次写出的文件已记在 {journal} 中，下次运行时补入；请检查磁盘空间和权限后重新运行。",
+    "batch_unit_record": "{unit}：{reason}",
+    "record_unreadable": "生成记录 {path} 已损坏或为空，已按文件内容重建（本程序写出的文件带有标记）。",
+    # --- workbooks as Excel writes them (helper "files") ---
+    "workbook_bad_string": "{name} › {sheet} › {cell}：单元格引用的共享文字（第 {index} 项）在工作簿中不存在，文件已损坏。请用 Excel 或 WPS 打开后另存为 .xlsx 再试。",
     # --- workbook content --------------------------------------------------------
     "sheet_missing": "缺少工作表“{sheet}”。现有工作表：{names}。",
     "row_missing": "缺少“{label}”这一行（A 列应有此标签）。",
@@ -50,6 +70,16 @@ MESSAGES: dict[str, str] = {
     "placeholder_unknown": "内容中的占位符 {{{name}}} 无法识别。可用的占位符见“填写说明”。",
     "placeholder_unclosed": "内容中有不成对的花括号“{{”或“}}”。如需写花括号本身，请改用全角“｛｝”。",
     "sentence_unknown": "“句子”应为以下之一：{names}；实为“{value}”。",
+    # --- only stated kinds of values in text (helper "files") ---
+    "fact_boolean": "“{name}”的数值为 {value}（是非值），报告中无法写成数字或文字：需要“是/否”时请把“类型”填为“{kind}”，否则请填写数字或文字。",
+    "fact_not_yes_no": "“{name}”的类型为是否，但数值为“{value}”：请填写 是 或 否（或 TRUE / FALSE）。",
+    "placeholder_not_text": "内容中的占位符 {{{name}}} 指向的是{kind}，不是文字或数字，无法写入报告。请写出其中具体的一项（如 {{{name}.名称}}）。",
+    "placeholder_too_long": "内容中的占位符填入后超过 {limit} 字，不像是一段报告文字（是否重复引用了很长的内容？），请核对。",
+    "template_not_text": "模板 {path} {where}输出的是{kind}，不是文字或数字，未生成报告。请写出其中具体的一项（如 名称.项目），或用 for 循环逐项写出。",
+    "kind_group": "一组数据",
+    "kind_list": "一个列表",
+    "kind_boolean": "是非值（TRUE/FALSE）",
+    "kind_object": "程序内部对象",
     # --- notices (accepted input that was changed) ------------------------------
     "notice_text_number": "“{label}”为文本“{value}”，已按数字 {number} 读取。",
     "notice_control_chars": "“{label}”中有不可见的控制字符，已删除。",
@@ -112,7 +142,6 @@ MESSAGES: dict[str, str] = {
     "batch_unit_pdf_failed": "{unit}：已生成 {path}，但未生成 PDF：{reason}",
     "batch_totals": "共 {total} 个单位：{written} 个已生成，{failed} 个失败{pdf_note}。",
     "batch_totals_pdf": "，{count} 个未生成 PDF",
-    "batch_duplicate_output": "与单位文件夹“{other}”生成的报告同名（{name}）：两个单位的“基本信息 › 单位全称”相同。请核对 {workbook} 中的单位全称。",
     "batch_worker_lost": "处理该单位的进程意外退出（{detail}），未生成报告。请单独运行 generate --year {year} --unit {unit} 查看原因。",
     "summary_written": "县级汇总表：{path}",
     "summary_not_written": "未写出县级汇总表：{reason}",
@@ -166,7 +195,7 @@ MESSAGES: dict[str, str] = {
     "audit_change_down": "减少",
     "audit_sangong_claim": "文字写“{phrase}”，但本年三公经费 {actual} 元比上年 {prev} 元{direction} {diff} 元，请核对。",
     "audit_text_all_met": "文字称“{phrase}”，但以下指标未达到年度指标值：{names}。",
-    "audit_previous_unreadable": "上年工作簿 {name} 有错误，未与上年数据比对（可单独运行 generate --year {year} --check 查看）。",
+    "audit_previous_unreadable": "上年工作簿 {name} 有错误，未与上年数据比对（可单独运行 generate check --year {year} 查看）。",
     "audit_previous": "{label} {value} {unit}，与上年工作簿 {prev_file} 中的{prev_label} {prev_value} {unit} 不符，差 {diff} {unit}，请核对。",
     # --- compare two workbooks (generate compare, generator/compare.py) -----------------------
     "compare_header": "比较 {old}（旧）与 {new}（新）：",
@@ -224,15 +253,15 @@ MESSAGES: dict[str, str] = {
     "tc_needs_loop": "“{tag}”须放在 for 循环中。",
     "tc_whole": "模板整体解析失败：{detail}",
     # --- next year's workbook (generate --init) -------------------------------------------
-    "init_exists": "{path} 已存在，未覆盖。--init 只新建工作簿，从不覆盖已有的工作簿；如确需重新生成，请先把它改名或移走。",
-    "init_prev_missing": "找不到上一年度的工作簿 {path}。--init 根据 {prev} 年的工作簿新建 {year} 年的工作簿。{found}新单位请改用 generate --year {year} --new-unit {unit}。",
+    "init_exists": "{path} 已存在，未覆盖。generate init 只新建工作簿，从不覆盖已有的工作簿；如确需重新生成，请先把它改名或移走。",
+    "init_prev_missing": "找不到上一年度的工作簿 {path}。generate init 根据 {prev} 年的工作簿新建 {year} 年的工作簿。{found}新单位请改用 generate new-unit {unit} --year {year}。",
     "init_prev_problems": "{name} 中发现 {count} 处问题，未新建 {year} 年工作簿（请先改正上一年度的工作簿）：",
     "init_created": "已新建 {path}（由 {source} 结转）：橙色格子为 {year} 年需要填写的数据，共 {count} 处；“上年”栏已填入 {prev} 年决算数。",
     "init_unit_created": "{unit}：已新建 {path}（待填 {count} 处）",
     "init_unit_exists": "{unit}：{path} 已存在，未覆盖",
     "init_unit_failed": "{unit}：失败：{reason}",
     "init_totals": "共 {total} 个单位：新建 {created} 个，已存在未覆盖 {skipped} 个，失败 {failed} 个。",
-    "init_note": "【{year}年工作簿】本工作簿由 generate --year {year} --init 根据 {source} 生成。单位信息、机构、编制数、绩效指标的名称、分值和年度指标值、单位职责、绩效总目标等沿用上一年度，请核对；“三公经费”“基础数据”表的“上年决算数”、“财务”表的“上年项目支出决算数”和“项目”表的“上年决算数”已填入 {prev} 年决算数。",
+    "init_note": "【{year}年工作簿】本工作簿由 generate init --year {year} 根据 {source} 生成。单位信息、机构、编制数、绩效指标的名称、分值和年度指标值、单位职责、绩效总目标等沿用上一年度，请核对；“三公经费”“基础数据”表的“上年决算数”、“财务”表的“上年项目支出决算数”和“项目”表的“上年决算数”已填入 {prev} 年决算数。",
     "init_note_todo": "橙色格子为 {year} 年需要填写的数据（填好后颜色可以保留）。未填的必填项在生成报告时会逐一指出所在单元格。“文字内容”表中，除沿用的栏目外，各段内容已清空待填（小标题沿用上一年度，可修改；不需要的行可以删除）。",
 
     # --- the open workbook model -------------------------------------------------------
@@ -254,11 +283,14 @@ MESSAGES: dict[str, str] = {
     "fact_name_invalid": "名称“{name}”不能含有空格、点、方括号、花括号或引号（模板用 概况数据.名称 取用）。",
     "fact_not_number": "“{name}”的类型为数字，但数值为文字“{value}”。",
     "section_name_invalid": "栏目名称“{name}”不能含有空格、点、方括号、花括号或引号（模板用 文字内容.栏目 取用）。",
-    "uses_empty": "模板{where}用到“{name}”，但工作簿未填写：请填写 {place}。",
+    "uses_empty": "模板{where}用到“{name}”，但工作簿未填写：{place}。",
+    "place_fill": "请填写 {cells}",
+    "place_fill_name": "请在 {file} 中填写“{name}”",
     "uses_no_sheet": "模板{where}用到“{name}”，但工作簿中没有：{place}。",
     "uses_absent": "模板{where}用到“{name}”，但工作簿中没有：{place}。",
-    "place_sheet": "{file} 的“{sheet}”中没有这个名称，请核对名称（全部名称见 docs/fields.md，或加 --template-check --fields 列出）",
-    "place_no_sheet": "{file} 中没有“{sheet}”表，请在 {file} 中添加“{sheet}”表（模板用到的该表其他名称不再逐一列出；表的格式见 generate --new-unit 生成的空白工作簿）",
+    "place_sheet": "{file} 的“{sheet}”中没有这个名称，请核对名称（全部名称见 docs/fields.md，或运行 generate template-check --fields 列出）",
+    "place_no_sheet": "{file} 中没有“{sheet}”表，请在 {file} 中添加“{sheet}”表（模板用到的该表其他名称不再逐一列出；表的格式见 generate new-unit 生成的空白工作簿）",
+    "place_name": "{file} 的数据中没有“{name}”这个名称，请核对名称（全部名称见 docs/fields.md，或运行 generate template-check --fields 列出）",
     "place_staff_row": "请在 {file} 的“人员编制”表增加这一类别的行，或核对名称",
     "place_text_section": "请在 {file} 的“文字内容”表增加这一栏目的段落，或核对名称",
     "place_fact": "请在 {file} 的“概况数据”表增加这一项，或核对名称",
@@ -282,7 +314,7 @@ MESSAGES: dict[str, str] = {
     "pdf_damaged": "LibreOffice 生成的 {name} 不完整或没有页面，未采用。",
     # --- templates ----------------------------------------------------------------
     "template_unreadable": "无法读取模板 {path}（{detail}）。",
-    "template_has_problems": "模板 {path} 中有 {count} 处问题，未生成报告（generate --template-check 可单独检查模板）：",
+    "template_has_problems": "模板 {path} 中有 {count} 处问题，未生成报告（generate template-check 可单独检查模板）：",
     "template_too_large_part": "模板 {path} 的部件 {part} 过大（上限 {limit} MB），已拒绝使用。",
     "template_damaged": "模板 {path} 已损坏：部件 {part} 的压缩数据有误（{detail}）。请用 Word 或 WPS 打开后另存为 .docx。",
     "template_entities": "模板 {path} 的部件 {part} 含有 XML 实体声明，为安全起见拒绝使用。",
@@ -301,7 +333,10 @@ MESSAGES: dict[str, str] = {
     "removed_attached_template": "链接的外部模板",
     "removed_external_image": "外部链接的图片",
     "removed_external_link": "指向外部文件的链接（本机 file:、网络共享 \\\\服务器 或网络地址）",
-    "removed_field": "引用外部文件的域代码",
+    "removed_field": "不允许的域代码（只保留页码、日期和文档内引用；引用外部文件或数据源等的域删除，保留其显示的文字）",
+    "removed_picture": "不是位图（PNG、JPEG、GIF、BMP、TIFF）或 SVG 的图片",
+    "removed_svg": "含有脚本或外部引用的 SVG 图片",
+    "removed_data_source": "邮件合并或数据绑定的数据源",
     "removed_part": "非报告部件",
     # --- hostile input and faults (issue 14) ------------------------------------------------
     "jinja_expected": "此处应为{expected}，却是{got}",
@@ -316,6 +351,12 @@ MESSAGES: dict[str, str] = {
     "damaged_crc": "校验码（CRC）不符",
     "damaged_deflate": "压缩数据无法解压：{kind}",
     "where_near": "渲染结果中“{text}”之后，约在模板{paragraph}",
+    # --- templates as Word, WPS and LibreOffice write them (helper "files") ---
+    "tc_markup_tag": "不支持标签“{tag}”：docxtpl 的 {{{{{kind} …}}}} 用于插入富文本或子文档对象，本程序只提供文字和数字，写在这里的内容不会显示。请改为 {{{{ … }}}}。",
+    "template_not_word": "模板 {path} 不是 Word 文档（.docx），而是{kind}。请在 Word 或 WPS 中打开报告模板，另存为“Word 文档（*.docx）”后再用。",
+    "kind_workbook": "Excel 工作簿",
+    "kind_presentation": "PowerPoint 演示文稿",
+    "kind_other_package": "其他类型的文件（{type}）",
     "tc_markup_filter": "不允许使用过滤器“{name}”：它把文字原样写进 Word 文件的结构，可能带入宏、外部链接或损坏文件。请去掉它（数据中的 & < > 会自动正确显示）。",
     "tc_mixed_block": "“{open}”与“{close}”不是同一种标签：用 {{%p …%}} 开始的块须用 {{%p …%}} 结束（{{%tr}}、{{%tc}} 同理），否则生成的 Word 文件会损坏。",
     "tc_block_across": "“{open}”开始的块到{where}的“{close}”才结束，跨越了{what}的边界，生成的 Word 文件会损坏。请把开始和结束标签放在同一{what}里（整行、整列的重复用 {{%tr …%}}、{{%tc …%}}）。",
@@ -357,33 +398,28 @@ MESSAGES: dict[str, str] = {
         "12. 填好后运行：generate --year 年度 --check 审核，generate --year 年度 生成报告。程序会指出具体单元格。"
     ),
     # --- new units -------------------------------------------------------------------------
-    "new_unit_exists": "{path} 已存在，未覆盖。--new-unit 只新建，从不覆盖已有的文件。",
-    "new_unit_note": "【新单位】本工作簿由 generate --new-unit {unit} 生成，用于 {year} 年度。黄色格子为填写项，报告模板用到的项目都需填写。",
+    "new_unit_exists": "{path} 已存在，未覆盖。generate new-unit 只新建，从不覆盖已有的文件。",
+    "new_unit_note": "【新单位】本工作簿由 generate new-unit {unit} 生成，用于 {year} 年度。黄色格子为填写项，报告模板用到的项目都需填写。",
     "new_unit_done": (
         "已新建单位“{unit}”：\n"
         "  工作簿：{workbook}（只填好了年度和单位全称）\n"
         "  模板：{template}（默认模板的副本，可用 Word 或 WPS 按本单位的措辞修改）\n"
         "下一步：\n"
         "  1. 用 Excel 或 WPS 填写工作簿的黄色格子；\n"
-        "  2. generate --year {year} --unit {unit}{options} --template-check   检查模板\n"
-        "  3. generate --year {year} --unit {unit}{options} --check            审核数据，按提示修改\n"
-        "  4. generate --year {year} --unit {unit}{options}                    生成报告"
+        "  2. generate template-check --year {year} --unit {unit}{options}   检查模板\n"
+        "  3. generate check --year {year} --unit {unit}{options}            审核数据，按提示修改\n"
+        "  4. generate --year {year} --unit {unit}{options}                  生成报告"
     ),
     "new_unit_beside_single": "注意：{path} 是单个单位的工作簿，此时批量生成只处理它；生成“{unit}”请加 --unit {unit}（或把 {path} 移到 data/<单位>/{year}.xlsx，按文件夹批量生成）。",
-    "year_required": "请用 --year 指定报告年度，如 generate --year 2024。",
     # --- command-line help (new options) --------------------------------------------------
     "help_pdf_tables": "同时把附表（-附表.xlsx）转为 PDF（包含 --pdf）。",
-    "help_new_unit": "新建一个单位：data/<单位>/年度.xlsx（空白工作簿）和 templates/<单位>/report.docx（默认模板的副本）。",
-    "help_fields": "与 --template-check 同用：列出模板中可以使用的全部名称。",
     "help_verbose": "列出每条审核意见的编号和全部单元格。",
     "help_limit_seconds": "渲染一个单位的报告最多用时（秒），默认 60。",
     "help_limit_mb": "渲染一个单位的报告最多占用内存（MB），默认 1024。",
-    "help_wait": "输出文件夹正被另一次运行使用时，最多等待的秒数。",
-    "help_serve": "启动网页：各单位上传工作簿、下载报告，县财政局查看全部单位。",
+    "help_wait": "同一单位的输出文件夹正被另一次运行写入时，最多等待的秒数（写汇总表的年度文件夹至少等 30 秒）。",
     "help_host": "网页监听的地址；对局域网开放时用 0.0.0.0。",
     "help_port": "网页监听的端口。",
     "help_proxy": "网页放在 HTTPS 反向代理之后时，填代理的 IP 地址（如 127.0.0.1）：登录 Cookie 只经 HTTPS 发送，登录限制按代理转来的各单位地址计算。",
-    "help_create_admin": "新建县财政局管理员账户并打印一次性密码（网页用）。",
     # --- pieces of messages and file names ------------------------------------------
     "list_none": "无",
     "date_cn": "{year}年{month}月{day}日",
@@ -391,38 +427,86 @@ MESSAGES: dict[str, str] = {
     "check_unit_header": "══ 单位：{unit} ══",
     # --- output file names ------------------------------------------------------------
     "file_report": "{year}年度{unit}{title}",
-    "file_audit_xlsx": "{stem}-审核.xlsx",
-    "file_audit": "{stem}-审核.md",
-    "file_tables": "{stem}-附表.xlsx",
     "pdf_not_produced": "{name} 未生成",
     # --- command-line help ---------------------------------------------------------
-    "help_command": "根据 Excel 工作簿生成《部门整体支出绩效自评报告》（含三张附表）。\n\n示例：generate --year 2024",
     "help_year": "报告年度，如 2024。读取 数据文件夹/年度.xlsx。",
-    "help_unit": "数据文件夹中有多个单位（每个单位一个子文件夹）时，只生成这一个单位。",
+    "help_unit": "数据文件夹中有多个单位（每个单位一个子文件夹）时，只处理这一个单位。",
     "help_data": "存放工作簿的数据文件夹。",
     "help_templates": "模板文件夹：default/report.docx 为默认模板，<单位>/report.docx 为该单位专用模板。",
     "help_out": "输出文件夹；报告写入 输出文件夹/年度/。",
     "help_force": "报告已被手工修改时仍重新生成（先把原文件备份为带日期的副本）。",
-    "help_check": "只审核数据，不生成报告：列出所有前后矛盾之处及单元格；有错误时退出码为 1。",
     "help_strict": "审核发现错误时不生成报告。",
     "help_pdf": "同时用 LibreOffice 把报告转为 PDF（用于门户网站公开）。",
     "help_jobs": "批量生成多个单位时并行的进程数，默认为 CPU 核数。",
-    "help_init": "为 --year 年度新建工作簿：沿用上一年度的单位信息、指标和目标，上年数据移入“上年”栏，本年数据留空待填。",
-    "help_template_check": "检查模板：错误标签、不安全写法、用到而工作簿中没有的名称，并试渲染。加 --unit 时按该单位的工作簿检查；不指定模板时检查该单位所用模板。",
+    # --- command-line verbs (generate check, init, new-unit, …; cli.py) -------------------
+    "help_group": "根据 Excel 工作簿生成《部门整体支出绩效自评报告》（含三张附表）。不写命令时即 generate report：生成报告。\n\n\b\n"
+                  "示例：generate --year 2024            生成报告\n"
+                  "      generate check --year 2024      只审核\n"
+                  "      generate 命令 --help             某个命令的说明",
+    "help_group_usage": "[命令] [选项]",
+    "help_report_options": "生成报告（generate report，可省略 report）的选项",
+    "help_verb_report": "生成报告（默认命令：generate --year 2024 即 generate report --year 2024）：审核数据，写出报告、附表和审核清单。\n\n\b\n"
+                   "示例：generate --year 2024 --pdf\n      generate --year 2024 --jobs 2",
+    "short_report": "生成报告（默认命令，可省略）",
+    "help_verb_check": "只审核数据，不生成报告：列出所有前后矛盾之处及单元格；有错误时退出码为 1。\n\n\b\n"
+                       "示例：generate check --year 2024\n      generate check --year 2024 --unit 热市镇 --verbose",
+    "short_check": "只审核数据，不生成报告",
+    "help_verb_init": "为 --year 年度新建工作簿：沿用上一年度的单位信息、指标和目标，上年数据移入“上年”栏，本年数据留空待填。\n\n\b\n"
+                      "示例：generate init --year 2025",
+    "short_init": "按上一年工作簿新建本年度工作簿",
+    "help_verb_new_unit": "新建一个单位：data/<单位>/年度.xlsx（空白工作簿）和 templates/<单位>/report.docx（默认模板的副本）；"
+                          "从不覆盖已有的文件。\n\n\b\n示例：generate new-unit 热市镇 --year 2024",
+    "short_new_unit": "新建一个单位的工作簿和模板",
+    "help_workbook_only": "只新建工作簿，不复制模板（该单位使用默认模板）。",
+    "help_verb_template_check": "检查模板：错误标签、不安全写法、用到而工作簿中没有的名称，并试渲染；不生成报告。"
+                                "不写模板时检查该单位所用的模板；加 --unit 时按该单位的工作簿检查。\n\n\b\n"
+                                "示例：generate template-check --year 2024 --fields\n"
+                                "      generate template-check --year 2024 --unit 热市镇 templates/热市镇/report.docx",
+    "short_template_check": "检查 Word 模板",
+    "help_fields_verb": "同时列出模板中可以使用的全部名称。",
+    "help_verb_compare": "比较同一单位的两个工作簿（如上报前后两稿）：逐项列出改动的数字和文字。\n\n\b\n"
+                         "示例：generate compare 旧稿/2024.xlsx data/2024.xlsx",
+    "short_compare": "比较两个工作簿的改动",
+    "help_compare_year": "两个工作簿的报告年度（不写时按工作簿“基本信息”中的年度）。",
+    "help_verb_serve": "启动网页：各单位上传工作簿、下载报告，县财政局查看全部单位。按 Ctrl+C 停止。\n\n\b\n"
+                       "示例：generate serve --host 0.0.0.0\n      generate serve --proxy 127.0.0.1",
+    "short_serve": "启动网页",
+    "help_verb_create_admin": "新建县财政局管理员账户并打印一次性密码（网页用）。\n\n\b\n示例：generate create-admin 财政局",
+    "short_create_admin": "新建县财政局账户（网页用）",
+    "help_verb_reset_password": "在服务器上重置一个网页账户的密码：打印新的一次性密码（下次登录须改密码），解除该账户的登录锁定，"
+                                "已停用的账户重新启用，原密码和已登录的会话立即失效。忘记县财政局账户的密码时用它。\n\n\b\n"
+                                "示例：generate reset-password 财政局",
+    "short_reset_password": "重置网页账户的密码（忘记密码时）",
+    "help_verb_rules": "在数据文件夹中新建县里的评分规则工作簿（已有时不覆盖），之后计算得分时按它执行。\n\n\b\n"
+                       "示例：generate rules",
+    "short_rules": "新建县评分规则工作簿",
+    "cli_year_required": "请用 --year 指定报告年度，如 {example}。",
+    "cli_no_command": "没有命令“{name}”。{hint}命令有：{commands}；生成报告不写命令，如 generate --year 2024。",
+    "cli_no_command_hint": "是否应为 {name}？",
+    "cli_modes_together": "{first} 与 {second} 不能同用：它们是两个命令（{first_new} 和 {second_new}），请分两次运行。",
+    "cli_not_with_mode": "{option} 不能与 {mode} 同用（{new} 没有这样的选项）。",
+    "cli_not_for_report": "{option} 不用于生成报告，只用于 {commands}。",
+    "cli_pair": "{first} 与 {second} 不能同用：{why}",
+    "cli_pair_unit_jobs": "只生成一个单位时不并行，--jobs 只用于批量生成多个单位。",
+    "cli_renamed": "提示：{old} 已改为 generate {verb}，旧写法只保留到下一版本。今后请运行：{new}",
+    "web_account_unknown": "没有账户“{name}”。已有的账户：{names}。",
+    "web_password_reset_done": "已重置账户“{name}”的密码。\n一次性密码：{password}\n请用它登录网页，登录后须设置新密码。此密码只显示这一次；原密码和已登录的会话已失效。",
+    "web_account_reenabled": "该账户原已停用，现已重新启用。",
+    "web_account_unlocked": "已解除该账户的登录锁定。",
     # --- the annotated workbook (formats/xlsx_mark.py) -------------------------------
     "annotate_none": "未发现问题。",
     "annotate_summary": "共 {total} 条：错误 {errors} 条，提示 {hints} 条。"
                         "点击单元格可转到工作表中标出的格子（红色为错误，黄色为提示，说明见批注）。",
     "annotate_comment_cut": "……（全文见“审核结果”表）",
-    # --- the web page (generate --serve, generator/web/) ---------------------------------
+    # --- the web page (generate serve, generator/web/) ---------------------------------
     "web_serving": "网页已启动：{url}\n  数据 {data}　模板 {templates}　输出 {out}（与命令行共用）\n  按 Ctrl+C 停止。",
-    "web_no_admin": "还没有县财政局账户。请另开一个窗口运行：generate --create-admin 用户名（会打印一次性密码）。",
+    "web_no_admin": "还没有县财政局账户。请另开一个窗口运行：generate create-admin 用户名（会打印一次性密码）。",
     "web_open_network": "注意：网页对局域网开放，传输未加密（HTTP）。只在局域网内使用；如需经互联网访问，请在前面配置 HTTPS 反向代理。",
     "web_behind_proxy": "经反向代理 {proxy} 访问：只信任它转来的客户地址和 HTTPS 标记，登录 Cookie 只经 HTTPS 发送。请用 https:// 地址打开网页。",
     "web_proxy_bad": "--proxy 应为反向代理的 IP 地址（如 127.0.0.1），实为“{value}”。",
     "web_port_busy": "无法在 {host}:{port} 启动网页（{detail}）。端口可能已被占用，请用 --port 换一个端口。",
     "web_admin_created": "已创建县财政局账户：{name}\n一次性密码：{password}\n请用它登录网页，首次登录后须设置新密码。此密码只显示这一次。",
-    "web_admin_exists": "账户“{name}”已存在，未做改动。忘记密码时，请用另一个县财政局账户在“账户管理”中重置。",
+    "web_admin_exists": "账户“{name}”已存在，未做改动。忘记密码时，请运行 generate reset-password {name}，或用另一个县财政局账户在“账户管理”中重置。",
     "web_username_invalid": "用户名应为 2–40 个字符，只用汉字、字母、数字和 . _ -。",
     "web_username_exists": "用户名“{name}”已被使用，请换一个。",
     "web_unit_invalid": "单位名称“{unit}”不能用作文件夹名（不能为空、不能含 / \\ : * ? \" < > | % 等符号、不能以 . 开头、不能叫 default）。",
@@ -450,7 +534,6 @@ MESSAGES: dict[str, str] = {
     "web_upload_none": "请先选择要上传的文件。",
     "web_workbook_stored": "已收到 {year} 年度工作簿，审核结果见下方。",
     "web_store_failed": "无法保存到 {path}（{detail}），未做任何改动。",
-    "web_name_clash": "工作簿中的单位全称“{name}”与单位“{other}”的工作簿相同，两者会写出同一份报告（{file}）。请核对“基本信息”中的单位全称；如确为同一单位，请联系县财政局。",
     "web_template_refused": "模板检查发现 {count} 处问题，模板未保存，仍使用原来的模板。",
     "web_template_stored": "模板检查通过，已保存为本单位的模板，以后生成报告都用它。",
     "web_generated": "已生成 {year} 年度报告。",

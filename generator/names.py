@@ -62,12 +62,34 @@ def kind_of(name: str) -> str:
     return "wan"
 
 
+class NotText(ValueError):
+    """A value that is not a text, a number or a date (a group, a list, a yes/no, an object): nothing to print."""
+
+    def __init__(self, value: Any):
+        super().__init__(type(value).__name__)
+        self.kind = value_kind(value)
+
+
+def value_kind(value: Any) -> str:
+    """What a value that cannot be printed is, in the messages' words (``kind_group``, ``kind_list``, …)."""
+    if isinstance(value, bool):
+        return "kind_boolean"
+    if isinstance(value, dict):
+        return "kind_group"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return "kind_list"
+    return "kind_object"
+
+
 def placeholder_text(name: str, value: Any) -> str:
-    """A placeholder's value as the report prints it: money with two decimals, rates as percentages."""
+    """A placeholder's value as the report prints it: money with two decimals, rates as percentages.
+    ``NotText`` for a group, a list, a yes/no or an object."""
     if isinstance(value, str):  # a text, or a fact (printed with its unit)
         return str(value)
-    if isinstance(value, bool) or value is None:
+    if value is None:
         return ""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal, float)) and not hasattr(value, "year"):
+        raise NotText(value)
     if isinstance(value, int):
         return str(value)
     if isinstance(value, Decimal):

@@ -1,11 +1,8 @@
-"""The library API: read → validate → compute → audit → render → write, for one unit.
+"""Internal: read → validate → compute → audit → render → write, for one unit.
 
-Every CLI command and the web page are thin shells over these functions, and
-each is usable from Python::
-
-    from generator import generate
-    reports = generate(2024, data_dir="data")
-    print(reports[0].docx_path)
+The public API is ``generator.api`` (what ``from generator import …`` gives);
+it, the commands and the web page call these functions. Where a unit's files
+live is ``generator.layout``.
 
 A unit is made in memory (``make_unit``: the report, its forms as Excel, the
 audit lists), then written as one set (``write.Folder.commit``), with its PDF
@@ -19,29 +16,26 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import schema
-from .audit import AuditResult, Finding, audit
+from .audit import AuditResult, Finding, audit, name_clashes
 from .compute import Context, compute
 from .errors import ERROR, Problem, UserError, ValidationError
 from .fields import fields_sheet
 from .formats import docx_tables
+from .layout import (DEFAULT_TEMPLATE_DIR, TEMPLATE_NAME, file_names, output_dir,  # noqa: F401 (re-exported)
+                     previous_workbook, resolve_template, safe_filename, set_names, year_dir)
 from .limits import Limits
 from .messages import msg
-from .read import find_units, find_workbook, lock_file_notice, read_workbook
+from .read import find_units, find_workbook, list_units, lock_file_notice, read_unit_name, read_workbook
 from .render import make_env, render
 from .template import Template, load_template
 from .validate import check_uses, validate
-from .write import Folder, Staged, stage_files
+from .write import Folder, Staged, load_record, stage_files
 
-TEMPLATE_NAME = "report.docx"
-DEFAULT_TEMPLATE_DIR = "default"
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 Progress = Callable[[str, int, int], None]  # (stage "render" | "pdf", done, total)
 
 
@@ -58,6 +52,9 @@ class Options:
     wait: float = 120.0  # seconds to wait for another run on the same output folder
     progress: Progress | None = None
     on_wait: Callable[[str], None] | None = None
+    # every unit's 单位全称 and its cell in a county folder (``county_names``), for the audit's name clash; None:
+    # read when a unit of a county folder is made
+    names: dict[str, tuple[str, str]] | None = None
 
 
 @dataclass
@@ -112,37 +109,6 @@ class Made:
     docx_name: str
 
 
-def safe_filename(name: str) -> str:
-    """A unit name usable as a file or folder name on Windows and Linux, or a UserError."""
-    cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "", name).strip().strip(".")
-    if not cleaned or cleaned in (".", "..") or cleaned.upper().split(".")[0] in _RESERVED or len(cleaned) > 120:
-        raise UserError(msg("unit_name_unsafe", name=name))
-    return cleaned
-
-
-def resolve_template(templates_dir: Path, unit: str | None) -> Path:
-    """``templates/<unit>/report.docx`` if it exists, else ``templates/default/report.docx``."""
-    templates_dir = Path(templates_dir)
-    if unit:
-        own = templates_dir / unit / TEMPLATE_NAME
-        if own.exists() or own.is_symlink():
-            return own
-    default = templates_dir / DEFAULT_TEMPLATE_DIR / TEMPLATE_NAME
-    if not default.exists() and not default.is_symlink():
-        raise UserError(msg("template_missing", path=default))
-    return default
-
-
-def file_names(ctx: dict[str, Any]) -> dict[str, str]:
-    """The names of a unit's files: ``{"docx": …, "tables": …, "audit_md": …, "audit_xlsx": …, "pdf": …}``."""
-    basic = ctx.get("基本信息") or {}
-    stem = msg("file_report", year=ctx.get("年度"), unit=safe_filename(basic.get("单位全称") or ""),
-               title=safe_filename(basic.get("报告标题") or schema.REPORT_TITLE))
-    return {"docx": f"{stem}.docx", "tables": msg("file_tables", stem=stem), "audit_md": msg("file_audit", stem=stem),
-            "audit_xlsx": msg("file_audit_xlsx", stem=stem), "pdf": f"{stem}.pdf",
-            "tables_pdf": msg("file_tables", stem=stem)[:-len(".xlsx")] + ".pdf", "stem": stem}
-
-
 # ------------------------------------------------------------------ reading one workbook
 
 
@@ -167,7 +133,7 @@ def load(workbook: Path, year: int | None, template: Template | None = None) -> 
 def audit_loaded(workbook: Path, year: int, data: dict[str, Any], ctx: Context) -> AuditResult:
     """Audit one loaded workbook, against last year's workbook (``YEAR-1.xlsx`` beside it) when it exists."""
     previous, problem = None, None
-    prev_path = Path(workbook).with_name(f"{year - 1}.xlsx")
+    prev_path = previous_workbook(workbook, year)
     if prev_path.is_file():
         try:
             prev_data, prev_ctx, _ = load(prev_path, year - 1)
@@ -177,14 +143,37 @@ def audit_loaded(workbook: Path, year: int, data: dict[str, Any], ctx: Context) 
     return audit(data, ctx, previous, problem)
 
 
+def unit_names(units: Iterable[tuple[str, Path]]) -> dict[str, tuple[str, str]]:
+    """unit → (单位全称, its cell) of each (unit, workbook) whose workbook gives one (the rest are left out: their
+    own runs say why)."""
+    out = {}
+    for unit, path in units:
+        try:
+            found = read_unit_name(path) if Path(path).is_file() else None
+        except OSError:
+            found = None
+        if found is not None:
+            out[unit] = found
+    return out
+
+
+def county_names(data_dir: Path, year: int) -> dict[str, tuple[str, str]]:
+    """``unit_names`` of every unit of a county folder for ``year``."""
+    try:
+        return unit_names(list_units(Path(data_dir), year))
+    except OSError:
+        return {}
+
+
 def check(year: int, unit: str | None = None, data_dir: Path | str = "data",
-          templates_dir: Path | str = "templates") -> AuditResult:
+          templates_dir: Path | str = "templates", names: dict[str, tuple[str, str]] | None = None) -> AuditResult:
     """Audit only (``generate --check``): what the unit's template needs, and every contradiction; write nothing."""
     workbook = find_workbook(Path(data_dir), year, unit)
     env = make_env()
     template = load_template(resolve_template(Path(templates_dir), unit), env)
     data, ctx, notices = load(workbook, year, template if not template.problems else None)
     result = audit_loaded(workbook, year, data, ctx)
+    result.findings += name_clashes(unit, county_names(Path(data_dir), year) if names is None and unit else names or {})
     result.notices = notices
     return result
 
@@ -196,9 +185,10 @@ def check_all(year: int, unit: str | None = None, data_dir: Path | str = "data",
     if units is None:
         return [(unit, check(year, unit=unit, data_dir=data_dir, templates_dir=templates_dir))]
     out: list[tuple[str | None, AuditResult | UserError]] = []
+    names = county_names(Path(data_dir), year)
     for name, _ in units:
         try:
-            out.append((name, check(year, unit=name, data_dir=data_dir, templates_dir=templates_dir)))
+            out.append((name, check(year, unit=name, data_dir=data_dir, templates_dir=templates_dir, names=names)))
         except UserError as exc:
             out.append((name, exc))
     return out
@@ -235,7 +225,7 @@ def unit_state(year: int, unit: str | None, data_dir: Path | str = "data", templ
     state.values = ctx.values
     state.context = ctx
     state.names = file_names(ctx.values)
-    folder = Path(out_dir) / str(year)
+    folder = output_dir(Path(out_dir), year, unit)
     state.outputs = {kind: folder / name for kind, name in state.names.items()
                      if kind != "stem" and (folder / name).is_file()}
     return state
@@ -276,6 +266,10 @@ def make_unit(workbook: Path, year: int, template_path: Path, unit: str | None =
                         template=template_path, notices=notices, context=ctx.values,
                         template_notes=[removed_message(r) for r in template.told])
         result = audit_loaded(workbook, year, data, ctx)
+        county = options.names
+        if county is None and unit is not None:  # a unit of a county folder: its neighbours' 单位全称
+            county = county_names(Path(workbook).parent.parent, year)
+        result.findings += name_clashes(unit, county or {})
         report.findings = result.findings
         if options.strict and result.errors:
             errors = [f for group in result.by_sheet().values() for f in group if f.severity == ERROR]
@@ -283,6 +277,7 @@ def make_unit(workbook: Path, year: int, template_path: Path, unit: str | None =
                             msg("audit_strict_header", file=result.file, count=len(result.errors)))
         reader = docx_tables.FormReader()  # the forms, read from the body as it is checked
         rendered = render(template, ctx.values, env, options.limits, visit=reader)
+        report.template_notes += [removed_message(r) for r in rendered.removed]
         files = {names["docx"]: rendered.data}
         del rendered  # (a large report's tree is not kept while its tables are written)
         tables = docx_tables.workbook(reader.forms())
@@ -308,37 +303,69 @@ def removed_message(removed: Any) -> str:
     return msg("template_removed", what=msg(f"removed_{removed.kind}"), where=removed.where)
 
 
-def set_names(docx_name: str) -> set[str]:
-    """Every file name a unit's set may have (so stale ones can be told from the new set)."""
-    stem = docx_name[: -len(".docx")]
-    return {docx_name, msg("file_tables", stem=stem), msg("file_audit", stem=stem), msg("file_audit_xlsx", stem=stem),
-            f"{stem}.pdf", msg("file_tables", stem=stem)[: -len(".xlsx")] + ".pdf"}
-
-
-def stale(folder: Path, made_names: set[str], docx_name: str) -> list[Path]:
-    """Files of the unit's set from an earlier run that this run does not write (an old PDF, old tables)."""
-    return [folder / n for n in sorted(set_names(docx_name) - made_names) if (folder / n).exists()]
+def stale(folder: Folder, made_names: set[str], docx_name: str) -> list[Path]:
+    """Files of the unit's earlier set that this run does not write: an old PDF or old tables of the same
+    report and, in a unit's own folder, every file of ours an earlier set wrote under other names (a new
+    单位全称 or 报告标题). A file edited by hand under another name is not the set's any more: it stays."""
+    same = set_names(docx_name)
+    old = [folder.path / n for n in sorted(same - made_names) if (folder.path / n).exists()]
+    if folder.unit is not None:
+        old += [folder.path / n for n in sorted(folder.record) if n not in same and n not in made_names
+                and (folder.path / n).is_file() and folder.matches(folder.path / n, n)]
+    return old
 
 
 def commit_unit(folder: Folder, report: Report, staged: list[Staged], docx_name: str, force: bool) -> None:
     """Move one unit's staged set in; fills the report's outputs and messages."""
     names = {s.target.name for s in staged}
-    old = stale(folder.path, names, docx_name)
+    old = stale(folder, names, docx_name)
     old = [p for p in old if p not in report.pdf_kept]  # a failed conversion keeps the earlier good PDF
-    report.messages += folder.commit(staged, old, force)
+    report.messages += folder.notices + folder.commit(staged, old, force)
+    folder.notices = []
     report.outputs = [s.target for s in staged]
     report.docx_path = folder.path / docx_name
     audit_md = [s.target for s in staged if s.target.name.endswith("-审核.md")]
     report.audit_path = audit_md[0] if audit_md else None
 
 
+def unit_folder(out_dir: Path, year: int, unit: str | None, options: Options) -> Folder:
+    """The output folder of one unit (``layout.output_dir``), held with the unit's own lock."""
+    return Folder(output_dir(Path(out_dir), year, unit), wait=options.wait, on_wait=options.on_wait, unit=unit)
+
+
+YEAR_FOLDER_WAIT = 30.0  # seconds at least to wait for the year folder: it is held a moment at a time
+
+
+def year_folder(out_dir: Path, year: int, options: Options) -> Folder:
+    """``output/<year>/`` (the county summary, and files an earlier version wrote there), held only for a moment
+    by whoever writes there: a run waits for it at least ``YEAR_FOLDER_WAIT`` seconds, whatever its ``--wait``."""
+    return Folder(year_dir(Path(out_dir), year), wait=max(options.wait, YEAR_FOLDER_WAIT), on_wait=options.on_wait,
+                  summary_year=year)
+
+
+def adopt_earlier(folder: Folder, out_dir: Path, year: int, docx_name: str, options: Options) -> list[str]:
+    """Files of this unit's set that an earlier version wrote straight into ``output/<year>/`` (one folder for
+    every unit): moved into the unit's folder with their record, when the record there says they are ours.
+    The year folder is held (the summary's lock) only while they move; nothing is deleted."""
+    flat = year_dir(Path(out_dir), year)
+    if folder.unit is None or folder.path == flat:
+        return []
+    names = set_names(docx_name)
+    if not any(n in names and (flat / n).is_file() for n in load_record(flat)):
+        return []
+    with year_folder(out_dir, year, options) as source:
+        return folder.adopt(source, names)
+
+
 def generate_unit(workbook: Path, year: int, templates_dir: Path, out_dir: Path, unit: str | None = None,
                   options: Options | None = None) -> Report:
-    """Generate one unit's report from ``workbook`` into ``out_dir/YEAR/``."""
+    """Generate one unit's report from ``workbook`` into its folder (``layout.output_dir``: ``out_dir/YEAR/``
+    for the one unit of ``data/YEAR.xlsx``, ``out_dir/YEAR/<unit>/`` for a unit of a county folder)."""
     options = options or Options()
     template_path = resolve_template(Path(templates_dir), unit)
     made = make_unit(workbook, year, template_path, unit, options=options)
-    with Folder(Path(out_dir) / str(year), wait=options.wait, on_wait=options.on_wait) as folder:
+    with unit_folder(out_dir, year, unit, options) as folder:
+        made.report.messages += adopt_earlier(folder, out_dir, year, made.docx_name, options)
         staged = stage_files({folder.path / n: b for n, b in made.files.items()})
         if options.pdf:
             from .convert import convert_staged  # (LibreOffice: only with --pdf)

@@ -19,6 +19,8 @@ from . import schema
 from .errors import Location, Problem, UserError
 from .formats.xlsx_read import OLD_FORMATS, Book, Sheet, open_book
 from .formats.xlsx_write import column as column_letters
+from .layout import (LOCK_FILE_PREFIX, WORKBOOK_SUFFIX, check_unit_path, is_single_layout, is_unit_folder,
+                     unit_data_dir, workbook_path, workbook_with_suffix)
 from .messages import msg
 
 
@@ -51,7 +53,7 @@ class RawWorkbook:
 
 
 def is_lock_file(path: Path) -> bool:
-    return path.name.startswith("~$")
+    return path.name.startswith(LOCK_FILE_PREFIX)
 
 
 def check_regular(path: Path, what: str = "workbook") -> None:
@@ -73,7 +75,7 @@ def check_regular(path: Path, what: str = "workbook") -> None:
 def workbook_candidates(folder: Path) -> list[Path]:
     """Workbook-like files in ``folder`` (lock files left out), to list when the wanted one is missing."""
     return sorted(p for p in folder.iterdir()
-                  if p.suffix.lower() in (".xlsx", ".xlsm") + OLD_FORMATS and not is_lock_file(p))
+                  if p.suffix.lower() in (WORKBOOK_SUFFIX, ".xlsm") + OLD_FORMATS and not is_lock_file(p))
 
 
 def find_workbook(data_dir: Path, year: int, unit: str | None = None) -> Path:
@@ -81,20 +83,21 @@ def find_workbook(data_dir: Path, year: int, unit: str | None = None) -> Path:
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise UserError(msg("data_dir_missing", path=data_dir))
-    folder = data_dir
     if unit is not None:
-        folder = data_dir / unit
+        check_unit_path(unit)
+    folder = unit_data_dir(data_dir, unit)
+    if unit is not None:
         if not folder.is_dir():
             names = "、".join(u for u, _ in list_units(data_dir, year)) or msg("list_none")
             raise UserError(msg("unit_missing", unit=unit, path=data_dir, names=names))
-    target = folder / f"{year}.xlsx"
+    target = workbook_path(data_dir, year, unit)
     if target.is_symlink() and not target.exists():
         raise UserError(msg("path_dangling_link", path=target))
     if target.exists():
         check_regular(target)
         return target
     for ext in OLD_FORMATS:
-        old = folder / f"{year}{ext}"
+        old = workbook_with_suffix(folder, year, ext)
         if old.is_file():
             raise UserError(msg("xls_format", name=old))
     present = workbook_candidates(folder)
@@ -107,9 +110,10 @@ def list_units(data_dir: Path, year: int) -> list[tuple[str, Path]]:
     """Sub-folders of ``data_dir`` that hold ``YEAR.xlsx``, as (unit, path), sorted."""
     out = []
     for sub in sorted(Path(data_dir).iterdir()):
-        if sub.is_dir() and not sub.name.startswith((".", "~$")):
-            candidate = sub / f"{year}.xlsx"
-            if candidate.exists() or candidate.is_symlink() or any((sub / f"{year}{e}").is_file() for e in OLD_FORMATS):
+        if is_unit_folder(sub):
+            candidate = workbook_path(data_dir, year, sub.name)
+            if candidate.exists() or candidate.is_symlink() or any(workbook_with_suffix(sub, year, e).is_file()
+                                                                   for e in OLD_FORMATS):
                 out.append((sub.name, candidate))
     return out
 
@@ -121,14 +125,14 @@ def find_units(data_dir: Path, year: int, unit: str | None) -> list[tuple[str, P
     no unit sub-folder (then ``find_workbook`` explains what is missing).
     """
     data_dir = Path(data_dir)
-    if unit is not None or not data_dir.is_dir() or (data_dir / f"{year}.xlsx").exists():
+    if unit is not None or not data_dir.is_dir() or is_single_layout(data_dir, year):
         return None
     return list_units(data_dir, year) or None
 
 
 def lock_file_notice(workbook: Path) -> Problem | None:
     """Excel/WPS keep ``~$2024.xlsx`` beside a workbook that is open: its unsaved edits are not in the file."""
-    lock = workbook.with_name("~$" + workbook.name)
+    lock = workbook.with_name(LOCK_FILE_PREFIX + workbook.name)
     if lock.exists():
         return Problem(Location(workbook.name), msg("notice_lock_file", name=workbook.name, lock=lock.name))
     return None
@@ -310,3 +314,30 @@ class _SheetReader:
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+def read_unit_name(path: Path) -> tuple[str, str] | None:
+    """(基本信息 › 单位全称 as typed, its cell as ``file › sheet › cell``) read from that sheet alone, or None when
+    the workbook or the cell cannot be read (its own run says why)."""
+    path = Path(path)
+    matched: dict[str, str] = {}
+    key = _sheet_key(schema.BASIC.name)
+
+    def select(names: list[str]) -> list[str]:
+        found = next((n for n in names if _sheet_key(n) == key), None)
+        if found is not None:
+            matched[schema.BASIC.name] = found
+        return [found] if found is not None else []
+
+    try:
+        book = open_book(path, select)
+        actual = matched.get(schema.BASIC.name)
+        if actual is None or actual not in book.sheets:
+            return None
+        raw = RawWorkbook(path=path, file=path.name, sheet_names=list(book.sheet_names))
+        cell = _SheetReader(raw, book.sheets[actual], schema.BASIC.name).fields(schema.BASIC).get("name")
+    except (UserError, OSError, ValueError):
+        return None
+    if cell is None or not isinstance(cell.value, str) or not cell.value.strip():
+        return None
+    return cell.value.strip(), str(cell.location(path.name))

@@ -14,14 +14,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 import string
+from decimal import Decimal
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError, nodes
+from jinja2 import StrictUndefined, TemplateError, TemplateRuntimeError, TemplateSyntaxError, UndefinedError, nodes
+from jinja2.compiler import CodeGenerator
 from jinja2.environment import TemplateExpression
 from jinja2.parser import Parser
+from jinja2.runtime import markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from .errors import Problem, UserError
@@ -31,22 +35,39 @@ from .formats.docx_render import NEUTRALIZE, LeftoverTag, Rendered, place_of
 from .formatting import FILTERS
 from .limits import LimitExceeded, Limits, bounded
 from .messages import msg
+from .names import value_kind
 from .template import MARKUP_FILTERS, Template, jinja_zh, package_message
 
 MAX_POWER = 1000  # largest exponent ``**`` may use in a template
 MAX_REPEAT = 1_000_000  # longest string or list ``*`` may build in a template
 MAX_WIDTH = 10_000  # widest field a format specifier may ask for
+MAX_STRING = 4_000_000  # longest text ``~``, ``+``, ``join`` or a filter may build (a report's part is far shorter)
+MAX_INT_BITS = 4096  # largest integer arithmetic may build (some 1,200 digits; a report's figures are far smaller)
 COMPILED_CACHE_SIZE = 512  # sources kept compiled per environment (template parts, short strings)
 _WIDTH = re.compile(r"%[-+ #0]*(\d+|\*)?(?:\.(\d+|\*))?[a-zA-Z%]")
 
 
+class NotPrintable(TemplateRuntimeError):
+    """A ``{{ … }}`` whose value is a group, a list, a yes/no or an object: its repr is not a report's text."""
+
+    def __init__(self, value: Any):
+        super().__init__(type(value).__name__)
+        self.kind = value_kind(value)
+
+
 def _finalize(value: Any) -> Any:
-    """Applied to every ``{{ … }}`` output before escaping: a blank value prints nothing; braces are marked."""
+    """Applied to every ``{{ … }}`` output before escaping: a blank value prints nothing; braces are marked; only
+    a text, a number or a date prints (``NotPrintable`` for anything else)."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value.translate(NEUTRALIZE)
+    if isinstance(value, bool) or not isinstance(value, _PRINTABLE):
+        raise NotPrintable(value)
     return value
+
+
+_PRINTABLE = (int, float, Decimal, dt.date, dt.time)
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
@@ -74,10 +95,77 @@ def _check_format(fmt: str) -> None:
         _check_spec(spec or "")
 
 
-class ReportEnvironment(ImmutableSandboxedEnvironment):
-    """The sandbox, also refusing arithmetic and formatting that would exhaust memory or time."""
+class _BoundedCodeGenerator(CodeGenerator):
+    """Jinja's code generator, with ``a ~ b`` joined by the environment (``join_checked``), which bounds it."""
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    def visit_Concat(self, node: nodes.Concat, frame: Any) -> None:  # noqa: N802 - Jinja's visitor name
+        self.write("environment.join_checked(context, (")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
+def _length(value: Any) -> int:
+    return len(value) if isinstance(value, (str, list, tuple)) else 0
+
+
+_SIZE_STEPS = 2_000_000  # values looked at to tell a container's size as text (beyond: taken as too large)
+
+
+def text_size(value: Any, limit: int = MAX_STRING) -> int:
+    """About how long ``value`` is as text (``str()`` of a list repeats each item's text), counted without
+    making that text; stops as soon as it passes ``limit``."""
+    if isinstance(value, str):
+        return len(value)
+    size, steps, stack = 0, 0, [value]
+    while stack:
+        item = stack.pop()
+        steps += 1
+        if isinstance(item, str):
+            size += len(item) + 4
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+            size += 2
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+            size += 2
+        else:
+            size += 24
+        if size > limit or steps > _SIZE_STEPS:
+            return limit + 1
+    return size
+
+
+def _check_text_size(values: Any, what: str) -> None:
+    total = 0
+    for value in values:
+        if not isinstance(value, (str, int, float, Decimal, bool)) and value is not None:
+            total += text_size(value)
+        elif isinstance(value, str):
+            total += len(value)
+        if total > MAX_STRING:
+            raise SecurityError(f"{what} would make a text longer than {MAX_STRING} characters")
+
+
+def _check_int(value: Any, bits: int, what: str) -> None:
+    if isinstance(value, int) and not isinstance(value, bool) and bits > MAX_INT_BITS:
+        raise SecurityError(f"{what} would make an integer of about {bits} bits, more than {MAX_INT_BITS}")
+
+
+class ReportEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox, also refusing arithmetic and formatting that would exhaust memory or time: integers beyond
+    ``MAX_INT_BITS``, texts and lists beyond ``MAX_STRING`` (so that no single step of a template can allocate
+    more than a few tens of MB, and the time and memory watchdog stops it on time)."""
+
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+    code_generator_class = _BoundedCodeGenerator
+
+    def join_checked(self, context: Any, values: tuple) -> Any:
+        """``a ~ b ~ …``: Jinja's own join, refused when the result would pass ``MAX_STRING``."""
+        _check_text_size(values, "text joined with ~")
+        return markup_join(values) if context.eval_ctx.autoescape else str_join(values)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """``a.b`` on a plain dict whose key ``b`` is not a dict method: the item (the sandbox would find it
@@ -92,11 +180,18 @@ class ReportEnvironment(ImmutableSandboxedEnvironment):
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_POWER:
             raise SecurityError(f"exponent {right} is too large")
+        if operator == "**" and isinstance(left, int) and isinstance(right, int) and right > 0:
+            _check_int(left, left.bit_length() * right, "**")
+        if operator == "*" and isinstance(left, int) and isinstance(right, int):
+            _check_int(left, left.bit_length() + right.bit_length(), "*")
+        if operator == "+" and _length(left) + _length(right) > MAX_STRING:
+            raise SecurityError(f"text or list joined with + would be longer than {MAX_STRING}")
         if operator == "*":
             for seq, n in ((left, right), (right, left)):
                 if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_REPEAT:
                     raise SecurityError(f"repetition of {len(seq)} × {n} is too large")
         if operator == "%" and isinstance(left, str):
+            _check_text_size((left, right), "% formatting")
             for width, precision in _WIDTH.findall(left):
                 for part in (width, precision):
                     if part == "*" or (part and int(part) > MAX_WIDTH):
@@ -109,11 +204,21 @@ class ReportEnvironment(ImmutableSandboxedEnvironment):
         if wrapped is None:
             return None
         _check_format(value.__self__)
-        return wrapped
+
+        def checked(*args: Any, **kwargs: Any) -> Any:  # (its arguments, as text, within bounds too)
+            _check_text_size((value.__self__, *args, *kwargs.values()), "format()")
+            return wrapped(*args, **kwargs)
+
+        return checked
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - as Jinja
         """A call from the template: ``str`` methods that build a string as wide as their argument bounded."""
         name = getattr(__obj, "__name__", None)
+        if isinstance(getattr(__obj, "__self__", None), str) and name in ("join", "format", "format_map"):
+            _check_text_size((__obj.__self__, *args, *kwargs.values()), f"{name}()")
+            if name == "join" and args and isinstance(args[0], (list, tuple)) \
+                    and len(__obj.__self__) * len(args[0]) + text_size(args[0]) > MAX_STRING:
+                raise SecurityError(f"join() would make a text longer than {MAX_STRING} characters")
         if name in _WIDTH_METHODS and isinstance(getattr(__obj, "__self__", None), str):
             for n in (*args, *kwargs.values()):
                 if isinstance(n, int) and n > MAX_WIDTH:
@@ -171,9 +276,69 @@ def _bounded(name: str, filter_func: Any) -> Any:
         for n in (*args[1:], *kwargs.values()):  # (the value, or the environment Jinja passes first)
             if isinstance(n, int) and not isinstance(n, bool) and n > MAX_WIDTH:
                 raise SecurityError(f"{name}({n}) is too large")
-        return filter_func(*args, **kwargs)
+        texts = [a for a in args if isinstance(a, str)]
+        widths = [n for n in (*args[1:], *kwargs.values()) if isinstance(n, int) and not isinstance(n, bool)]
+        if name == "indent" and texts and widths and (texts[0].count("\n") + 1) * max(widths) > MAX_STRING:
+            raise SecurityError(f"indent() result would be longer than {MAX_STRING} characters")
+        result = filter_func(*args, **kwargs)
+        if isinstance(result, str) and len(result) > MAX_STRING:
+            raise SecurityError(f"{name}() result is longer than {MAX_STRING} characters")
+        return result
 
     return functools.update_wrapper(bounded_filter, filter_func)  # (keeps Jinja's pass_environment mark)
+
+
+# filters that count or pick, never making text of their value
+_COUNTING_FILTERS = frozenset({"length", "count", "first", "last", "list", "sort", "reverse", "unique", "min",
+                               "max", "sum", "select", "reject", "selectattr", "rejectattr", "map", "batch", "slice",
+                               "groupby", "dictsort", "default", "d", "缺省", "abs", "int", "float", "round",
+                               "random", "attr", "items"})
+
+
+def _sized(name: str, filter_func: Any) -> Any:
+    """A filter refused when its arguments, as text, would pass ``MAX_STRING`` (``str()`` of a list of a
+    million long texts is made in one step that no time limit can stop)."""
+
+    def sized_filter(*args: Any, **kwargs: Any) -> Any:
+        for value in (*args, *kwargs.values()):
+            if isinstance(value, (list, tuple, set, frozenset, dict)) and text_size(value) > MAX_STRING:
+                raise SecurityError(f"{name}() of a value longer than {MAX_STRING} characters as text")
+        return filter_func(*args, **kwargs)
+
+    return functools.update_wrapper(sized_filter, filter_func)
+
+
+def _one_step(name: str, filter_func: Any) -> Any:
+    """``sum``, ``list`` and ``sort``, which work in one step of compiled code that no time limit can stop:
+    ``sum`` only of numbers (a sum of lists copies them all again at every item), ``list``/``sort`` of a text
+    only up to ``MAX_REPEAT`` characters (one object each)."""
+
+    def one_step(*args: Any, **kwargs: Any) -> Any:
+        values = [a for a in args if not hasattr(a, "filters")]  # (without the environment Jinja passes first)
+        if name == "sum":
+            start = kwargs.get("start", values[2] if len(values) > 2 else 0)
+            if not isinstance(start, (int, float, Decimal)):
+                raise SecurityError("sum() is only for numbers")
+        elif values and isinstance(values[0], str) and len(values[0]) > MAX_REPEAT:
+            raise SecurityError(f"{name}() of a text of {len(values[0])} characters is too large")
+        return filter_func(*args, **kwargs)
+
+    return functools.update_wrapper(one_step, filter_func)
+
+
+def _bounded_join(join_filter: Any) -> Any:
+    """Jinja's ``join`` filter, refused when the joined text would pass ``MAX_STRING``."""
+
+    def bounded_join(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> Any:
+        if isinstance(value, (list, tuple)):
+            if text_size(value) + len(d) * len(value) > MAX_STRING:
+                raise SecurityError(f"join() result would be longer than {MAX_STRING} characters")
+        result = join_filter(eval_ctx, value, d, attribute)
+        if len(result) > MAX_STRING:
+            raise SecurityError(f"join() result is longer than {MAX_STRING} characters")
+        return result
+
+    return functools.update_wrapper(bounded_join, join_filter)
 
 
 def _format_filter(value: Any, *args: Any, **kwargs: Any) -> Any:
@@ -195,8 +360,14 @@ def make_env() -> ReportEnvironment:
         env.filters.pop(name, None)
     for name in ("center", "indent", "wordwrap", "truncate", "batch", "slice"):
         env.filters[name] = _bounded(name, env.filters[name])
+    env.filters["join"] = _bounded_join(env.filters["join"])
     env.filters["format"] = _format_filter
+    for name in ("sum", "list", "sort"):
+        env.filters[name] = _one_step(name, env.filters[name])
     env.filters.update(FILTERS)
+    for name, function in list(env.filters.items()):  # a filter never makes text of a value too large to print
+        if name not in _COUNTING_FILTERS:
+            env.filters[name] = _sized(name, function)
     return env
 
 
@@ -253,6 +424,9 @@ def render(template: Template, context: dict[str, Any], env: ReportEnvironment |
         name = _undefined_name(exc)
         raise UserError(msg("template_undefined", path=path, name=name or str(exc),
                             where=template.where(place_of(exc), name))) from None
+    except NotPrintable as exc:
+        raise UserError(msg("template_not_text", path=path, kind=msg(exc.kind),
+                            where=template.where(place_of(exc)))) from None
     except TemplateSyntaxError as exc:
         raise UserError(msg("template_syntax", path=path, detail=jinja_zh(exc.message or str(exc)),
                             where=template.where(place_of(exc)))) from None

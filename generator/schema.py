@@ -342,7 +342,8 @@ TEXTS = TableSheet(
     ),
 )
 
-FACT_TYPES = ("数字", "文字")
+FACT_YES_NO = "是否"
+FACT_TYPES = ("数字", "文字", FACT_YES_NO)
 FACTS = TableSheet(
     "概况数据",
     "概况数据（模板或文字中引用的其他数字和说法，如 村 31 个、人口 6万余人；模板用 概况数据.名称 取用）",

@@ -243,6 +243,11 @@ def package_message(exc: PackageError, path: Path) -> str:
         return msg("template_entities", path=path, part=exc.part)
     if exc.kind == "xml":
         return msg("template_bad_xml", path=path, part=exc.part, detail=exc.detail[:160])
+    if exc.kind == "not_word":
+        kind = ("kind_workbook" if "spreadsheetml" in exc.detail or "ms-excel" in exc.detail else
+                "kind_presentation" if "presentationml" in exc.detail or "powerpoint" in exc.detail else
+                "kind_other_package")
+        return msg("template_not_word", path=path, kind=msg(kind, type=exc.detail or exc.part))
     return msg("template_not_docx", path=path)
 
 
@@ -559,6 +564,11 @@ class Checker:
             if inner.endswith("-"):
                 inner = inner[:-1]
             kind = _STRUCTURAL.match(inner)
+            if kind and tag.startswith("{{"):
+                # docxtpl's {{r …}} / {{p …}} / {{tr …}} / {{tc …}} insert a rich-text object or a sub-document
+                # as Word XML; a text in their place lies between runs, where Word shows nothing
+                self.problem("structure", msg("tc_markup_tag", tag=tag, kind=kind.group(1)))
+                continue
             if kind:
                 inner = inner[kind.end():]
                 if kind.group(1) != "r":
@@ -722,7 +732,7 @@ class Checker:
         if _kind_of_tag(self.blocks[-1][2]) != _kind_of_tag(tag):
             self.problem("structure", msg("tc_mixed_block", open=self.blocks[-1][2], close=tag))
         if keyword == "elif":
-            node = self._parse("{% if " + inner[len("elif"):] + " %}{% endif %}", tag)
+            node = self._parse("{% if " + inner.strip()[len("elif"):] + " %}{% endif %}", tag)
             self.tests[-1] |= self._tested(getattr(node, "test", None))
         elif inner.strip() != "else":
             self.problem("syntax", msg("tc_syntax", tag=tag, detail=msg("tc_else_extra")))

@@ -184,7 +184,9 @@ class Validator:
                 return self.magnitude(cell, parsed, label)
             return text
         if kind == "fact":
-            if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+            if isinstance(value, bool):  # (TRUE/FALSE: a yes/no fact, if its row's 类型 says so)
+                return value
+            if isinstance(value, (int, float, Decimal)):
                 return self.magnitude(cell, _to_decimal(value), label)
             return _format_plain(value).strip()
         raise AssertionError(f"unknown field kind {kind}")
@@ -407,15 +409,17 @@ def _check_staff(v: Validator, staff: list[dict[str, Any]]) -> None:
         elif parent and parent == r.get("类别"):
             v.problem(v.record_cell(schema.STAFF, i, "parent"), msg("staff_parent_self", category=parent))
     parents = {r["类别"]: r.get("上级") for r in staff if r.get("类别")}
+    cleared: set[str] = set()  # categories whose chain of 上级 is known to end (each chain walked once)
     for start in parents:  # a cycle of 上级 would make the sums meaningless
         seen, node = set(), start
-        while node in parents and parents[node]:
+        while node in parents and parents[node] and node not in cleared:
             if node in seen:
                 v.problem(None, msg("staff_parent_cycle", category=start), sheet=schema.STAFF.name)
                 break
             seen.add(node)
             node = parents[node]
         else:
+            cleared |= seen
             continue
         break
     for i, r in enumerate(staff):
@@ -488,6 +492,9 @@ def _check_texts(v: Validator, texts: list[dict[str, Any]]) -> None:
                 v.problem(v.record_cell(schema.TEXTS, i, key), msg("placeholder_unclosed"))
 
 
+YES_NO = {"是": True, "否": False}
+
+
 def _check_facts(v: Validator, facts: list[dict[str, Any]]) -> None:
     seen: dict[str, int] = {}
     for i, r in enumerate(facts):
@@ -501,6 +508,16 @@ def _check_facts(v: Validator, facts: list[dict[str, Any]]) -> None:
             v.problem(v.record_cell(schema.FACTS, i, "name"), msg("fact_name_invalid", name=name))
         if r.get("类型") == "数字" and isinstance(r.get("数值"), str):
             v.problem(v.record_cell(schema.FACTS, i, "value"), msg("fact_not_number", name=name, value=r["数值"]))
+        value = r.get("数值")
+        if r.get("类型") == schema.FACT_YES_NO:
+            if isinstance(value, str) and value.strip() in YES_NO:
+                r["数值"] = YES_NO[value.strip()]
+            elif not isinstance(value, bool) and value is not None:
+                v.problem(v.record_cell(schema.FACTS, i, "value"), msg("fact_not_yes_no", name=name, value=value))
+        elif isinstance(value, bool):
+            v.problem(v.record_cell(schema.FACTS, i, "value"),
+                      msg("fact_boolean", name=name, value="TRUE" if value else "FALSE", kind=schema.FACT_YES_NO))
+            r["数值"] = None
 
 
 def _check_sections(v: Validator, texts: list[dict[str, Any]]) -> None:

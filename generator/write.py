@@ -35,11 +35,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UserError
+from .formats.seal import seal, sealed
+from .layout import JOURNAL, LOCK, RECORD
 from .messages import msg
+from .umask import file_mode
 
-MANIFEST = ".generated.json"
-JOURNAL = ".generated.log"  # lines "<sha256>\t<file name>": written or about to be written by us
-LOCK = ".generated.lock"
+MANIFEST = RECORD
 STAGE_PREFIX = ".tmp-"
 BACKUP_PREFIX = ".bak~"  # ".bak~<token>~<file name>": the previous version while a set is moved in
 REMOVED_PREFIX = ".del~"  # ".del~<token>~<file name>": a file the set removes, until the set is in
@@ -74,12 +75,6 @@ def _silent_unlink(path: str | Path) -> None:
         pass
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 @dataclass
 class Staged:
     """A file written in full beside its target, not yet moved in."""
@@ -90,7 +85,9 @@ class Staged:
 
 
 def stage(path: Path, data: bytes) -> Staged:
-    """Write ``data`` to a temporary file beside ``path`` (any process may: names never clash)."""
+    """Write ``data``, with our seal (``formats.seal``), to a temporary file beside ``path`` (any process may:
+    names never clash)."""
+    data = seal(path.suffix, data)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=STAGE_PREFIX, suffix=path.suffix, dir=path.parent)
@@ -101,7 +98,7 @@ def stage(path: Path, data: bytes) -> Staged:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
+        os.chmod(tmp, file_mode())  # mkstemp makes 0600; a report is an ordinary file
     except OSError as exc:
         _silent_unlink(tmp)
         raise _fail(path, exc) from None
@@ -142,9 +139,12 @@ class Folder:
     path: Path
     wait: float = DEFAULT_WAIT
     on_wait: Callable[[str], None] | None = None
+    unit: str | None = None  # the unit whose folder this is (said while waiting), or None
+    summary_year: int | None = None  # the year whose county summary is written here (said while waiting)
     record: dict[str, set[str]] = field(default_factory=dict)  # file name → the hashes of ours
     committed: dict[str, str] = field(default_factory=dict)  # file name → hash, written by this run
     removed: set[str] = field(default_factory=set)
+    notices: list[str] = field(default_factory=list)  # what the run should tell (a record rebuilt)
     _lock: object = None
     _journal: int | None = None
 
@@ -163,32 +163,47 @@ class Folder:
                 lock.acquire(timeout=0)
             except Timeout:
                 if self.on_wait is not None:
-                    self.on_wait(msg("folder_waiting", path=self.path, seconds=f"{self.wait:g}"))
+                    self.on_wait(self._busy("waiting"))
                 lock.acquire(timeout=self.wait)
         except Timeout:
-            raise UserError(msg("folder_locked", path=self.path, seconds=f"{self.wait:g}")) from None
+            raise UserError(self._busy("locked")) from None
         except OSError as exc:
             raise _fail(self.path / LOCK, exc) from None
         self._lock = lock
         try:
-            self.record = load_record(self.path)
+            self.record, damaged = read_record(self.path)
+            if damaged:
+                self.notices.append(msg("record_unreadable", path=self.path / MANIFEST))
             self._recover()
         except BaseException:
             lock.release()
             raise
         return self
 
+    def _busy(self, what: str) -> str:
+        """Another run holds the folder: said for the unit, the summary, or the folder."""
+        seconds = f"{self.wait:g}"
+        if self.unit:
+            return msg(f"unit_{what}", unit=self.unit, path=self.path, seconds=seconds)
+        if self.summary_year is not None:
+            return msg(f"summary_{what}", year=self.summary_year, path=self.path, seconds=seconds)
+        return msg(f"folder_{what}", path=self.path, seconds=seconds)
+
     def __exit__(self, *exc: object) -> None:
+        failed = None
         try:
             self._sweep()
             if self._journal is not None:
                 os.close(self._journal)
                 self._journal = None
             self._compact()
-        except UserError:
-            pass  # the journal stays: the next run folds it in
+        except UserError as error:  # the journal stays (the next run folds it in); the run says so and fails
+            failed = error
         finally:
             self._lock.release()
+        if failed is not None and (not exc or exc[0] is None):
+            raise UserError(msg("record_not_updated", path=self.path / MANIFEST, journal=self.path / JOURNAL,
+                                detail=failed.render()))
 
     def _recover(self) -> None:
         """Repair what a run stopped half-way (killed, power cut) left: a set half moved in is put back as it
@@ -332,6 +347,36 @@ class Folder:
         """Stage and commit ``files`` (path → bytes) as one set."""
         return self.commit(stage_files(files), remove, force)
 
+    def adopt(self, source: Folder, names: Iterable[str]) -> list[str]:
+        """Move the files ``names`` that ``source`` (another folder this run holds) records as ours into this
+        folder, with their record (a file edited by hand stays known as edited); a file already here, or one
+        ``source`` does not record, stays where it is. The notices."""
+        notices = []
+        for name in sorted(names):
+            path, target = source.path / name, self.path / name
+            known = source.record.get(name)
+            if not known or not path.is_file() or path.is_symlink() or target.exists() or target.is_symlink():
+                continue
+            try:
+                digest = sha256(path.read_bytes())
+            except OSError:
+                continue
+            digest = digest if digest in known else sorted(known)[0]
+            self._append([(name, digest)])  # recorded here before it moves: whatever happens, it is known
+            try:
+                os.replace(path, target)
+            except OSError:
+                continue
+            source.removed.add(name)
+            self.record[name] = {digest}
+            self.committed[name] = digest
+            notices.append(msg("moved_to_unit", source=source.path, path=target))
+        return notices
+
+    def matches(self, path: Path, name: str) -> bool:
+        """True when ``path`` holds exactly what we wrote as ``name``."""
+        return self._matches(path, name)
+
     def _matches(self, path: Path, name: str) -> bool:
         known = self.record.get(name) or set()
         try:
@@ -400,22 +445,55 @@ class Folder:
 
 def load_record(folder: Path) -> dict[str, set[str]]:
     """File name → the hashes of what we wrote in ``folder``: the manifest, then its journal."""
+    return read_record(folder)[0]
+
+
+def read_record(folder: Path) -> tuple[dict[str, set[str]], bool]:
+    """(``load_record``, whether the manifest was damaged). A manifest that is missing, empty or damaged is
+    rebuilt from the files themselves: a file carrying our seal, intact, is ours (``formats.seal``)."""
     out: dict[str, set[str]] = {}
+    path = Path(folder) / MANIFEST
+    damaged = False
     try:
-        manifest = json.loads((Path(folder) / MANIFEST).read_text("utf-8"))
+        manifest = json.loads(path.read_bytes().decode("utf-8"))
+        files = manifest.get("files", manifest) if isinstance(manifest, dict) else None  # (version 1: no "files")
+        if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+            raise ValueError(path)
+    except FileNotFoundError:
+        files = None
     except (OSError, ValueError):
-        manifest = {}
-    files = manifest.get("files", manifest) if isinstance(manifest, dict) else {}
-    if isinstance(files, dict):
+        files, damaged = None, True
+    if files is None:
+        out = _from_seals(Path(folder))
+    else:
         for name, digest in files.items():
             if isinstance(name, str) and isinstance(digest, str):
                 out[name] = {digest}
     try:
-        journal = (Path(folder) / JOURNAL).read_text("utf-8")
+        journal = (Path(folder) / JOURNAL).read_bytes().decode("utf-8")
     except (OSError, ValueError):
-        return out
+        return out, damaged
     for line in journal.splitlines():
         digest, sep, name = line.partition("\t")
         if sep and name and len(digest) == 64:  # a line cut short by a crash is skipped
             out.setdefault(name, set()).add(digest)
+    return out, damaged
+
+
+def _from_seals(folder: Path) -> dict[str, set[str]]:
+    """The files of ``folder`` that carry our seal, intact: name → their hash."""
+    out: dict[str, set[str]] = {}
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return out
+    for entry in entries:
+        if entry.name.startswith(".") or entry.is_symlink() or not entry.is_file():
+            continue
+        try:
+            data = entry.read_bytes()
+        except OSError:
+            continue
+        if sealed(entry.suffix, data):
+            out[entry.name] = {sha256(data)}
     return out

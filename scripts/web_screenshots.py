@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Screenshots of the web page (``generate --serve``) for the README: docs/images/web-*.png.
+"""Screenshots of the web page (``generate serve``) for the README: docs/images/web-*.png.
 
 Starts the app (waitress, 127.0.0.1, a free port) on a temporary copy of the
 example — three townships, one of which has not sent its workbook — creates a

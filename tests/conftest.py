@@ -187,6 +187,21 @@ def run_cli(project: Path, *args: str):
                               catch_exceptions=False)
 
 
+def run_verb(project: Path, command: str, *args: str, year: int | None = 2024):
+    """``generate COMMAND --year 2024 …`` on a project folder, in this process: the folders passed are those the
+    command takes (``check`` writes nothing, so it has no ``--out``)."""
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    takes = {p.name for p in main.commands[command].params}
+    folders = [arg for name, flag, sub in (("data_dir", "--data", "data"), ("templates_dir", "--templates", "templates"),
+                                           ("out_dir", "--out", "output")) if name in takes
+               for arg in (flag, str(project / sub))]
+    return CliRunner().invoke(main, [command, *(["--year", str(year)] if year is not None else []), *folders, *args],
+                              catch_exceptions=False)
+
+
 @pytest.fixture(scope="session")
 def example_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example's report (.docx), generated once per session from copies of data/ and templates/.
@@ -264,7 +279,7 @@ def free_port() -> int:
 
 @contextmanager
 def serving(args: list[str], cwd: Path, env: dict[str, str]) -> Iterator[str]:
-    """``generate`` with ``args`` (a ``--serve`` command; ``--port`` added when missing) started in ``cwd``;
+    """``generate`` with ``args`` (a ``serve`` command; ``--port`` added when missing) started in ``cwd``;
     its base URL once its login page answers. Stopped on leaving."""
     port = int(args[args.index("--port") + 1]) if "--port" in args else free_port()
     if "--port" not in args:

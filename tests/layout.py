@@ -544,8 +544,8 @@ def units(make_folder, root: Path) -> dict[str, Unit]:
     result = CliRunner().invoke(main, ["--year", "2024", "--data", str(data), "--templates", str(root / "templates"),
                                        "--out", str(out), "--jobs", "1"], catch_exceptions=False)
     built = {}
-    for key, name in (("example", "桃源县郑家驿镇人民政府"), ("stress", STRESS_UNIT)):
-        docx_path = out / "2024" / f"2024年度{name}整体支出绩效自评报告.docx"
+    for key, unit, name in (("example", "郑家驿镇", "桃源县郑家驿镇人民政府"), ("stress", "版式测试镇", STRESS_UNIT)):
+        docx_path = out / "2024" / unit / f"2024年度{name}整体支出绩效自评报告.docx"  # each unit's own folder
         tables = docx_path.with_name(docx_path.stem + "-附表.xlsx")
         assert docx_path.is_file() and tables.is_file(), result.output
         built[key] = (docx_path, tables)

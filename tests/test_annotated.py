@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from conftest import EXAMPLE, REPORT_NAME, ROOT, set_field
+from conftest import EXAMPLE, REPORT_NAME, ROOT, run_verb, set_field
 from generator.cli import main
 
 STEM = REPORT_NAME[: -len(".docx")]
@@ -120,7 +120,7 @@ def test_console_gives_a_summary_and_one_line_per_finding(generated) -> None:
 def test_verbose_shows_ids_and_every_cell(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "data", tmp_path / "data")
     shutil.copytree(ROOT / "templates", tmp_path / "templates")
-    result = run(tmp_path, "--check", "--verbose")
+    result = run_verb(tmp_path, "check", "--verbose")
     line = next(line for line in result.output.splitlines() if "内设机构公布个数" in line)
     assert "org_count" in line and "2024.xlsx › 机构 › C3" in line and "2024.xlsx › 机构 › B6" in line
 

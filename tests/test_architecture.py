@@ -168,3 +168,21 @@ def test_formats_import_no_stage() -> None:
             if any(target == f or target.startswith(f + ".") for f in FORBIDDEN_FOR_FORMATS):
                 bad.append(f"{name} imports {target}")
     assert not bad, bad
+
+
+def test_the_umask_is_read_in_one_place_once() -> None:
+    """Reading the umask sets it: only generator/umask.py does, once at import, never a request's thread per file
+    (issue 28 item 6)."""
+    callers = []
+    for name, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr == "umask":
+                callers.append((name, node.lineno, isinstance(node.value, ast.Name) and node.value.id == "os"))
+    assert {(name, is_os) for name, _, is_os in callers if is_os} == {(f"{PACKAGE}.umask", True)}, callers
+    tree = ast.parse((SOURCE / "umask.py").read_text("utf-8"))
+    reader = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "_read")
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+             and n.func.id == "_read"]
+    assert reader and len(calls) == 1  # called once, at module level
+    assert any(isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and getattr(n.value.func, "id", "") == "_read"
+               for n in tree.body)

@@ -18,7 +18,7 @@ import pytest
 
 from generator.errors import SEP
 from generator.pipeline import audit_loaded, check, load
-from conftest import EXAMPLE, REPORT_NAME, ROOT, column_of, row_of, run_cli
+from conftest import EXAMPLE, REPORT_NAME, ROOT, column_of, row_of, run_cli, run_verb
 
 ERROR, HINT = "错误", "提示"
 WB = "2024.xlsx"
@@ -607,7 +607,7 @@ def project_with(tmp_path: Path, book: Book | None = None) -> Path:
 
 def test_check_on_the_example_exits_1_and_lists_each_finding_with_its_cell(tmp_path: Path) -> None:
     project = project_with(tmp_path)
-    result = run_cli(project, "--check")
+    result = run_verb(project, "check")
     assert result.exit_code == 1, result.output
     lines = [line.strip() for line in result.output.splitlines() if line.strip().startswith("[")]
     assert len(lines) == 7
@@ -619,7 +619,7 @@ def test_check_on_the_example_exits_1_and_lists_each_finding_with_its_cell(tmp_p
 
 def test_check_on_a_clean_workbook_exits_0(clean: Book, tmp_path: Path) -> None:
     project = project_with(tmp_path, clean)
-    result = run_cli(project, "--check")
+    result = run_verb(project, "check")
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines() == ["审核通过：2024.xlsx 中未发现前后矛盾的数字。"]
     assert not (project / "output").exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -160,8 +161,6 @@ def test_every_click_message_a_user_can_meet_is_translated() -> None:
     missing = sorted(found - set(CLICK) - NOT_MET)
     assert not missing, missing
     for english, chinese in CLICK.items():  # the same placeholders, so click's .format() fills them
-        import re
-
         names = lambda t: sorted(re.findall(r"\{(\w+)", t))  # noqa: E731
         assert names(english) == names(chinese), english
 
@@ -235,3 +234,110 @@ def test_copy_of_project_runs_from_elsewhere(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "output" / "2024" / REPORT_NAME).is_file()
+
+
+# ------------------------------------------------------------------ verbs (issue 28 items 1–3)
+
+
+def test_help_lists_the_verbs() -> None:
+    out = CliRunner().invoke(main, ["--help"]).output
+    assert "命令：" in out
+    for name in ("report", "check", "init", "new-unit", "template-check", "compare", "serve", "create-admin",
+                 "reset-password", "rules"):
+        assert f"\n  {name} " in out, name
+
+
+def test_every_command_and_option_is_documented() -> None:
+    """As sqlite-utils does: each command has its row in the README's Chinese command table naming each of its
+    options, and its own ``--help`` shows each option and an example."""
+    text = (ROOT / "README.md").read_text("utf-8")
+    chinese = text.split("\n# Performance self-evaluation report generator (English)")[0]
+    english = text[len(chinese):]
+    rows = {}
+    for line in chinese.splitlines():
+        found = re.match(r"\| `generate ([a-z-]+)", line)
+        if found:
+            rows[found.group(1)] = line
+    assert set(rows) == set(main.commands)
+    for name, command in main.commands.items():
+        result = CliRunner().invoke(main, [name, "--help"])
+        assert result.exit_code == 0, result.output
+        assert "示例：generate " in result.output, name
+        assert re.search(rf"^generate \[?{name}\b", english, re.M), name  # the English usage block names it too
+        for param in command.params:
+            if isinstance(param, click.Option) and not param.hidden:
+                option = next(o for o in param.opts if o.startswith("--"))
+                assert f"`{option}`" in rows[name], (name, option)
+                assert re.search(rf"^\s+(-\w, )?{option}\b", result.output, re.M), (name, option)
+
+
+def test_old_mode_flags_still_work_and_say_the_new_form(project: Path) -> None:
+    """``generate --year 2024 --check`` and the other mode flags of earlier releases do what they did, and say on
+    stderr what to type instead (the folders of the old line kept where the new command takes them)."""
+    data, templates, out = (str(project / name) for name in ("data", "templates", "output"))
+    folders = ["--data", data, "--templates", templates, "--out", out]
+    runner = CliRunner()
+    checked = runner.invoke(main, ["--year", "2024", *folders, "--check"])
+    assert checked.exit_code == 1 and "审核 2024.xlsx：发现 3 处错误" in checked.stdout
+    assert checked.stderr.startswith(f"提示：--check 已改为 generate check，旧写法只保留到下一版本。今后请运行："
+                                     f"generate check --year 2024 --data {data} --templates {templates}\n")
+    fields = runner.invoke(main, ["--year", "2024", *folders, "--template-check", "--fields"])
+    assert fields.exit_code == 0 and fields.stdout.startswith("模板检查通过")
+    assert "财务.资产总额" in fields.stdout
+    assert (f"今后请运行：generate template-check --year 2024 --data {data} --templates {templates} --fields"
+            in fields.stderr)
+    made = runner.invoke(main, ["--year", "2024", *folders, "--new-unit", "新 镇"])
+    assert made.exit_code == 0 and (project / "data" / "新 镇" / "2024.xlsx").is_file()
+    assert f"今后请运行：generate new-unit '新 镇' --year 2024 --data {data}" in made.stderr
+    init = runner.invoke(main, ["--year", "2025", "--data", data, "--init", "--unit", "新 镇"])
+    assert init.exit_code == 0 and (project / "data" / "新 镇" / "2025.xlsx").is_file()
+    assert "今后请运行：generate init --year 2025 --unit '新 镇' --data" in init.stderr
+    admin = runner.invoke(main, ["--data", data, "--create-admin", "局长"])
+    assert admin.exit_code == 0 and "一次性密码：" in admin.stdout
+    assert f"今后请运行：generate create-admin 局长 --data {data}" in admin.stderr
+    serve = runner.invoke(main, ["--serve", "--proxy", "代理", "--data", data])  # refused before serving
+    assert serve.exit_code == 2 and "--proxy 应为反向代理的 IP 地址" in serve.output
+    assert "今后请运行：generate serve --data" in serve.stderr and "--proxy 代理" in serve.stderr
+    assert not (project / "output").exists()  # none of them wrote a report
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--year", "2025", "--init", "--check"], "错误：--check 与 --init 不能同用：它们是两个命令（generate check 和 "
+                                              "generate init），请分两次运行。"),
+    (["--year", "2024", "--check", "--pdf", "--jobs", "3", "--force"],
+     "错误：--force、--pdf、--jobs 不能与 --check 同用（generate check 没有这样的选项）。"),
+    (["--year", "2024", "--check", "--pdf-tables"], "错误：--pdf-tables 不能与 --check 同用"),
+    (["--year", "2024", "--fields"], "错误：--fields 不用于生成报告，只用于 generate template-check。"),
+    (["--year", "2024", "--port", "80"], "错误：--port 不用于生成报告，只用于 generate serve。"),
+    (["--year", "2024", "--template-check", "--strict"], "错误：--strict 不能与 --template-check 同用"),
+    (["--data", "x", "--create-admin", "a", "--serve"], "错误：--serve 与 --create-admin 不能同用"),
+    (["--year", "2024", "--unit", "甲镇", "--jobs", "2"],
+     "错误：--unit 与 --jobs 不能同用：只生成一个单位时不并行，--jobs 只用于批量生成多个单位。"),
+    (["report", "--year", "2024", "--unit", "甲镇", "--jobs", "2"], "错误：--unit 与 --jobs 不能同用"),
+])
+def test_options_that_do_not_go_together_are_refused(project: Path, args: list[str], expected: str) -> None:
+    result = CliRunner().invoke(main, [*args, "--out", str(project / "output")])
+    assert result.exit_code == 2, result.output
+    assert expected in result.output, result.output
+    assert "用法：" in result.output and "Traceback" not in result.output
+    assert not (project / "output").exists()
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["check", "--year", "2024", "--pdf"], "错误：没有选项 --pdf。"),
+    (["check", "--year", "2024", "--out", "x"], "错误：没有选项 --out。"),
+    (["init", "--year", "2025", "--templates", "t"], "错误：没有选项 --templates。"),
+    (["serve", "--year", "2024"], "错误：没有选项 --year。"),
+    (["create-admin", "局长", "--host", "0.0.0.0"], "错误：没有选项 --host。"),
+    (["template-check", "--year", "2024", "--verbose"], "错误：没有选项 --verbose。"),
+    (["new-unit", "--year", "2024"], "错误：缺少参数"),
+    (["compare", "a.xlsx"], "错误：缺少参数"),
+    (["chek", "--year", "2024"], "错误：没有命令“chek”。是否应为 check？"),
+    (["check"], "错误：请用 --year 指定报告年度，如 generate check --year 2024。"),
+])
+def test_a_verb_refuses_what_it_does_not_take(args: list[str], expected: str) -> None:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert expected in result.output, result.output
+    for english in ("Usage", "Error", "No such", "Missing"):
+        assert english not in result.output, result.output

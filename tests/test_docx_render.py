@@ -165,13 +165,21 @@ CTX = {"标题": "标题", "列": ["甲", "乙", "丙", "丁", "戊"], "行": [{
      {}),
     ([["{%tc for c in 列 %}", "表头{% hm %}", "{%tc endfor %}"], ["{%tc for c in 列 %}", "{{ c }}", "{%tc endfor %}"]],
      {}),
-    ([["{{ 文 }}", "{{ '<b>&' }}", "{{ 标题 }}{_{ 字面 }_}"]], {}),
+    ([["{{ 文 }}", "{{ '<b>' }}", "{{ 标题 }}{_{ 字面 }_}"]], {}),
 ], ids=["tr-for", "tc-widened", "tc-narrowed", "colspan", "vm", "hm", "breaks-and-markup"])
 def test_small_templates(tmp_path: Path, rows: list[list[str]], ctx_extra: dict[str, Any]) -> None:
     template = small_template(tmp_path / "t.docx", rows, before=["{{ 标题 }}：{{ 文 }}"], picture=True)
     doc = assert_same(template, {**CTX, **ctx_extra})
     assert texts(doc)[0] == "标题：第一行\n第二行\t制表"
     assert doc.sections[0].header.paragraphs[0].text == "页眉：标题" and doc.core_properties.title == "标题"
+
+
+def test_an_ampersand_typed_in_a_tag_prints_once(tmp_path: Path) -> None:
+    """Word stores ``&`` as ``&amp;``; Jinja reads the tag's ``&`` and autoescape writes it once (docxtpl with
+    autoescape would print ``&amp;``, as its own escaping is applied to the XML's escape)."""
+    template = small_template(tmp_path / "t.docx", [["{{ '<b>&' }}", "{{ 标题 ~ ' & ' ~ 文|length }}"]])
+    table = ours(template, CTX).tables[0]
+    assert [c.text for c in table.rows[0].cells] == ["<b>&", "标题 & 10"]
 
 
 def test_row_loop_written_by_hand(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ kills by ``kill -9`` of a real ``generate`` process.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import random
@@ -95,8 +96,8 @@ def test_full_disk_at_fsync_of_the_journal(generated: Path, monkeypatch: pytest.
 
 def test_record_that_cannot_be_folded_in_at_the_end_is_kept_as_a_journal(generated: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    """The files are in and their journal written; only the final manifest fails: the next run reads the
-    journal and takes the files as its own."""
+    """The files are in and their journal written; only the final manifest fails: the run says so and fails
+    (issue 27 item 7), and the next run reads the journal and takes the files as its own."""
     folder = out_folder(generated)
     real = write.atomic_write
 
@@ -108,7 +109,9 @@ def test_record_that_cannot_be_folded_in_at_the_end_is_kept_as_a_journal(generat
     monkeypatch.setattr(write, "atomic_write", failing)
     result = run_cli(generated)
     monkeypatch.undo()
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
+    assert f"文件已写出，但生成记录 {folder / MANIFEST} 未能更新（disk full）" in result.output
+    assert "Traceback" not in result.output
     assert (folder / JOURNAL).exists()
     assert "郑家驿镇人民政府机关" in report_text(folder / f"{REPORT}.docx")
     set_field(generated / "data" / WB, "基本信息", "单位简称", "郑家驿镇")
@@ -244,7 +247,7 @@ def test_a_worker_killed_mid_batch_leaves_no_staging_file(tmp_path: Path) -> Non
         time.sleep(0.01)
     staging = tmp_path / "output" / "2024"
     while time.monotonic() < deadline and proc.poll() is None and not (
-            staging.is_dir() and any(p.name.startswith(".tmp-") for p in staging.iterdir())):
+            staging.is_dir() and any(p.name.startswith(".tmp-") for p in staging.rglob(".tmp-*"))):
         time.sleep(0.005)  # until the workers are staging units (a unit takes a tenth of a second)
     workers = _children(proc.pid)
     assert workers, "the batch started no worker"
@@ -252,13 +255,14 @@ def test_a_worker_killed_mid_batch_leaves_no_staging_file(tmp_path: Path) -> Non
     code, out = finish(proc)
     folder = tmp_path / "output" / "2024"
     assert "Traceback" not in out
-    assert not [p for p in folder.iterdir() if p.name.startswith((".tmp-", BACKUP_PREFIX, REMOVED_PREFIX))]
+    assert not [p for p in folder.rglob("*") if p.name.startswith((".tmp-", BACKUP_PREFIX, REMOVED_PREFIX))]
     if code:  # the kill came before the last unit was made
         assert "处理该单位的进程意外退出" in out and "汇总表" in out, out
-    record = json.loads((folder / MANIFEST).read_text("utf-8"))["files"] if (folder / MANIFEST).exists() else {}
-    for path in folder.iterdir():  # what was written (units made before the kill) is recorded as ours
-        if path.is_file() and not path.name.startswith("."):
-            assert record[path.name] == sha256(path.read_bytes())
+    for sub in [folder] + [p for p in folder.iterdir() if p.is_dir()]:  # the year folder and each unit's
+        record = json.loads((sub / MANIFEST).read_text("utf-8"))["files"] if (sub / MANIFEST).exists() else {}
+        for path in sub.iterdir():  # what was written (units made before the kill) is recorded as ours
+            if path.is_file() and not path.name.startswith("."):
+                assert record[path.name] == sha256(path.read_bytes())
     code, out = finish(start(tmp_path, "--jobs", "2"))
     assert code == 0 and "被修改过" not in out, out
     assert_consistent(folder, 16)
@@ -368,7 +372,9 @@ def with_pdf(generated: Path, fake_soffice: Path) -> Path:
     """The example generated with its PDF (by the fake LibreOffice), then its workbook changed."""
     result = run_cli(generated, "--pdf")
     assert result.exit_code == 0, result.output
-    assert (out_folder(generated) / f"{REPORT}.pdf").read_bytes() == minimal_pdf(2)
+    # the fake's PDF as it made it, and our seal after %%EOF (formats/seal.py: the SHA-256 of what precedes it)
+    seal = b"\n%generator-seal:" + hashlib.sha256(minimal_pdf(2)).hexdigest().encode() + b"\n"
+    assert (out_folder(generated) / f"{REPORT}.pdf").read_bytes() == minimal_pdf(2) + seal
     return generated
 
 

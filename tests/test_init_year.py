@@ -16,7 +16,7 @@ from generator.cli import main
 from generator.pipeline import load
 from generator.read import read_workbook
 
-from conftest import set_field
+from conftest import run_verb, set_field
 
 ORANGE = "00F8CBAD"
 
@@ -71,7 +71,7 @@ def fill_orange(new: Path, old: Path) -> int:
 
 
 def test_init_creates_next_year_with_last_years_actuals_in_prev_columns(project: Path):
-    result = run(project, 2025, "--init")
+    result = run_verb(project, "init", year=2025)
     assert result.exit_code == 0, result.output
     new = project / "data" / "2025.xlsx"
     assert new.is_file()
@@ -128,11 +128,11 @@ def test_init_creates_next_year_with_last_years_actuals_in_prev_columns(project:
     assert set(orange["绩效指标"]) == {f"F{r}" for r in range(3, 3 + len(old_data["绩效指标"]))}  # 实际完成值
     # the instructions say what happened
     notes = [c.value for c in openpyxl.load_workbook(new)["填写说明"]["A"] if c.value]
-    assert any("generate --year 2025 --init" in n and "2024.xlsx" in n for n in notes)
+    assert any("generate init --year 2025" in n and "2024.xlsx" in n for n in notes)
 
 
 def test_unfilled_workbook_is_refused_naming_the_cells(project: Path):
-    assert run(project, 2025, "--init").exit_code == 0
+    assert run_verb(project, "init", year=2025).exit_code == 0
     result = run(project, 2025)
     assert result.exit_code == 1
     # what the template uses is required: named with the template paragraph and the cell to fill
@@ -143,7 +143,7 @@ def test_unfilled_workbook_is_refused_naming_the_cells(project: Path):
 
 
 def test_filled_workbook_is_accepted_and_reports_2025(project: Path):
-    assert run(project, 2025, "--init").exit_code == 0
+    assert run_verb(project, "init", year=2025).exit_code == 0
     new, old = project / "data" / "2025.xlsx", project / "data" / "2024.xlsx"
     assert fill_orange(new, old) > 100
     result = run(project, 2025)
@@ -167,7 +167,7 @@ def test_filled_workbook_is_accepted_and_reports_2025(project: Path):
 def test_never_overwrites(project: Path):
     target = project / "data" / "2025.xlsx"
     target.write_bytes(b"the clerk's own 2025 workbook")
-    result = run(project, 2025, "--init")
+    result = run_verb(project, "init", year=2025)
     assert result.exit_code == 1
     assert f"{target} 已存在，未覆盖" in result.output
     assert target.read_bytes() == b"the clerk's own 2025 workbook"
@@ -175,16 +175,16 @@ def test_never_overwrites(project: Path):
 
 
 def test_needs_last_years_workbook(project: Path):
-    result = run(project, 2031, "--init")
+    result = run_verb(project, "init", year=2031)
     assert result.exit_code == 1
     assert f"找不到上一年度的工作簿 {project / 'data' / '2030.xlsx'}" in result.output
     assert "该文件夹中现有：2024.xlsx" in result.output
-    assert "新单位请改用 generate --year 2031 --new-unit 单位名称。" in result.output
+    assert "新单位请改用 generate new-unit 单位名称 --year 2031。" in result.output
 
 
 def test_last_years_mistakes_are_named_and_nothing_is_written(project: Path):
     coord = set_field(project / "data" / "2024.xlsx", "财务", "资产总额", "一千八")
-    result = run(project, 2025, "--init")
+    result = run_verb(project, "init", year=2025)
     assert result.exit_code == 1
     assert "未新建 2025 年工作簿" in result.output
     assert f"2024.xlsx › 财务 › {coord}：“资产总额”应为数字" in result.output
@@ -198,7 +198,7 @@ def test_batch_every_unit_one_broken(tmp_path: Path, project: Path):
         shutil.copy(project / "data" / "2024.xlsx", data / unit / "2024.xlsx")
     coord = set_field(data / "丙镇" / "2024.xlsx", "财务", "资产总额", "abc")
     runner = CliRunner()
-    args = ["--year", "2025", "--init", "--data", str(data)]
+    args = ["init", "--year", "2025", "--data", str(data)]
     result = runner.invoke(main, args, catch_exceptions=False)
     assert result.exit_code == 1
     out = result.output

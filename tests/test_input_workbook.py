@@ -33,8 +33,8 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, openpyxl.Workbo
     (root / "data").mkdir()
     shutil.copy(EXAMPLE, root / "data" / "2024.xlsx")
     base = ["--data", str(root / "data"), "--templates", str(root / "templates")]
-    assert CliRunner().invoke(main, ["--year", "2025", "--init", *base]).exit_code == 0
-    assert CliRunner().invoke(main, ["--year", "2024", "--new-unit", "新镇", *base]).exit_code == 0
+    assert CliRunner().invoke(main, ["init", "--year", "2025", "--data", base[1]]).exit_code == 0
+    assert CliRunner().invoke(main, ["new-unit", "新镇", "--year", "2024", *base]).exit_code == 0
     return {"example": openpyxl.load_workbook(built), "init": openpyxl.load_workbook(root / "data" / "2025.xlsx"),
             "new": openpyxl.load_workbook(root / "data" / "新镇" / "2024.xlsx")}
 

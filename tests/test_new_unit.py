@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT
+from conftest import ROOT, run_verb
 from generator import schema
 from generator.cli import main
 
@@ -126,7 +126,7 @@ def fill(workbook: Path) -> None:
 
 
 def test_new_unit_writes_a_blank_workbook_and_a_template(county: Path) -> None:
-    result = run(county, "--new-unit", UNIT)
+    result = run_verb(county, "new-unit", UNIT)
     assert result.exit_code == 0, result.output
     workbook = county / "data" / UNIT / "2024.xlsx"
     template = county / "templates" / UNIT / "report.docx"
@@ -134,8 +134,8 @@ def test_new_unit_writes_a_blank_workbook_and_a_template(county: Path) -> None:
     out = result.output
     assert f"已新建单位“{UNIT}”" in out and str(workbook) in out and str(template) in out
     options = f"--data {county / 'data'} --templates {county / 'templates'}"
-    for step in (f"generate --year 2024 --unit {UNIT} {options} --template-check",
-                 f"generate --year 2024 --unit {UNIT} {options} --check",
+    for step in (f"generate template-check --year 2024 --unit {UNIT} {options}",
+                 f"generate check --year 2024 --unit {UNIT} {options}",
                  f"generate --year 2024 --unit {UNIT} {options}"):
         assert step in out, step
     wb = openpyxl.load_workbook(workbook)
@@ -170,18 +170,18 @@ def test_new_unit_writes_a_blank_workbook_and_a_template(county: Path) -> None:
 
 
 def test_new_unit_never_overwrites(county: Path) -> None:
-    assert run(county, "--new-unit", UNIT).exit_code == 0
+    assert run_verb(county, "new-unit", UNIT).exit_code == 0
     workbook = county / "data" / UNIT / "2024.xlsx"
     workbook.write_bytes(b"the clerk's own")
-    result = run(county, "--new-unit", UNIT)
+    result = run_verb(county, "new-unit", UNIT)
     assert result.exit_code == 1
-    assert f"{workbook} 已存在，未覆盖。--new-unit 只新建，从不覆盖已有的文件。" in result.output
+    assert f"{workbook} 已存在，未覆盖。generate new-unit 只新建，从不覆盖已有的文件。" in result.output
     assert workbook.read_bytes() == b"the clerk's own"
     (county / "data" / "乙镇").mkdir()
     template = county / "templates" / "乙镇" / "report.docx"
     template.parent.mkdir()
     template.write_bytes(b"own template")
-    result = run(county, "--new-unit", "乙镇")
+    result = run_verb(county, "new-unit", "乙镇")
     assert result.exit_code == 1 and f"{template} 已存在，未覆盖" in result.output
     assert template.read_bytes() == b"own template" and not (county / "data" / "乙镇" / "2024.xlsx").exists()
     assert sorted(p.name for p in (county / "data" / UNIT).iterdir()) == ["2024.xlsx"]  # no temporary left
@@ -189,30 +189,30 @@ def test_new_unit_never_overwrites(county: Path) -> None:
 
 def test_init_without_last_years_workbook_points_to_new_unit(county: Path) -> None:
     (county / "data" / "新镇").mkdir()
-    result = run(county, "--init", "--unit", "新镇")
+    result = run_verb(county, "init", "--unit", "新镇")
     assert result.exit_code == 1
-    assert "新单位请改用 generate --year 2024 --new-unit 新镇。" in result.output
+    assert "新单位请改用 generate new-unit 新镇 --year 2024。" in result.output
 
 
 def test_onboarding_from_the_cli_only(county: Path) -> None:
-    assert run(county, "--new-unit", UNIT).exit_code == 0
+    assert run_verb(county, "new-unit", UNIT).exit_code == 0
     workbook = county / "data" / UNIT / "2024.xlsx"
     # before filling: the template check names what the template needs, with the cell to fill
-    result = run(county, "--unit", UNIT, "--template-check")
+    result = run_verb(county, "template-check", "--unit", UNIT)
     assert result.exit_code == 1
     assert result.output.splitlines()[0].startswith(f"模板 {county / 'templates' / UNIT / 'report.docx'} 中发现")
     assert "用到“财务.资产总额”，但工作簿未填写：请填写 2024.xlsx › 财务 › B3。" in result.output
     fill(workbook)
-    result = run(county, "--unit", UNIT, "--template-check")
+    result = run_verb(county, "template-check", "--unit", UNIT)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0].startswith("模板检查通过：")
-    result = run(county, "--unit", UNIT, "--check")
+    result = run_verb(county, "check", "--unit", UNIT)
     assert result.exit_code == 0, result.output
     assert "审核通过：2024.xlsx 中未发现前后矛盾的数字。" in result.output
     assert not (county / "output").exists()
     result = run(county, "--unit", UNIT)
     assert result.exit_code == 0, result.output
-    report = county / "output" / "2024" / f"2024年度{NAME}整体支出绩效自评报告.docx"
+    report = county / "output" / "2024" / UNIT / f"2024年度{NAME}整体支出绩效自评报告.docx"  # its own folder
     document = docx.Document(report)
     body = "\n".join(p.text for p in document.paragraphs)
     cells = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)

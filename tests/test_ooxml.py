@@ -63,9 +63,9 @@ def files(tmp_path_factory) -> dict[str, Path]:
             row[1].value = "桃源县乙镇人民政府"
     wb.save(data / "乙镇" / "2024.xlsx")
     _cli("--year", "2024", "--data", str(data), "--templates", str(templates), "--out", str(out), "--jobs", "1")
-    _cli("--year", "2025", "--init", "--data", str(data))
-    _cli("--year", "2024", "--new-unit", "丙镇", "--data", str(data), "--templates", str(templates))
-    stem = out / "2024" / "2024年度桃源县郑家驿镇人民政府整体支出绩效自评报告"
+    _cli("init", "--year", "2025", "--data", str(data))
+    _cli("new-unit", "丙镇", "--year", "2024", "--data", str(data), "--templates", str(templates))
+    stem = out / "2024" / "甲镇" / "2024年度桃源县郑家驿镇人民政府整体支出绩效自评报告"  # 甲镇's own folder
     built = folder / "built"
     built.mkdir()
     write_workbook(built / "2024.xlsx", zhengjiayi.data(), notes=zhengjiayi.NOTES)

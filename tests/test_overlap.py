@@ -99,17 +99,23 @@ def sha(path: Path) -> str:
 
 
 def assert_consistent(folder: Path, reports: int) -> dict[str, str]:
-    """Every file in ``folder`` is in the record with its own hash; no journal, staging or set-aside file."""
-    files = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-    leftovers = [p.name for p in folder.iterdir() if p.name.startswith((".tmp-", ".bak~", ".del~"))]
-    assert leftovers == []
-    assert not (folder / ".generated.log").exists()
-    record = json.loads((folder / ".generated.json").read_text("utf-8"))["files"]
-    assert sorted(record) == files
-    for name in files:
-        assert record[name] == sha(folder / name), name
-    assert len([n for n in files if n.endswith("报告.docx")]) == reports
-    return record
+    """Every file in ``folder`` and in each unit's folder under it is in that folder's record with its own hash;
+    no journal, staging or set-aside file; ``reports`` reports in all. The records, merged (unit/name → hash)."""
+    merged: dict[str, str] = {}
+    count = 0
+    for sub in [folder] + sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        files = sorted(p.name for p in sub.iterdir() if p.is_file() and not p.name.startswith("."))
+        leftovers = [p.name for p in sub.iterdir() if p.name.startswith((".tmp-", ".bak~", ".del~"))]
+        assert leftovers == [], sub
+        assert not (sub / ".generated.log").exists(), sub
+        record = json.loads((sub / ".generated.json").read_text("utf-8"))["files"] if files else {}
+        assert sorted(record) == files, sub
+        for name in files:
+            assert record[name] == sha(sub / name), name
+            merged[str((sub / name).relative_to(folder))] = record[name]
+        count += len([n for n in files if n.endswith("报告.docx")])
+    assert count == reports
+    return merged
 
 
 @pytest.fixture(scope="module")
@@ -155,15 +161,15 @@ def test_a_batch_and_a_single_unit_at_once_ten_times(county: Path) -> None:
 
 
 def test_a_run_that_cannot_get_the_folder_refuses_after_its_wait(county: Path) -> None:
-    folder = county / "output" / str(YEAR)
+    folder = county / "output" / str(YEAR) / "单位001"  # the unit's own folder
     folder.mkdir(parents=True, exist_ok=True)
     before = {p.name: sha(p) for p in folder.iterdir() if p.is_file() and p.name != ".generated.lock"}
-    with FileLock(str(folder / ".generated.lock")):  # another run holds the folder
+    with FileLock(str(folder / ".generated.lock")):  # another run holds the unit
         began = time.monotonic()
         code, out = finish(start(county, "--unit", "单位001", "--wait", "1"))
         took = time.monotonic() - began
     assert code == 1, out
-    assert f"另一个生成任务正在写入 {folder}，等待它结束（最多 1 秒）" in out
+    assert f"另一个生成任务正在写入单位“单位001”的报告（{folder}），等待它结束（最多 1 秒）" in out
     assert f"等待 1 秒后仍未结束，本次未生成" in out and "--wait" in out
     assert took < 60
     assert {p.name: sha(p) for p in folder.iterdir() if p.is_file() and p.name != ".generated.lock"} == before

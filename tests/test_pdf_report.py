@@ -191,8 +191,8 @@ def test_batch_pdf_each_unit_gets_its_own(tmp_path: Path) -> None:
                                        str(tmp_path / "templates"), "--out", str(tmp_path / "output"), "--pdf",
                                        "--jobs", "2"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    folder = tmp_path / "output" / "2024"
     for unit, name in names.items():
+        folder = tmp_path / "output" / "2024" / unit  # each unit's own folder
         pdf = folder / f"2024年度{name}整体支出绩效自评报告.pdf"
         text = "".join(pdf_pages(pdf))
         assert f"单位名称：{name}" in text

@@ -220,7 +220,8 @@ def test_help_explains_every_option_in_chinese() -> None:
     result = CliRunner().invoke(main, ["--help"])
     assert result.exit_code == 0
     options = re.findall(r"^\s+(--[a-z-]+)", result.output, re.M)
-    assert {"--year", "--unit", "--data", "--templates", "--out", "--check", "--strict"} <= set(options)
+    assert {"--year", "--unit", "--data", "--templates", "--out", "--strict", "--pdf"} <= set(options)
+    assert re.search(r"^\s+check\s+只审核", result.output, re.M)  # the verbs, each with a Chinese line
     for line in result.output.splitlines():
         if line.strip().startswith("--") and not line.strip().startswith("--help"):
             assert re.search(r"[\u4e00-\u9fff]", line), line

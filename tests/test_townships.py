@@ -267,8 +267,9 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return root, result.output
 
 
-def _report(root: Path, unit_name: str, title: str) -> Path:
-    return root / "output" / str(YEAR) / f"{YEAR}年度{unit_name}{title}.docx"
+def _report(root: Path, unit: str, unit_name: str, title: str) -> Path:
+    """A unit's report: in its own folder ``output/<year>/<unit>/``, named after its 单位全称 and title."""
+    return root / "output" / str(YEAR) / unit / f"{YEAR}年度{unit_name}{title}.docx"
 
 
 def _all_text(path: Path) -> list[str]:
@@ -280,15 +281,15 @@ def test_one_county_run_generates_every_shape_beside_the_example(county) -> None
     root, output = county
     assert "共 4 个单位：4 个已生成，0 个失败" in output, output
     for unit, (name, title, _) in SHAPES.items():
-        assert _report(root, name, title).is_file(), (unit, output)
-    assert _report(root, "桃源县郑家驿镇人民政府", "整体支出绩效自评报告").is_file()
+        assert _report(root, unit, name, title).is_file(), (unit, output)
+    assert _report(root, "郑家驿镇", "桃源县郑家驿镇人民政府", "整体支出绩效自评报告").is_file()
 
 
 @pytest.mark.parametrize("unit", list(SHAPES))
 def test_every_expected_sentence_is_in_the_report(county, unit: str) -> None:
     root, _ = county
     name, title, sentences = SHAPES[unit]
-    paragraphs = _all_text(_report(root, name, title))
+    paragraphs = _all_text(_report(root, unit, name, title))
     for sentence in sentences:
         assert sentence in paragraphs, (sentence, paragraphs)
 
@@ -331,7 +332,7 @@ def test_every_typed_value_is_used_by_the_report(county, unit: str) -> None:
     """No placeholder data: each value of the workbook shows in the report (its labels and groups as words)."""
     root, _ = county
     name, title, _ = SHAPES[unit]
-    report = _report(root, name, title)
+    report = _report(root, unit, name, title)
     d = docx.Document(report)
     text = "\n".join(p.text for p in d.paragraphs) + "\n".join(c.text for t in d.tables for r in t.rows
                                                                for c in r.cells)
@@ -349,9 +350,10 @@ def test_every_typed_value_is_used_by_the_report(county, unit: str) -> None:
 def test_only_the_province_template_has_a_form_and_its_excel_copy_is_that_form(county) -> None:
     root, _ = county
     folder = root / "output" / str(YEAR)
-    assert not (folder / f"{YEAR}年度桃源县茶庵铺镇人民政府部门整体支出绩效自评报告-附表.xlsx").exists()
-    assert not (folder / f"{YEAR}年度汉寿县岩汪湖镇人民政府整体支出绩效自评报告-附表.xlsx").exists()
-    report = _report(root, "某县石门乡人民政府", "部门绩效自评报告")
+    assert not (folder / SAME_COUNTY / f"{YEAR}年度桃源县茶庵铺镇人民政府部门整体支出绩效自评报告-附表.xlsx").exists()
+    assert not (folder / NEIGHBOUR / f"{YEAR}年度汉寿县岩汪湖镇人民政府整体支出绩效自评报告-附表.xlsx").exists()
+    assert (folder / SAME_COUNTY / f"{YEAR}年度桃源县茶庵铺镇人民政府部门整体支出绩效自评报告.docx").is_file()
+    report = _report(root, PROVINCE, "某县石门乡人民政府", "部门绩效自评报告")
     rows = [[c.text for c in r.cells] for r in docx.Document(report).tables[0].rows]
     assert rows == PROVINCE_TABLE
     wb = openpyxl.load_workbook(report.with_name(report.stem + "-附表.xlsx"))

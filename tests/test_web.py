@@ -338,12 +338,24 @@ def test_oversized_uploads_are_refused_with_a_chinese_page(app: Flask, root: Pat
     assert snapshot(root) == before
 
 
+def test_a_requests_connection_is_one_and_closed_when_it_ends(app: Flask) -> None:
+    """web/db.py: ``connection()`` is the request's one connection, closed by ``init_app``'s teardown."""
+    import sqlite3
+
+    with app.test_request_context("/login"):
+        con = db.connection()
+        assert db.connection() is con
+        assert con.execute("SELECT COUNT(*) FROM accounts").fetchone()[0] == 3
+    with pytest.raises(sqlite3.ProgrammingError):
+        con.execute("SELECT 1")  # closed with the request
+
+
 def test_cli_creates_the_first_bureau_account(root: Path) -> None:
-    args = ["--data", str(root / "data"), "--templates", str(root / "templates"), "--out", str(root / "output")]
-    result = CliRunner().invoke(main, [*args, "--create-admin", "局长"])
+    args = ["--data", str(root / "data")]
+    result = CliRunner().invoke(main, ["create-admin", "局长", *args])
     assert result.exit_code == 0, result.output
     otp = re.search(r"一次性密码：(\S+)", result.output).group(1)
-    again = CliRunner().invoke(main, [*args, "--create-admin", "局长"])
+    again = CliRunner().invoke(main, ["create-admin", "局长", *args])
     assert again.exit_code == 1 and "已存在" in again.output
     state = root / "data" / ".web"
     if os.name == "posix":
@@ -354,18 +366,60 @@ def test_cli_creates_the_first_bureau_account(root: Path) -> None:
         assert stat.S_IMODE((state / "secret_key").stat().st_mode) == 0o600
     c = Client(app)
     assert c.login("局长", otp).headers["Location"] == "/password"
-    missing = CliRunner().invoke(main, ["--data", str(root / "nowhere"), "--create-admin", "x1"])
+    missing = CliRunner().invoke(main, ["create-admin", "x1", "--data", str(root / "nowhere")])
     assert missing.exit_code == 1 and "找不到数据文件夹" in missing.output
 
 
 # ----------------------------------------------------------------------------- one unit, never another's
 
 
+def test_cli_reset_password_is_the_bureaus_way_back_in(root: Path) -> None:
+    """``generate reset-password NAME`` from the server's console, the page running: a new one-time password
+    (printed once, to be changed at the next login), the lock lifted, a disabled account enabled again, the old
+    password and every open session ended; an unknown name changes nothing and names the accounts there are."""
+    app = make_app(root, LOGIN_LOCK_AFTER=2, LOGIN_SLOW_AFTER=5, LOGIN_LOCK_SECONDS=600)
+    data = ["--data", str(root / "data")]
+    open_session = client(app, "county")
+    assert open_session.get("/admin/accounts").status_code == 200
+    with db.connect(app.config["DB_PATH"]) as con:
+        db.set_active(con, db.account_by_name(con, "county").id, False)  # disabled (by another bureau account)
+    attacker = Client(app, ip="10.0.0.7")
+    for _ in range(2):
+        assert attacker.login("county", "a guess").status_code == 401
+    assert attacker.login("county").status_code == 429  # locked: even the right password is refused
+
+    result = CliRunner().invoke(main, ["reset-password", "county", *data])
+    assert result.exit_code == 0, result.output
+    otp = re.search(r"一次性密码：(\S+)", result.output).group(1)
+    assert re.fullmatch(r"[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}", otp)
+    assert "已解除该账户的登录锁定。" in result.output and "该账户原已停用，现已重新启用。" in result.output
+    assert open_session.get("/admin/accounts").headers["Location"].startswith("/login")  # the old session ended
+    assert Client(app, ip="10.0.0.8").login("county").status_code == 401  # the old password no longer works
+    c = Client(app, ip="10.0.0.9")
+    r = c.login("county", otp)
+    assert r.status_code == 302 and r.headers["Location"] == "/password"  # in, and must set its own password
+    r = c.post("/password", {"current": otp, "new": "bureau-2025!", "again": "bureau-2025!"})
+    assert r.status_code == 302 and c.get("/admin/accounts").status_code == 200
+    again = CliRunner().invoke(main, ["reset-password", "county", *data])  # neither locked nor disabled now
+    assert again.exit_code == 0 and "锁定" not in again.output and "启用" not in again.output
+
+    with db.connect(app.config["DB_PATH"]) as con:
+        before = [(a.username, a.password, a.epoch, a.active) for a in db.accounts(con)]
+    unknown = CliRunner().invoke(main, ["reset-password", "nobody", *data])
+    assert unknown.exit_code == 1
+    assert "没有账户“nobody”。已有的账户：" in unknown.output and "a-clerk" in unknown.output
+    with db.connect(app.config["DB_PATH"]) as con:
+        assert [(a.username, a.password, a.epoch, a.active) for a in db.accounts(con)] == before
+    missing = CliRunner().invoke(main, ["reset-password", "county", "--data", str(root / "nowhere")])
+    assert missing.exit_code == 1 and "找不到数据文件夹" in missing.output
+    assert not (root / "nowhere").exists()
+
+
 def test_a_unit_cannot_reach_another_units_pages_or_files(app: Flask, root: Path) -> None:
     bureau = client(app, "county")
     for unit in NAMES:
         generate(bureau, unit)
-    b_docx = root / "output" / "2024" / report_name(NAMES["B镇"])
+    b_docx = root / "output" / "2024" / "B镇" / report_name(NAMES["B镇"])  # B's own folder
     assert b_docx.is_file()
     b_secret = NAMES["B镇"]
     a = client(app, "a-clerk")
@@ -399,13 +453,28 @@ def test_a_unit_cannot_reach_another_units_pages_or_files(app: Flask, root: Path
     assert a.get(f"/unit/A镇/2024/page/{digest}/1.png").status_code == 404
 
 
-def test_a_workbook_naming_another_units_report_is_refused(app: Flask, root: Path, books: dict[str, Path]) -> None:
+def test_a_workbook_naming_another_unit_is_an_audit_error_not_a_refusal(app: Flask, root: Path,
+                                                                         books: dict[str, Path]) -> None:
+    """A's workbook gives B's 单位全称: stored, generated into A's own folder; B's files untouched; both audits
+    (A's page, B's page, the county page) name the clash; B can still upload and generate."""
+    generate(client(app, "county"), "B镇")
+    b_folder = root / "output" / "2024" / "B镇"
+    b_before = snapshot(b_folder)
     a = client(app, "a-clerk")
-    before = snapshot(root)
-    r = a.upload("A镇", "workbook", books["B镇"].read_bytes())  # B's 单位全称: it would write B's report
-    assert r.status_code == 422
-    assert "单位全称“桃源县B镇人民政府”与单位“B镇”的工作簿相同" in text_of(r)
-    assert snapshot(root) == before
+    r = a.upload("A镇", "workbook", books["B镇"].read_bytes())
+    assert r.status_code == 303, text_of(r)
+    generate(a, "A镇")
+    assert (root / "output" / "2024" / "A镇" / report_name(NAMES["B镇"])).is_file()
+    assert snapshot(b_folder) == b_before
+    clash = "的单位全称“桃源县B镇人民政府”与单位“{}”的工作簿相同"
+    assert "单位“A镇”" + clash.format("B镇") in text_of(a.get("/unit/A镇/2024/"))
+    b = client(app, "b-clerk")
+    assert "单位“B镇”" + clash.format("A镇") in text_of(b.get("/unit/B镇/2024/"))
+    assert "与 A镇 同名" in text_of(client(app, "county").get("/county/2024/"))
+    r = b.upload("B镇", "workbook", books["B镇"].read_bytes())
+    assert r.status_code == 303, text_of(r)
+    generate(b, "B镇")
+    assert (b_folder / report_name(NAMES["B镇"])).is_file()
 
 
 def test_bureau_sees_every_unit(app: Flask, root: Path) -> None:
@@ -550,7 +619,7 @@ def test_generate_and_download_the_units_files(app: Flask, root: Path) -> None:
     a = client(app, "a-clerk")
     r = a.post("/unit/A镇/2024/generate")
     assert r.status_code == 303 and r.headers["Location"].endswith("#report")
-    out = root / "output" / "2024"
+    out = root / "output" / "2024" / "A镇"  # the unit's own folder
     name = report_name(NAMES["A镇"])
     r = a.get("/unit/A镇/2024/file/docx")
     assert r.status_code == 200 and r.data == (out / name).read_bytes()  # the CLI's folder, the CLI's file
@@ -602,15 +671,18 @@ def test_report_pages_as_images_and_the_pdf(app: Flask, root: Path) -> None:
 def test_county_batch_with_progress_summary_and_zip(root: Path) -> None:
     app = make_app(root, BATCH_WAIT=1.0, BATCH_JOBS=1)
     bureau = client(app, "county")
-    # the output folder held by another run (the CLI): the batch waits, then says so
-    with Folder(root / "output" / "2024", wait=0):
+    # A's folder held by another run (the CLI): the batch waits for A, then says so; B is written
+    with Folder(root / "output" / "2024" / "A镇", wait=0, unit="A镇"):
         r = bureau.post("/county/2024/generate")
         assert r.status_code == 303
         second = bureau.post("/county/2024/generate", follow_redirects=True)
         assert "全部生成正在进行" in text_of(second)  # one batch at a time
         job = wait_batch(bureau)
-    assert job["ok"] is False and "另一个生成任务正在写入" in job["error"]
-    assert not list((root / "output" / "2024").glob("*.docx"))
+    assert job["ok"] is False
+    assert any("A镇：失败" in line["text"] and "另一个生成任务正在写入单位“A镇”的报告" in line["text"]
+               for line in job["lines"]), job
+    assert not list((root / "output" / "2024" / "A镇").glob("*.docx"))
+    assert (root / "output" / "2024" / "B镇" / report_name(NAMES["B镇"])).is_file()
     r = bureau.post("/county/2024/generate", follow_redirects=True)
     assert "已开始生成 2024 年度全部 2 个单位的报告" in text_of(r)
     job = wait_batch(bureau)
@@ -624,9 +696,10 @@ def test_county_batch_with_progress_summary_and_zip(root: Path) -> None:
     assert {ws.cell(r, 1).value for r in range(3, 5)} == set(NAMES)
     archive = zipfile.ZipFile(io.BytesIO(bureau.get("/county/2024/reports.zip").data))
     names = set(archive.namelist())
-    assert {report_name(n) for n in NAMES.values()} <= names
+    assert {f"{u}/{report_name(n)}" for u, n in NAMES.items()} <= names  # each unit's folder
     assert "2024年度部门整体支出绩效自评汇总表.xlsx" in names
-    assert archive.read(report_name(NAMES["B镇"])) == (root / "output" / "2024" / report_name(NAMES["B镇"])).read_bytes()
+    assert archive.read(f"B镇/{report_name(NAMES['B镇'])}") == (
+        root / "output" / "2024" / "B镇" / report_name(NAMES["B镇"])).read_bytes()
     history = db.history(db.connect(app.config["DB_PATH"]), "B镇")
     assert history[0]["kind"] == "generate" and history[0]["ok"] == 1 and history[0]["account"] == "county"
     assert "上传工作簿" not in [h["kind"] for h in history]
@@ -685,9 +758,9 @@ def test_twenty_units_through_the_page_give_the_clis_reports(tmp_path: Path) -> 
                            "--templates", str(cli / "templates"), "--out", str(cli / "output")],
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
-    reports = sorted((web / "output" / "2024").glob("*报告.docx"))
+    reports = sorted((web / "output" / "2024").glob("*/*报告.docx"))
     assert len(reports) == 20
     for unit, name in units.items():
-        page = body_text(web / "output" / "2024" / report_name(name))
-        assert page == body_text(cli / "output" / "2024" / report_name(name)), unit
+        page = body_text(web / "output" / "2024" / unit / report_name(name))
+        assert page == body_text(cli / "output" / "2024" / unit / report_name(name)), unit
         assert len(page) > 300 and sum(name in line for line in page) >= 2, unit

@@ -161,7 +161,7 @@ def test_clerk_uploads_fixes_generates_and_downloads(server, browser) -> None:
     document = docx.Document(str(report))
     text = "\n".join(p.text for p in document.paragraphs)
     assert f"{YEAR}年度{NAMES['A镇']}整体支出绩效自评报告" in text.replace("\n", "")
-    assert report.read_bytes() == (root / "output" / str(YEAR) / report.name).read_bytes()
+    assert report.read_bytes() == (root / "output" / str(YEAR) / "A镇" / report.name).read_bytes()  # its own folder
     assert "上传工作簿" in body(driver) and "生成报告" in body(driver)  # the history
 
 

@@ -1,4 +1,4 @@
-"""``generate --serve --proxy ADDRESS`` (the page behind an HTTPS reverse proxy), served for real by waitress.
+"""``generate serve --proxy ADDRESS`` (the page behind an HTTPS reverse proxy), served for real by waitress.
 
 Behind a proxy every request comes from the proxy's address: without ``--proxy`` the login limits of an
 address would count every office together, and a header claiming another address must not be believed.
@@ -23,11 +23,11 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def server(root: Path, *extra: str):
-    """``generate --serve`` in ``root`` (a county with an empty data folder), as ``conftest.serving`` starts it."""
+    """``generate serve`` in ``root`` (a county with an empty data folder), as ``conftest.serving`` starts it."""
     (root / "data").mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GENERATOR_")}
     env["PYTHONPATH"] = str(ROOT)
-    return serving(["--serve", *extra], root, env)
+    return serving(["serve", *extra], root, env)
 
 
 def login(url: str, username: str, client: str, scheme: str = "http") -> tuple[int, str]:
@@ -67,6 +67,6 @@ def test_without_the_proxy_option_a_forwarded_address_is_not_believed(tmp_path: 
 
 def test_a_proxy_that_is_not_an_address_is_refused(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
-    result = CliRunner().invoke(main, ["--serve", "--proxy", "代理服务器", "--data", str(tmp_path / "data")])
+    result = CliRunner().invoke(main, ["serve", "--proxy", "代理服务器", "--data", str(tmp_path / "data")])
     assert result.exit_code == 2
     assert "--proxy 应为反向代理的 IP 地址（如 127.0.0.1），实为“代理服务器”。" in result.output

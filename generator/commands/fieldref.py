@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..fields import MEANINGS, field_rows, filter_rows
+from ..layout import workbook_path
 
 def _cell(text: str) -> str:
     text = text.replace("|", "\\|").replace("\n", " ")
@@ -53,7 +54,7 @@ def document(workbook: Path) -> str:
            "`{%tr for 行 in 绩效指标.行 %}` … `{%tr endfor %}`，表格纵向合并写作 `{% vmerge 行.一级首行 %}`。"
            "旧模板中的英文名称（如 `finance.assets_total`）仍然可用，列在“英文别名”一栏。"
            "每个工作簿的“模板字段”表列出本工作簿的全部名称和它们将显示的内容。"
-           "改好模板后先运行 `generate --year 2024 --unit 单位 --template-check` 检查。", "",
+           "改好模板后先运行 `generate template-check --year 2024 --unit 单位` 检查。", "",
            "## 过滤器", "", "| 过滤器 | 英文别名 | 作用 | 示例 | 示例结果 |", "|---|---|---|---|---|"]
     out += [f"| `{n}` | {f'`{a}`' if a else ''} | {d} | `{_cell(e)}` | {_cell(_rendered(env, e, ctx.values))} |"
             for n, a, d, e in filter_rows()]
@@ -76,7 +77,7 @@ def document(workbook: Path) -> str:
 
 
 def main() -> None:
-    workbook = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("data/2024.xlsx")
+    workbook = Path(sys.argv[1]) if len(sys.argv) > 1 else workbook_path(Path("data"), 2024)
     sys.stdout.reconfigure(encoding="utf-8")
     sys.stdout.write(document(workbook))
 

@@ -29,6 +29,8 @@ from typing import Any
 from .. import schema
 from ..errors import UserError
 from ..messages import msg
+from ..layout import (LOCK_FILE_PREFIX, WORKBOOK_SUFFIX, check_unit_name, default_template, is_single_layout,
+                      unit_data_dir, unit_template, workbook_name, workbook_path, workbook_with_suffix)
 from ..read import OLD_FORMATS, find_workbook, list_units, read_workbook
 from ..validate import validate
 from .workbook import write_workbook
@@ -141,7 +143,7 @@ def next_year_data(data: dict[str, Any], year: int) -> tuple[dict[str, Any], set
 
 def _write_new(target: Path, data: dict[str, Any], notes: list[str], todo: set[str]) -> None:
     """Write the workbook to ``target`` only if nothing is there (checked atomically where the OS can)."""
-    tmp = target.with_name(f".{target.stem}.init-{os.getpid()}.xlsx")
+    tmp = target.with_name(f".{target.stem}.init-{os.getpid()}{target.suffix}")
     try:
         write_workbook(tmp, data, notes=notes, todo=todo)
         try:
@@ -172,12 +174,12 @@ def init_workbook(source: Path, target: Path, year: int) -> int:
 
 
 def _source_in(folder: Path, year: int, data_dir: Path, unit: str | None) -> Path:
-    source = folder / f"{year - 1}.xlsx"
+    source = folder / workbook_name(year - 1)
     if source.is_file():
         return source
-    if any((folder / f"{year - 1}{ext}").is_file() for ext in OLD_FORMATS):
+    if any(workbook_with_suffix(folder, year - 1, ext).is_file() for ext in OLD_FORMATS):
         find_workbook(data_dir, year - 1, unit)  # raises the message on converting .xls
-    present = sorted(p.name for p in folder.glob("*.xlsx") if not p.name.startswith("~$"))
+    present = sorted(p.name for p in folder.glob("*" + WORKBOOK_SUFFIX) if not p.name.startswith(LOCK_FILE_PREFIX))
     found = msg("workbook_found_list", names="、".join(present)) if present else msg("workbook_found_none")
     raise UserError(msg("init_prev_missing", path=source, prev=year - 1, year=year, found=found,
                         unit=unit or "单位名称"))
@@ -194,22 +196,23 @@ def init_year(year: int, data_dir: Path | str = "data", unit: str | None = None)
     if not data_dir.is_dir():
         raise UserError(msg("data_dir_missing", path=data_dir))
     if unit is not None:
-        folder = data_dir / unit
+        folder = unit_data_dir(data_dir, unit)
         if not folder.is_dir():
             find_workbook(data_dir, year - 1, unit)  # raises the "unit missing" message with the list of units
         source = _source_in(folder, year, data_dir, unit)
-        target = folder / f"{year}.xlsx"
+        target = workbook_path(data_dir, year, unit)
         return [InitResult(unit, source, target, "created", init_workbook(source, target, year))]
-    if (data_dir / f"{year - 1}.xlsx").is_file() or any((data_dir / f"{year - 1}{e}").is_file() for e in OLD_FORMATS):
+    if workbook_path(data_dir, year - 1).is_file() or any(workbook_with_suffix(data_dir, year - 1, e).is_file()
+                                                          for e in OLD_FORMATS):
         source = _source_in(data_dir, year, data_dir, None)
-        target = data_dir / f"{year}.xlsx"
+        target = workbook_path(data_dir, year)
         return [InitResult(None, source, target, "created", init_workbook(source, target, year))]
     units = list_units(data_dir, year - 1)
     if not units:
         _source_in(data_dir, year, data_dir, None)  # raises: no YEAR-1 workbook here, naming what there is
     results = []
     for name, source in units:
-        target = source.with_name(f"{year}.xlsx")
+        target = workbook_path(data_dir, year, name)
         if target.exists():
             results.append(InitResult(name, source, target, "exists", reason=msg("init_exists", path=target)))
             continue
@@ -255,14 +258,13 @@ def blank_workbook(target: Path, year: int, name: str) -> None:
 def new_unit(year: int, unit: str, data_dir: Path | str = "data", templates_dir: Path | str = "templates"
              ) -> list[str]:
     """``--new-unit``: ``DATA/<unit>/YEAR.xlsx`` (every input cell marked, the unit's name filled in, nothing of
-    any other unit) and ``TEMPLATES/<unit>/report.docx`` (a copy of the default); never overwrites; the next steps."""
-    from ..pipeline import DEFAULT_TEMPLATE_DIR, TEMPLATE_NAME, safe_filename
-
-    name = safe_filename(unit.strip())
+    any other unit) and the unit's template (``layout.unit_template``: a copy of the default); never overwrites;
+    the next steps."""
+    name = check_unit_name(unit)
     data_dir, templates_dir = Path(data_dir), Path(templates_dir)
-    workbook = data_dir / name / f"{year}.xlsx"
-    template = templates_dir / name / TEMPLATE_NAME
-    default = templates_dir / DEFAULT_TEMPLATE_DIR / TEMPLATE_NAME
+    workbook = workbook_path(data_dir, year, name)
+    template = unit_template(templates_dir, name)
+    default = default_template(templates_dir)
     for path in (workbook, template):
         if path.exists():
             raise UserError(msg("new_unit_exists", path=path))
@@ -289,6 +291,6 @@ def new_unit(year: int, unit: str, data_dir: Path | str = "data", templates_dir:
                       if path != Path(default))  # the next steps work as printed, from where this ran
     lines = msg("new_unit_done", unit=name, workbook=workbook, template=template, year=year,
                 options=options).splitlines()
-    if (data_dir / f"{year}.xlsx").exists():  # a one-unit folder: the others are reached with --unit
-        lines.append(msg("new_unit_beside_single", path=data_dir / f"{year}.xlsx", unit=name, year=year))
+    if is_single_layout(data_dir, year):  # a one-unit folder: the others are reached with --unit
+        lines.append(msg("new_unit_beside_single", path=workbook_path(data_dir, year), unit=name, year=year))
     return lines

@@ -1,4 +1,4 @@
-"""The county summary: one row per unit of a batch, written next to the reports.
+"""The county summary: one row per unit of a batch, written in ``output/<year>/`` beside the units' folders.
 
 Every figure comes from the unit's compute context (the same entries the
 report prints), rounded half-up as the report rounds them; audit counts come
@@ -18,6 +18,7 @@ from typing import Any
 from ..errors import ERROR, HINT
 from ..formats.xlsx_write import Sheet, Styles, package
 from ..formatting import round_half_up
+from ..layout import summary_name
 from ..messages import msg
 from ..names import lookup
 from ..pipeline import Report
@@ -118,10 +119,6 @@ class Extra:
     note: str | None = None
 
 
-def summary_name(year: int) -> str:
-    return f"{msg('summary_title', year=year)}.xlsx"
-
-
 def summary_rows(reports: Sequence[Report]) -> list[list[Any]]:
     """One row per unit: the COLUMNS values then the status; failed units have only folder and status."""
     rows = []
@@ -193,7 +190,7 @@ def _write_row(ws: Sheet, row: int, values: list[Any], formats: list[str], fill:
 
 def write_summary(year: int, reports: Sequence[Report], folder: Folder, force: bool = False,
                   extra: Extra | None = None) -> tuple[Path, list[str]]:
-    """Write the summary next to the reports, in the folder this run holds: (path, notices)."""
+    """Write the summary in the year folder this run holds (``layout.summary_path``): (path, notices)."""
     path = folder.path / summary_name(year)
     notices = folder.write({path: build_summary(year, reports, extra)}, force=force)
     return path, notices

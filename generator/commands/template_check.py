@@ -30,9 +30,10 @@ from typing import Any
 from .. import schema
 from ..compute import Context, compute
 from ..errors import UserError
+from ..layout import resolve_template
 from ..limits import Limits
 from ..messages import msg
-from ..pipeline import load, removed_message, resolve_template
+from ..pipeline import load, removed_message
 from ..read import find_workbook
 from ..render import make_env, render
 from ..template import load_template
@@ -99,7 +100,8 @@ def run(year: int, templates_dir: Path, data_dir: Path, unit: str | None = None,
     if result.problems:
         return result
     try:
-        render(template, ctx.values, env, limits or Limits())
+        rendered = render(template, ctx.values, env, limits or Limits())
+        result.warnings += [removed_message(r) for r in rendered.removed]
         result.rendered = True
     except UserError as exc:
         result.problems.append(msg("tc_where_render") + "：" + exc.render())

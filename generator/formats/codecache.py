@@ -58,7 +58,8 @@ def _fingerprint(env: Any) -> str | None:
     """What besides the source decides the compiled code; None when it cannot be told (a callable setting)."""
     if callable(env.autoescape):
         return None
-    settings = (type(env).__module__, type(env).__qualname__, env.autoescape, env.finalize is not None,
+    settings = (type(env).__module__, type(env).__qualname__, env.code_generator_class.__qualname__,
+                env.autoescape, env.finalize is not None,
                 env.block_start_string, env.block_end_string, env.variable_start_string, env.variable_end_string,
                 env.comment_start_string, env.comment_end_string, env.line_statement_prefix,
                 env.line_comment_prefix, env.trim_blocks, env.lstrip_blocks, env.newline_sequence,

@@ -25,6 +25,7 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from typing import Any
 
 from lxml import etree
 
@@ -54,8 +55,7 @@ ALLOWED_TYPES = frozenset({
     "application/vnd.openxmlformats-package.core-properties+xml",
     "application/vnd.openxmlformats-officedocument.extended-properties+xml",
     "application/vnd.openxmlformats-package.relationships+xml",
-    "image/png", "image/jpeg", "image/gif", "image/bmp", "image/tiff", "image/x-emf", "image/x-wmf",
-    "image/svg+xml",
+    "image/png", "image/jpeg", "image/gif", "image/bmp", "image/tiff", "image/svg+xml",
     _WML + "webSettings+xml", "application/vnd.ms-word.stylesWithEffects+xml",  # view settings, harmless
 })
 # relationship types a kept part may have to another kept part
@@ -70,9 +70,26 @@ _FOREIGN_KINDS = (  # (pattern on the part name or content type, what it is, in 
     ("oleObject", "ole"), ("embeddings/", "embedded"), ("comments", "comments"), ("commentsExtended", "comments"),
     ("obfuscatedFont", "font"), ("aFChunk", "altchunk"),
 )
-_FOREIGN_FIELDS = re.compile(r"^\s*(INCLUDETEXT|INCLUDEPICTURE|LINK|DDE|DDEAUTO|IMPORT|INCLUDE)\b"
-                             r"|^\s*HYPERLINK\s+\"?\s*(\\\\|file:)", re.I)  # (a field linking a share or a file)
+# the fields a published part may hold, by their instruction's first word: page numbers, dates, references
+# within the document, numbering, formulas; every other field (INCLUDETEXT, INCLUDEPICTURE, DATABASE, LINK, DDE,
+# MERGEFIELD, MACROBUTTON, a HYPERLINK to anything but a web or mail address, …) is taken out, its last result
+# kept as plain text
+ALLOWED_FIELDS = frozenset({
+    "PAGE", "NUMPAGES", "SECTIONPAGES", "SECTION", "DATE", "TIME", "CREATEDATE", "SAVEDATE", "PRINTDATE",
+    "PAGEREF", "REF", "NOTEREF", "SEQ", "STYLEREF", "TOC", "TC", "SYMBOL", "=", "LISTNUM", "AUTONUM",
+    "AUTONUMLGL", "AUTONUMOUT", "ADVANCE", "EQ", "HYPERLINK",
+    "AUTHOR", "TITLE", "SUBJECT", "KEYWORDS", "COMMENTS", "DOCPROPERTY", "NUMWORDS", "NUMCHARS", "REVNUM",
+    "QUOTE"})  # (the document's own properties; a quoted text)
 _WEB_LINK = re.compile(r"^(https?|mailto):", re.I)
+_PNG, _JPEG = (b"\x89PNG\r\n\x1a\n",), (b"\xff\xd8\xff",)
+_IMAGE_MAGIC = {"image/png": _PNG, "image/jpeg": _JPEG, "image/gif": (b"GIF87a", b"GIF89a"), "image/bmp": (b"BM",),
+                "image/tiff": (b"II*\x00", b"MM\x00*"),
+                "image/jpg": _JPEG, "image/pjpeg": _JPEG, "image/x-png": _PNG}  # (names some writers use)
+SVG_NS = "http://www.w3.org/2000/svg"
+_SVG_ALLOWED_HREF = re.compile(r"^\s*(#|data:image/(png|jpeg|gif);base64,)", re.I)
+_SVG_URL = re.compile(r"url\(\s*['\"]?\s*(?!#)|@import|javascript:|expression\(", re.I)
+A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+_SVG_BLIP = "{http://schemas.microsoft.com/office/drawing/2016/SVG/main}svgBlip"
 
 
 class PackageError(Exception):
@@ -86,7 +103,7 @@ class PackageError(Exception):
 # what is worth telling the clerk; other parts not on the list (custom XML, glossary, people, printer
 # settings, thumbnails) carry nothing of the report and go silently
 TOLD = frozenset({"macro", "activex", "ole", "embedded", "comments", "font", "altchunk", "attached_template",
-                  "external_image", "external_link", "field"})
+                  "external_image", "external_link", "field", "picture", "svg", "data_source"})
 
 
 @dataclass
@@ -135,8 +152,12 @@ def read_package(data: bytes) -> Package:
             if len(raw) > limit or total > limit:
                 raise PackageError("too_large", info.filename)
             parts[info.filename] = raw
-    if "[Content_Types].xml" not in parts or main_part(parts) is None:
+    main = main_part(parts)
+    if "[Content_Types].xml" not in parts or main is None:
         raise PackageError("not_docx")
+    ctype = type_of(main, *content_types(parts))
+    if ctype not in MAIN_TYPES:  # a workbook or a presentation is a package too: not a Word document
+        raise PackageError("not_word", main, ctype)
     return Package(parts)
 
 
@@ -211,10 +232,13 @@ def sanitize(pkg: Package) -> list[Removed]:
         if name == "[Content_Types].xml":
             continue
         ctype = type_of(name, defaults, overrides)
-        if name == main or name.endswith(".rels") or ctype in ALLOWED_TYPES:
+        unsafe = picture_problem(parts[name], ctype) if ctype.startswith("image/") else None
+        if unsafe:
+            removed.append(Removed(unsafe, name))
+        elif name == main or name.endswith(".rels") or ctype in ALLOWED_TYPES or ctype in _IMAGE_MAGIC:
             keep.add(name)
         else:
-            removed.append(Removed(_kind_of(name, ctype), name))
+            removed.append(Removed(_kind_of(name, ctype) if not ctype.startswith("image/") else "picture", name))
     # relationships: drop those to removed parts, and every external one but web and mail hyperlinks
     dropped_ids: dict[str, set[str]] = {}  # source part → relationship ids removed
     for name in sorted(n for n in keep if n.endswith(".rels")):
@@ -254,11 +278,11 @@ def sanitize(pkg: Package) -> list[Removed]:
             continue
         ids = dropped_ids.get(name, set())
         raw = parts[name]
-        if not ids and b"attachedTemplate" not in raw and b"instrText" not in raw and b"fldSimple" not in raw \
-                and b"altChunk" not in raw and b"w:object" not in raw and b"w:control" not in raw:
+        external = external_ids(parts, name)
+        if not ids and not external and not FOREIGN_BYTES.search(raw):
             continue
         root = parse(raw, name)
-        if _clean_xml(root, ids, name, removed):
+        if _clean_xml(root, ids, name, removed) | clean_part(root, name, external, removed):
             parts[name] = _serialize(root)
     for name in [n for n in parts if n not in keep]:
         del parts[name]
@@ -298,35 +322,192 @@ def _clean_xml(root: etree._Element, ids: set[str], part: str, removed: list[Rem
             parent.remove(el)
             changed = True
             continue
-        holder = _ancestor(el, (W + "drawing", W + "pict", W + "object", W + "control", W + "altChunk"))
+        holder = _ancestor(el, ("{%s}ext" % A_NS,)) if el.tag == _SVG_BLIP else None  # (its PNG stays)
+        if holder is None:
+            holder = _ancestor(el, (W + "drawing", W + "pict", W + "object", W + "control", W + "altChunk"))
         if holder is None:
             holder = el
         if holder.getparent() is not None:
             holder.getparent().remove(holder)
             changed = True
+    return changed
+
+
+# ---------------------------------------------------------------------------- what a published part may hold
+
+# bytes that announce something ``clean_part`` looks at (a part without any is left as it is)
+FOREIGN_BYTES = re.compile(rb"instrText|fldSimple|fldChar|altChunk|w:object|w:control|attachedTemplate|mailMerge"
+                           rb"|r:link|:link=|subDoc|o:href|imagedata|w:dataBinding"
+                           rb"|\s(?!xmlns)[\w:]+=[\"']\s*(?:[a-zA-Z][\w+.-]*:|\\\\)")  # (an attribute holding an address)
+
+
+def field_allowed(instruction: str) -> bool:
+    """Whether a field with this instruction may be published: its type on the allow-list, and a HYPERLINK
+    only to a web or mail address or a place in the document."""
+    words = re.findall(r'"[^"]*"|[^\s"]+', instruction.replace("\u201c", '"').replace("\u201d", '"'))
+    if not words:
+        return False
+    kind = words[0].upper()
+    if kind.startswith("="):
+        kind = "="
+    if kind not in ALLOWED_FIELDS:
+        return False
+    if kind != "HYPERLINK":
+        return True
+    args, skip = words[1:], False
+    for word in args:
+        if skip:
+            skip = False
+            continue
+        if word.startswith("\\"):
+            skip = word.lower() in ("\\l", "\\o", "\\t")  # a place, a tip, a frame: their argument is not fetched
+            continue
+        if not _WEB_LINK.match(word.strip('"').strip()):
+            return False
+    return True
+
+
+def clean_part(root: etree._Element, part: str, external: set[str], removed: list[Removed]) -> bool:
+    """Keep in a part (a template's, or a rendered one) only what may be published: fields on the allow-list
+    (assembled across runs and tracked changes), no object, control, imported chunk, attached template, mail
+    merge data source or sub-document, and no reference to an external relationship but a hyperlink's."""
+    changed = _clean_fields(root, part, removed)
     for tag, kind in ((W + "object", "ole"), (W + "control", "activex"), (W + "altChunk", "altchunk"),
-                      (W + "attachedTemplate", "attached_template")):
+                      (W + "attachedTemplate", "attached_template"), (W + "mailMerge", "data_source"),
+                      (W + "subDoc", "external_link"), (W + "dataBinding", "data_source")):
         for el in list(root.iter(tag)):
             el.getparent().remove(el)
-            if tag == W + "attachedTemplate" and not any(r.kind == kind for r in removed):
+            if not any(r.kind == kind for r in removed):  # (an object's part was named when it was removed)
                 removed.append(Removed(kind, part))
             changed = True
-    for el in list(root.iter(W + "instrText")):
-        if _FOREIGN_FIELDS.match(el.text or ""):
-            removed.append(Removed("field", f"{part}: {(el.text or '').strip()[:60]}"))
-            el.text = " "
-            changed = True
+    linked = [el for el in _R_REFERENCES(root)
+              if el.tag not in _LINK_HOLDERS and any(a == R + "link" or (a.startswith(R) and v in external)
+                                                     for a, v in el.attrib.items())]
+    fetching = [a.getparent() for a in _URL_ATTRIBUTES(root)
+                if etree.QName(a.attrname).localname not in _NOT_FETCHED and not _SCHEMA_NAME.match(a)
+                and a.getparent().tag not in _LINK_HOLDERS]
+    for el in linked + fetching:
+        holder = _ancestor(el, (W + "drawing", W + "pict", W + "object"))
+        target = holder if holder is not None else el
+        if target.getparent() is None:
+            continue  # (already gone with its holder)
+        target.getparent().remove(target)
+        removed.append(Removed("external_image" if el.tag.endswith(("}blip", "}imagedata")) else "external_link",
+                               part))
+        changed = True
+    return changed
+
+
+_R_REFERENCES = etree.XPath("//*[@*[namespace-uri()='%s']]" % R_NS)
+# an attribute whose value fetches something (VML ``o:href``/``src``, a linked picture): a URL, a share, a file
+_URL_ATTRIBUTES = etree.XPath("//@*[contains(., '://') or starts-with(normalize-space(.), '\\\\')"
+                              " or starts-with(normalize-space(.), 'file:') or starts-with(normalize-space(.), 'mhtml:')]")
+# an extension's or a setting's name; a field (judged above); a picture's name, title and alternative text
+_NOT_FETCHED = frozenset({"uri", "instr", "name", "title", "descr", "alt"})
+_SCHEMA_NAME = re.compile(r"\s*https?://(schemas\.openxmlformats\.org|schemas\.microsoft\.com|purl\.org|www\.w3\.org)/")
+_LINK_HOLDERS = frozenset({W + "hyperlink", "{%s}hlinkClick" % A_NS, "{%s}hlinkHover" % A_NS})
+
+
+def _clean_fields(root: etree._Element, part: str, removed: list[Removed]) -> bool:
+    """Fields not on the allow-list taken out, their last result kept as plain text. A complex field
+    (``fldChar`` begin … instruction … separate … result … end) is assembled across runs, nested fields and
+    tracked changes (``w:instrText`` and ``w:delInstrText``), as Word reads it."""
+    changed = False
+    stack: list[dict[str, Any]] = []
+    fields: list[dict[str, Any]] = []
+    for el in root.iter(W + "fldChar", W + "instrText", W + "delInstrText"):
+        kind = el.get(W + "fldCharType") if el.tag == W + "fldChar" else "instr"
+        for field in stack:  # everything inside an instruction belongs to it (nested fields too)
+            if field["in_code"]:
+                field["code"].append(el)
+        if kind == "begin":
+            stack.append({"begin": el, "code": [], "text": [], "in_code": True, "end": []})
+        elif kind == "instr":
+            if stack and stack[-1]["in_code"]:
+                stack[-1]["text"].append(el.text or "")
+        elif kind == "separate":
+            if stack:
+                stack[-1]["in_code"] = False
+                stack[-1]["end"].append(el)
+        elif kind == "end":
+            if stack:
+                field = stack.pop()
+                field["end"].append(el)
+                fields.append(field)
+        else:
+            fields.append({"begin": el, "code": [], "text": ["?"], "in_code": True, "end": []})
+    fields += stack  # (never ended: judged as they are)
+    gone: set[etree._Element] = set()
+    for field in fields:
+        if field["begin"] in gone:
+            continue
+        instruction = "".join(field["text"])
+        if field_allowed(instruction):
+            continue
+        removed.append(Removed("field", f"{part}: {instruction.strip()[:60]}"))
+        for el in [field["begin"], *field["code"], *field["end"]]:
+            if el in gone or el.getparent() is None:
+                continue
+            gone.add(el)
+            el.getparent().remove(el)
+        changed = True
     for el in list(root.iter(W + "fldSimple")):
         instr = el.get(W + "instr") or ""
-        if _FOREIGN_FIELDS.match(instr):
-            removed.append(Removed("field", f"{part}: {instr.strip()[:60]}"))
-            parent, index = el.getparent(), el.getparent().index(el)
-            for child in list(el):  # keep the field's last result as plain text
-                parent.insert(index, child)
-                index += 1
-            parent.remove(el)
-            changed = True
+        if field_allowed(instr):
+            continue
+        removed.append(Removed("field", f"{part}: {instr.strip()[:60]}"))
+        parent, index = el.getparent(), el.getparent().index(el)
+        for child in list(el):  # keep the field's last result as plain text
+            parent.insert(index, child)
+            index += 1
+        parent.remove(el)
+        changed = True
     return changed
+
+
+def external_ids(parts: dict[str, bytes], part: str) -> set[str]:
+    """The ids of a part's external relationships (web and mail hyperlinks, the only ones kept)."""
+    raw = parts.get(rels_name(part))
+    if not raw or b"External" not in raw:
+        return set()
+    return {rel.get("Id") or "" for rel in parse(raw, rels_name(part)) if rel.get("TargetMode") == "External"}
+
+
+def picture_problem(data: bytes, ctype: str) -> str | None:
+    """Why a picture may not be published (``picture``: not the raster image it says it is, or a vector format
+    other than SVG; ``svg``: an SVG with a script, an event handler or a reference outside itself), or None."""
+    if ctype == "image/svg+xml":
+        return None if _svg_safe(data) else "svg"
+    magic = _IMAGE_MAGIC.get(ctype)
+    return None if magic and data.startswith(magic) else "picture"
+
+
+def _svg_safe(data: bytes) -> bool:
+    try:
+        root = parse(data, "svg")
+    except PackageError:
+        return False
+    if not isinstance(root.tag, str) or root.tag != "{%s}svg" % SVG_NS:
+        return False
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            if isinstance(el, etree._ProcessingInstruction):
+                return False  # (an xml-stylesheet instruction fetches a style sheet)
+            continue
+        local = etree.QName(el).localname.lower()
+        if local in ("script", "foreignobject", "iframe", "embed", "object", "handler", "listener"):
+            return False
+        if local == "style" and _SVG_URL.search(el.text or ""):
+            return False
+        for name, value in el.attrib.items():
+            attr = etree.QName(name).localname.lower()
+            if attr.startswith("on"):
+                return False
+            if attr in ("href", "src") and not _SVG_ALLOWED_HREF.match(value):
+                return False
+            if _SVG_URL.search(value):
+                return False
+    return True
 
 
 def _ancestor(el: etree._Element, tags: tuple[str, ...]) -> etree._Element | None:

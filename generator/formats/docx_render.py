@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from lxml import etree
 
 from . import zip as zipout
-from .docx_package import MAX_PART_MB, PARSER, W, Package, PackageError, main_part, paragraph_text
+from .docx_package import (FOREIGN_BYTES, MAX_PART_MB, PARSER, W, Package, PackageError, Removed, clean_part,
+                           external_ids, main_part, paragraph_text)
 
 OPEN_MARK, CLOSE_MARK = "\ufdd0", "\ufdd1"
 NEUTRALIZE = {ord("{"): OPEN_MARK, ord("}"): CLOSE_MARK, ord(OPEN_MARK): None, ord(CLOSE_MARK): None}
@@ -90,6 +91,7 @@ class Rendered:
     # the main document as parsed whole (its text may hold brace marks: see restore); None when a large one was
     # checked element by element (``STREAM_BYTES``): a ``visit`` saw its elements instead
     document: etree._Element | None = None
+    removed: list[Removed] = field(default_factory=list)  # foreign content the rendering made, taken out
 
 
 def restore(text: str) -> str:
@@ -146,7 +148,7 @@ def patch(xml: str) -> str:
     found = _PATCHED.get(xml)
     if found is not None:
         return found
-    patched = _patch_xml(xml)
+    patched = _AMPERSAND_IN_TAG.sub(lambda m: m.group(0).replace("&amp;", "&"), _patch_xml(xml))
     for literal, marks in LITERALS.items():
         patched = patched.replace(literal, marks)
     patched = _VMERGE_CELL.sub(_vmerge_cell, patched)
@@ -154,6 +156,11 @@ def patch(xml: str) -> str:
         _PATCHED.pop(next(iter(_PATCHED)))
     _PATCHED[xml] = patched
     return patched
+
+
+# an ``&`` inside a tag is the XML's ``&amp;``: Jinja reads it as ``&`` (docxtpl's patch turns ``&lt;``/``&gt;``
+# back itself), and autoescape writes it once as ``&amp;``
+_AMPERSAND_IN_TAG = re.compile(r"\{\{(?:(?!\}\}).)*&amp;(?:(?!\}\}).)*\}\}|\{%(?:(?!%\}).)*&amp;(?:(?!%\}).)*%\}", re.DOTALL)
 
 
 def _vmerge_cell(m: re.Match) -> str:
@@ -277,6 +284,36 @@ def _listing_text(ppr: str, rpr: str, xml: str) -> str:
                               f'<w:p>{ppr}<w:r>{rpr}<w:t xml:space="preserve">')
 
 
+def _render_bounded(template: Any, context: dict[str, Any], name: str) -> str:
+    """The rendered source, stopped (``PackageError`` too_large) as soon as it passes ``MAX_PART_MB`` (counted in
+    characters, 2-3 bytes each): the output is counted as it is made, never held whole beyond the limit."""
+    limit = MAX_PART_MB * 1024 * 1024 // 2
+    pieces: list[str] = []
+    size = 0
+    for piece in template.generate(context):
+        size += len(piece)
+        if size > limit:
+            raise PackageError("too_large", name, str(size))
+        pieces.append(piece)
+    return "".join(pieces)
+
+
+_REFERENCES = re.compile(rb"&(?:#|quot;|apos;)")
+
+
+def _as_docxtpl_reads(raw: bytes, name: str) -> str:
+    """A part's source as docxtpl renders it: serialised again by lxml, so that character references in text
+    (LibreOffice writes ``&quot;``/``&apos;``, some writers ``&#20320;``) are plain characters, as Jinja must
+    see them inside a tag."""
+    if not _REFERENCES.search(raw):
+        return raw.decode("utf-8")
+    try:
+        root = etree.fromstring(raw, PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise PackageError("xml", name, str(exc)) from None
+    return '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + etree.tostring(root, encoding="unicode")
+
+
 class Prepared:
     """One template package, prepared once: its patched parts and its untouched parts compressed."""
 
@@ -287,9 +324,11 @@ class Prepared:
         self.sources: dict[str, str] = {}  # templated part → patched, line-split source
         self.origins: dict[str, list[tuple[Any, ...]]] = {}  # templated part → what each line begins with
         self.static: dict[str, zipout.Member] = {}
+        self.external: dict[str, set[str]] = {}  # templated part → ids of its external (hyperlink) relationships
         for name, raw in parts.items():
             if TEMPLATED.fullmatch(name) and (b"{" in raw or name == self.main):
-                text = raw.decode("utf-8")
+                self.external[name] = external_ids(parts, name)
+                text = _as_docxtpl_reads(raw, name)
                 patched = patch(text) if name.startswith("word/") else _escape_literals(text)
                 self.sources[name], self.origins[name] = mark_lines(patched)
             else:
@@ -302,10 +341,11 @@ class Prepared:
         fixed (``start`` first; again from the start should the part have to be parsed a second time).
         """
         rendered: dict[str, bytes] = {}
+        removed: list[Removed] = []
         document = None
         for name, source in self.sources.items():
             try:
-                xml = env.from_string(source).render(context)
+                xml = _render_bounded(env.from_string(source), context, name)
             except BaseException as exc:  # noqa: B036 - the place is noted, the exception goes on unchanged
                 line = _template_line(exc)
                 if line is not None:
@@ -316,11 +356,10 @@ class Prepared:
                 raise
             if name.startswith("word/"):
                 xml = resolve_listing(xml)
-            if len(xml) > MAX_PART_MB * 1024 * 1024 // 2:  # characters: up to 2-3 bytes each
-                raise PackageError("too_large", name, str(len(xml)))
             raw = xml.encode("utf-8")
             xml = None  # (a large report: the text is not kept beside its bytes and its tree)
-            if name == self.main and len(raw) >= STREAM_BYTES and _stream_main(raw, name, visit):
+            foreign = name.startswith("word/") and (self.external.get(name) or FOREIGN_BYTES.search(raw))
+            if name == self.main and len(raw) >= STREAM_BYTES and not foreign and _stream_main(raw, name, visit):
                 rendered[name] = _restore_marks(raw)  # checked element by element, nothing to fix
                 continue
             try:
@@ -330,6 +369,8 @@ class Prepared:
                 error.text_before = _text_before(raw.decode("utf-8"), exc.position)
                 raise error from None
             changed = False
+            if foreign:  # what is published holds nothing foreign, however the template made it
+                changed |= clean_part(root, name, self.external.get(name, set()), removed)
             if name.startswith("word/"):
                 changed |= _repair_cells(root)
                 _check_leftovers(root, name, raw)
@@ -343,7 +384,7 @@ class Prepared:
                 raw = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
             rendered[name] = _restore_marks(raw)
         parts = {name: rendered.get(name) or self.static[name] for name in self.names}
-        return Rendered(zipout.package(parts), document)
+        return Rendered(zipout.package(parts), document, removed)
 
 
 # ---------------------------------------------------------------------------- a large main document

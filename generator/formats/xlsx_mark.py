@@ -31,6 +31,7 @@ A comment holds each finding's message up to ``COMMENT_CHARS`` characters
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import struct
 import zipfile
@@ -123,13 +124,90 @@ def annotate(source: Path | bytes, findings: Iterable[Any], title: str, fields: 
     sheet, with what each name prints for this workbook as this run found it (as ``xlsx_annotate`` writes it).
     """
     data = Path(source).read_bytes() if not isinstance(source, (bytes, bytearray)) else bytes(source)
+    data = without_foreign(data)
     records = sorted((record(f) for f in findings), key=lambda f: RANK[f.severity])  # stable: errors first
     try:
         return _Book(data).annotate(records, title, fields)
     except (Unusual, KeyError, ValueError, IndexError, etree.XMLSyntaxError, zipfile.BadZipFile, zlib.error):
         from .xlsx_annotate import annotate as annotate_openpyxl
+        from .xlsx_read import clip_large_merges
 
-        return annotate_openpyxl(data, records, title, fields)
+        return annotate_openpyxl(clip_large_merges(data), records, title, fields)
+
+
+# ------------------------------------------------------------------------------------------- nothing foreign
+
+# parts no copy of ours carries: macros, links to other workbooks, data connections and queries, controls,
+# embedded objects, custom XML
+_FOREIGN_PARTS = re.compile(r"(^|/)(vbaProject[^/]*\.bin|vbaData\.xml)$|^xl/(externalLinks|queryTables|activeX|embeddings|"
+                            r"ctrlProps)/|^xl/connections\.xml$|^customXml/", re.I)
+_MACRO_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+_PLAIN_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+_EXTERNAL_NAME = re.compile(r"\[\d+\]")  # a defined name referring to another workbook: [1]Sheet1!A1
+
+
+def without_foreign(data: bytes) -> bytes:
+    """The workbook without a macro project, external links, data connections, controls or embedded objects,
+    and without any external relationship (a hyperlink to a web page included): the relationships to them,
+    the elements that used them and their content types go too. The bytes unchanged when there is none."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        names = [i.filename for i in zf.infolist() if not i.is_dir()]
+        foreign = {n for n in names if _FOREIGN_PARTS.search(n)}
+        rels = [n for n in names if n.endswith(".rels")]
+        external = [n for n in rels if b"External" in zf.read(n)]
+        types = zf.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
+    except (zipfile.BadZipFile, zlib.error, OSError, KeyError, RuntimeError):
+        return data  # (the annotation reports a damaged package itself)
+    if not foreign and not external and b"macroEnabled" not in types:
+        return data
+    parts = {n: zf.read(n) for n in names if n not in foreign}
+    dropped: dict[str, set[str]] = {}  # source part → relationship ids removed
+    for name in rels:
+        if name not in parts:
+            continue
+        folder, base = name.rsplit("/", 1) if "/" in name else ("", name)
+        source = (folder[: -len("_rels")] + base[: -len(".rels")]).lstrip("/") if folder.endswith("_rels") else ""
+        if source and source not in parts:
+            del parts[name]
+            continue
+        root = etree.fromstring(parts[name], _PARSER)
+        for rel in list(root):
+            target = rel.get("Target") or ""
+            if rel.get("TargetMode") == "External" or _resolve(posixpath.dirname(source) + "/", target) in foreign:
+                root.remove(rel)
+                dropped.setdefault(source, set()).add(rel.get("Id") or "")
+        parts[name] = _serialise(root)
+    for source, ids in dropped.items():
+        if source not in parts or not source.endswith(".xml"):
+            continue
+        root = etree.fromstring(parts[source], _PARSER)
+        for el in list(root.iter()):
+            if isinstance(el.tag, str) and el.getparent() is not None \
+                    and any(k.startswith(f"{{{_R}}}") and v in ids for k, v in el.attrib.items()):
+                holder = el.getparent()
+                holder.remove(el)
+                if len(holder) == 0 and holder.getparent() is not None and _local(holder) in (
+                        "hyperlinks", "externalReferences", "oleObjects", "controls"):
+                    holder.getparent().remove(holder)
+        if source == "xl/workbook.xml":
+            for name_el in list(root.iter(f"{{{_M}}}definedName")):
+                if _EXTERNAL_NAME.search(name_el.text or ""):
+                    name_el.getparent().remove(name_el)
+        parts[source] = _serialise(root)
+    if "[Content_Types].xml" in parts:
+        root = etree.fromstring(parts["[Content_Types].xml"], _PARSER)
+        for el in list(root):
+            part = (el.get("PartName") or "").lstrip("/")
+            if _local(el) == "Override" and part not in parts:
+                root.remove(el)
+            elif _local(el) == "Override" and el.get("ContentType") == _MACRO_MAIN:
+                el.set("ContentType", _PLAIN_MAIN)
+            elif _local(el) == "Default" and (el.get("Extension") or "").lower() == "bin" \
+                    and not any(n.endswith(".bin") for n in parts):
+                root.remove(el)
+        parts["[Content_Types].xml"] = _serialise(root)
+    return zipout.build([zipout.Member.deflated(n, d) for n, d in parts.items()])
 
 
 # ------------------------------------------------------------------------------------------- the package

@@ -84,7 +84,7 @@ _DATE_CHAR = re.compile(r"(?<![_\\])[dmhysDMHYS]")
 _TIMEDELTA = re.compile(r"\[hh?\](:mm(:ss(\.0*)?)?)?|\[mm?\](:ss(\.0*)?)?|\[ss?\](\.0*)?", re.I)
 _EPOCH_1900 = dt.datetime(1899, 12, 30)
 _EPOCH_1904 = dt.datetime(1904, 1, 1)
-MAX_MERGED_CELLS = 100_000  # larger merged ranges are left to openpyxl
+MAX_MERGED_CELLS = 100_000  # larger merged ranges: only the cells present are emptied
 
 
 class Cell:
@@ -119,6 +119,14 @@ class Book:
 
 class _NotPlain(Exception):
     """Something the fast reader leaves to openpyxl."""
+
+
+class _BadString(Exception):
+    """A cell naming a shared string the workbook does not hold."""
+
+    def __init__(self, sheet: str, cell: str, index: str):
+        super().__init__(f"{sheet}!{cell}: {index}")
+        self.sheet, self.cell, self.index = sheet, cell, index
 
 
 # --------------------------------------------------------------------------- the container
@@ -160,8 +168,12 @@ def open_book(path: Path, select: Callable[[list[str]], Iterable[str]] | None = 
             raise UserError(msg("workbook_entities", name=name, part=label))
     try:
         return _fast_book(parts, select, strict)
+    except _BadString as exc:
+        raise UserError(msg("workbook_bad_string", name=name, sheet=exc.sheet, cell=exc.cell,
+                            index=exc.index[:20])) from None
     except _NotPlain:
-        return _openpyxl_book(io.BytesIO(_package(parts)) if strict else path, select, name)
+        clipped = _clip_merges(parts)
+        return _openpyxl_book(io.BytesIO(_package(parts)) if strict or clipped else path, select, name)
 
 
 def _read_parts(zf: zipfile.ZipFile, name: str) -> dict[str, bytes]:
@@ -392,6 +404,7 @@ def _fast_sheet(title: str, root, shared: list[str], formats: list[str], epoch: 
     data = root.find(_M + "sheetData")
     v_tag, is_tag, t_tag, f_tag = _M + "v", _M + "is", _M + "t", _M + "f"
     style_formats = {str(i): f for i, f in enumerate(formats)}
+    shared_formulas: dict[str, Any] = {}  # si → the master formula's translator (Excel's formula filled down)
     for c in (data.iter(_M + "c") if data is not None else ()):
         key = _cell_key(c.get("r"))
         style = c.get("s")
@@ -407,7 +420,7 @@ def _fast_sheet(title: str, root, shared: list[str], formats: list[str], epoch: 
                 if tag == v_tag:
                     v = child.text
                 elif tag == f_tag:
-                    formulas[key] = "=" + (child.text or "")
+                    formulas[key] = _formula(child, key, shared_formulas)
                 elif tag == is_tag and kind == "inlineStr":
                     value = (child[0].text or "") if len(child) == 1 and child[0].tag == t_tag \
                         else _text_content(child)
@@ -423,7 +436,10 @@ def _fast_sheet(title: str, root, shared: list[str], formats: list[str], epoch: 
                     else:
                         numbers.add(fmt)
                 elif kind == "s":
-                    value = shared[int(v)]
+                    try:
+                        value = shared[int(v)]
+                    except (IndexError, ValueError):
+                        raise _BadString(title, c.get("r") or "", v) from None
                 elif kind == "b":
                     value = bool(int(v))
                 elif kind in ("str", "e"):
@@ -436,22 +452,95 @@ def _fast_sheet(title: str, root, shared: list[str], formats: list[str], epoch: 
             raise _NotPlain("cell type")
         cells[key] = Cell(value, fmt)
     merged: dict[tuple[int, int, int, int], None] = {}
+    used_rows = max((r for r, _ in cells), default=0)
+    used_cols = max((col for _, col in cells), default=0)
     for mc in root.iter(_M + "mergeCell"):
         m = _RANGE_REF.match(mc.get("ref") or "")
         if m is None:
             raise _NotPlain("merge range")
         (r1, c1), (r2, c2) = _split_ref(m.group(1)), _split_ref(m.group(2) or m.group(1))
-        if r1 > r2 or c1 > c2 or (r2 - r1 + 1) * (c2 - c1 + 1) > MAX_MERGED_CELLS:
+        if r1 > r2 or c1 > c2:
             raise _NotPlain("merge range")
         merged[(r1, c1, r2, c2)] = None
-        # as openpyxl does: the top-left cell is created if missing, every other cell of the range is emptied
+        # as openpyxl does: the top-left cell is created if missing, every other cell of the range is emptied —
+        # a large range within the used range (a whole column merged, A1:A1048576 as Excel stores it, touches
+        # only the rows in use)
         cells.setdefault((r1, c1), _EMPTY)
-        for r in range(r1, r2 + 1):
-            for col in range(c1, c2 + 1):
-                if (r, col) != (r1, c1):
-                    cells[(r, col)] = _EMPTY
-                    formulas.pop((r, col), None)
+        last_row, last_col = r2, c2
+        if (r2 - r1 + 1) * (c2 - c1 + 1) > MAX_MERGED_CELLS:
+            last_row, last_col = min(r2, max(used_rows, r1)), min(c2, max(used_cols, c1))
+        if (last_row - r1 + 1) * (last_col - c1 + 1) > MAX_MERGED_CELLS:
+            inside = [k for k in cells if r1 <= k[0] <= r2 and c1 <= k[1] <= c2 and k != (r1, c1)]
+        else:
+            inside = [(r, col) for r in range(r1, last_row + 1) for col in range(c1, last_col + 1)
+                      if (r, col) != (r1, c1)]
+        for key in inside:
+            cells[key] = _EMPTY
+            formulas.pop(key, None)
     return Sheet(title, cells, _merged_list(list(merged)), formulas)
+
+
+def _formula(f, key: tuple[int, int], shared: dict[str, Any]) -> str:
+    """A cell's formula text as openpyxl reads it: a shared formula's master translated to this cell (Excel
+    stores a formula filled down a column once, with ``t="shared"``, and only its group index in the others)."""
+    text = "=" + (f.text or "")
+    if f.get("t") != "shared":
+        return text
+    si = f.get("si")
+    coordinate = f"{column_letters(key[1])}{key[0]}"
+    master = shared.get(si)
+    if master is not None:  # (as openpyxl: the group's first formula wins)
+        try:
+            return master.translate_formula(coordinate)
+        except Exception:  # noqa: BLE001 - a formula openpyxl's translator cannot parse: its own text
+            return master.formula
+    if text != "=":
+        from openpyxl.formula.translate import Translator
+
+        shared[si] = Translator(text, origin=coordinate)
+    return text
+
+
+_MERGE_REF = re.compile(rb'(<(?:\w+:)?mergeCell\b[^>]*?\bref=")([A-Z]{1,3}[1-9][0-9]{0,6}):([A-Z]{1,3}[1-9][0-9]{0,6})"')
+_CELL_ADDRESS = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([1-9][0-9]{0,6})"')
+
+
+def _clip_merges(parts: dict[str, bytes]) -> bool:
+    """For openpyxl, which makes a cell object for every cell of a merged range: a large range (a whole column,
+    ``A1:A1048576``) clipped to the cells the sheet holds, in place. Whether any part changed."""
+    changed = False
+    for name, data in list(parts.items()):
+        if not name.startswith("xl/worksheets/") or b"mergeCell" not in data:
+            continue
+        last_row = last_col = 0
+        for m in _CELL_ADDRESS.finditer(data):
+            last_row = max(last_row, int(m.group(2)))
+            last_col = max(last_col, column_index(m.group(1).decode()))
+
+        def clip(m: re.Match) -> bytes:
+            (r1, c1), (r2, c2) = _split_ref(m.group(2).decode()), _split_ref(m.group(3).decode())
+            if (r2 - r1 + 1) * (c2 - c1 + 1) <= MAX_MERGED_CELLS:
+                return m.group(0)
+            r2, c2 = max(r1, min(r2, last_row)), max(c1, min(c2, last_col))
+            return m.group(1) + m.group(2) + b":" + f"{column_letters(c2)}{r2}".encode() + b'"'
+
+        clipped = _MERGE_REF.sub(clip, data)
+        if clipped != data:
+            parts[name], changed = clipped, True
+    return changed
+
+
+def clip_large_merges(data: bytes) -> bytes:
+    """A workbook (bytes) with its large merged ranges clipped to the used cells (``_clip_merges``), for a path
+    through openpyxl; the same bytes when there is none."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            if not any(n.startswith("xl/worksheets/") and b"mergeCell" in zf.read(n) for n in zf.namelist()):
+                return data
+            parts = {n: zf.read(n) for n in zf.namelist() if not n.endswith("/")}
+    except (zipfile.BadZipFile, zlib.error, OSError, RuntimeError):
+        return data
+    return _package(parts) if _clip_merges(parts) else data
 
 
 def _merged_list(ranges: list[tuple[int, int, int, int]]) -> list[str]:

@@ -1,4 +1,4 @@
-"""``generate --serve``: the tool as a web page over the same library as the command line.
+"""``generate serve``: the tool as a web page over the same library as the command line.
 
 Each township uploads its workbook, sees the audit, generates and downloads its
 report; the county bureau sees every unit and generates all at once. Accounts

@@ -6,7 +6,7 @@ from flask import abort, g
 
 from ..messages import msg
 from . import db
-from .auth import connection
+from .db import connection
 from .state import site, valid_unit, valid_year
 
 

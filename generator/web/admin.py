@@ -12,7 +12,8 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 
 from ..messages import msg
 from . import db
-from .auth import bureau_required, connection, normalize_username
+from .auth import bureau_required, normalize_username
+from .db import connection
 from .passwords import hash_password, one_time_password
 from .state import site, valid_unit
 
@@ -28,7 +29,7 @@ def valid_username(name: str) -> bool:
 def _page(error: str | None = None, status: int = 200, form: dict[str, str] | None = None) -> Any:
     con = connection()
     now = time.time()
-    locked = {a.id for a in db.accounts(con) if db.failures(con, f"user:{a.username}").locked_until > now}
+    locked = {a.id for a in db.accounts(con) if db.failures(con, db.user_key(a.username)).locked_until > now}
     return render_template("accounts.html", accounts=db.accounts(con), units=site().units(list(db.unit_accounts(con))),
                            locked=locked, error=error, form=form or {}), status
 
@@ -82,7 +83,7 @@ def reset(account_id: int) -> Any:
     password = one_time_password()
     con = connection()
     db.set_password(con, account.id, hash_password(password), must_change=True)
-    db.clear_failures(con, f"user:{account.username}")
+    db.clear_failures(con, db.user_key(account.username))
     return render_template("created.html", username=account.username, password=password, role=account.role,
                            unit=account.unit, reset=True)
 

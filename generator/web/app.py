@@ -14,7 +14,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from .. import formatting as fmt
@@ -22,7 +22,7 @@ from ..errors import ERROR
 from ..messages import msg
 from . import db
 from .auth import bp as auth_bp
-from .auth import check_csrf, close_connection, csrf_token, load_account
+from .auth import check_csrf, csrf_token, home_for, load_account
 from .state import Site
 
 STATE_DIR = ".web"
@@ -95,6 +95,12 @@ def create_app(data_dir: Path | str, templates_dir: Path | str, out_dir: Path | 
     app.register_blueprint(admin_bp)
     app.register_blueprint(review_bp)
 
+    @app.route("/")
+    def front_door() -> Any:
+        """The address given to the townships: a visitor to the login page, a unit to its page, the bureau to
+        the county page."""
+        return redirect(home_for(g.account) if g.account is not None else url_for("auth.login"))
+
     @app.before_request
     def before() -> None:
         limits = {"unit.upload_workbook": "MAX_WORKBOOK_MB", "unit.upload_template": "MAX_TEMPLATE_MB"}
@@ -102,7 +108,7 @@ def create_app(data_dir: Path | str, templates_dir: Path | str, out_dir: Path | 
         load_account()
         check_csrf()
 
-    app.teardown_appcontext(close_connection)
+    db.init_app(app)
 
     @app.after_request
     def headers(response: Any) -> Any:

@@ -32,25 +32,13 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 
 from ..messages import msg
 from . import db
+from .db import connection
 from .passwords import MAX_LENGTH, MIN_LENGTH, hash_password, verify_password
 
 bp = Blueprint("auth", __name__)
 
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-
-
-def connection():
-    """This request's database connection."""
-    if "db" not in g:
-        g.db = db.connect(current_app.config["DB_PATH"])
-    return g.db
-
-
-def close_connection(_exc: BaseException | None = None) -> None:
-    con = g.pop("db", None)
-    if con is not None:
-        con.close()
 
 
 # ------------------------------------------------------------------ CSRF
@@ -126,7 +114,7 @@ def home_for(account: db.Account) -> str:
 def _limits(username: str) -> list[tuple[str, int, int]]:
     """(key, failures before slowing, failures before locking) for the account and for the address."""
     cfg = current_app.config
-    return [(f"user:{username}", cfg["LOGIN_SLOW_AFTER"], cfg["LOGIN_LOCK_AFTER"]),
+    return [(db.user_key(username), cfg["LOGIN_SLOW_AFTER"], cfg["LOGIN_LOCK_AFTER"]),
             (f"ip:{request.remote_addr or '-'}", cfg["LOGIN_IP_SLOW_AFTER"], cfg["LOGIN_IP_LOCK_AFTER"])]
 
 

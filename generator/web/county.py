@@ -9,9 +9,11 @@ from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, re
     url_for
 
 from ..errors import ERROR, HINT
+from ..layout import zip_name
 from ..messages import msg
 from . import db, review
-from .auth import bureau_required, connection
+from .auth import bureau_required
+from .db import connection
 from .state import Job, counts, site, valid_year
 from .unit import figure
 
@@ -121,5 +123,5 @@ def reports_zip(year: int) -> Any:
     if not count:
         archive.close()
         abort(404, description=msg("web_zip_empty", year=year))
-    return send_file(archive, as_attachment=True, download_name=msg("web_zip_name", year=year),
+    return send_file(archive, as_attachment=True, download_name=zip_name(year),
                      mimetype="application/zip")

@@ -1,8 +1,9 @@
 """The web page's own records in one SQLite file beside the data: accounts, failed logins, the history.
 
 ``DATA/.web/accounts.sqlite3`` (the folder is private to the account that runs
-the server: 0700, the file 0600). One connection per request (``connect``),
-closed at the end of it; the batch thread opens its own.
+the server: 0700, the file 0600). One connection per request (``connection``,
+closed when the request ends: ``init_app``, as Flask's tutorial app does); the
+batch thread and the command line open their own (``connect``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from flask import Flask, current_app, g
 
 DB_NAME = "accounts.sqlite3"
 SCHEMA_VERSION = 1
@@ -116,6 +119,24 @@ def connect(path: Path) -> sqlite3.Connection:
     return con
 
 
+def connection() -> sqlite3.Connection:
+    """This request's database connection (opened on first use, closed when the request ends)."""
+    if "db" not in g:
+        g.db = connect(current_app.config["DB_PATH"])
+    return g.db
+
+
+def close_connection(_exc: BaseException | None = None) -> None:
+    con = g.pop("db", None)
+    if con is not None:
+        con.close()
+
+
+def init_app(app: Flask) -> None:
+    """Close each request's connection when its application context ends."""
+    app.teardown_appcontext(close_connection)
+
+
 # ------------------------------------------------------------------ accounts
 
 
@@ -166,6 +187,11 @@ def touch_login(con: sqlite3.Connection, account_id: int) -> None:
 
 
 # ------------------------------------------------------------------ failed logins
+
+
+def user_key(username: str) -> str:
+    """The throttle key of an account's failed logins (an address's is ``ip:ADDR``)."""
+    return f"user:{username}"
 
 
 @dataclass(frozen=True)

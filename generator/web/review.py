@@ -37,7 +37,8 @@ from ..messages import msg
 from ..names import lookup
 from . import db
 from .access import allowed, unit_list
-from .auth import bureau_required, connection, login_required
+from .auth import bureau_required, login_required
+from .db import connection
 from .state import Site, site, valid_year
 
 bp = Blueprint("review", __name__)

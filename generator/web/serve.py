@@ -1,10 +1,12 @@
-"""``generate --serve`` (the page, served by waitress) and ``generate --create-admin NAME``."""
+"""``generate serve`` (the page, served by waitress), ``generate create-admin NAME`` and
+``generate reset-password NAME`` (the bureau's way back in from the server's console)."""
 
 from __future__ import annotations
 
 import ipaddress
 import logging
 import sqlite3
+import time
 from pathlib import Path
 
 import click
@@ -21,8 +23,19 @@ PROXY_HEADERS = "x-forwarded-for x-forwarded-proto x-forwarded-host x-forwarded-
 BODY_SLACK = 2  # waitress refuses bodies beyond this many times the page's own limit (the page says why first)
 
 
-def make_admin(data_dir: Path, name: str) -> int:
-    """The bureau's account ``name`` with a one-time password, printed once."""
+def _data_dir(data_dir: Path | str) -> Path | None:
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        click.echo(msg("data_dir_missing", path=data_dir), err=True)
+        return None
+    return data_dir
+
+
+def create_admin(data_dir: Path | str, name: str) -> int:
+    """The bureau's account ``name`` with a one-time password, printed once; the exit code."""
+    data_dir = _data_dir(data_dir)
+    if data_dir is None:
+        return 1
     username = normalize_username(name)
     if not valid_username(username):
         click.echo(msg("web_username_invalid"), err=True)
@@ -40,28 +53,63 @@ def make_admin(data_dir: Path, name: str) -> int:
     return 0
 
 
+def reset_password(data_dir: Path | str, name: str) -> int:
+    """A new one-time password for the account ``name`` (bureau or unit), printed once; the exit code.
+
+    From the server's console, for whoever holds the data folder: the account must set its own password at the
+    next login, its login lock and failure count are cleared, a disabled account is enabled again (naming the
+    account here is the intent to let it in), and every session of it ends at once (its epoch rises). The
+    server may be running: the database is shared.
+    """
+    data_dir = _data_dir(data_dir)
+    if data_dir is None:
+        return 1
+    username = normalize_username(name)
+    con = db.connect(db.init(data_dir / STATE_DIR))
+    try:
+        account = db.account_by_name(con, username)
+        if account is None:
+            names = "、".join(a.username for a in db.accounts(con)) or msg("list_none")
+            click.echo(msg("web_account_unknown", name=username, names=names), err=True)
+            return 1
+        password = one_time_password()
+        key = db.user_key(username)
+        locked = db.failures(con, key).locked_until > time.time()
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            db.set_password(con, account.id, hash_password(password), must_change=True)
+            db.clear_failures(con, key)
+            if not account.active:
+                db.set_active(con, account.id, True)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        con.close()
+    click.echo(msg("web_password_reset_done", name=username, password=password))
+    if locked:
+        click.echo(msg("web_account_unlocked"))
+    if not account.active:
+        click.echo(msg("web_account_reenabled"))
+    return 0
+
+
 def run(data_dir: Path | str, templates_dir: Path | str, out_dir: Path | str, host: str = "127.0.0.1",
-        port: int = 8000, create_admin: str | None = None, serve: bool = True, proxy: str | None = None) -> int:
-    """The CLI's ``--create-admin`` and ``--serve``; the exit code.
+        port: int = 8000, proxy: str | None = None) -> int:
+    """``generate serve``: the page until Ctrl+C; the exit code.
 
     ``proxy``: the address of an HTTPS reverse proxy in front of the page. Requests from it are taken at its
     word for the client's address and scheme (``X-Forwarded-For``/``-Proto``), so login limits count each
     office and not the proxy, and the session cookie is sent over HTTPS only. Such headers from anyone else
     are dropped.
     """
-    data_dir = Path(data_dir)
-    if not data_dir.is_dir():
-        click.echo(msg("data_dir_missing", path=data_dir), err=True)
+    data_dir = _data_dir(data_dir)
+    if data_dir is None:
         return 1
     if proxy is not None and _address(proxy) is None:
         click.echo(msg("web_proxy_bad", value=proxy), err=True)
         return 2
-    if create_admin is not None:
-        code = make_admin(data_dir, create_admin)
-        if code or not serve:
-            return code
-    if not serve:
-        return 0
     app = create_app(data_dir, templates_dir, out_dir,
                      **({"SESSION_COOKIE_SECURE": True, "PREFERRED_URL_SCHEME": "https"} if proxy else {}))
     con = db.connect(app.config["DB_PATH"])

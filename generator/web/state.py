@@ -1,8 +1,8 @@
 """What the pages show and do, through the library: units, their state, uploads, generation, files, batches.
 
-No report logic lives here: a unit's state is ``pipeline.unit_state`` (read,
+No report logic lives here: a unit's state is ``api.unit_state`` (read,
 validate, compute, audit, the names of its files), generation is
-``pipeline.generate_unit`` / ``commands.batch.generate_batch`` (which hold the
+``api.generate_unit`` / ``commands.batch.generate_batch`` (which hold the
 output folder through ``write.Folder``), the blank workbook is
 ``commands.newyear``, the template check ``commands.template_check.run``. This
 module keeps what a web server needs around them: a cache of states keyed by
@@ -12,12 +12,11 @@ page images of a report, and the paths, always resolved from (unit, year, kind).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import hashlib
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import threading
 import time
@@ -27,41 +26,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from ..api import Options, Report, UnitState, audit_workbook, generate_unit, load, unit_names, unit_state
+from ..audit import clashing_units, name_clashes
 from ..commands.batch import generate_batch, result_lines
 from ..commands.newyear import blank_workbook, init_workbook
-from ..commands.summary import summary_name
 from ..commands.template_check import CheckResult
 from ..commands.template_check import run as check_template
 from ..errors import SEP, UserError, ValidationError
-from ..formats.pdf import PdfConverter, PdfError, find_soffice
+from ..layout import (TEMPLATE_NAME, is_own_template, is_workbook_name, output_dir, resolve_template, summary_path,
+                      unit_data_dir, unit_template, valid_unit, valid_year, workbook_name, workbook_path, year_dir)
 from ..messages import msg
-from ..pipeline import (DEFAULT_TEMPLATE_DIR, TEMPLATE_NAME, Options, Report, UnitState, audit_workbook, file_names,
-                        generate_unit, load, resolve_template, safe_filename, unit_state)
 from ..read import list_units, read_workbook
+from ..umask import file_mode
+from .pages import PageImages, can_convert
 from .wording import for_page
 
-YEAR_MIN, YEAR_MAX = 1990, 2200
-UNIT_MAX = 60  # characters of a unit's name
 OUTPUT_KINDS = ("docx", "tables", "pdf")  # files of a unit's set the page offers
-PAGES_KEPT = 200  # report page image sets kept in the cache (the oldest go first)
-PAGE_DPI = 80
-
-
-def valid_unit(name: Any) -> bool:
-    """A unit's name as a folder of ``data/`` may be called: no path, no control character, no reserved name,
-    not hidden, not ``default`` (the templates' shared folder)."""
-    if not isinstance(name, str) or not name or len(name) > UNIT_MAX:
-        return False
-    try:
-        cleaned = safe_filename(name)
-    except UserError:
-        return False
-    return (cleaned == name and not name.startswith((".", "~$")) and name.casefold() != DEFAULT_TEMPLATE_DIR
-            and not re.search(r"[%\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]", name))
-
-
-def valid_year(year: int) -> bool:
-    return YEAR_MIN <= year <= YEAR_MAX
 
 
 def _stat(path: Path | None) -> tuple[int, int, int] | None:
@@ -138,10 +118,11 @@ class Site:
         self.generate_wait = generate_wait
         self.batch_wait = batch_wait
         self.jobs = jobs
-        self._cache: dict[tuple[int, str], tuple[tuple, tuple, UnitState]] = {}
+        self._cache: dict[tuple[int, str], tuple[tuple, UnitState]] = {}
+        self._names: dict[Path, tuple[tuple | None, tuple[str, str] | None]] = {}
         self._lock = threading.Lock()
         self._jobs: dict[int, Job] = {}
-        self._page_locks: dict[str, threading.Lock] = {}
+        self.page_images = PageImages(self.state_dir / "pages")
 
     # ------------------------------------------------------------------ folders
     @property
@@ -155,13 +136,19 @@ class Site:
 
     def unit_dir(self, unit: str) -> Path:
         assert valid_unit(unit), unit
-        return self.data_dir / unit
+        return unit_data_dir(self.data_dir, unit)
 
     def workbook_path(self, unit: str, year: int) -> Path:
-        return self.unit_dir(unit) / f"{year}.xlsx"
+        assert valid_unit(unit), unit
+        return workbook_path(self.data_dir, year, unit)
 
     def year_dir(self, year: int) -> Path:
-        return self.out_dir / str(year)
+        return year_dir(self.out_dir, year)
+
+    def output_dir(self, unit: str, year: int) -> Path:
+        """The unit's own output folder (``layout.output_dir``): nothing of another unit is ever there."""
+        assert valid_unit(unit), unit
+        return output_dir(self.out_dir, year, unit)
 
     def display(self, text: str) -> str:
         """A library message with the server's folders shown as the clerk knows them (data/…, output/…)."""
@@ -187,9 +174,10 @@ class Site:
         found: set[int] = set()
         for unit in self.folder_units():
             try:
-                for p in (self.data_dir / unit).iterdir():
-                    if re.fullmatch(r"\d{4}\.xlsx", p.name) and valid_year(int(p.stem)):
-                        found.add(int(p.stem))
+                for p in self.unit_dir(unit).iterdir():
+                    year = is_workbook_name(p.name)
+                    if year is not None:
+                        found.add(year)
             except OSError:
                 continue
         return sorted(found)
@@ -207,35 +195,49 @@ class Site:
             template = resolve_template(self.templates_dir, unit)
         except UserError:
             template = None
-        folder = self.unit_dir(unit)
-        return (_stat(folder / f"{year}.xlsx"), _stat(folder / f"{year - 1}.xlsx"), str(template), _stat(template))
-
-    def _outputs_signature(self, state: UnitState) -> tuple:
-        """The unit's own files in the output folder (another unit's files or the summary do not count)."""
-        folder = self.year_dir(state.year)
-        return tuple(_stat(folder / name) for kind, name in sorted(state.names.items()) if kind != "stem")
+        return (_stat(self.workbook_path(unit, year)), _stat(self.workbook_path(unit, year - 1)), str(template),
+                _stat(template), _stat(self.output_dir(unit, year)))
 
     def state(self, year: int, unit: str) -> UnitState:
-        """``pipeline.unit_state``, reused while the unit's workbooks, template and files are unchanged."""
+        """The unit's state (``own_state``) with, in its audit, any other unit whose workbook gives the same
+        单位全称 (``audit.name_clashes``)."""
+        state = self.own_state(year, unit)
+        if state.audit is None:
+            return state
+        clashes = name_clashes(unit, self.names(year))
+        if not clashes:
+            return state
+        audit = dataclasses.replace(state.audit, findings=state.audit.findings + clashes)
+        return dataclasses.replace(state, audit=audit)
+
+    def names(self, year: int) -> dict[str, tuple[str, str]]:
+        """unit → (单位全称, its cell) of every unit whose workbook of ``year`` gives one (``read.read_unit_name``,
+        as the CLI reads them; kept while the workbook is unchanged)."""
+        out = {}
+        for unit, path in self._year_units(year):
+            signature = _stat(path)
+            with self._lock:
+                cached = self._names.get(path)
+            if cached is None or cached[0] != signature:
+                cached = (signature, unit_names([(unit, path)]).get(unit))
+                with self._lock:
+                    self._names[path] = cached
+            if cached[1] is not None:
+                out[unit] = cached[1]
+        return out
+
+    def own_state(self, year: int, unit: str) -> UnitState:
+        """``pipeline.unit_state``, reused while the unit's workbooks, template and output folder are unchanged."""
         key = (year, unit)
         signature = self._signature(year, unit)
         with self._lock:
             cached = self._cache.get(key)
-        if cached is not None and cached[0] == signature and cached[1] == self._outputs_signature(cached[2]):
-            return cached[2]
+        if cached is not None and cached[0] == signature:
+            return cached[1]
         state = unit_state(year, unit, self.data_dir, self.templates_dir, self.out_dir)
         with self._lock:
-            self._cache[key] = (signature, self._outputs_signature(state), state)
+            self._cache[key] = (signature, state)
         return state
-
-    def owners(self, year: int) -> dict[str, list[str]]:
-        """Report file name → the units whose workbook of ``year`` would write it."""
-        out: dict[str, list[str]] = {}
-        for unit, _ in self._year_units(year):
-            state = self.state(year, unit)
-            if state.names:
-                out.setdefault(state.names["docx"], []).append(unit)
-        return out
 
     def _year_units(self, year: int) -> list[tuple[str, Path]]:
         try:
@@ -244,18 +246,15 @@ class Site:
             return []
 
     def clash(self, state: UnitState) -> str | None:
-        """Another unit whose workbook names the same report (same 单位全称 and title): its files are no one's."""
-        if not state.names:
-            return None
-        others = [u for u in self.owners(state.year).get(state.names["docx"], []) if u != state.unit]
-        return others[0] if others else None
+        """The other units whose workbook gives the same 单位全称 (shown on the county page), or None."""
+        return "、".join(clashing_units(state.unit, self.names(state.year))) or None
 
     def output_file(self, state: UnitState, kind: str) -> Path | None:
-        """The unit's file of ``kind`` in the output folder, if it exists and is the unit's alone."""
-        if kind not in OUTPUT_KINDS or kind not in state.outputs or self.clash(state):
+        """The unit's file of ``kind`` in its own output folder, if it exists."""
+        if kind not in OUTPUT_KINDS or kind not in state.outputs or state.unit is None:
             return None
         path = state.outputs[kind]
-        folder = self.year_dir(state.year)
+        folder = self.output_dir(state.unit, state.year)
         if path.parent != folder or path.is_symlink() or not path.is_file():
             return None
         return path
@@ -273,9 +272,9 @@ class Site:
     # ------------------------------------------------------------------ uploads
     def store_workbook(self, unit: str, year: int, upload: BinaryIO) -> Outcome:
         """Stage the upload as ``YEAR.xlsx``, read it with the library; move it into ``data/<unit>/`` only when
-        it is a readable workbook of the form and names no other unit's report."""
+        it is a readable workbook of the form."""
         folder = self.stage_dir()
-        staged = folder / f"{year}.xlsx"  # the unit and year decide the name, never the client
+        staged = folder / workbook_name(year)  # the unit and year decide the name, never the client
         try:
             with open(staged, "wb") as fh:
                 shutil.copyfileobj(upload, fh)
@@ -286,14 +285,9 @@ class Site:
             if raw.problems:
                 return Outcome(False, self.display(ValidationError(raw.file, raw.problems).render()))
             try:
-                _, ctx, _ = load(staged, year)
+                load(staged, year)
             except UserError as exc:  # refused (kept as a rejected version): the good workbook stays
                 return Outcome(False, self.display(exc.render()), error=exc)
-            docx = file_names(ctx.values)["docx"]
-            others = [u for u in self.owners(year).get(docx, []) if u != unit]
-            if others:
-                return Outcome(False, msg("web_name_clash", name=ctx.values["基本信息"]["单位全称"],
-                                      other=others[0], file=docx))
             target = self.workbook_path(unit, year)
             refused = self._move_in(staged, target)
             if refused is not None:
@@ -306,7 +300,7 @@ class Site:
         """Move a checked upload to its place (as the umask would have made it); an Outcome when that fails."""
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(staged, 0o666 & ~_umask())
+            os.chmod(staged, file_mode())
             os.replace(staged, target)
         except OSError as exc:
             return Outcome(False, msg("web_store_failed", path=self.display(str(target)),
@@ -333,7 +327,7 @@ class Site:
             if not result.ok:
                 return Outcome(False, msg("web_template_refused", count=len(result.problems)), lines=lines,
                                check=result)
-            target = self.templates_dir / unit / TEMPLATE_NAME
+            target = unit_template(self.templates_dir, unit)
             refused = self._move_in(staged, target)
             if refused is not None:
                 return refused
@@ -347,7 +341,7 @@ class Site:
             path = resolve_template(self.templates_dir, unit)
         except UserError:
             return None, False
-        return path, path.parent.name == unit
+        return path, is_own_template(path, unit)
 
     # ------------------------------------------------------------------ generation
     def generate(self, unit: str, year: int, pdf: bool, force: bool) -> Outcome:
@@ -359,11 +353,7 @@ class Site:
             return Outcome(False, msg("web_no_workbook", year=year), state=state)
         if state.error is not None:
             return Outcome(False, self.display(state.error.render()), state=state)
-        other = self.clash(state)
-        if other:
-            return Outcome(False, msg("web_name_clash", name=state.values["基本信息"]["单位全称"], other=other,
-                                      file=state.names["docx"]), state=state)
-        options = Options(pdf=pdf, force=force, wait=self.generate_wait)
+        options = Options(pdf=pdf, force=force, wait=self.generate_wait, names=self.names(year))
         try:
             report = generate_unit(state.workbook, year, self.templates_dir, self.out_dir, unit=unit,
                                    options=options)
@@ -395,103 +385,26 @@ class Site:
         """``year``'s blank workbook: from last year's (``--init``) when the unit has one, else a new unit's."""
         folder = self.stage_dir()
         try:
-            target = folder / f"{year}.xlsx"
+            target = folder / workbook_name(year)
             previous = self.workbook_path(unit, year - 1)
             if previous.is_file():
                 init_workbook(previous, target, year)
             else:
                 blank_workbook(target, year, unit)
-            return target.read_bytes(), f"{year}.xlsx"
+            return target.read_bytes(), workbook_name(year)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    # ------------------------------------------------------------------ the report's pages as images
-    @staticmethod
-    def can_convert() -> str | None:
-        """None when PDFs and page images can be made here, else why not (Chinese)."""
-        if find_soffice() is None:
-            return msg("web_no_soffice")
-        if shutil.which("pdftoppm") is None:
-            return msg("web_no_pdftoppm")
-        return None
+    # ------------------------------------------------------------------ the report's pages as images (pages.py)
+    can_convert = staticmethod(can_convert)
 
     def pages(self, state: UnitState) -> tuple[str | None, list[Path], str | None]:
-        """(the report's hash, its page images, why there are none): LibreOffice → PDF → pdftoppm, cached by
-        the report's SHA-256."""
-        docx = self.output_file(state, "docx")
-        if docx is None:
-            return None, [], msg("web_pages_no_report")
-        data = docx.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        cache = self.state_dir / "pages" / digest
-        if (cache / "done").exists():
-            return digest, sorted(cache.glob("page-*.png")), None
-        why = self.can_convert()
-        if why:
-            return digest, [], why
-        with self._lock:
-            lock = self._page_locks.setdefault(digest, threading.Lock())
-        with lock:
-            if not (cache / "done").exists():
-                try:
-                    self._make_pages(data, self.output_file(state, "pdf"), digest, cache)
-                except PdfError as exc:
-                    return digest, [], self.display(exc.message_zh)
-                except (OSError, subprocess.SubprocessError) as exc:
-                    return digest, [], msg("web_pages_failed", detail=str(exc)[:300])
-        return digest, sorted(cache.glob("page-*.png")), None
-
-    def _make_pages(self, docx: bytes, pdf: Path | None, digest: str, cache: Path) -> None:
-        root = cache.parent
-        root.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=".work-", dir=root))
-        try:
-            if pdf is None:  # the report has no PDF beside it: convert a copy
-                source = work / "report.docx"
-                source.write_bytes(docx)
-                with PdfConverter() as converter:
-                    pdf = converter.convert([source], work)[0]
-            subprocess.run(["pdftoppm", "-png", "-r", str(PAGE_DPI), str(pdf), str(work / "page")], check=True,
-                           capture_output=True, timeout=120)
-            pages = sorted(work.glob("page-*.png"))
-            if not pages:
-                raise OSError(msg("web_pages_none"))
-            out = work / "out"
-            out.mkdir()
-            width = len(str(len(pages)))
-            for i, page in enumerate(pages, start=1):  # page-1.png …: one name whatever pdftoppm pads
-                os.replace(page, out / f"page-{i:0{width}d}.png")
-            (out / "done").write_text(digest)
-            try:
-                os.replace(out, cache)
-            except OSError:
-                if not (cache / "done").exists():
-                    raise
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-        self._prune(root)
-
-    @staticmethod
-    def _prune(root: Path) -> None:
-        sets = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
-                      key=lambda p: p.stat().st_mtime)
-        for old in sets[:-PAGES_KEPT]:
-            shutil.rmtree(old, ignore_errors=True)
+        """(the report's hash, its page images, why there are none)."""
+        return self.page_images.images(self.output_file(state, "docx"), self.output_file(state, "pdf"), self.display)
 
     def page_file(self, state: UnitState, digest: str, number: int) -> Path | None:
         """Page ``number`` of the unit's current report (``digest`` must be its hash: an old set is no one's)."""
-        docx = self.output_file(state, "docx")
-        if docx is None or not re.fullmatch(r"[0-9a-f]{64}", digest):
-            return None
-        if hashlib.sha256(docx.read_bytes()).hexdigest() != digest:
-            return None
-        cache = self.state_dir / "pages" / digest
-        if not (cache / "done").exists():
-            return None
-        for page in cache.glob("page-*.png"):
-            if int(page.stem.split("-")[1]) == number:
-                return page
-        return None
+        return self.page_images.page(self.output_file(state, "docx"), digest, number)
 
     # ------------------------------------------------------------------ the county
     def job(self, year: int) -> Job | None:
@@ -543,22 +456,21 @@ class Site:
         return job, msg("web_batch_started", year=year, count=len(units))
 
     def summary_file(self, year: int) -> Path | None:
-        path = self.year_dir(year) / summary_name(year)
+        path = summary_path(self.out_dir, year)
         return path if path.is_file() and not path.is_symlink() else None
 
     def reports_zip(self, year: int, units: list[str]) -> tuple[BinaryIO, int]:
-        """Every unit's report, tables and PDF of ``year`` and the county summary, in one zip (a temporary file)."""
+        """Every unit's report, tables and PDF of ``year``, each unit's in a folder of its name (as in
+        ``output/<year>/<unit>/``), and the county summary, in one zip (a temporary file)."""
         out = tempfile.TemporaryFile()
         count = 0
-        seen: set[str] = set()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
             for unit in units:
                 state = self.state(year, unit)
                 for kind in OUTPUT_KINDS:
                     path = self.output_file(state, kind)
-                    if path is not None and path.name not in seen:
-                        seen.add(path.name)
-                        zf.write(path, path.name)
+                    if path is not None:
+                        zf.write(path, f"{unit}/{path.name}")
                         count += kind == "docx"
             summary = self.summary_file(year)
             if summary is not None:
@@ -575,14 +487,3 @@ def site() -> Site:
     return current_app.extensions["generator"]
 
 
-def _read_umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()  # read once, at import: changing it later would race the server's other threads
-
-
-def _umask() -> int:
-    return _UMASK

@@ -17,9 +17,10 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from ..errors import UserError
 from ..messages import msg
 from . import db, review
-from .review import figure
 from .access import allowed
-from .auth import connection, login_required
+from .auth import login_required
+from .db import connection
+from .review import figure
 from .state import OUTPUT_KINDS, Outcome, short_cell, site
 
 bp = Blueprint("unit", __name__, url_prefix="/unit")

@@ -9,12 +9,13 @@ from ..messages import msg
 
 # (what the CLI's message says, the message key of what the page says instead)
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p, k in (
-    (r"（可单独运行 generate --year \S+ --check 查看）", "web_say_previous"),
+    (r"（可单独运行 generate (?:--year \S+ --check|check --year \S+) 查看）", "web_say_previous"),
     (r"可用变量见 docs/fields\.md。", "web_say_fields"),
-    (r"（全部名称见 docs/fields\.md，或加 --template-check --fields 列出）", "web_say_fields_paren"),
+    (r"（全部名称见 docs/fields\.md，或(?:加 --template-check|运行 generate template-check) --fields 列出）",
+     "web_say_fields_paren"),
     (r"（含义和示例值见 docs/fields\.md；", "web_say_fields_open"),
-    (r"表的格式见 generate --new-unit 生成的空白工作簿", "web_say_blank"),
-    (r"（generate --template-check 可单独检查模板）", "web_say_template_check"),
+    (r"表的格式见 generate (?:--)?new-unit 生成的空白工作簿", "web_say_blank"),
+    (r"（generate (?:--)?template-check 可单独检查模板）", "web_say_template_check"),
     (r"如确需重新生成，请加 --force（会先备份为 ([^）]*)）", "web_say_force"),
     (r"请稍后再运行，或用 --wait 延长等待时间。", "web_say_wait"),
     (r"如确需更长时间，可加 --limit-seconds。", "web_say_limit"),
