@@ -15,17 +15,19 @@ unit has for a year (its workbook, audit and files), as the web page shows it. E
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 from .layout import output_dir, resolve_template, valid_unit, valid_year, workbook_path
 from .pipeline import (Options, Report, Reports, UnitState, audit_workbook, check, check_all, county_names,
-                       generate_unit, load, unit_names, unit_state)
+                       generate_unit, load, removed_message, unit_names, unit_state)
 from .read import find_units, find_workbook
+from .rules import load_rules, stray_rules
 
 __all__ = ["Options", "Report", "Reports", "UnitState", "audit_workbook", "check", "check_all", "county_names",
-           "generate", "generate_unit", "load", "output_dir", "resolve_template", "unit_names", "unit_state",
-           "valid_unit", "valid_year", "workbook_path"]
+           "generate", "generate_unit", "load", "output_dir", "removed_message", "resolve_template", "unit_names",
+           "unit_state", "valid_unit", "valid_year", "workbook_path"]
 
 
 def generate(year: int, unit: str | None = None, data_dir: Path | str = "data",
@@ -37,13 +39,23 @@ def generate(year: int, unit: str | None = None, data_dir: Path | str = "data",
     ``unit`` is given, all units are generated (``commands.batch``) with a county
     summary; failed units come back as Reports with ``error`` set. Each unit's
     files go to its own folder (``layout.output_dir``). ``flags`` are
-    ``Options`` fields (``force=True``, ``pdf=True``…).
+    ``Options`` fields (``force=True``, ``pdf=True``…). The scoring rules (``DATA/评分规则.xlsx``, else the
+    national ones) are read once, before any unit: a bad settings workbook refuses the whole run.
     """
     options = options or Options(**flags)
+    if options.rules is None:
+        options = dataclasses.replace(options, rules=load_rules(data_dir, year))
     units = find_units(Path(data_dir), year, unit)
     if units is not None:
         from .commands.batch import generate_batch  # (process pools: imported for county folders only)
 
-        return generate_batch(year, units, Path(templates_dir), Path(out_dir), options)
-    workbook = find_workbook(Path(data_dir), year, unit)
-    return Reports([generate_unit(workbook, year, Path(templates_dir), Path(out_dir), unit=unit, options=options)])
+        reports = generate_batch(year, units, Path(templates_dir), Path(out_dir), options)
+    else:
+        workbook = find_workbook(Path(data_dir), year, unit)
+        reports = Reports([generate_unit(workbook, year, Path(templates_dir), Path(out_dir), unit=unit,
+                                         options=options)])
+    for report in reports:  # a unit's own settings workbook is not used: the unit is told
+        stray = stray_rules(data_dir, report.unit)
+        if stray is not None:
+            report.notices.append(stray)
+    return reports

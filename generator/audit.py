@@ -334,7 +334,8 @@ class Auditor:
     def run(self) -> list[Finding]:
         for check in (self.identities, self.at_most, self.org_counts, self.staff_sums, self.staff_over,
                       self.budget_categories, self.budget_balance, self.indicators, self.project_indicators,
-                      self.vocabulary, self.sources, self.texts, self.sangong_claims, self.previous_year):
+                      self.vocabulary, self.sources, self.texts, self.sangong_claims, self.previous_year,
+                      self.rule_steps):
             check()
         return self.findings
 
@@ -512,7 +513,11 @@ class Auditor:
     def indicators(self) -> None:
         rows = self.values["绩效指标"]["行"]
         self._indicator_rows("绩效指标", rows)
-        self._weights("绩效指标", rows, msg("audit_unit_indicators"), level1=True)
+        rules = getattr(self.ctx, "rules", None)
+        if rules is None or rules.weights is None:
+            self._weights("绩效指标", rows, msg("audit_unit_indicators"), level1=True)
+        else:  # county weights: each group is scaled to its weight; what is left out of 100 is said
+            self._county_weights(rows, rules)
 
     def project_indicators(self) -> None:
         for p in self.values.get("项目") or []:
@@ -585,6 +590,37 @@ class Auditor:
                          msg("audit_level1_weights", name=name, total=fmt.number(got), expected=fmt.number(expected)),
                          [self.figs.cell(f"{table}.{index[it['行号']]}.分值") for it in members if it["行号"] in index]
                          or weight_cells)
+
+    def _county_weights(self, rows: list[dict[str, Any]], rules: Any) -> None:
+        full = self.values["自评"]["满分"]
+        if full is None or full == 100:
+            return
+        groups = {g["名称"]: g for g in self.values["绩效指标"]["一级"]}
+        detail = [msg("audit_rules_weight_unused", name=name, weight=fmt.number(weight))
+                  for name, weight in rules.weights.items() if name != "预算执行率" and weight and name not in groups]
+        detail += [msg("audit_rules_weight_unlisted", name=name, points=fmt.number(g["分值"]))
+                   for name, g in groups.items() if name not in rules.weights]
+        index = self._index("绩效指标")
+        self.add("rules_full_marks", HINT, msg("audit_rules_full_marks", which=rules.which, total=fmt.number(full),
+                                               detail="".join(detail)),
+                 [self.figs.cell(f"绩效指标.{index[it['行号']]}.分值") for it in rows if it["行号"] in index])
+
+    def rule_steps(self) -> None:
+        """What the county's scoring rules changed (rules.Step), as hints on the cells behind each number."""
+        rules = getattr(self.ctx, "rules", None)
+        for step in getattr(self.ctx, "rule_steps", ()):
+            if step.row is not None:  # one indicator: its row's figures
+                i = self._index(step.what).get(step.row)
+                keys = ("分值", "实际完成值", "年度指标值", "评价等级", "手工得分")
+                cells = [self.figs.cell(f"{step.what}.{i}.{k}") for k in keys] if i is not None else []
+            elif step.rule == "weight":  # a 一级指标 group: the 分值 of its rows
+                group = step.what.split(".")[1]
+                index = self._index("绩效指标")
+                cells = [self.figs.cell(f"绩效指标.{index[it['行号']]}.分值") for it in self.values["绩效指标"]["行"]
+                         if it["一级指标"] == group and it["行号"] in index]
+            else:  # 预算执行率: the figures of the rate
+                cells = self.ctx.cells("预算.执行率")
+            self.add(f"rules_{step.rule}", HINT, msg("audit_rules_step", which=rules.which, text=step.text), cells)
 
     def vocabulary(self) -> None:
         """一级/二级指标 outside the national vocabulary (near misses are refused by validate)."""

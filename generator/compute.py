@@ -23,6 +23,7 @@ from typing import Any
 
 from . import formatting as fmt
 from . import schema
+from . import rules as scoring
 from .names import NotText, full_name, placeholder_text, placeholder_value
 from .errors import Location, Problem
 from .messages import msg
@@ -134,6 +135,8 @@ class Context:
     zh_paths: dict[int, str] = field(default_factory=dict)  # id(container) → its Chinese name
     aliases: dict[int, dict[str, str]] = field(default_factory=dict)  # id(container) → {English key: Chinese key}
     problems: list[Problem] = field(default_factory=list)  # placeholders that name nothing
+    rules: scoring.Rules = scoring.NATIONAL  # the scoring rules the context was computed by
+    rule_steps: list[scoring.Step] = field(default_factory=list)  # what the county's scoring rules changed
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -320,8 +323,8 @@ def value_text(value: Any, unit: str, decimals: int | None) -> str:
     return str(value)
 
 
-def indicator_item(row: dict[str, Any]) -> dict[str, Any]:
-    """One 三级指标 with its texts and score (财预〔2020〕10号 rules, formats.md §4.3)."""
+def indicator_item(row: dict[str, Any], rules: scoring.Rules = scoring.NATIONAL) -> dict[str, Any]:
+    """One 三级指标 with its texts and score (财预〔2020〕10号 rules, formats.md §4.3; a band's share by ``rules``)."""
     unit = row.get("单位") or ""
     typed = row.get("比较") or ""
     target, actual = row.get("年度指标值"), row.get("实际完成值")
@@ -354,7 +357,7 @@ def indicator_item(row: dict[str, Any]) -> dict[str, Any]:
         share = max(ZERO, min(Decimal(1), share))
         method = "公式"
     elif band:
-        share = Decimal(schema.BANDS[band][0])
+        share = rules.share(band)
         method = "评价等级"
     else:
         share = Decimal(1) if met else ZERO
@@ -621,7 +624,7 @@ STAGE_NAMES = {"initial": "年初预算数", "full": "全年预算数", "exec": 
 
 
 def project_context(b: _Builder, i: int, p: dict[str, Any], indicators: list[tuple[int, dict[str, Any]]],
-                    competent: str) -> dict[str, Any]:
+                    competent: str, rules: scoring.Rules = scoring.NATIONAL) -> dict[str, Any]:
     path = f"项目.{i}"
     funds: dict[str, Any] = {}
     for source, source_zh in schema.FUND_SOURCES:
@@ -640,7 +643,8 @@ def project_context(b: _Builder, i: int, p: dict[str, Any], indicators: list[tup
     b.derive(f"{path}.资金.合计.得分", f"{path}.资金.合计.执行率")
     funds["合计"] = b.bi(whole, FUND_NAMES)
     b.bi(funds, (("当年财政拨款", "fiscal"), ("上年结转资金", "carry"), ("其他资金", "other"), ("合计", "total")))
-    items = [indicator_item(r) for _, r in indicators]
+    items = [indicator_item(r, rules) for _, r in indicators]
+    b.ctx.rule_steps += scoring.score_items(items, rules, "项目指标")
     ind = group_indicators(b, items, f"{path}.绩效指标", [k for k, _ in indicators], "项目指标")
     out = {
         "项目名称": p["项目名称"],
@@ -729,14 +733,16 @@ BUDGET_NAMES = (("年初预算数", "initial"), ("全年预算数", "full_year")
                 ("收入合计", "by_income_total"), ("支出合计", "by_expense_total"))
 SANGONG_NAMES = PERIOD_NAMES + (("变动额", "change"), ("变动率", "change_rate"), ("本年构成", "items_actual"),
                                 ("上年构成", "items_prev"), ("增减结论", "conclusion"))
-SCORE_NAMES = (("预算执行得分", "budget"), ("指标得分", "indicators"), ("总分", "total"), ("满分", "weight_total"))
+SCORE_NAMES = (("预算执行得分", "budget"), ("指标得分", "indicators"), ("总分", "total"), ("满分", "weight_total"),
+               ("等级", "grade"), ("评分规则", "rules"), ("规则说明", "rules_note"))
 TEXT_ITEM_NAMES = (("小标题", "title"), ("内容", "text"))
 TOTAL_NAMES = (("上年决算数", "prev_actual"), ("年初预算数", "initial"), ("全年预算数", "full"), ("全年执行数", "exec"))
 
 
-def compute(data: dict[str, Any]) -> Context:
-    """The template context of one validated workbook."""
+def compute(data: dict[str, Any], rules: scoring.Rules = scoring.NATIONAL) -> Context:
+    """The template context of one validated workbook, scored by ``rules`` (the national ones by default)."""
     b = _Builder(data)
+    b.ctx.rules = rules
     v = b.ctx.values
     overrides = data.get("句子覆盖") or {}
     basic = dict(data.get("基本信息") or {})
@@ -759,7 +765,7 @@ def compute(data: dict[str, Any]) -> Context:
     if fin is not None:
         fin = dict(fin)
         v["财务"] = b.node("财务", b.bi(fin, FINANCE_NAMES))
-        v["预算"] = _budget(b, fin)
+        v["预算"] = _budget(b, fin, rules)
 
     if data.get("三公经费") is not None:
         v["三公经费"] = _sangong(b, data["三公经费"], overrides)
@@ -776,14 +782,15 @@ def compute(data: dict[str, Any]) -> Context:
         v["楼堂馆所及节约"] = b.node("楼堂馆所及节约", b.bi(other, OTHER_NAMES))
 
     unit_rows = data.get("绩效指标") or []
-    items = [indicator_item(r) for r in unit_rows]
+    items = [indicator_item(r, rules) for r in unit_rows]
+    item_steps = scoring.score_items(items, rules, "绩效指标")
     v["绩效指标"] = group_indicators(b, items, "绩效指标", list(range(len(items))), "绩效指标", overrides)
 
     by_project: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for i, r in enumerate(data.get("项目指标") or []):
         by_project.setdefault(r.get("项目名称"), []).append((i, r))
     competent = basic.get("主管部门") or ""
-    projects = [project_context(b, i, p, by_project.get(p["项目名称"], []), competent)
+    projects = [project_context(b, i, p, by_project.get(p["项目名称"], []), competent, rules)
                 for i, p in enumerate(data.get("项目") or []) if p.get("项目名称")]
     v["项目"] = b.node("项目", projects)
     totals = {k: sum((p["资金"]["合计"][k] for p in projects), ZERO) for k in STAGE_NAMES.values()}
@@ -791,11 +798,17 @@ def compute(data: dict[str, Any]) -> Context:
     v["项目合计"] = b.node("项目合计", b.bi(totals, TOTAL_NAMES))
 
     budget_part = v.get("预算", {}).get("得分")
+    scored = scoring.unit_total(rules, budget_part, v.get("预算", {}).get("执行率"), v["绩效指标"]["一级"],
+                                item_steps)
+    b.ctx.rule_steps[:0] = scored.steps  # the unit's steps in order, then its projects' indicators'
     score = {
         "预算执行得分": budget_part,
-        "指标得分": v["绩效指标"]["得分合计"],
-        "总分": (budget_part if budget_part is not None else ZERO) + v["绩效指标"]["得分合计"],
-        "满分": BUDGET_WEIGHT + v["绩效指标"]["分值合计"],
+        "指标得分": scored.indicators,
+        "总分": scored.total,
+        "满分": scored.weight,
+        "等级": rules.grade(scored.total),
+        "评分规则": rules.label,
+        "规则说明": scoring.note(rules, scored.steps),
     }
     v["自评"] = b.node("自评", b.bi(score, SCORE_NAMES))
     b.derive("自评.总分", "预算.得分")
@@ -830,7 +843,7 @@ def compute(data: dict[str, Any]) -> Context:
     return b.ctx
 
 
-def _budget(b: _Builder, fin: dict[str, Any]) -> dict[str, Any]:
+def _budget(b: _Builder, fin: dict[str, Any], rules: scoring.Rules = scoring.NATIONAL) -> dict[str, Any]:
     full_year, executed, initial = fin.get("全年预算数"), fin.get("决算支出"), fin.get("年初预算支出")
     rate = ratio(executed, full_year)
     budget = {
@@ -841,8 +854,8 @@ def _budget(b: _Builder, fin: dict[str, Any]) -> dict[str, Any]:
         "执行数": executed,
         "执行率": rate,
         "结余": minus(full_year, executed),
-        "分值": BUDGET_WEIGHT,
-        "得分": budget_score(rate),
+        "分值": rules.budget_weight,
+        "得分": budget_score(rate, rules.budget_weight),
         "收入合计": fin.get("决算收入"),  # the stated total, as the report states it (one figure per concept)
         "支出合计": executed,
     }

@@ -32,6 +32,7 @@ from .messages import msg
 # ---------------------------------------------------------------------------- names of things
 WORKBOOK_SUFFIX = ".xlsx"
 TEMPLATE_NAME = "report.docx"
+RULES_NAME = "评分规则.xlsx"  # the county's scoring rules (generator/rules.py)
 DEFAULT_TEMPLATE_DIR = "default"  # templates/default/: the shared template (so no unit may be called so)
 RECORD = ".generated.json"  # an output folder's record: file name → SHA-256 of what we wrote
 JOURNAL = ".generated.log"  # its journal: lines "<sha256>\t<file name>", written before a set is moved in
@@ -127,6 +128,12 @@ def workbook_with_suffix(folder: Path, year: int, suffix: str) -> Path:
 def is_single_layout(data_dir: Path, year: int) -> bool:
     """``data/<year>.xlsx`` exists: the one-unit layout."""
     return workbook_path(data_dir, year).exists()
+
+
+def rules_path(data_dir: Path | str) -> Path:
+    """The scoring rules for the units of ``data_dir``: ``DATA/评分规则.xlsx``, beside the units of a county folder
+    (for all of them) or beside the workbook of a one-unit folder. A county unit's own folder cannot carry rules."""
+    return Path(data_dir) / RULES_NAME
 
 
 def unit_template(templates_dir: Path, unit: str) -> Path:

@@ -32,6 +32,7 @@ from .limits import Limits
 from .messages import msg
 from .read import find_units, find_workbook, list_units, lock_file_notice, read_unit_name, read_workbook
 from .render import make_env, render
+from .rules import NATIONAL, Rules, load_rules
 from .template import Template, load_template
 from .validate import check_uses, validate
 from .write import Folder, Staged, load_record, stage_files
@@ -51,6 +52,7 @@ class Options:
     limits: Limits = field(default_factory=Limits)  # per unit render
     wait: float = 120.0  # seconds to wait for another run on the same output folder
     progress: Progress | None = None
+    rules: Rules | None = None  # the county's scoring rules, loaded once per run (None: the national ones)
     on_wait: Callable[[str], None] | None = None
     # every unit's 单位全称 and its cell in a county folder (``county_names``), for the audit's name clash; None:
     # read when a unit of a county folder is made
@@ -112,13 +114,13 @@ class Made:
 # ------------------------------------------------------------------ reading one workbook
 
 
-def load(workbook: Path, year: int | None, template: Template | None = None) -> tuple[dict[str, Any], Context,
-                                                                                         list[Problem]]:
+def load(workbook: Path, year: int | None, template: Template | None = None,
+         rules: Rules | None = None) -> tuple[dict[str, Any], Context, list[Problem]]:
     """Read, validate and compute one workbook: (data, context, notices); a ValidationError lists every problem,
-    those of the template's needs included when ``template`` is given."""
+    those of the template's needs included when ``template`` is given. Scored by ``rules`` (national if None)."""
     raw = read_workbook(workbook)
     data, problems, notices = validate(raw, year)
-    ctx = compute(data)
+    ctx = compute(data, rules or NATIONAL)
     problems = problems + ctx.problems
     if template is not None:
         problems += check_uses(template.uses, ctx.resolve, raw.file)
@@ -166,12 +168,15 @@ def county_names(data_dir: Path, year: int) -> dict[str, tuple[str, str]]:
 
 
 def check(year: int, unit: str | None = None, data_dir: Path | str = "data",
-          templates_dir: Path | str = "templates", names: dict[str, tuple[str, str]] | None = None) -> AuditResult:
-    """Audit only (``generate --check``): what the unit's template needs, and every contradiction; write nothing."""
+          templates_dir: Path | str = "templates", names: dict[str, tuple[str, str]] | None = None,
+          rules: Rules | None = None) -> AuditResult:
+    """Audit only (``generate --check``): what the unit's template needs, and every contradiction; write nothing.
+    Scored by ``rules``, else by the settings workbook of ``data_dir`` (``rules.load_rules``)."""
+    rules = rules or load_rules(data_dir, year)
     workbook = find_workbook(Path(data_dir), year, unit)
     env = make_env()
     template = load_template(resolve_template(Path(templates_dir), unit), env)
-    data, ctx, notices = load(workbook, year, template if not template.problems else None)
+    data, ctx, notices = load(workbook, year, template if not template.problems else None, rules)
     result = audit_loaded(workbook, year, data, ctx)
     result.findings += name_clashes(unit, county_names(Path(data_dir), year) if names is None and unit else names or {})
     result.notices = notices
@@ -181,14 +186,16 @@ def check(year: int, unit: str | None = None, data_dir: Path | str = "data",
 def check_all(year: int, unit: str | None = None, data_dir: Path | str = "data",
               templates_dir: Path | str = "templates") -> list[tuple[str | None, AuditResult | UserError]]:
     """``generate --check`` over a folder: one (unit, result or the unit's error) per unit."""
+    rules = load_rules(data_dir, year)  # (refused once for the county, before any unit is scored)
     units = find_units(Path(data_dir), year, unit)
     if units is None:
-        return [(unit, check(year, unit=unit, data_dir=data_dir, templates_dir=templates_dir))]
+        return [(unit, check(year, unit=unit, data_dir=data_dir, templates_dir=templates_dir, rules=rules))]
     out: list[tuple[str | None, AuditResult | UserError]] = []
     names = county_names(Path(data_dir), year)
     for name, _ in units:
         try:
-            out.append((name, check(year, unit=name, data_dir=data_dir, templates_dir=templates_dir, names=names)))
+            out.append((name, check(year, unit=name, data_dir=data_dir, templates_dir=templates_dir, names=names,
+                                    rules=rules)))
         except UserError as exc:
             out.append((name, exc))
     return out
@@ -214,9 +221,10 @@ def unit_state(year: int, unit: str | None, data_dir: Path | str = "data", templ
     """``check`` for one unit, kept rather than raised, with the names of its files and those already written."""
     state = UnitState(unit, year)
     try:
+        rules = load_rules(data_dir, year)
         state.workbook = find_workbook(Path(data_dir), year, unit)
         template = load_template(resolve_template(Path(templates_dir), unit), make_env())
-        data, ctx, notices = load(state.workbook, year, template if not template.problems else None)
+        data, ctx, notices = load(state.workbook, year, template if not template.problems else None, rules)
     except UserError as exc:
         state.error = exc
         return state
@@ -260,7 +268,7 @@ def make_unit(workbook: Path, year: int, template_path: Path, unit: str | None =
         if template.problems:
             raise UserError([Problem(None, str(p)) for p in template.problems],
                             msg("template_has_problems", path=template_path, count=len(template.problems)))
-        data, ctx, notices = load(workbook, year, template)
+        data, ctx, notices = load(workbook, year, template, options.rules)
         names = file_names(ctx.values)
         report = Report(unit=unit, unit_name=ctx.values["基本信息"]["单位全称"], year=year, workbook=Path(workbook),
                         template=template_path, notices=notices, context=ctx.values,

@@ -99,6 +99,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("三公经费上年（元）", 14, "0.00", _money("三公经费.上年决算.合计"), summed=True),
     Column("三公经费增减（元）", 14, "0.00", _money("三公经费.变动额"), summed=True),
     Column("自评分", 10, "0.00", _money("自评.总分")),
+    Column("评分规则", 16, "@", _entry("自评.评分规则")),  # 国家默认, or 县规则 and its name
     Column("未完成指标数", 12, "0", _entry("绩效指标.未完成个数", 0), summed=True),
     Column("审核错误数", 10, "0", _findings(ERROR), summed=True),
     Column("审核提示数", 10, "0", _findings(HINT), summed=True),

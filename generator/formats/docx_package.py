@@ -29,6 +29,8 @@ from typing import Any
 
 from lxml import etree
 
+from .zip import package as zip_package
+
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -135,6 +137,8 @@ def read_package(data: bytes) -> Package:
         if len(infos) > MAX_MEMBERS:
             raise PackageError("too_large", "", str(len(infos)))
         limit = MAX_PACKAGE_MB * 1024 * 1024
+        if sum(i.file_size for i in infos) > limit:  # (zipfile stops at the declared sizes: refused unread)
+            raise PackageError("too_large", max(infos, key=lambda i: i.file_size).filename)
         total = 0
         parts: dict[str, bytes] = {}
         for info in infos:
@@ -289,6 +293,18 @@ def sanitize(pkg: Package) -> list[Removed]:
     parts["[Content_Types].xml"] = _clean_types(parts, main)
     pkg.removed += removed
     return removed
+
+
+def cleaned(data: bytes) -> tuple[bytes, list[Removed]]:
+    """The package ``data`` as ``sanitize`` leaves it, zipped again (what a stored template may be), and what was
+    removed; ``data`` itself when nothing in it was foreign. PackageError if it is not a .docx."""
+    pkg = read_package(data)
+    before = dict(pkg.parts)
+    removed = sanitize(pkg)
+    if not removed and pkg.parts.keys() == before.keys() and content_types(pkg.parts) == content_types(before) \
+            and all(pkg.parts[name] == before[name] for name in before if name != "[Content_Types].xml"):
+        return data, removed
+    return zip_package(pkg.parts), removed
 
 
 def _source_of(rels: str) -> str | None:

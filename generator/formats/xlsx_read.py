@@ -25,7 +25,7 @@ import re
 import warnings
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,13 +159,7 @@ def open_book(path: Path, select: Callable[[list[str]], Iterable[str]] | None = 
     if "xl/workbook.xml" not in parts:
         raise UserError(msg("not_xlsx", name=name))
     strict = _STRICT[0][0] in parts["xl/workbook.xml"][:4000]
-    if strict:
-        parts = {k: _unstrict(v) if k.endswith((".xml", ".rels")) else v for k, v in parts.items()}
-    for part, data in parts.items():
-        if part.endswith((".xml", ".rels", ".vml")) and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):
-            with zipfile.ZipFile(path) as zf:
-                label = _part_label(zf, part)
-            raise UserError(msg("workbook_entities", name=name, part=label))
+    parts.strict = strict
     try:
         return _fast_book(parts, select, strict)
     except _BadString as exc:
@@ -176,35 +170,80 @@ def open_book(path: Path, select: Callable[[list[str]], Iterable[str]] | None = 
         return _openpyxl_book(io.BytesIO(_package(parts)) if strict or clipped else path, select, name)
 
 
-def _read_parts(zf: zipfile.ZipFile, name: str) -> dict[str, bytes]:
-    """Every part of the package, each decompressed with its declared and its real size bounded."""
+CHUNK = 1024 * 1024  # a part is checked this much at a time, never held whole
+_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
+
+
+def _read_parts(zf: zipfile.ZipFile, name: str) -> "_Parts":
+    """Every part of the package checked as it is decompressed, a chunk at a time (its declared and its real
+    size bounded, its CRC, no entity declaration in its XML); the parts, read again only when used."""
     infos = zf.infolist()
     if len(infos) > MAX_MEMBERS:
         raise UserError(msg("too_large_parts", name=name, count=len(infos), limit=MAX_MEMBERS))
     total = 0
     limit = MAX_PART_MB * 1024 * 1024
-    parts: dict[str, bytes] = {}
-    for info in infos:
+    for info in infos:  # the declared sizes first (zipfile stops at a part's declared size: they bound it all)
         if info.file_size > limit:
             raise UserError(msg("too_large_part", name=name, part=_part_label(zf, info.filename),
                                 size=info.file_size // (1024 * 1024), limit=MAX_PART_MB))
+    declared = sum(i.file_size for i in infos)
+    if declared > MAX_TOTAL_MB * 1024 * 1024:
+        raise UserError(msg("too_large", name=name, size=declared // (1024 * 1024), limit=MAX_TOTAL_MB))
+    for info in infos:
         if info.is_dir():
             continue
+        xml = info.filename.endswith((".xml", ".rels", ".vml"))
+        size, tail = 0, b""
         try:
             with zf.open(info) as fh:
-                data = fh.read(limit + 1)  # the declared size may lie: never more than the limit
+                while chunk := fh.read(CHUNK):  # the declared size may lie: counted as it comes
+                    size += len(chunk)
+                    if size > limit:
+                        raise UserError(msg("too_large_part", name=name, part=_part_label(zf, info.filename),
+                                            size=size // (1024 * 1024), limit=MAX_PART_MB))
+                    if xml and any(m in chunk or m in tail + chunk[:len(m)] for m in _MARKERS):
+                        raise UserError(msg("workbook_entities", name=name, part=_part_label(zf, info.filename)))
+                    tail = chunk[-len(_MARKERS[0]):]
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
             detail = msg("damaged_crc") if "CRC" in str(exc) else msg("damaged_deflate", kind=type(exc).__name__)
             raise UserError(msg("workbook_part_damaged", name=name, part=_part_label(zf, info.filename),
                                 detail=detail)) from None
-        if len(data) > limit:
-            raise UserError(msg("too_large_part", name=name, part=_part_label(zf, info.filename),
-                                size=len(data) // (1024 * 1024), limit=MAX_PART_MB))
-        total += len(data)
+        total += size
         if total > MAX_TOTAL_MB * 1024 * 1024:
             raise UserError(msg("too_large", name=name, size=total // (1024 * 1024), limit=MAX_TOTAL_MB))
-        parts[info.filename] = data
-    return parts
+    return _Parts(zf.filename, [i.filename for i in infos if not i.is_dir()])
+
+
+class _Parts(Mapping):
+    """The checked parts of a package by name, each decompressed when asked for (so a part the reader does not
+    use is never in memory); a Strict Open XML one's XML given in transitional namespaces when ``strict``; a part
+    given a new content (``parts[name] = data``) keeps it."""
+
+    def __init__(self, path: str, names: list[str], strict: bool = False) -> None:
+        self.path, self.names, self.strict = path, dict.fromkeys(names), strict
+        self.changed: dict[str, bytes] = {}
+
+    def __setitem__(self, part: str, data: bytes) -> None:
+        self.names[part] = None
+        self.changed[part] = data
+
+    def __getitem__(self, part: str) -> bytes:
+        if part in self.changed:
+            return self.changed[part]
+        if part not in self.names:
+            raise KeyError(part)
+        with zipfile.ZipFile(self.path) as zf:
+            data = zf.read(part)
+        return _unstrict(data) if self.strict and part.endswith((".xml", ".rels")) else data
+
+    def __contains__(self, part: object) -> bool:
+        return part in self.names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
 
 
 def _part_label(zf: zipfile.ZipFile, part: str) -> str:
@@ -245,10 +284,11 @@ def transitional(path: Path) -> bytes | None:
             parts = _read_parts(zf, Path(path).name)
     except (OSError, zipfile.BadZipFile, zlib.error, EOFError, RuntimeError):
         return None
-    return _package({k: _unstrict(v) if k.endswith((".xml", ".rels")) else v for k, v in parts.items()})
+    parts.strict = True
+    return _package(parts)
 
 
-def _package(parts: dict[str, bytes]) -> bytes:
+def _package(parts: Mapping[str, bytes]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in parts.items():
@@ -509,8 +549,8 @@ def _clip_merges(parts: dict[str, bytes]) -> bool:
     """For openpyxl, which makes a cell object for every cell of a merged range: a large range (a whole column,
     ``A1:A1048576``) clipped to the cells the sheet holds, in place. Whether any part changed."""
     changed = False
-    for name, data in list(parts.items()):
-        if not name.startswith("xl/worksheets/") or b"mergeCell" not in data:
+    for name in list(parts):  # (a sheet's part read when it is one: the others are never decompressed here)
+        if not name.startswith("xl/worksheets/") or b"mergeCell" not in (data := parts[name]):
             continue
         last_row = last_col = 0
         for m in _CELL_ADDRESS.finditer(data):

@@ -29,7 +29,8 @@ def valid_username(name: str) -> bool:
 def _page(error: str | None = None, status: int = 200, form: dict[str, str] | None = None) -> Any:
     con = connection()
     now = time.time()
-    locked = {a.id for a in db.accounts(con) if db.failures(con, db.user_key(a.username)).locked_until > now}
+    names = db.locked_accounts(con, now)
+    locked = {a.id for a in db.accounts(con) if a.username in names}
     return render_template("accounts.html", accounts=db.accounts(con), units=site().units(list(db.unit_accounts(con))),
                            locked=locked, error=error, form=form or {}), status
 
@@ -83,7 +84,7 @@ def reset(account_id: int) -> Any:
     password = one_time_password()
     con = connection()
     db.set_password(con, account.id, hash_password(password), must_change=True)
-    db.clear_failures(con, db.user_key(account.username))
+    db.clear_account_failures(con, account.username)
     return render_template("created.html", username=account.username, password=password, role=account.role,
                            unit=account.unit, reset=True)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, redirect, render_template, request, url_for
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .. import formatting as fmt
 from ..errors import ERROR
@@ -33,12 +33,13 @@ DEFAULTS: dict[str, Any] = {
     "MAX_WORKBOOK_MB": 10,
     "MAX_TEMPLATE_MB": 20,
     "MAX_FORM_MB": 1,  # any other POST
-    "LOGIN_SLOW_AFTER": 3,  # failed logins of an account before each next attempt waits
-    "LOGIN_IP_SLOW_AFTER": 10,  # … of an address (a township office may share one)
+    "LOGIN_SLOW_AFTER": 3,  # failed logins of an account from one address before its next attempt waits
+    "LOGIN_IP_SLOW_AFTER": 10,  # … of an address, whatever the names (a township office may share one)
     "LOGIN_DELAY": 2.0,  # seconds, doubling with each further failure
     "LOGIN_DELAY_MAX": 60.0,
-    "LOGIN_LOCK_AFTER": 10,
+    "LOGIN_LOCK_AFTER": 10,  # an account locked for that address only
     "LOGIN_IP_LOCK_AFTER": 50,
+    "LOGIN_ACCOUNT_ALERT": 20,  # failures of an account from anywhere: an address that failed waits from its first
     "LOGIN_LOCK_SECONDS": 15 * 60,
     "LOGIN_WINDOW": 15 * 60,  # failures further apart than this start counting again
     "SESSION_HOURS": 12,
@@ -106,6 +107,8 @@ def create_app(data_dir: Path | str, templates_dir: Path | str, out_dir: Path | 
         limits = {"unit.upload_workbook": "MAX_WORKBOOK_MB", "unit.upload_template": "MAX_TEMPLATE_MB"}
         request.max_content_length = app.config[limits.get(request.endpoint, "MAX_FORM_MB")] * MB
         load_account()
+        if request.routing_exception is not None:  # no such page, or not by this method: said before the CSRF
+            raise request.routing_exception  # check would answer 400 (a redirect to add a "/" passes as ever)
         check_csrf()
 
     db.init_app(app)
@@ -129,10 +132,12 @@ def create_app(data_dir: Path | str, templates_dir: Path | str, out_dir: Path | 
         text = exc.description if exc.description and exc.description != default else None
         if text is None:
             key = {400: "web_bad_request", 403: "web_forbidden", 404: "web_not_found", 405: "web_method",
-                   413: "web_too_large", 429: "web_too_many"}.get(code, "web_http_error")
+                   413: "web_too_large", 429: "web_too_many", 500: "web_internal"}.get(code, "web_http_error")
             text = msg(key, code=code, workbook=app.config["MAX_WORKBOOK_MB"],
                        template=app.config["MAX_TEMPLATE_MB"])
-        return render_template("error.html", code=code, text=text), code
+        headers = {"Allow": ", ".join(exc.valid_methods)} if isinstance(exc, MethodNotAllowed) and exc.valid_methods \
+            else {}
+        return render_template("error.html", code=code, text=text), code, headers
 
     @app.errorhandler(Exception)
     def internal_error(exc: Exception) -> Any:

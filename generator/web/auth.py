@@ -1,20 +1,31 @@
 """Logging in and out, changing one's password, CSRF tokens, and who may see what.
 
-Sessions are Flask's signed cookies (HttpOnly, SameSite=Strict), holding the
-account's id, its ``epoch`` (raised when the password changes or the account is
-disabled, so every older session ends at once) and the login time. A forged or
+Sessions are kept on the server (``db.open_session``: a row per login, the
+cookie holding its random token): logging out deletes the row, so a copy of the
+cookie taken before is refused after; a new password, a reset or disabling
+deletes every session of the account (the one changing its own password gets a
+new one). The cookie is Flask's signed one (HttpOnly, SameSite=Strict) and also
+holds the account's id and ``epoch`` (raised on the same occasions); a forged or
 altered cookie fails its signature and is an empty session.
 
 CSRF: written here rather than taken from flask-wtf (which would bring wtforms
 for one check): a random token per session, put in every form by
 ``csrf_token()``, compared in constant time on every POST before the view runs.
 
-Failed logins are counted per account and per address (``db.throttle``): from
-``LOGIN_SLOW_AFTER`` failures on, the next attempt is refused until a delay has
-passed (doubling up to ``LOGIN_DELAY_MAX``); at ``LOGIN_LOCK_AFTER`` (per
-address ``LOGIN_IP_LOCK_AFTER``) the account (address) is locked for
-``LOGIN_LOCK_SECONDS``. A refused attempt checks no password, so it costs the
-server nothing; an unknown name costs the same hashing as a known one.
+Failed logins are counted per account from this address, per address, and per
+account from anywhere (``_limits``). From ``LOGIN_SLOW_AFTER`` failures of an
+account from one address, that address's next attempt for it is refused until a
+delay has passed (doubling up to ``LOGIN_DELAY_MAX``); at ``LOGIN_LOCK_AFTER``
+that address is locked out of that account for ``LOGIN_LOCK_SECONDS``. An
+address is slowed from ``LOGIN_IP_SLOW_AFTER`` failures (whatever the names)
+and locked at ``LOGIN_IP_LOCK_AFTER``. Failures from elsewhere never lock an
+account: an address that has not failed is always let try (so ten wrong
+passwords from anywhere cannot shut the bureau out of its only account); once
+an account has ``LOGIN_ACCOUNT_ALERT`` failures from everywhere in the window,
+each address that has failed for it waits from its first failure on. A refused
+attempt checks no password, so it costs the server nothing; an unknown name, a
+disabled account and a wrong password get the same answer after the same
+hashing.
 """
 
 from __future__ import annotations
@@ -27,6 +38,7 @@ import time
 import unicodedata
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
@@ -65,16 +77,19 @@ def check_csrf() -> None:
 
 
 def load_account() -> None:
-    """Set ``g.account`` from the session, or None (not logged in, disabled, password changed, expired)."""
+    """Set ``g.account`` from the session, or None (not logged in, logged out, disabled, password changed,
+    expired)."""
     g.account = None
-    account_id = session.get("uid")
+    account_id, token = session.get("uid"), session.get("sid")
     if account_id is None:
         return
+    opened = db.session_of(connection(), token) if isinstance(token, str) else None
     account = db.account_by_id(connection(), account_id) if isinstance(account_id, int) else None
     hours = current_app.config["SESSION_HOURS"]
-    if (account is None or not account.active or session.get("epoch") != account.epoch
-            or time.time() - float(session.get("t", 0)) > hours * 3600):
+    if (opened is None or account is None or opened[0] != account.id or not account.active
+            or session.get("epoch") != account.epoch or time.time() - opened[1] > hours * 3600):
         session.pop("uid", None)
+        session.pop("sid", None)
         return
     g.account = account
 
@@ -102,6 +117,22 @@ def bureau_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+def same_site(target: str) -> str | None:
+    """``target`` when it is a path of this site, else None: it starts with one ``/`` (not ``//`` or ``/\\``,
+    which a browser takes for another host), has no scheme, no backslash and nothing unprintable (a tab, CR or
+    LF, which browsers drop, so ``/<tab>/host`` would become ``//host``) — neither as given nor percent-decoded."""
+    if not isinstance(target, str) or not target or len(target) > 2000:
+        return None
+    for text in (target, unquote(target)):
+        if (not text.startswith("/") or text.startswith("//") or "\\" in text
+                or not all(ch.isprintable() for ch in text)):
+            return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
 def home_for(account: db.Account) -> str:
     if account.bureau:
         return url_for("county.page")
@@ -111,11 +142,21 @@ def home_for(account: db.Account) -> str:
 # ------------------------------------------------------------------ failed logins
 
 
+NEVER = 2 ** 62  # a count no one reaches: failures of an account from anywhere slow no one by themselves
+
+
 def _limits(username: str) -> list[tuple[str, int, int]]:
-    """(key, failures before slowing, failures before locking) for the account and for the address."""
+    """(key, failures before slowing, failures before locking) of this attempt: the account from this address,
+    this address, and the account from anywhere (counted only: once it passes ``LOGIN_ACCOUNT_ALERT`` in the
+    window, an address that has failed for the account waits from its first failure on)."""
     cfg = current_app.config
-    return [(db.user_key(username), cfg["LOGIN_SLOW_AFTER"], cfg["LOGIN_LOCK_AFTER"]),
-            (f"ip:{request.remote_addr or '-'}", cfg["LOGIN_IP_SLOW_AFTER"], cfg["LOGIN_IP_LOCK_AFTER"])]
+    address = (request.remote_addr or "-").replace("/", "_")
+    everywhere = db.failures(connection(), db.user_key(username))
+    alert = (everywhere.failures >= cfg["LOGIN_ACCOUNT_ALERT"]
+             and time.time() - everywhere.last <= cfg["LOGIN_WINDOW"])
+    return [(db.pair_key(address, username), 1 if alert else cfg["LOGIN_SLOW_AFTER"], cfg["LOGIN_LOCK_AFTER"]),
+            (f"ip:{address}", cfg["LOGIN_IP_SLOW_AFTER"], cfg["LOGIN_IP_LOCK_AFTER"]),
+            (db.user_key(username), NEVER, NEVER)]
 
 
 def _delay(failures: int, slow_after: int) -> float:
@@ -130,6 +171,8 @@ def _refusal(limits: list[tuple[str, int, int]], now: float) -> str | None:
     """Why this attempt is refused before any password is checked (locked, or too soon), or None."""
     con = connection()
     for key, slow_after, _ in limits:
+        if slow_after == NEVER:
+            continue
         f = db.failures(con, key)
         if f.locked_until > now:
             return msg("web_login_locked", minutes=max(1, math.ceil((f.locked_until - now) / 60)))
@@ -175,24 +218,31 @@ def login() -> Any:
     con = connection()
     account = db.account_by_name(con, username) if username else None
     ok = verify_password(password, account.password if account else None)
-    if not ok or account is None or not account.active:
+    if not ok or account is None or not account.active:  # one answer: a name cannot be tested for existence
         _failed(limits, now)
-        error = msg("web_login_disabled") if ok and account is not None else msg("web_login_failed")
-        return render_template("login.html", error=error, username=username), 401
+        return render_template("login.html", error=msg("web_login_failed"), username=username), 401
     db.clear_failures(con, limits[0][0])
     db.touch_login(con, account.id)
-    session.clear()  # a fresh session (and CSRF token) for the logged-in account
-    session.update(uid=account.id, epoch=account.epoch, t=now, csrf=secrets.token_urlsafe(32))
+    _open_session(account, now)
     if account.must_change:
         return redirect(url_for("auth.password"))
-    target = request.args.get("next", "")
-    if not (target.startswith("/") and not target.startswith("//") and "\\" not in target):
-        target = home_for(account)
-    return redirect(target)
+    return redirect(same_site(request.args.get("next", "")) or home_for(account))
+
+
+def _open_session(account: db.Account, now: float) -> None:
+    """A fresh session (token and CSRF token) for ``account``; sessions older than the longest are forgotten."""
+    con = connection()
+    db.prune_sessions(con, now - current_app.config["SESSION_HOURS"] * 3600)
+    session.clear()
+    session.update(uid=account.id, epoch=account.epoch, sid=db.open_session(con, account.id, now),
+                   csrf=secrets.token_urlsafe(32))
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
+    token = session.get("sid")
+    if isinstance(token, str):
+        db.end_session(connection(), token)  # a copy of the cookie no longer works
     session.clear()
     return redirect(url_for("auth.login"))
 
@@ -228,5 +278,5 @@ def password() -> Any:
     db.set_password(con, account.id, hash_password(new), must_change=False)
     db.clear_failures(con, limits[0][0])
     fresh = db.account_by_id(con, account.id)
-    session.update(epoch=fresh.epoch, t=time.time(), csrf=secrets.token_urlsafe(32))  # this session goes on
+    _open_session(fresh, time.time())  # every other session of the account has ended; this one goes on
     return redirect(home_for(fresh))

@@ -8,7 +8,9 @@ batch thread and the command line open their own (``connect``).
 
 from __future__ import annotations
 
+import hashlib
 import os
+import secrets
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -35,7 +37,13 @@ CREATE TABLE IF NOT EXISTS accounts (
     last_login REAL,
     CHECK ((role = 'unit') = (unit IS NOT NULL))
 );
-CREATE TABLE IF NOT EXISTS throttle (         -- failed logins, per account ("user:NAME") and per address ("ip:ADDR")
+CREATE TABLE IF NOT EXISTS sessions (         -- open sessions: the cookie holds a token, this its SHA-256
+    id TEXT PRIMARY KEY,
+    account INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS throttle (         -- failed logins: per account and address ("pair:ADDR/NAME"),
+                                              -- per address ("ip:ADDR"), per account from anywhere ("user:NAME")
     key TEXT PRIMARY KEY,
     failures INTEGER NOT NULL,
     last REAL NOT NULL,
@@ -176,21 +184,57 @@ def set_password(con: sqlite3.Connection, account_id: int, password_hash: str, m
     """A new password (a one-time one when ``must_change``); every open session of the account ends."""
     con.execute("UPDATE accounts SET password = ?, must_change = ?, epoch = epoch + 1 WHERE id = ?",
                 (password_hash, int(must_change), account_id))
+    end_sessions(con, account_id)
 
 
 def set_active(con: sqlite3.Connection, account_id: int, active: bool) -> None:
     con.execute("UPDATE accounts SET active = ?, epoch = epoch + 1 WHERE id = ?", (int(active), account_id))
+    end_sessions(con, account_id)
 
 
 def touch_login(con: sqlite3.Connection, account_id: int) -> None:
     con.execute("UPDATE accounts SET last_login = ? WHERE id = ?", (time.time(), account_id))
 
 
+# ------------------------------------------------------------------ sessions
+
+
+def _token_id(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def open_session(con: sqlite3.Connection, account_id: int, now: float) -> str:
+    """A new session of the account: the token for its cookie (only its hash is kept here)."""
+    token = secrets.token_urlsafe(32)
+    con.execute("INSERT INTO sessions VALUES (?, ?, ?)", (_token_id(token), account_id, now))
+    return token
+
+
+def session_of(con: sqlite3.Connection, token: str) -> tuple[int, float] | None:
+    """(account id, when it began) of an open session, or None (logged out, ended, never opened)."""
+    row = con.execute("SELECT account, created FROM sessions WHERE id = ?", (_token_id(token),)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def end_session(con: sqlite3.Connection, token: str) -> None:
+    con.execute("DELETE FROM sessions WHERE id = ?", (_token_id(token),))
+
+
+def end_sessions(con: sqlite3.Connection, account_id: int) -> None:
+    """Every open session of the account ends (a new password, a reset, disabling)."""
+    con.execute("DELETE FROM sessions WHERE account = ?", (account_id,))
+
+
+def prune_sessions(con: sqlite3.Connection, before: float) -> None:
+    con.execute("DELETE FROM sessions WHERE created < ?", (before,))
+
+
 # ------------------------------------------------------------------ failed logins
 
 
 def user_key(username: str) -> str:
-    """The throttle key of an account's failed logins (an address's is ``ip:ADDR``)."""
+    """The throttle key of an account's failed logins from anywhere (an address's is ``ip:ADDR``, an account's
+    from one address ``pair_key``)."""
     return f"user:{username}"
 
 
@@ -212,8 +256,28 @@ def set_failures(con: sqlite3.Connection, key: str, value: Failures) -> None:
                 (key, value.failures, value.last, value.locked_until))
 
 
+def pair_key(address: str, username: str) -> str:
+    """The key of an account's failures from one address (the address holds no ``/``)."""
+    return f"pair:{address}/{username}"
+
+
 def clear_failures(con: sqlite3.Connection, key: str) -> None:
     con.execute("DELETE FROM throttle WHERE key = ?", (key,))
+
+
+_PAIR_NAME = "substr(key, instr(key, '/') + 1)"  # the account of a pair key
+
+
+def clear_account_failures(con: sqlite3.Connection, username: str) -> None:
+    """Forget the account's failures from every address (a reset lifts its locks)."""
+    con.execute(f"DELETE FROM throttle WHERE key LIKE 'pair:%' AND {_PAIR_NAME} = ?", (username,))
+    con.execute("DELETE FROM throttle WHERE key = ?", (user_key(username),))
+
+
+def locked_accounts(con: sqlite3.Connection, now: float) -> set[str]:
+    """The names of the accounts locked for some address."""
+    rows = con.execute(f"SELECT {_PAIR_NAME} FROM throttle WHERE key LIKE 'pair:%' AND locked_until > ?", (now,))
+    return {row[0] for row in rows}
 
 
 def prune_failures(con: sqlite3.Connection, before: float, now: float) -> None:

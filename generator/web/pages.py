@@ -86,7 +86,7 @@ class PageImages:
         work = Path(tempfile.mkdtemp(prefix=".work-", dir=self.root))
         try:
             if pdf is None:  # the report has no PDF beside it: convert a copy
-                source = work / "report.docx"
+                source = work / "source.docx"  # (a scratch copy; not a path rule)
                 source.write_bytes(docx)
                 with PdfConverter() as converter:
                     pdf = converter.convert([source], work)[0]

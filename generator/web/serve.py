@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import click
+from flask import Flask
 
 from ..messages import msg
 from . import db
@@ -20,7 +21,8 @@ from .passwords import hash_password, one_time_password
 
 THREADS = 8  # requests served at once (a generation holds one for a second or two)
 PROXY_HEADERS = "x-forwarded-for x-forwarded-proto x-forwarded-host x-forwarded-port"  # believed from --proxy only
-BODY_SLACK = 2  # waitress refuses bodies beyond this many times the page's own limit (the page says why first)
+BODY_SLACK = 1024 * 1024  # waitress takes bodies this far beyond the page's largest limit (the page says why)
+WAITRESS_ERRORS = (400, 413, 431, 500, 501)  # the answers waitress makes itself, given as the page's own
 
 
 def _data_dir(data_dir: Path | str) -> Path | None:
@@ -73,12 +75,11 @@ def reset_password(data_dir: Path | str, name: str) -> int:
             click.echo(msg("web_account_unknown", name=username, names=names), err=True)
             return 1
         password = one_time_password()
-        key = db.user_key(username)
-        locked = db.failures(con, key).locked_until > time.time()
+        locked = username in db.locked_accounts(con, time.time())  # (locked for some address)
         con.execute("BEGIN IMMEDIATE")
         try:
             db.set_password(con, account.id, hash_password(password), must_change=True)
-            db.clear_failures(con, key)
+            db.clear_account_failures(con, username)
             if not account.active:
                 db.set_active(con, account.id, True)
             con.execute("COMMIT")
@@ -126,20 +127,62 @@ def run(data_dir: Path | str, templates_dir: Path | str, out_dir: Path | str, ho
         click.echo(msg("web_behind_proxy", proxy=proxy))
     elif not _loopback(host):
         click.echo(msg("web_open_network"), err=True)
-    from waitress import serve as waitress_serve
+    from waitress.server import create_server
 
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" when a page loads its images
 
-    limit = app.config["MAX_CONTENT_LENGTH"] * BODY_SLACK
+    # a body up to the page's limit (and a little beyond) reaches the page, which refuses it in Chinese; beyond
+    # that waitress refuses it from its Content-Length, before receiving it, with the same Chinese page
+    limit = app.config["MAX_CONTENT_LENGTH"] + BODY_SLACK
     try:
-        waitress_serve(app, host=host, port=port, threads=THREADS, max_request_body_size=limit, ident="generator",
-                       _quiet=True, clear_untrusted_proxy_headers=True,
-                       **({"trusted_proxy": proxy, "trusted_proxy_count": 1, "trusted_proxy_headers": PROXY_HEADERS}
-                          if proxy else {}))
+        server = create_server(app, host=host, port=port, threads=THREADS, max_request_body_size=limit,
+                               ident="generator", clear_untrusted_proxy_headers=True,
+                               **({"trusted_proxy": proxy, "trusted_proxy_count": 1,
+                                   "trusted_proxy_headers": PROXY_HEADERS} if proxy else {}))
     except OSError as exc:
         click.echo(msg("web_port_busy", host=host, port=port, detail=exc.strerror or str(exc)), err=True)
         return 1
+    answer_in_chinese(server, app)
+    server.run()
     return 0
+
+
+def answer_in_chinese(server: object, app: Flask) -> None:
+    """Make ``server`` (waitress's, one socket or several) answer what it refuses itself — a body over its
+    limit, a malformed request, headers too long — with the page's Chinese error page instead of its English
+    text: the pages are rendered once by the app and sent by the channels' error task."""
+    from waitress.channel import HTTPChannel
+    from waitress.server import BaseWSGIServer
+    from waitress.task import ErrorTask
+    from werkzeug.exceptions import default_exceptions
+
+    pages: dict[int, tuple[list[tuple[str, str]], bytes]] = {}
+    with app.test_request_context("/"):
+        for code in WAITRESS_ERRORS:
+            response = app.process_response(app.make_response(app.handle_http_exception(default_exceptions[code]())))
+            pages[code] = ([(k, v) for k, v in response.headers.items() if k.lower() not in ("content-length",
+                                                                                          "set-cookie")],
+                           response.get_data())
+
+    class PageErrorTask(ErrorTask):
+        def execute(self) -> None:
+            page = pages.get(self.request.error.code)
+            if page is None:
+                super().execute()
+                return
+            headers, body = page
+            self.status = f"{self.request.error.code} {self.request.error.reason}"
+            self.response_headers.extend(headers)
+            self.set_close_on_finish()
+            self.content_length = len(body)
+            self.write(body)
+
+    class PageChannel(HTTPChannel):
+        error_task_class = PageErrorTask
+
+    for listener in [server, *getattr(server, "map", {}).values()]:
+        if isinstance(listener, BaseWSGIServer):
+            listener.channel_class = PageChannel
 
 
 def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

@@ -26,17 +26,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..api import Options, Report, UnitState, audit_workbook, generate_unit, load, unit_names, unit_state
+from ..api import (Options, Report, UnitState, audit_workbook, generate_unit, load, removed_message, unit_names,
+                   unit_state)
 from ..audit import clashing_units, name_clashes
 from ..commands.batch import generate_batch, result_lines
 from ..commands.newyear import blank_workbook, init_workbook
 from ..commands.template_check import CheckResult
 from ..commands.template_check import run as check_template
 from ..errors import SEP, UserError, ValidationError
+from ..formats.docx_package import PackageError, Removed, cleaned
 from ..layout import (TEMPLATE_NAME, is_own_template, is_workbook_name, output_dir, resolve_template, summary_path,
                       unit_data_dir, unit_template, valid_unit, valid_year, workbook_name, workbook_path, year_dir)
 from ..messages import msg
 from ..read import list_units, read_workbook
+from ..rules import load_rules
 from ..umask import file_mode
 from .pages import PageImages, can_convert
 from .wording import for_page
@@ -315,6 +318,7 @@ class Site:
         try:
             with open(staged, "wb") as fh:
                 shutil.copyfileobj(upload, fh)
+            removed = [removed_message(r) for r in self._clean(staged) if r.told]  # checked and stored as cleaned
             state = self.state(year, unit)
             try:
                 if state.error is None:
@@ -323,6 +327,7 @@ class Site:
                     result = check_template(year, self.templates_dir, folder, unit=None, path=staged)
             except UserError as exc:
                 return Outcome(False, self.display(exc.render()))
+            result.warnings[:0] = removed
             lines = [self.display(line) for line in result.lines()]
             if not result.ok:
                 return Outcome(False, msg("web_template_refused", count=len(result.problems)), lines=lines,
@@ -333,7 +338,29 @@ class Site:
                 return refused
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-        return Outcome(True, msg("web_template_stored"), lines=lines, check=result)
+        return Outcome(True, msg("web_template_stored_cleaned" if removed else "web_template_stored"), lines=lines,
+                       check=result)
+
+    @staticmethod
+    def _clean(staged: Path) -> list[Removed]:
+        """Put the staged template's cleaned package in its place (``docx_package.cleaned``: no macro, OLE object,
+        remote link…; a macro-enabled document made a plain one); what was removed. A file that is not a .docx
+        is left as it is, for the check to name what is wrong with it."""
+        try:
+            data, removed = cleaned(staged.read_bytes())
+        except PackageError:
+            return []
+        staged.write_bytes(data)
+        return removed
+
+    @staticmethod
+    def template_copy(path: Path) -> bytes | None:
+        """A template to download, cleaned as it is used (one put in place by hand may carry a macro); None when
+        it cannot be read as a .docx."""
+        try:
+            return cleaned(path.read_bytes())[0]
+        except (OSError, PackageError):
+            return None
 
     def template_of(self, unit: str) -> tuple[Path | None, bool]:
         """(the template the unit's reports use, whether it is the unit's own)."""
@@ -353,8 +380,9 @@ class Site:
             return Outcome(False, msg("web_no_workbook", year=year), state=state)
         if state.error is not None:
             return Outcome(False, self.display(state.error.render()), state=state)
-        options = Options(pdf=pdf, force=force, wait=self.generate_wait, names=self.names(year))
         try:
+            options = Options(pdf=pdf, force=force, wait=self.generate_wait, names=self.names(year),
+                              rules=load_rules(self.data_dir, year))
             report = generate_unit(state.workbook, year, self.templates_dir, self.out_dir, unit=unit,
                                    options=options)
         except UserError as exc:
@@ -435,7 +463,8 @@ class Site:
         def work() -> None:
             reports = None
             try:
-                options = Options(pdf=pdf, wait=self.batch_wait, jobs=self.jobs, progress=progress)
+                options = Options(pdf=pdf, wait=self.batch_wait, jobs=self.jobs, progress=progress,
+                                  rules=load_rules(self.data_dir, year))
                 reports = generate_batch(year, units, self.templates_dir, self.out_dir, options)
                 job.lines = [(self.display(t), e) for t, e in result_lines(reports)]
                 job.ok = reports.ok

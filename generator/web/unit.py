@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from typing import Any
+from typing import Any, BinaryIO
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 
@@ -27,6 +27,7 @@ bp = Blueprint("unit", __name__, url_prefix="/unit")
 
 KINDS = (*OUTPUT_KINDS, "audit", "workbook", "blank", "template")
 DETAIL_MAX = 8000  # characters of a message kept in the history
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def view_model(unit: str, year: int) -> dict[str, Any]:
@@ -91,14 +92,32 @@ def _upload(name: str) -> Any:
     return upload
 
 
-def _record(unit: str, year: int, kind: str, outcome: Outcome, data: bytes | None = None) -> None:
+class Hashed(io.RawIOBase):
+    """An upload's stream read through (a chunk at a time, as it is copied to the staging folder) while its size
+    and SHA-256 are taken, so the upload is never held in memory whole."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream, self.size, self.digest = stream, 0, hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.stream.read(len(buffer))
+        buffer[:len(data)] = data
+        self.size += len(data)
+        self.digest.update(data)
+        return len(data)
+
+
+def _record(unit: str, year: int, kind: str, outcome: Outcome, data: Hashed | None = None) -> None:
     errors = hints = None
     if outcome.state is not None and outcome.state.audit is not None:
         errors, hints = len(outcome.state.audit.errors), len(outcome.state.audit.hints)
     detail = "\n".join([outcome.message, *outcome.lines]).strip()[:DETAIL_MAX]
     db.add_history(connection(), unit, year, g.account.username, kind, outcome.ok, errors, hints,
-                   size=len(data) if data is not None else None,
-                   sha256=hashlib.sha256(data).hexdigest() if data is not None else None, detail=detail)
+                   size=data.size if data is not None else None,
+                   sha256=data.digest.hexdigest() if data is not None else None, detail=detail)
 
 
 def _receive(unit: str, year: int, kind: str) -> Outcome | Any:
@@ -108,11 +127,12 @@ def _receive(unit: str, year: int, kind: str) -> Outcome | Any:
     upload = _upload(kind)
     if upload is None:
         return page(unit, year, Outcome(False, msg("web_upload_none")), kind, 400)
-    data = upload.stream.read()
+    data = Hashed(upload.stream)  # (werkzeug has spooled a large upload to a temporary file as it arrived)
     store = site().store_workbook if kind == "workbook" else site().store_template
-    outcome = store(unit, year, io.BytesIO(data))
-    if kind == "workbook":
-        outcome = review.received(unit, year, data, outcome)
+    outcome = store(unit, year, data)
+    if kind == "workbook":  # kept as a version (the workbook is at most MAX_WORKBOOK_MB)
+        upload.stream.seek(0)
+        outcome = review.received(unit, year, upload.stream.read(), outcome)
     _record(unit, year, kind, outcome, data)
     return outcome
 
@@ -183,7 +203,10 @@ def download(unit: str, year: int, kind: str) -> Any:
         path, _ = s.template_of(unit)
         if path is None or not path.is_file():
             abort(404, description=msg("web_file_missing"))
-        return send_file(path, as_attachment=True, download_name=path.name)
+        data = s.template_copy(path)
+        if data is None:
+            abort(404, description=msg("web_template_unusable"))
+        return send_file(io.BytesIO(data), as_attachment=True, download_name=path.name, mimetype=DOCX_TYPE)
     try:  # blank: named apart from the unit's own workbook
         return _bytes(s.blank(unit, year)[0], msg("web_blank_name", year=year))
     except UserError as exc:

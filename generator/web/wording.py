@@ -23,6 +23,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p
     (r"请单独运行 generate --year \S+ --unit \S+ 查看原因。", "web_say_unit_alone"),
     (r"，按 --strict 未生成报告", "web_say_strict"),
     (r"加 --fields 可列出模板中可以使用的全部名称。", "web_say_fields"),
+    (r"可用 generate rules 另写一份评分规则工作簿对照。", "web_say_rules"),
     (r"但命令要求生成 (\S+) 年的报告（--year \S+）。请核对文件或年度。", "web_say_year"),
 ))
 
