@@ -113,6 +113,9 @@ TEXT_FIGURES: tuple[tuple[str, str, str, str], ...] = (
 SANGONG_UP = re.compile(r"(?<![未不没])超过(?:了)?(?:去年|上年)|比(?:去年|上年)(?:增加|增长|上升)")
 SANGONG_NOT_UP = re.compile(r"(?:未|没有|不)超(?:过)?(?:去年|上年)|比(?:去年|上年)(?:减少|下降|降低|持平)")
 
+# Phrases claiming that the unit had no project expenditure.
+NO_PROJECTS_CLAIM = re.compile(r"(?:没有|无|未发生)(?:任何)?项目支出")
+
 # Phrases claiming that every target was met.
 ALL_MET = re.compile(r"(?:全部|均已|均|全面|圆满)(?:完成|达到|达成|实现)(?:了)?(?:年度|各项|全部)?(?:绩效)?(?:目标|指标)")
 
@@ -283,10 +286,13 @@ def _sheet_of(cell: str) -> str:
 
 
 def _num(value: Any) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(value or 0)
+    """A stated figure as a Decimal (a blank has none: callers leave blanks out, never count them as 0)."""
+    return value if isinstance(value, Decimal) else Decimal(value)
 
 
 def _show(value: Any, kind: str) -> str:
+    if value is None:
+        return msg("audit_not_stated")  # a blank is shown as blank, never as 0
     if kind in ("wan", "yuan", "score"):
         return fmt.fixed(_num(value), 2)
     if kind in ("核定编制", "实有人数", "count"):
@@ -316,7 +322,8 @@ def _places(value: Decimal, decimals: int | None, percent: bool) -> int:
 
 class Auditor:
     def __init__(self, data: dict[str, Any], ctx: Any, previous: tuple[dict[str, Any], Any] | None = None,
-                 previous_problem: str | None = None):
+                 previous_problem: str | None = None, uses: Any = None):
+        self.uses = None if uses is None else set(uses)  # the names the unit's template uses (None: not known)
         self.data = data
         self.ctx = ctx
         self.values = ctx.values
@@ -327,15 +334,15 @@ class Auditor:
         self._indexes: dict[str, dict[int, int]] = {}
 
     def add(self, id: str, severity: str, message: str, cells: list[str] | tuple[str, ...], sheet: str = "") -> None:
-        cells = tuple(dict.fromkeys(c for c in cells if c))
+        cells = tuple(dict.fromkeys(c for c in cells if c)) or (self.figs.file,)  # every finding names a place
         sheet = sheet or (_sheet_of(cells[0]) if cells else "")
         self.findings.append(Finding(id, severity, sheet, message, cells))
 
     def run(self) -> list[Finding]:
         for check in (self.identities, self.at_most, self.org_counts, self.staff_sums, self.staff_over,
                       self.budget_categories, self.budget_balance, self.indicators, self.project_indicators,
-                      self.vocabulary, self.sources, self.texts, self.sangong_claims, self.previous_year,
-                      self.rule_steps):
+                      self.vocabulary, self.sources, self.texts, self.sangong_claims, self.project_claims,
+                      self.previous_year, self.rule_steps):
             check()
         return self.findings
 
@@ -351,18 +358,22 @@ class Auditor:
     @staticmethod
     def _terms(figs: list[Fig], kind: str) -> str:
         terms = " + ".join(f"{f.label} {_show(f.value, kind)}" for f in figs)
-        if len(figs) > 1:
-            terms += " = " + _show(sum((_num(f.value) for f in figs), ZERO), kind)
+        stated = [f.value for f in figs if f.value is not None]
+        if len(stated) > 1:
+            terms += " = " + _show(sum((_num(v) for v in stated), ZERO), kind)
         return terms
 
     def _compare(self, id: str, left: list[Fig], right: list[Fig]) -> None:
         if not left or not right or all(f.value is None for f in right) or all(f.value is None for f in left):
             return  # nothing stated on one side (no projects, a figure the unit does not give): nothing to compare
         kind = left[0].kind
-        lsum = sum((_num(f.value) for f in left), ZERO)
-        rsum = sum((_num(f.value) for f in right), ZERO)
+        lsum = sum((_num(f.value) for f in left if f.value is not None), ZERO)
+        rsum = sum((_num(f.value) for f in right if f.value is not None), ZERO)
         diff = abs(lsum - rsum)
         if diff == 0:
+            return
+        # a side with a blank part may hold the difference in it: no contradiction, only a shortfall there
+        if any(f.value is None for f in left) and lsum < rsum or any(f.value is None for f in right) and rsum < lsum:
             return
         severity, verdict = self._verdict(diff, kind, left, right)
         unit = _unit(kind)
@@ -382,7 +393,8 @@ class Auditor:
         unit = _unit(kind)
         if not _rounded(kind):
             return ERROR, msg("audit_verdict_exact")
-        n = max(1, sum(1 for f in left if _num(f.value) != 0), sum(1 for f in right if _num(f.value) != 0))
+        n = max(1, sum(1 for f in left if f.value is not None and _num(f.value) != 0),
+                sum(1 for f in right if f.value is not None and _num(f.value) != 0))
         tolerance = HALF_CENT * n
         if diff <= tolerance:
             return HINT, msg("audit_verdict_rounding", tolerance=fmt.number(tolerance, None, 3), unit=unit, n=n)
@@ -397,7 +409,7 @@ class Auditor:
             if not whole or not parts or whole[0].value is None:
                 continue
             kind = whole[0].kind
-            total = sum((_num(f.value) for f in parts), ZERO)
+            total = sum((_num(f.value) for f in parts if f.value is not None), ZERO)
             tolerance = HALF_CENT * max(1, len(parts)) if _rounded(kind) else ZERO
             if total - _num(whole[0].value) > tolerance:
                 self.add(id, ERROR, msg("audit_at_most", whole=self._terms(whole, kind), parts=self._terms(parts, kind),
@@ -492,7 +504,7 @@ class Auditor:
         if executed - full > HALF_CENT:
             self.add("execution_over_budget", HINT,
                      msg("audit_execution_over", executed=fmt.wan(executed), full=fmt.wan(full),
-                         rate=fmt.pct(executed / full if full else ZERO)), cells)
+                         rate=fmt.pct(executed / full) if full else "—"), cells)  # (no rate over a zero budget)
             return
         carry_out = fin.get("年末结转结余")
         balance = full - executed
@@ -510,21 +522,32 @@ class Auditor:
             index = self._indexes[table] = {r["行号"]: i for i, r in enumerate(self.data.get(table) or [])}
         return index
 
+    def _scored(self, roots: tuple[str, ...]) -> bool:
+        """Whether the unit's template prints indicators or scores under ``roots`` (unknown template: yes)."""
+        if self.uses is None:
+            return True
+        return any(re.split(r"[.\[]", name, maxsplit=1)[0] in roots for name in self.uses)
+
     def indicators(self) -> None:
         rows = self.values["绩效指标"]["行"]
         self._indicator_rows("绩效指标", rows)
-        rules = getattr(self.ctx, "rules", None)
-        if rules is None or rules.weights is None:
-            self._weights("绩效指标", rows, msg("audit_unit_indicators"), level1=True)
-        else:  # county weights: each group is scaled to its weight; what is left out of 100 is said
-            self._county_weights(rows, rules)
+        # the 90 points are checked only where the report shows indicators or scores, and their weights are stated
+        if rows and self.values["绩效指标"]["分值合计"] is not None \
+                and self._scored(("绩效指标", "indicators", "自评", "score")):
+            rules = getattr(self.ctx, "rules", None)
+            if rules is None or rules.weights is None:
+                self._weights("绩效指标", rows, msg("audit_unit_indicators"), level1=True)
+            else:  # county weights: each group is scaled to its weight; what is left out of 100 is said
+                self._county_weights(rows, rules)
 
     def project_indicators(self) -> None:
         for p in self.values.get("项目") or []:
             rows = p["绩效指标"]["行"]
             if rows:
                 self._indicator_rows("项目指标", rows)
-                self._weights("项目指标", rows, msg("audit_project_indicators", name=p["项目名称"]), level1=False)
+                if p["绩效指标"]["分值合计"] is not None and self._scored(("项目", "projects")):
+                    self._weights("项目指标", rows, msg("audit_project_indicators", name=p["项目名称"]),
+                                  level1=False)
 
     def _indicator_rows(self, table: str, items: list[dict[str, Any]]) -> None:
         index = self._index(table)
@@ -562,9 +585,10 @@ class Auditor:
                                  low=fmt.number(it["分值"] * low), high=fmt.number(it["分值"] * high),
                                  closed="]" if top else "）"),
                              [cell("手工得分"), cell("评价等级"), cell("分值")])
-            if not it["偏差原因分析及改进措施"].strip() and (not it["是否完成"] or it["得分"] < it["分值"]):
+            low = it["得分"] is not None and it["分值"] is not None and it["得分"] < it["分值"]
+            if not it["偏差原因分析及改进措施"].strip() and (it["是否完成"] is False or low):
                 why = (msg("audit_reason_missed", target=it["年度指标值"], actual=it["实际完成值"])
-                       if not it["是否完成"] else
+                       if it["是否完成"] is False else
                        msg("audit_reason_low_score", score=fmt.score(it["得分"]), weight=fmt.number(it["分值"])))
                 self.add("indicator_reason_missing", ERROR, msg("audit_reason_missing", name=name, why=why),
                          [cell("偏差原因分析及改进措施"), cell("实际完成值"), cell("年度指标值")]
@@ -678,7 +702,7 @@ class Auditor:
 
     # ------------------------------------------------------------------ texts
     def texts(self) -> None:
-        unmet = [it for it in self.values["绩效指标"]["行"] if not it["是否完成"]]
+        unmet = [it for it in self.values["绩效指标"]["行"] if it["是否完成"] is False]
         index = self._index("绩效指标")
         for i, r in enumerate(self.data.get("文字内容") or []):
             raw = r.get("内容") or ""
@@ -736,7 +760,13 @@ class Auditor:
                 claims.append((r.get("内容") or "", self.figs.cell(f"文字内容.{i}.内容"), ""))
         for text, cell, sheet in claims:
             up, not_up = SANGONG_UP.search(text), SANGONG_NOT_UP.search(text)
-            if up and change <= 0 or not_up and change > 0:
+            if change is None and (up or not_up):  # a claim the figures do not state: it cannot be shown true
+                self.add("sangong_claim_unstated", HINT,
+                         msg("audit_sangong_claim_unstated", phrase=(up or not_up).group(0)), [cell] + cells,
+                         sheet=sheet)
+            elif change is None:
+                continue
+            elif up and change <= 0 or not_up and change > 0:
                 phrase = (up or not_up).group(0)
                 self.add("sangong_change_claim", ERROR,
                          msg("audit_sangong_claim", phrase=phrase, actual=fmt.yuan(sangong["本年决算"]["合计"]),
@@ -745,10 +775,31 @@ class Auditor:
                              diff=fmt.yuan(abs(change))),
                          [cell] + cells, sheet=sheet)
 
+    def project_claims(self) -> None:
+        """"没有项目支出" (said by a text, or by a template's note when no project is listed) against 决算项目支出."""
+        amount = (self.data.get("财务") or {}).get("决算项目支出")
+        if amount is None or amount <= 0:
+            return
+        figure = self.figs.cell(F + "决算项目支出")
+        if not self.values.get("项目") and "项目" in (self.data.get("present") or ()) \
+                and (self.uses is None or any(n.split(".")[0].split("[")[0] in ("项目", "projects") for n in self.uses)):
+            sheet = f"{self.data.get('file', '')}{SEP}项目{SEP}A{schema.FIRST_DATA_ROW}"
+            self.add("no_projects_listed", ERROR, msg("audit_no_projects", amount=fmt.wan(amount)), [sheet, figure],
+                     sheet="项目")
+        texts = [(r.get("内容") or "", f"文字内容.{i}.内容") for i, r in enumerate(self.data.get("文字内容") or [])]
+        texts += [(t, f"句子覆盖.{name}") for name, t in (self.data.get("句子覆盖") or {}).items()]
+        for text, path in texts:
+            m = NO_PROJECTS_CLAIM.search(text)
+            if m:
+                self.add("text_claims_no_projects", ERROR,
+                         msg("audit_text_no_projects", phrase=m.group(0), amount=fmt.wan(amount)),
+                         [self.figs.cell(path), figure])
+
     # ------------------------------------------------------------------ last year
     def previous_year(self) -> None:
         if self.previous_problem:
-            self.add("previous_unreadable", HINT, self.previous_problem, [], sheet="基本信息")
+            self.add("previous_unreadable", HINT, self.previous_problem, [self.figs.cell("基本信息.年度")],
+                     sheet="基本信息")
         if self.previous is None:
             return
         prev_data, _ = self.previous
@@ -773,7 +824,10 @@ class Auditor:
             if j is None or p.get("上年决算数") is None:
                 continue
             q = prev_data["项目"][j]
-            executed = sum((_num(q.get(k)) for k in columns), ZERO)
+            stated = [q.get(k) for k in columns if q.get(k) is not None]
+            if not stated:
+                continue
+            executed = sum(stated, ZERO)
             if _num(p["上年决算数"]) != executed:
                 a = self.figs.fig(f"项目.{i}.上年决算数")
                 self.add("previous_project", ERROR,
@@ -799,9 +853,10 @@ def _unit_factor(kind: str, unit: str) -> Decimal | None:
 
 
 def audit(data: dict[str, Any], ctx: Any, previous: tuple[dict[str, Any], Any] | None = None,
-          previous_problem: str | None = None) -> AuditResult:
-    """Every contradiction in one unit's figures; ``previous`` is last year's (data, context) if any."""
-    findings = Auditor(data, ctx, previous, previous_problem).run()
+          previous_problem: str | None = None, uses: Any = None) -> AuditResult:
+    """Every contradiction in one unit's figures; ``previous`` is last year's (data, context) if any; ``uses``
+    the names the unit's template uses (checks of what it does not show are skipped)."""
+    findings = Auditor(data, ctx, previous, previous_problem, uses).run()
     basic = data.get("基本信息") or {}
     people = {label: basic.get(label) for label in ("填报人", "联系电话", "审核人")}
     return AuditResult(file=data.get("file", ""), findings=findings, people=people)

@@ -16,7 +16,6 @@ locale) replaces it instead of failing.
 from __future__ import annotations
 
 import difflib
-import inspect
 import os
 import re
 import shlex
@@ -482,9 +481,7 @@ def new_unit(name: str, year: int | None, data_dir: Path, templates_dir: Path, o
     def run() -> int:
         from .commands.newyear import new_unit as make_new_unit
 
-        takes = inspect.signature(make_new_unit).parameters  # (out_dir, workbook_only: newer library versions)
-        extra = {key: value for key, value in (("out_dir", out_dir), ("workbook_only", workbook_only)) if key in takes}
-        for line in make_new_unit(year, name, data_dir, templates_dir, **extra):
+        for line in make_new_unit(year, name, data_dir, templates_dir, out_dir=out_dir, workbook_only=workbook_only):
             click.echo(line)
         return 0
 

@@ -29,6 +29,7 @@ from .errors import Location, Problem
 from .messages import msg
 
 ZERO = Decimal(0)
+NO_PROJECTS = "本单位本年度没有项目支出，无项目支出绩效自评表。"
 MANUAL_MARK = "手工评分"
 BUDGET_WEIGHT = Decimal(schema.BUDGET_WEIGHT)
 
@@ -49,11 +50,9 @@ SANGONG_ITEM_WORDS = {
 
 
 def ratio(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
-    """``part / whole``; zero when ``whole`` is zero; None when either is blank."""
-    if part is None or whole is None:
+    """``part / whole``; None when either is blank or ``whole`` is zero (no rate follows from nothing)."""
+    if part is None or whole is None or not whole:
         return None
-    if not whole:
-        return ZERO
     return part / whole
 
 
@@ -62,9 +61,16 @@ def minus(a: Decimal | None, b: Decimal | None) -> Decimal | None:
 
 
 def total(values: list[Decimal | None]) -> Decimal | None:
-    """The sum of the stated values; None when none is stated."""
+    """The sum of optional parts: of those stated; None when none is stated."""
     stated = [v for v in values if v is not None]
     return sum(stated, ZERO) if stated else None
+
+
+def full_sum(values: list[Decimal | None]) -> Decimal | None:
+    """The sum of required parts: None when any part (or the whole list) is not stated."""
+    if not values or any(v is None for v in values):
+        return None
+    return sum(values, ZERO)
 
 
 def budget_score(rate: Decimal | None, weight: Decimal = BUDGET_WEIGHT) -> Decimal | None:
@@ -89,8 +95,11 @@ class Fact(str):
     单位: str
     类型: str
 
-    def __new__(cls, value: Any, unit: str, decimals: int | None = None) -> Fact:
-        if isinstance(value, Decimal):
+    def __new__(cls, value: Any, unit: str, decimals: int | None = None, percent: bool = False) -> Fact:
+        if isinstance(value, Decimal) and percent:  # an Excel percentage: 0.95 shows as 95% (as Excel shows it)
+            text = fmt.pct_auto(value, decimals) + (unit if unit.strip() != "%" else "")
+            kind = "数字"
+        elif isinstance(value, Decimal):
             text = fmt.number(value, decimals) + unit
             kind = "数字"
         elif isinstance(value, bool):  # a yes/no fact (its 类型 says 是否): 是 or 否, without a unit
@@ -135,6 +144,8 @@ class Context:
     zh_paths: dict[int, str] = field(default_factory=dict)  # id(container) → its Chinese name
     aliases: dict[int, dict[str, str]] = field(default_factory=dict)  # id(container) → {English key: Chinese key}
     problems: list[Problem] = field(default_factory=list)  # placeholders that name nothing
+    not_applicable: set[str] = field(default_factory=set)  # data names typed 不适用: stated, printed as nothing
+    instructions: set[str] = field(default_factory=set)  # columns or rows to add (said as they are, not "fill")
     rules: scoring.Rules = scoring.NATIONAL  # the scoring rules the context was computed by
     rule_steps: list[scoring.Step] = field(default_factory=list)  # what the county's scoring rules changed
 
@@ -155,12 +166,12 @@ class Context:
         """The blank cells (or absent rows) that leave a computed value blank."""
         if name not in self.derived:
             cells = self.cells(name)
-            return cells or [self._known_place(name) or ""]  # ("": no cell or row holds the name)
+            return cells or [self.place_of_cell(name) or self._known_place(name) or ""]  # ("": nothing holds it)
         out: list[str] = []
         for source in self.derived[name]:
             if self.lookup(source) is None:
                 out += self.empty_inputs(source)
-        return out or self.cells(name)
+        return list(dict.fromkeys(out)) or self.cells(name) or [self.place_of(name)]
 
     def lookup(self, name: str) -> Any:
         value: Any = self.values
@@ -172,6 +183,23 @@ class Context:
             else:
                 return None
         return value
+
+    def place_of_cell(self, name: str) -> str | None:
+        """How to state a value whose cell the workbook lacks: the column or row to add (None: not a column or row)."""
+        parts = self.links.get(name, name).split(".")
+        sheet = schema.SHEETS_BY_NAME.get(parts[0])
+        found = None
+        if sheet is not None and sheet.kind == "table" and len(parts) == 3 and parts[1].isdigit():
+            f = next((c for c in sheet.columns if c.zh == parts[2]), None)
+            if f is not None:
+                found = msg("place_column", file=self.file, sheet=sheet.name, row=schema.HEADER_ROW, column=f.label)
+        if sheet is not None and sheet.kind == "fields" and len(parts) == 2:
+            f = next((c for c in sheet.fields if c.zh == parts[1]), None)
+            if f is not None:
+                found = msg("place_field_row", file=self.file, sheet=sheet.name, label=f.label)
+        if found:
+            self.instructions.add(found)
+        return found
 
     def _known_place(self, name: str) -> str | None:
         parts = name.split(".")
@@ -193,7 +221,7 @@ class Context:
     def _blank(self, path: str) -> tuple[str, str, str]:
         """A value left blank: ("empty", the cells to fill and the rows to add, as one instruction)."""
         inputs = list(dict.fromkeys(self.empty_inputs(path)))
-        rows = set(self.places.values())
+        rows = set(self.places.values()) | self.instructions
         cells = [x for x in inputs if x and x not in rows]
         steps = ([msg("place_fill", cells="；".join(cells))] if cells else []) + [x for x in inputs if x in rows]
         return "empty", "；".join(steps) or msg("place_fill_name", file=self.file, name=path), ""
@@ -223,7 +251,12 @@ class Context:
         if zh is not None:
             path = zh
         if not tokens:  # (an empty text is a text a row may leave blank, as compute gives it: not missing)
-            if value is None:
+            if value is None and self.links.get(path, path) in self.not_applicable:
+                yield "ok", "", ""  # typed 不适用: stated, printed as nothing
+            elif value is None and path.endswith("率") and self.derived.get(path) \
+                    and all(self.lookup(source) is not None for source in self.derived[path]):
+                yield "uncomputable", "；".join(self.cells(path)), ""  # a rate over a zero whole
+            elif value is None:
                 yield self._blank(path)
             else:
                 yield "ok", "", ""
@@ -268,7 +301,8 @@ class _Builder:
     """Builds a Context: registers containers, English aliases, links to data cells and derivations."""
 
     def __init__(self, data: dict[str, Any]):
-        self.ctx = Context(values={}, data_cells=data.get("cells", {}), file=data.get("file", ""))
+        self.ctx = Context(values={}, data_cells=data.get("cells", {}), file=data.get("file", ""),
+                           not_applicable=set(data.get("not_applicable") or ()))
 
     def node(self, zh_path: str, container: Any) -> Any:
         self.ctx.zh_paths[id(container)] = zh_path
@@ -337,14 +371,20 @@ def indicator_item(row: dict[str, Any], rules: scoring.Rules = scoring.NATIONAL)
         op, phrase = None, "{v}"
     target_text = value_text(target, unit, row.get("年度指标值_小数位"))
     actual_text = value_text(actual, unit, row.get("实际完成值_小数位"))
-    weight = row.get("分值") or ZERO
+    weight = row.get("分值")
     band = row.get("评价等级") or ""
 
+    # whether the target is met, and the share of the weight it earns: only from stated figures (None: not known)
     if numeric and op:
         met = OP_CHECK[op](actual, target)
+    elif band:
+        met = band == "达成"
+    elif target is not None and actual is not None:
+        met = str(target) == str(actual)
     else:
-        met = band == "达成" or (not band and str(target) == str(actual))
+        met = None
 
+    share: Decimal | None
     if numeric and op:
         if met:
             share = Decimal(1)
@@ -360,9 +400,9 @@ def indicator_item(row: dict[str, Any], rules: scoring.Rules = scoring.NATIONAL)
         share = rules.share(band)
         method = "评价等级"
     else:
-        share = Decimal(1) if met else ZERO
+        share = None if met is None else Decimal(1) if met else ZERO
         method = "定性"
-    computed_score = fmt.round_half_up(weight * share, 2)
+    computed_score = fmt.round_half_up(weight * share, 2) if weight is not None and share is not None else None
     entered = row.get("手工得分") is not None
     score = fmt.round_half_up(row["手工得分"], 2) if entered else computed_score
     return {
@@ -385,11 +425,11 @@ def indicator_item(row: dict[str, Any], rules: scoring.Rules = scoring.NATIONAL)
         "手工评分": entered,
         "评分方式": "手工评分" if entered else method,
         "评价等级": band,
-        "是否完成": bool(met),
+        "是否完成": met,  # True, False, or None when the figures that decide it are not stated
         "偏差原因分析及改进措施": row.get("偏差原因分析及改进措施") or "",
         "核对数据": row.get("核对数据") or "",
         "行号": row.get("行号"),
-        "得分显示": fmt.score(score) + ("\n" + MANUAL_MARK if entered else ""),  # as the forms print it
+        "得分显示": None if score is None else fmt.score(score) + ("\n" + MANUAL_MARK if entered else ""),  # as printed
     }
 
 
@@ -457,21 +497,30 @@ def group_indicators(b: _Builder, items: list[dict[str, Any]], path: str, data_r
         g2["指标"].append(it)
     rows = []
     for g1 in level1:
-        g1["分值"] = sum((e["分值"] for g2 in g1["二级"] for e in g2["指标"]), ZERO)
-        g1["得分"] = sum((e["得分"] for g2 in g1["二级"] for e in g2["指标"]), ZERO)
+        # a sum of weights or scores needs every part stated (a target list without scores has none)
+        g1["分值"] = full_sum([e["分值"] for g2 in g1["二级"] for e in g2["指标"]])
+        g1["得分"] = full_sum([e["得分"] for g2 in g1["二级"] for e in g2["指标"]])
         g1["个数"] = sum(len(g2["指标"]) for g2 in g1["二级"])
         for i2, g2 in enumerate(g1["二级"]):
             per_item = g2["名称"] == schema.LEVEL2_QUANTITY
-            g2["分值"] = sum((e["分值"] for e in g2["指标"]), ZERO)
-            g2["得分"] = sum((e["得分"] for e in g2["指标"]), ZERO)
+            g2["分值"] = full_sum([e["分值"] for e in g2["指标"]])
+            g2["得分"] = full_sum([e["得分"] for e in g2["指标"]])
             g2["个数"] = len(g2["指标"])
-            g2["目标句"] = overrides.get(f"{g2['名称']}（目标）") or _grouped_sentence(g2["指标"], "target", per_item)
-            g2["完成句"] = overrides.get(f"{g2['名称']}（完成）") or _grouped_sentence(g2["指标"], "actual", per_item)
+            first = len(rows)
             for i3, e in enumerate(g2["指标"]):
                 e.update({"一级首行": i2 == 0 and i3 == 0, "二级首行": i3 == 0, "一级行数": g1["个数"],
                           "二级行数": g2["个数"]})
                 rows.append(e)
-            b.node(f"{path}.{g1['名称']}.{g2['名称']}", b.bi(g2, LEVEL2_NAMES))
+            g2_path = f"{path}.{g1['名称']}.{g2['名称']}"
+            for key, mode, value in (("目标句", "target", "年度指标值数"), ("完成句", "actual", "实际完成值数")):
+                # a sentence of targets (or results) only when every one of them is stated
+                stated = all(e[value] is not None for e in g2["指标"])
+                g2[key] = overrides.get(f"{g2['名称']}（{'目标' if mode == 'target' else '完成'}）") \
+                    or (_grouped_sentence(g2["指标"], mode, per_item) if stated else None)
+                b.derive(f"{g2_path}.{key}", *(f"{path}.行.{k}.{value}" for k in range(first, len(rows))))
+            for key in ("分值", "得分"):
+                b.derive(f"{g2_path}.{key}", *(f"{path}.行.{k}.{key}" for k in range(first, len(rows))))
+            b.node(g2_path, b.bi(g2, LEVEL2_NAMES))
         for g2 in g1["二级"]:
             g1.setdefault(g2["名称"], g2)  # 绩效指标.产出指标.数量指标
         b.node(f"{path}.{g1['名称']}", b.bi(g1, LEVEL1_NAMES))
@@ -484,21 +533,35 @@ def group_indicators(b: _Builder, items: list[dict[str, Any]], path: str, data_r
             source = _ITEM_SOURCE.get(zh)
             if source:
                 b.link(f"{path}.行.{k}.{zh}", f"{data_sheet}.{data_rows[i]}.{source}")
-    unmet = [r for r in rows if not r["是否完成"]]
+        if e["得分"] is None:  # a score follows from the weight and the result (or a hand score)
+            for zh in ("得分", "计算得分", "得分显示"):
+                b.derive(f"{path}.行.{k}.{zh}", f"{path}.行.{k}.分值", f"{path}.行.{k}.实际完成值数")
+        if e["是否完成"] is None:
+            b.derive(f"{path}.行.{k}.是否完成", f"{path}.行.{k}.年度指标值数", f"{path}.行.{k}.实际完成值数")
+    unmet = [r for r in rows if r["是否完成"] is False]
+    for g1 in level1:
+        for key in ("分值", "得分"):
+            b.derive(f"{path}.{g1['名称']}.{key}",
+                     *(f"{path}.行.{k}.{key}" for k, r in enumerate(rows) if r["一级指标"] == g1["名称"]))
     out: dict[str, Any] = {
         "行": rows,
         "一级": level1,
         "个数": len(rows),
         "未完成": unmet,
-        "未完成个数": len(unmet),
-        "分值合计": sum((r["分值"] for r in rows), ZERO),
-        "得分合计": sum((r["得分"] for r in rows), ZERO),
+        "未完成个数": None if any(r["是否完成"] is None for r in rows) else len(unmet),  # (a result not stated)
+        "分值合计": full_sum([r["分值"] for r in rows]),
+        "得分合计": full_sum([r["得分"] for r in rows]),
         "手工评分": [r for r in rows if r["手工评分"]],
     }
+    for key in ("分值", "得分"):
+        b.derive(f"{path}.{key}合计", *(f"{path}.行.{k}.{key}" for k in range(len(rows))))
+    b.derive(f"{path}.未完成个数", *(f"{path}.行.{k}.是否完成" for k in range(len(rows))))
+    for key in ("分值合计", "得分合计"):
+        b.place(f"{path}.{key}", msg("place_indicator_scores", file=b.ctx.file, sheet=data_sheet))
     for g1 in level1:
         out.setdefault(g1["名称"], g1)  # 绩效指标.产出指标
     b.bi(out, INDICATORS_NAMES)
-    empty = {"名称": "", "二级": [], "分值": ZERO, "得分": ZERO, "个数": 0}
+    empty = {"名称": "", "二级": [], "分值": None, "得分": None, "个数": 0}
     b.bi(empty, LEVEL1_NAMES)
     for en, zh in (("output", schema.LEVEL1_OUTPUT), ("benefit", schema.LEVEL1_BENEFIT),
                    ("satisfaction", schema.LEVEL1_SATISFACTION)):
@@ -630,10 +693,11 @@ def project_context(b: _Builder, i: int, p: dict[str, Any], indicators: list[tup
     for source, source_zh in schema.FUND_SOURCES:
         entry = {}
         for stage, stage_zh in schema.FUND_STAGES:
-            entry[STAGE_NAMES[stage]] = p.get(f"{stage_zh}{source_zh}") or ZERO
+            entry[STAGE_NAMES[stage]] = p.get(f"{stage_zh}{source_zh}")  # blank: none stated (shown blank)
             b.link(f"{path}.资金.{source_zh}.{STAGE_NAMES[stage]}", f"项目.{i}.{stage_zh}{source_zh}")
         funds[source_zh] = b.bi(entry, FUND_NAMES)
-    whole = {k: sum((funds[s][k] for _, s in schema.FUND_SOURCES), ZERO) for k in STAGE_NAMES.values()}
+    # the sources are optional parts (a project has money of one or more of them): the sum of those stated
+    whole = {k: total([funds[s][k] for _, s in schema.FUND_SOURCES]) for k in STAGE_NAMES.values()}
     for k in STAGE_NAMES.values():
         b.derive(f"{path}.资金.合计.{k}", *(f"{path}.资金.{s}.{k}" for _, s in schema.FUND_SOURCES))
     whole["执行率"] = ratio(whole["全年执行数"], whole["全年预算数"])
@@ -656,13 +720,15 @@ def project_context(b: _Builder, i: int, p: dict[str, Any], indicators: list[tup
         "实际完成情况": p.get("实际完成情况") or "",
         "备注": p.get("备注") or "",
         "绩效指标": ind,
-        "得分": (whole["得分"] or ZERO) + ind["得分合计"],
-        "满分": whole["分值"] + ind["分值合计"],  # 总分 row's 分值 of 附件3
+        "得分": full_sum([whole["得分"], ind["得分合计"]]) if ind["行"] else None,
+        "满分": full_sum([whole["分值"], ind["分值合计"]]) if ind["行"] else None,  # 总分 row's 分值 of 附件3
         "行号": p.get("行号"),
         "序号名称": f"{i + 1}、{p['项目名称']}",  # the row label of 附件1
     }
     for zh in ("项目名称", "主管部门", "实施单位", "上年决算数", "预期目标", "实际完成情况", "备注"):
         b.link(f"{path}.{zh}", f"项目.{i}.{zh}")
+    b.derive(f"{path}.得分", f"{path}.资金.合计.得分", f"{path}.绩效指标.得分合计")
+    b.derive(f"{path}.满分", f"{path}.绩效指标.分值合计")
     b.node(f"{path}.资金", funds)
     return b.node(path, b.bi(out, PROJECT_NAMES))
 
@@ -793,31 +859,48 @@ def compute(data: dict[str, Any], rules: scoring.Rules = scoring.NATIONAL) -> Co
     projects = [project_context(b, i, p, by_project.get(p["项目名称"], []), competent, rules)
                 for i, p in enumerate(data.get("项目") or []) if p.get("项目名称")]
     v["项目"] = b.node("项目", projects)
-    totals = {k: sum((p["资金"]["合计"][k] for p in projects), ZERO) for k in STAGE_NAMES.values()}
-    totals["上年决算数"] = total([p["上年决算数"] for p in projects])
+    # the projects' totals: over every project, each stating its figure (none listed: not stated)
+    totals = {k: full_sum([p["资金"]["合计"][k] for p in projects]) for k in STAGE_NAMES.values()}
+    totals["上年决算数"] = full_sum([p["上年决算数"] for p in projects])
+    for k in totals:
+        b.derive(f"项目合计.{k}", *(f"项目.{i}.资金.合计.{k}" if k != "上年决算数" else f"项目.{i}.上年决算数"
+                                    for i in range(len(projects))))
+    b.place("项目合计", msg("place_no_projects", file=b.ctx.file))
+    # "没有项目支出" is said only when the unit lists no project and states its 项目支出 as 0
+    stated_none = (data.get("财务") or {}).get("决算项目支出") == 0
+    totals["无项目说明"] = "" if projects else NO_PROJECTS if stated_none else None
+    b.derive("项目合计.无项目说明", "财务.决算项目支出", "项目合计.全年执行数")
     v["项目合计"] = b.node("项目合计", b.bi(totals, TOTAL_NAMES))
 
     budget_part = v.get("预算", {}).get("得分")
-    scored = scoring.unit_total(rules, budget_part, v.get("预算", {}).get("执行率"), v["绩效指标"]["一级"],
+    indicators = v["绩效指标"]
+    scored = scoring.unit_total(rules, budget_part, v.get("预算", {}).get("执行率"), indicators["一级"],
                                 item_steps)
     b.ctx.rule_steps[:0] = scored.steps  # the unit's steps in order, then its projects' indicators'
+    # a total score needs every scored part: the budget execution and every indicator (none listed: no total)
+    stated = bool(indicators["行"]) and budget_part is not None
+    total_score = scored.total if stated else None
     score = {
         "预算执行得分": budget_part,
         "指标得分": scored.indicators,
-        "总分": scored.total,
-        "满分": scored.weight,
-        "等级": rules.grade(scored.total),
+        "总分": total_score,
+        "满分": scored.weight if indicators["行"] else None,
+        "等级": rules.grade(total_score),
         "评分规则": rules.label,
         "规则说明": scoring.note(rules, scored.steps),
     }
     v["自评"] = b.node("自评", b.bi(score, SCORE_NAMES))
-    b.derive("自评.总分", "预算.得分")
+    b.derive("自评.总分", "预算.得分", *(f"绩效指标.行.{k}.得分" for k in range(len(indicators["行"]))))
+    b.derive("自评.满分", *(f"绩效指标.行.{k}.分值" for k in range(len(indicators["行"]))))
+    b.derive("自评.指标得分", "绩效指标.得分合计")
     b.derive("自评.预算执行得分", "预算.得分")
+    if not indicators["行"]:
+        b.place("自评", msg("place_indicator_scores", file=b.ctx.file, sheet=schema.INDICATORS.name))
 
     facts: dict[str, Any] = {}
     for i, r in enumerate(data.get("概况数据") or []):
         if r.get("名称") and r.get("数值") is not None and r["名称"] not in facts:
-            facts[r["名称"]] = Fact(r["数值"], r.get("单位") or "", r.get("数值_小数位"))
+            facts[r["名称"]] = Fact(r["数值"], r.get("单位") or "", r.get("数值_小数位"), bool(r.get("数值_百分数")))
             b.link(f"概况数据.{r['名称']}", f"概况数据.{i}.数值")
     v["概况数据"] = b.node("概况数据", facts)
     b.place("概况数据", msg("place_fact", file=b.ctx.file))
@@ -883,23 +966,28 @@ def _budget(b: _Builder, fin: dict[str, Any], rules: scoring.Rules = scoring.NAT
 def _sangong(b: _Builder, grid: dict[str, dict[str, Any]], overrides: dict[str, str]) -> dict[str, Any]:
     periods = {col: b.node(f"三公经费.{col}", b.bi(dict(rows), SANGONG_ROW_NAMES)) for col, rows in grid.items()}
 
-    def items_sentence(period: str) -> str:
+    def items_sentence(period: str) -> str | None:
+        """"其中公务接待支出46000.00元": only when every item of the period is stated (else None)."""
+        if any(periods[period][key] is None for key in SANGONG_ITEM_WORDS):
+            return None
         parts = [f"{word}支出{fmt.yuan(periods[period][key])}元"
                  for key, word in SANGONG_ITEM_WORDS.items() if periods[period][key]]
         return "其中" + "，".join(parts) if parts else ""
 
-    change = periods["本年决算"]["合计"] - periods["上年决算"]["合计"]
+    change = minus(periods["本年决算"]["合计"], periods["上年决算"]["合计"])
+    conclusion = None if change is None else "三公经费支出未超过去年" if change <= 0 else "三公经费支出超过去年"
     out = {
         **periods,
         "变动额": change,
         "变动率": ratio(change, periods["上年决算"]["合计"]),
         "本年构成": overrides.get(schema.SENTENCES["sangong_items_actual"]) or items_sentence("本年决算"),
         "上年构成": overrides.get(schema.SENTENCES["sangong_items_prev"]) or items_sentence("上年决算"),
-        "增减结论": overrides.get(schema.SENTENCES["sangong_conclusion"])
-        or ("三公经费支出未超过去年" if change <= 0 else "三公经费支出超过去年"),
+        "增减结论": overrides.get(schema.SENTENCES["sangong_conclusion"]) or conclusion,  # said only when stated
     }
-    b.derive("三公经费.变动额", "三公经费.本年决算.合计", "三公经费.上年决算.合计")
-    b.derive("三公经费.变动率", "三公经费.本年决算.合计", "三公经费.上年决算.合计")
+    for name in ("变动额", "变动率", "增减结论"):
+        b.derive(f"三公经费.{name}", "三公经费.本年决算.合计", "三公经费.上年决算.合计")
+    for name, period in (("本年构成", "本年决算"), ("上年构成", "上年决算")):
+        b.derive(f"三公经费.{name}", *(f"三公经费.{period}.{key}" for key in SANGONG_ITEM_WORDS))
     return b.node("三公经费", b.bi(out, SANGONG_NAMES))
 
 

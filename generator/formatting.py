@@ -27,8 +27,8 @@ def to_decimal(value: Any) -> Decimal:
         return to_decimal(number)
     if isinstance(value, float):
         return Decimal(repr(value))
-    if value is None or value == "":
-        return Decimal(0)
+    if value is None or value == "":  # a blank is not stated: never a 0 (the filters leave it blank before this)
+        raise TypeError("a blank value has no number")
     return Decimal(value)
 
 

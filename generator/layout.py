@@ -34,6 +34,7 @@ WORKBOOK_SUFFIX = ".xlsx"
 TEMPLATE_NAME = "report.docx"
 RULES_NAME = "评分规则.xlsx"  # the county's scoring rules (generator/rules.py)
 DEFAULT_TEMPLATE_DIR = "default"  # templates/default/: the shared template (so no unit may be called so)
+PACKAGE_TEMPLATE = ("default_template", TEMPLATE_NAME)  # the default template shipped in the package
 RECORD = ".generated.json"  # an output folder's record: file name → SHA-256 of what we wrote
 JOURNAL = ".generated.log"  # its journal: lines "<sha256>\t<file name>", written before a set is moved in
 LOCK = ".generated.lock"  # held by the one run writing the folder
@@ -145,6 +146,14 @@ def default_template(templates_dir: Path) -> Path:
     return Path(templates_dir) / DEFAULT_TEMPLATE_DIR / TEMPLATE_NAME
 
 
+def package_template() -> bytes:
+    """The default template shipped in the package (``generator/default_template/report.docx``), for a county
+    folder that has no ``templates/default/`` yet."""
+    import importlib.resources
+
+    return importlib.resources.files("generator").joinpath(*PACKAGE_TEMPLATE).read_bytes()
+
+
 def resolve_template(templates_dir: Path, unit: str | None) -> Path:
     """``templates/<unit>/report.docx`` if it exists, else ``templates/default/report.docx``."""
     if unit:
@@ -200,12 +209,14 @@ def _stem_names(stem: str) -> dict[str, str]:
             "audit_xlsx": f"{stem}-审核{WORKBOOK_SUFFIX}", "pdf": f"{stem}.pdf", "tables_pdf": f"{tables}.pdf"}
 
 
-def file_names(ctx: dict[str, Any]) -> dict[str, str]:
+def file_names(ctx: dict[str, Any], stem: str | None = None) -> dict[str, str]:
     """The names of a unit's files: ``{"docx": …, "tables": …, "audit_md": …, "audit_xlsx": …, "pdf": …,
-    "tables_pdf": …, "stem": …}`` (a UserError when they would be too long for a file system)."""
+    "tables_pdf": …, "stem": …}`` (a UserError when they would be too long for a file system); ``stem``: the
+    report's own title when its template words it otherwise (``pipeline.title_stem``)."""
     basic = ctx.get("基本信息") or {}
-    stem = msg("file_report", year=ctx.get("年度"), unit=safe_filename(basic.get("单位全称") or ""),
-               title=safe_filename(basic.get("报告标题") or schema.REPORT_TITLE))
+    usual = msg("file_report", year=ctx.get("年度"), unit=safe_filename(basic.get("单位全称") or ""),
+                title=safe_filename(basic.get("报告标题") or schema.REPORT_TITLE))  # (a name no file takes: refused)
+    stem = stem or usual
     names = _stem_names(stem)
     longest = max(names.values(), key=lambda n: len(n.encode("utf-8")))
     if len(longest.encode("utf-8")) > NAME_BYTES:

@@ -70,6 +70,14 @@ MESSAGES: dict[str, str] = {
     "placeholder_unknown": "内容中的占位符 {{{name}}} 无法识别。可用的占位符见“填写说明”。",
     "placeholder_unclosed": "内容中有不成对的花括号“{{”或“}}”。如需写花括号本身，请改用全角“｛｝”。",
     "sentence_unknown": "“句子”应为以下之一：{names}；实为“{value}”。",
+    # --- not stated (blank is not zero), dates --------------------------------------
+    "date_number": "“{label}”是数字 {value}，按 Excel 的日期序号读作的日期不在报告年度前后 {years} 年内，未采用。请输入日期（如 2025/9/15）。",
+    "hint_date_meant": "是否应为 {date}？",
+    "date_month_cn": "{year}年{month}月",
+    "place_indicator_scores": "请在 {file} 的“{sheet}”表填写每个指标的分值和实际完成值（或评价等级）",
+    "place_no_projects": "请在 {file} 的“项目”表填写本单位的项目支出（一行一个项目）",
+    "place_column": "请在 {file} › {sheet} 第 {row} 行加上列标题“{column}”，再逐行填写（该表没有这一列）",
+    "place_field_row": "请在 {file} › {sheet} 的 A 列加上“{label}”这一行，再填写（该表没有这一行）",
     # --- only stated kinds of values in text (helper "files") ---
     "fact_boolean": "“{name}”的数值为 {value}（是非值），报告中无法写成数字或文字：需要“是/否”时请把“类型”填为“{kind}”，否则请填写数字或文字。",
     "fact_not_yes_no": "“{name}”的类型为是否，但数值为“{value}”：请填写 是 或 否（或 TRUE / FALSE）。",
@@ -97,6 +105,7 @@ MESSAGES: dict[str, str] = {
     "template_too_large": "模板 {path} 过大（解压后约 {size} MB，上限 {limit} MB），不像是报告模板，已拒绝使用。",
     "template_too_costly": "模板 {path} 中的计算过大（{detail}），已停止渲染（位置：{where}）。请检查模板中的乘方、重复或循环。",
     "where_paragraph": "第{index}段“{text}”",
+    "where_cell": "表{table}第{row}行第{col}列“{text}”",
     "where_unknown": "未能定位，请搜索变量名",
     # --- output -------------------------------------------------------------------
     "written": "已生成：{path}",
@@ -149,6 +158,9 @@ MESSAGES: dict[str, str] = {
     "summary_status_ok": "已生成",
     "summary_status_failed": "失败：{reason}",
     "summary_total": "合计",
+    # --- county summary: what is not stated ---------------------------------------------
+    "summary_total_covers": "{columns}：只合计填写了的 {covered}/{count} 个单位（{missing} 未填）",
+    "summary_total_none": "{columns}：没有单位全部填写，不合计",
     "pdf_not_written": "{reason}\n报告 .docx 已生成，但未生成 PDF。",
     "pdf_no_soffice_short": "未找到 LibreOffice",
     # --- audit (审核, generator/audit.py) -------------------------------------------
@@ -197,6 +209,12 @@ MESSAGES: dict[str, str] = {
     "audit_text_all_met": "文字称“{phrase}”，但以下指标未达到年度指标值：{names}。",
     "audit_previous_unreadable": "上年工作簿 {name} 有错误，未与上年数据比对（可单独运行 generate check --year {year} 查看）。",
     "audit_previous": "{label} {value} {unit}，与上年工作簿 {prev_file} 中的{prev_label} {prev_value} {unit} 不符，差 {diff} {unit}，请核对。",
+    # --- audit: what is not stated --------------------------------------------------
+    "uses_uncomputable": "模板{where}用到“{name}”，但按工作簿的数字算不出（除数为 0）：请核对 {place}。",
+    "audit_not_stated": "（未填）",
+    "audit_no_projects": "“项目”表没有项目，但决算项目支出为 {amount} 万元：请在“项目”表逐个填写项目（附件3 不会写“没有项目支出”）。",
+    "audit_text_no_projects": "文字写“{phrase}”，但决算项目支出为 {amount} 万元，请核对。",
+    "audit_sangong_claim_unstated": "文字写“{phrase}”，但本年或上年三公经费合计未填写，无法核对：请填写这两个数，或删去这句话。",
     # --- compare two workbooks (generate compare, generator/compare.py) -----------------------
     "compare_header": "比较 {old}（旧）与 {new}（新）：",
     "compare_figures": "工作簿中改动的单元格 {count} 处：",
@@ -447,7 +465,7 @@ MESSAGES: dict[str, str] = {
         "9. 概况数据：报告中引用的其他数字和说法（如 村 31 个、人口 6万余人），模板用 概况数据.名称 取用。\n"
         "10. 句子覆盖：程序根据数据自动生成的句子（如“三公经费支出未超过去年”、各类指标的汇总句），如需改写，在“句子覆盖”表对应行填写覆盖内容。\n"
         "11. 模板字段表列出模板中可以使用的全部名称及按本表显示的内容，便于修改模板时查阅。\n"
-        "12. 填好后运行：generate --year 年度 --check 审核，generate --year 年度 生成报告。程序会指出具体单元格。"
+        "12. 填好后运行：generate check --year 年度 审核，generate --year 年度 生成报告。程序会指出具体单元格。"
     ),
     # --- new units -------------------------------------------------------------------------
     "new_unit_exists": "{path} 已存在，未覆盖。generate new-unit 只新建，从不覆盖已有的文件。",
@@ -458,10 +476,19 @@ MESSAGES: dict[str, str] = {
         "  模板：{template}（默认模板的副本，可用 Word 或 WPS 按本单位的措辞修改）\n"
         "下一步：\n"
         "  1. 用 Excel 或 WPS 填写工作簿的黄色格子；\n"
-        "  2. generate template-check --year {year} --unit {unit}{options}   检查模板\n"
-        "  3. generate check --year {year} --unit {unit}{options}            审核数据，按提示修改\n"
+        "  2. generate template-check --year {year} --unit {unit}{check_options}   检查模板\n"
+        "  3. generate check --year {year} --unit {unit}{check_options}            审核数据，按提示修改\n"
         "  4. generate --year {year} --unit {unit}{options}                  生成报告"
     ),
+    # --- new units: a blank workbook only, folders that cannot be written ------------------------------------
+    "new_unit_workbook_done": (
+        "已为单位“{unit}”新建空白工作簿：{workbook}（只填好了年度和单位全称；模板 {template} 未改动）\n"
+        "下一步：\n"
+        "  1. 用 Excel 或 WPS 填写工作簿的黄色格子；\n"
+        "  2. generate check --year {year} --unit {unit}{check_options}            审核数据，按提示修改\n"
+        "  3. generate --year {year} --unit {unit}{options}                  生成报告"
+    ),
+    "new_unit_os_error": "无法写入 {path}（{detail}）。请检查该文件夹是否存在、是否只读、磁盘是否已满。未新建任何文件。",
     "new_unit_beside_single": "注意：{path} 是单个单位的工作簿，此时批量生成只处理它；生成“{unit}”请加 --unit {unit}（或把 {path} 移到 data/<单位>/{year}.xlsx，按文件夹批量生成）。",
     # --- command-line help (new options) --------------------------------------------------
     "help_pdf_tables": "同时把附表（-附表.xlsx）转为 PDF（包含 --pdf）。",
@@ -509,7 +536,7 @@ MESSAGES: dict[str, str] = {
     "help_verb_new_unit": "新建一个单位：data/<单位>/年度.xlsx（空白工作簿）和 templates/<单位>/report.docx（默认模板的副本）；"
                           "从不覆盖已有的文件。\n\n\b\n示例：generate new-unit 热市镇 --year 2024",
     "short_new_unit": "新建一个单位的工作簿和模板",
-    "help_workbook_only": "只新建工作簿，不复制模板（该单位使用默认模板）。",
+    "help_workbook_only": "只新建一份空白工作簿，不动该单位的模板（该年度的工作簿已存在时不覆盖）。",
     "help_verb_template_check": "检查模板：错误标签、不安全写法、用到而工作簿中没有的名称，并试渲染；不生成报告。"
                                 "不写模板时检查该单位所用的模板；加 --unit 时按该单位的工作簿检查。\n\n\b\n"
                                 "示例：generate template-check --year 2024 --fields\n"

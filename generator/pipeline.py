@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from .layout import (DEFAULT_TEMPLATE_DIR, TEMPLATE_NAME, file_names, output_dir
                      previous_workbook, resolve_template, safe_filename, set_names, year_dir)
 from .limits import Limits
 from .messages import msg
+from .names import lookup
 from .read import find_units, find_workbook, list_units, lock_file_notice, read_unit_name, read_workbook
 from .render import make_env, render
 from .rules import NATIONAL, Rules, load_rules
@@ -111,6 +113,31 @@ class Made:
     docx_name: str
 
 
+TITLE_SCAN = 12  # body paragraphs in which a report's title is looked for (cover lines come first)
+_PLAIN_TAG = re.compile(r"\{\{\s*([^\s{}|()\[\]+*/~-]+)\s*\}\}")
+
+
+def title_stem(template: Template, ctx: dict[str, Any]) -> str | None:
+    """The report's own title as its template words it (“桃源县某镇2024年度部门整体支出绩效自评报告”), for the names
+    of its files: the first paragraph among the first few outside tables that is only text and plain names, and
+    gives the year, the unit's name and ends with 报告. None when there is none (the usual name then)."""
+    year = f"{ctx.get('年度')}"
+    unit = str((ctx.get("基本信息") or {}).get("单位全称") or "")
+    paragraphs = [p for p in template.paragraphs.get("word/document.xml") or () if not p.in_cell and not p.consumed]
+    for p in paragraphs[:TITLE_SCAN]:
+        try:
+            text = _PLAIN_TAG.sub(lambda m: str(lookup(ctx, m.group(1))), p.text).strip()
+        except KeyError:
+            continue
+        if "{" in text or not unit or unit not in text or year not in text or not text.endswith("报告"):
+            continue
+        try:
+            return safe_filename(text)
+        except UserError:
+            return None
+    return None
+
+
 # ------------------------------------------------------------------ reading one workbook
 
 
@@ -122,8 +149,8 @@ def load(workbook: Path, year: int | None, template: Template | None = None,
     data, problems, notices = validate(raw, year)
     ctx = compute(data, rules or NATIONAL)
     problems = problems + ctx.problems
-    if template is not None:
-        problems += check_uses(template.uses, ctx.resolve, raw.file)
+    if template is not None:  # (a cell already refused is not asked for again as empty)
+        problems += check_uses(template.uses, ctx.resolve, raw.file, reported=problem_cells(problems))
     if problems:
         raise ValidationError(raw.file, problems)
     lock = lock_file_notice(Path(workbook))
@@ -132,8 +159,15 @@ def load(workbook: Path, year: int | None, template: Template | None = None,
     return data, ctx, notices
 
 
-def audit_loaded(workbook: Path, year: int, data: dict[str, Any], ctx: Context) -> AuditResult:
-    """Audit one loaded workbook, against last year's workbook (``YEAR-1.xlsx`` beside it) when it exists."""
+def problem_cells(problems: list[Problem]) -> set[str]:
+    """The cells (``file › sheet › cell``) that ``problems`` already name."""
+    return {str(p.location) for p in problems if p.location is not None and p.location.cell}
+
+
+def audit_loaded(workbook: Path, year: int, data: dict[str, Any], ctx: Context,
+                 template: Template | None = None) -> AuditResult:
+    """Audit one loaded workbook, against last year's workbook (``YEAR-1.xlsx`` beside it) when it exists;
+    given the unit's template, checks of what it does not show are skipped."""
     previous, problem = None, None
     prev_path = previous_workbook(workbook, year)
     if prev_path.is_file():
@@ -142,7 +176,7 @@ def audit_loaded(workbook: Path, year: int, data: dict[str, Any], ctx: Context) 
             previous = (prev_data, prev_ctx)
         except UserError:
             problem = msg("audit_previous_unreadable", name=prev_path.name, year=year - 1)
-    return audit(data, ctx, previous, problem)
+    return audit(data, ctx, previous, problem, [u.name for u in template.uses] if template is not None else None)
 
 
 def unit_names(units: Iterable[tuple[str, Path]]) -> dict[str, tuple[str, str]]:
@@ -177,7 +211,7 @@ def check(year: int, unit: str | None = None, data_dir: Path | str = "data",
     env = make_env()
     template = load_template(resolve_template(Path(templates_dir), unit), env)
     data, ctx, notices = load(workbook, year, template if not template.problems else None, rules)
-    result = audit_loaded(workbook, year, data, ctx)
+    result = audit_loaded(workbook, year, data, ctx, template if not template.problems else None)
     result.findings += name_clashes(unit, county_names(Path(data_dir), year) if names is None and unit else names or {})
     result.notices = notices
     return result
@@ -228,11 +262,11 @@ def unit_state(year: int, unit: str | None, data_dir: Path | str = "data", templ
     except UserError as exc:
         state.error = exc
         return state
-    state.audit = audit_loaded(state.workbook, year, data, ctx)
+    state.audit = audit_loaded(state.workbook, year, data, ctx, template if not template.problems else None)
     state.audit.notices = notices
     state.values = ctx.values
     state.context = ctx
-    state.names = file_names(ctx.values)
+    state.names = file_names(ctx.values, title_stem(template, ctx.values))
     folder = output_dir(Path(out_dir), year, unit)
     state.outputs = {kind: folder / name for kind, name in state.names.items()
                      if kind != "stem" and (folder / name).is_file()}
@@ -269,11 +303,11 @@ def make_unit(workbook: Path, year: int, template_path: Path, unit: str | None =
             raise UserError([Problem(None, str(p)) for p in template.problems],
                             msg("template_has_problems", path=template_path, count=len(template.problems)))
         data, ctx, notices = load(workbook, year, template, options.rules)
-        names = file_names(ctx.values)
+        names = file_names(ctx.values, title_stem(template, ctx.values))
         report = Report(unit=unit, unit_name=ctx.values["基本信息"]["单位全称"], year=year, workbook=Path(workbook),
                         template=template_path, notices=notices, context=ctx.values,
                         template_notes=[removed_message(r) for r in template.told])
-        result = audit_loaded(workbook, year, data, ctx)
+        result = audit_loaded(workbook, year, data, ctx, template)
         county = options.names
         if county is None and unit is not None:  # a unit of a county folder: its neighbours' 单位全称
             county = county_names(Path(workbook).parent.parent, year)

@@ -71,12 +71,19 @@ class Paragraph:
     cell: int = -1  # the table cell, row and table it is in (numbered in document order; -1: none)
     row: int = -1
     table: int = -1
+    # where a Word user finds it: the paragraph's number among those outside tables, or its table (counted in the
+    # document), row in that table and column (cell) in that row, all from 1
+    seen: tuple[int, ...] = ()
 
     def where(self) -> str:
         short = self.text if len(self.text) <= 60 else self.text[:57] + "…"
+        if len(self.seen) == 3:
+            place = msg("where_cell", table=self.seen[0], row=self.seen[1], col=self.seen[2], text=short)
+            return place if self.part == "word/document.xml" else _part_label(self.part) + place
+        index = self.seen[0] if self.seen else self.index
         if self.part == "word/document.xml":
-            return msg("where_paragraph", index=self.index, text=short)
-        return msg("tc_where_part", part=_part_label(self.part), index=self.index, text=short)
+            return msg("where_paragraph", index=index, text=short)
+        return msg("tc_where_part", part=_part_label(self.part), index=index, text=short)
 
 
 def _part_label(name: str) -> str:
@@ -106,6 +113,7 @@ class Use:
     name: str
     where: str
     guarded: bool = False
+    may_lack: bool = False  # tested with ``is defined`` (or under such a test): a workbook may lack it
 
 
 @dataclass
@@ -272,6 +280,9 @@ def read_paragraphs(xml: bytes, part: str) -> list[Paragraph]:
     def number(el: etree._Element | None) -> int:
         return -1 if el is None else numbers.setdefault(el, len(numbers))
 
+    tables: dict[etree._Element, int] = {}
+    positions: dict[etree._Element, int] = {}  # a row → its number in its table; a cell → its number in its row
+    body = 0
     for i, p in enumerate(root.iter(f"{W}p"), start=1):
         row = cell = table = None
         for a in p.iterancestors():
@@ -284,8 +295,18 @@ def read_paragraphs(xml: bytes, part: str) -> list[Paragraph]:
         text = paragraph_text(p)
         consumed = any(m.group(1) == "p" for m in _DOCXTPL_STRUCTURAL.finditer(text)) \
             or replaced(row, "tr") or replaced(cell, "tc")
+        if table is None or row is None or cell is None:
+            body += 1
+            seen: tuple[int, ...] = (body,)
+        else:
+            if table not in tables:  # numbered as met: a table's first paragraph follows every earlier table's
+                tables[table] = len(tables) + 1
+                positions.update({r: k for k, r in enumerate(table.iterchildren(f"{W}tr"), start=1)})
+            if cell not in positions:
+                positions.update({c: k for k, c in enumerate(row.iterchildren(f"{W}tc"), start=1)})
+            seen = (tables[table], positions.get(row, 0), positions.get(cell, 0))
         out.append(Paragraph(part, i, text, cell is not None, row is not None, consumed,
-                             number(cell), number(row), number(table)))
+                             number(cell), number(row), number(table), seen))
     return out
 
 
@@ -403,6 +424,8 @@ class Checker:
         self.para: Paragraph | None = None
         self.in_raw = False
         self.guarded = 0  # > 0 inside a test or a defaulted expression
+        self.defined: set[str] = set()  # names a template tests with ``is defined``: a workbook may lack them
+        self.defining = 0  # > 0 inside such a test
 
     # ------------------------------------------------------------ reporting
     def problem(self, kind: str, message: str, para: Paragraph | None = None) -> None:
@@ -415,7 +438,10 @@ class Checker:
             return
         guarded = self.guarded > 0 or any(path == t or path.startswith(t + ".") or t.startswith(path + ".")
                                           for tests in self.tests for t in tests)
-        self.uses.append(Use(path, self.para.where() if self.para else msg("where_unknown"), guarded))
+        if self.defining:
+            self.defined.add(path)
+        may_lack = any(path == t or path.startswith(t + ".") for t in self.defined)
+        self.uses.append(Use(path, self.para.where() if self.para else msg("where_unknown"), guarded, may_lack))
 
     # ------------------------------------------------------------ scopes
     def lookup(self, name: str) -> Sample | None:
@@ -459,7 +485,10 @@ class Checker:
             return self.filter(node, record)
         if isinstance(node, nodes.Test):
             self.guarded += 1
+            defining = node.name in ("defined", "undefined")
+            self.defining += defining
             self.expr(node.node, record)
+            self.defining -= defining
             self.guarded -= 1
             self.arguments(node, record)
             if node.name not in self.env.tests:

@@ -62,6 +62,11 @@ def decimals_of(number_format: str) -> int | None:
 
 
 _INVALID = object()
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)  # day 0 of Excel's 1900 date system (serials after its 1900-02-29)
+DATE_RANGE_YEARS = 10  # a serial number is read as a date only within this many years of the report year
+NOT_APPLICABLE = "不适用"
+NONE_WORDS = ("无", "没有", NOT_APPLICABLE)  # what a clerk may type in a figure's cell instead of a number
+_NUMBER_KINDS = ("wan", "yuan", "area", "count", "score", "percent")
 
 
 class Validator:
@@ -71,6 +76,8 @@ class Validator:
         self.problems: list[Problem] = list(raw.problems)
         self.notices: list[Problem] = list(raw.notices)
         self.cells: dict[str, str] = {}
+        self.not_applicable: set[str] = set()  # data names of cells typed 不适用: stated, printed as nothing
+        self._last_not_applicable = False
         self._file_prefix = f"{raw.file}{SEP}" if raw.file else ""
 
     # ------------------------------------------------------------------ helpers
@@ -120,9 +127,15 @@ class Validator:
     # ------------------------------------------------------------------ typed conversions
     def convert(self, cell: RawCell | None, f: schema.Field, *, unit: str = "", label: str | None = None) -> Any:
         label = label or f.label
+        self._last_not_applicable = False
         value = self.raw_value(cell, label)
         if value is _INVALID:
             return None
+        if f.kind in _NUMBER_KINDS and isinstance(value, str) and value.strip() in NONE_WORDS:
+            if value.strip() == NOT_APPLICABLE:
+                self._last_not_applicable = True
+                return None
+            return 0 if f.kind == "count" else Decimal(0)  # 无: stated as none
         if value is None:
             if f.required:
                 self.problem(cell, msg("required_empty", label=label))
@@ -238,10 +251,22 @@ class Validator:
         return None
 
     def date(self, cell: RawCell, value: Any, label: str) -> dt.date | None:
-        if isinstance(value, dt.datetime):
-            return value.date()
+        """A date: a date cell, a date typed as text, or Excel's serial number when it gives a plausible date
+        (within ``DATE_RANGE_YEARS`` of the report year); any other number is refused with the date it may mean."""
+        if isinstance(value, dt.datetime) and not isinstance(value, bool):
+            serial = (value - _EXCEL_EPOCH).days if value.time() == dt.time() else None
+            if serial is None or self._plausible(value.date()):
+                return value.date()
+            return self._serial_refused(cell, Decimal(serial), label)  # 202511 in a date format: "2454年6月14日"
         if isinstance(value, dt.date):
             return value
+        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+            number = _to_decimal(value)
+            if number == number.to_integral_value() and 0 < number < 2_958_466:
+                d = (_EXCEL_EPOCH + dt.timedelta(days=int(number))).date()
+                if self._plausible(d):
+                    return d
+            return self._serial_refused(cell, number, label)
         text = unicodedata.normalize("NFKC", str(value)).strip()
         m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text)
         if m:
@@ -253,7 +278,26 @@ class Validator:
                 self.notice(cell, msg("notice_text_date", label=label, value=text,
                                       date=msg("date_cn", year=d.year, month=d.month, day=d.day)))
                 return d
-        self.problem(cell, msg("expect_date", label=label, value=text))
+        self.problem(cell, msg("expect_date", label=label, value=text) + _date_hint(text))
+        return None
+
+    def report_year(self) -> int | None:
+        if self.year is not None:
+            return self.year
+        cell = self.raw.fields.get(schema.BASIC.name, {}).get("year")
+        value = cell.value if cell is not None else None
+        return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and 1990 <= value <= 2200 else None
+
+    def _plausible(self, d: dt.date) -> bool:
+        year = self.report_year()
+        if year is None:
+            return 1990 <= d.year <= 2200
+        return abs(d.year - year) <= DATE_RANGE_YEARS
+
+    def _serial_refused(self, cell: RawCell, number: Decimal, label: str) -> None:
+        self.problem(cell, msg("date_number", label=label, value=_plain_number(number),
+                               years=DATE_RANGE_YEARS) + _date_hint(_plain_number(number)))
         return None
 
     # ------------------------------------------------------------------ sheets
@@ -266,10 +310,12 @@ class Validator:
             cell = cells.get(f.key)
             out[f.zh] = self.convert(cell, f) if cell is not None else None
             self.remember(f"{sheet.name}.{f.zh}", cell)
+            if cell is not None and self._last_not_applicable:
+                self.not_applicable.add(f"{sheet.name}.{f.zh}")
         return out
 
     def grid_sheet(self, sheet: schema.GridSheet) -> dict[str, dict[str, Any]] | None:
-        """表.列.行; a blank cell of a sheet that is there counts as 0 (these forms leave zeros blank)."""
+        """表.列.行; a blank cell is not stated (None), never 0: a clerk types 0 (or 无) for none."""
         grid = self.raw.grids.get(sheet.name)
         if grid is None:
             return None
@@ -279,8 +325,10 @@ class Validator:
                 cell = grid.get(r.key, {}).get(c.key)
                 f = schema.Field(c.key, f"{r.zh}（{c.label}）", sheet.cell_kind, sheet.unit)
                 value = self.convert(cell, f) if cell is not None else None
-                out[c.zh][r.zh] = value if value is not None else Decimal(0)
+                out[c.zh][r.zh] = value
                 self.remember(f"{sheet.name}.{c.zh}.{r.zh}", cell)
+                if self._last_not_applicable:
+                    self.not_applicable.add(f"{sheet.name}.{c.zh}.{r.zh}")
         return out
 
     def table_sheet(self, sheet: schema.TableSheet) -> list[dict[str, Any]]:
@@ -302,6 +350,8 @@ class Validator:
                 self.remember(f"{sheet.name}.{i}.{f.zh}", cell)
                 if f.kind in ("value", "fact"):
                     row[f.zh + "_小数位"] = decimals_of(cell.number_format)
+                if f.kind == "fact" and "%" in (cell.number_format or "") and isinstance(row[f.zh], Decimal):
+                    row[f.zh + "_百分数"] = True  # typed as an Excel percentage (95% is stored as 0.95)
             first = next(iter(rec.values()))
             row["行号"] = int(re.sub(r"\D", "", first.coord))
             out.append(row)
@@ -355,6 +405,22 @@ def _parse_number_text(text: str) -> Decimal | None:
         return Decimal(t)
     except InvalidOperation:
         return None
+
+
+def _date_hint(text: str) -> str:
+    """What a date typed as digits may mean: 202511 → 2025年11月, 20251115 → 2025年11月15日, 2025.11 → 2025年11月."""
+    t = unicodedata.normalize("NFKC", text).strip()
+    m = re.fullmatch(r"(\d{4})[.]?(\d{1,2})", t) or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", t) \
+        or re.fullmatch(r"(\d{4})[.](\d{1,2})[.](\d{1,2})", t)
+    if not m or not 1990 <= int(m.group(1)) <= 2200 or not 1 <= int(m.group(2)) <= 12:
+        return ""
+    if m.re.groups == 3:
+        try:
+            d = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return ""
+        return msg("hint_date_meant", date=msg("date_cn", year=d.year, month=d.month, day=d.day))
+    return msg("hint_date_meant", date=msg("date_month_cn", year=int(m.group(1)), month=int(m.group(2))))
 
 
 def _number_hint(text: str) -> str:
@@ -578,20 +644,22 @@ def validate(raw: RawWorkbook, year: int | None = None) -> tuple[Data, list[Prob
         v.problem(raw.fields.get(schema.BASIC.name, {}).get("year"), msg("year_mismatch", found=found_year, year=year))
 
     data["cells"] = v.cells
+    data["not_applicable"] = sorted(v.not_applicable)
     return data, v.problems, v.notices
 
 
 # ---------------------------------------------------------------------- what the template uses
 
 
-def check_uses(uses: list[Any], resolve: Any, file: str) -> list[Problem]:
+def check_uses(uses: list[Any], resolve: Any, file: str, reported: set[str] = frozenset()) -> list[Problem]:
     """The values a template prints that the workbook leaves empty or lacks, each with both places.
 
     ``uses`` are the template's ``Use`` records (name, where in the template,
     whether an ``if`` or a default guards it); ``resolve(name)`` answers, for
     every concrete value the name stands for (one per list item), its state and
     where to fill it: ``("ok" | "empty" | "absent" | "no_sheet", place, hint)``. A missing sheet is
-    reported once, at the first paragraph that uses it.
+    reported once, at the first paragraph that uses it; a value whose cells are all in ``reported`` (refused
+    already: a date that is not one) is not asked for again as empty.
     """
     problems: list[Problem] = []
     seen: set[tuple[str, str]] = set()
@@ -600,7 +668,10 @@ def check_uses(uses: list[Any], resolve: Any, file: str) -> list[Problem]:
         if any(use.name.startswith((name + ".", name + "[]")) for name in absent):
             continue
         for state, place, hint in resolve(use.name):
-            if state == "ok" or (use.guarded and state == "empty"):
+            if state == "ok" or (use.guarded and state in ("empty", "uncomputable")) \
+                    or (getattr(use, "may_lack", False) and state in ("absent", "empty")):
+                continue
+            if state == "empty" and place and reported and _only_reported(place, reported):
                 continue
             if state in ("absent", "no_sheet"):
                 absent.append(use.name)
@@ -608,7 +679,16 @@ def check_uses(uses: list[Any], resolve: Any, file: str) -> list[Problem]:
             if key in seen:
                 continue
             seen.add(key)
-            text = msg({"empty": "uses_empty", "no_sheet": "uses_no_sheet"}.get(state, "uses_absent"), name=use.name, where=use.where,
-                       place=place) + (hint or "")
+            key = {"empty": "uses_empty", "no_sheet": "uses_no_sheet", "uncomputable": "uses_uncomputable"}.get(
+                state, "uses_absent")
+            text = msg(key, name=use.name, where=use.where, place=place) + (hint or "")
             problems.append(Problem(None, text))
     return problems
+
+
+def _only_reported(place: str, reported: set[str]) -> bool:
+    """Whether every cell ``place`` names (``file › sheet › cell``) is one already refused."""
+    rest = place
+    for cell in reported:
+        rest = rest.replace(cell, "")
+    return rest != place and SEP.strip() not in rest

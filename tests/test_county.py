@@ -126,6 +126,9 @@ def test_county_guide_examples_render(tmp_path: Path):
     wb = openpyxl.load_workbook(workbook)
     ws = wb["概况数据"]
     ws["A3"], ws["B3"], ws["C3"] = "村", 31, "个"
+    ws["A4"], ws["B4"], ws["C4"] = "社区", 2, "个"
+    ws["A5"], ws["B5"], ws["C5"] = "覆盖率", 0.955, None
+    ws["B5"].number_format = "0.0%"
     ws = wb["文字内容"]
     row = max(c.row for c in ws["A"] if c.value) + 1
     ws.cell(row, 1, "自评组织")
@@ -153,3 +156,9 @@ def test_county_guide_examples_render(tmp_path: Path):
     assert "1.镇成立自评工作领导小组，辖31个村。" in text
     assert "派驻机构2个：财政所和司法所；下设机构3中心1站1队。" in text
     assert any(t.startswith("农业综合服务中心") and "名、" in t for t in text)
+    # the guide's part 7: arithmetic on names, a loop over 下级, a percentage typed in 概况数据
+    assert "基本支出占决算支出的50.87%。" in text  # 1437.78 / 2826.23
+    assert "比年初预算增加-421.76万元。" in text  # 2826.23 − 3247.99
+    assert "辖33个村（社区）。" in text  # 31 + 2
+    assert "共5个下属单位。" in text
+    assert "农村自来水覆盖率95.5%。" in text  # typed 95.5% in a 0.0% cell (stored 0.955)

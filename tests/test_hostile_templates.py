@@ -266,7 +266,7 @@ def _cross_cell_template(path: Path) -> None:
 
 def test_block_across_a_table_cell_is_refused_before_rendering(project: Path) -> None:
     _cross_cell_template(template_path(project))
-    assert_template_refused(project, "第76段“{% if 年度 == 1 %}财政供养人员情况（人）”",
+    assert_template_refused(project, "表1第1行第1列“{% if 年度 == 1 %}财政供养人员情况（人）”",
                             "跨越了表格单元格的边界")
     assert not (project / "output").exists()
 

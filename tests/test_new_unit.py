@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shlex
 import shutil
 from pathlib import Path
 
@@ -15,6 +17,8 @@ from click.testing import CliRunner
 from conftest import ROOT, run_verb
 from generator import schema
 from generator.cli import main
+from generator.commands.newyear import new_unit
+from generator.errors import UserError
 
 UNIT = "热市镇"
 NAME = "桃源县热市镇人民政府"
@@ -134,10 +138,14 @@ def test_new_unit_writes_a_blank_workbook_and_a_template(county: Path) -> None:
     out = result.output
     assert f"已新建单位“{UNIT}”" in out and str(workbook) in out and str(template) in out
     options = f"--data {county / 'data'} --templates {county / 'templates'}"
-    for step in (f"generate template-check --year 2024 --unit {UNIT} {options}",
-                 f"generate check --year 2024 --unit {UNIT} {options}",
-                 f"generate --year 2024 --unit {UNIT} {options}"):
+    steps = (f"generate template-check --year 2024 --unit {UNIT} {options}",
+             f"generate check --year 2024 --unit {UNIT} {options}",
+             f"generate --year 2024 --unit {UNIT} {options} --out {county / 'output'}")
+    for step in steps:
         assert step in out, step
+    for step in steps[:2]:  # the steps run as printed: refused for the blank workbook's content, not for their words
+        ran = CliRunner().invoke(main, shlex.split(step)[1:])
+        assert ran.exit_code == 1, ran.output
     wb = openpyxl.load_workbook(workbook)
     basic = wb["基本信息"]
     rows = label_rows(basic)
@@ -229,3 +237,76 @@ def test_onboarding_from_the_cli_only(county: Path) -> None:
     # the county run now makes both units
     result = run(county)
     assert "热市镇：已生成" in result.output and "郑家驿镇：已生成" in result.output
+
+
+# ------------------------------------------------------------------ from nothing; both files or neither
+
+
+def test_the_package_ships_the_default_template() -> None:
+    shipped = ROOT / "generator" / "default_template" / "report.docx"
+    assert shipped.read_bytes() == (ROOT / "templates" / "default" / "report.docx").read_bytes()
+
+
+def test_new_unit_in_an_empty_county_folder(tmp_path: Path) -> None:
+    """No data/, no templates/: the template is the package's default, the next steps carry the folders given."""
+    lines = new_unit(2024, UNIT, tmp_path / "d", tmp_path / "t", tmp_path / "o")
+    workbook, template = tmp_path / "d" / UNIT / "2024.xlsx", tmp_path / "t" / UNIT / "report.docx"
+    assert template.read_bytes() == (ROOT / "templates" / "default" / "report.docx").read_bytes()
+    assert openpyxl.load_workbook(workbook)["基本信息"]["B4"].value == UNIT
+    options = f"--data {tmp_path / 'd'} --templates {tmp_path / 't'}"
+    assert f"  2. generate template-check --year 2024 --unit {UNIT} {options}   检查模板" in lines
+    assert f"  4. generate --year 2024 --unit {UNIT} {options} --out {tmp_path / 'o'}                  生成报告" in lines
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d", "t"]  # nothing in the output folder yet
+
+
+def test_a_fresh_workbook_only(county: Path) -> None:
+    assert run(county, "--new-unit", UNIT).exit_code == 0
+    template = county / "templates" / UNIT / "report.docx"
+    template.write_bytes(b"the clerk's template")
+    with pytest.raises(UserError) as exc:  # an existing workbook is never overwritten
+        new_unit(2024, UNIT, county / "data", county / "templates", workbook_only=True)
+    assert str(county / "data" / UNIT / "2024.xlsx") + " 已存在，未覆盖。" in exc.value.render()
+    lines = new_unit(2025, UNIT, county / "data", county / "templates", workbook_only=True)
+    assert lines[0] == (f"已为单位“{UNIT}”新建空白工作簿：{county / 'data' / UNIT / '2025.xlsx'}（只填好了年度和单位全称；"
+                        f"模板 {template} 未改动）")
+    assert openpyxl.load_workbook(county / "data" / UNIT / "2025.xlsx")["基本信息"]["B3"].value == 2025
+    assert template.read_bytes() == b"the clerk's template"
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("~$x", "单位名称“~$x”以“.”或“~$”开头，或含有不可见字符，这样的文件夹会被当作隐藏或临时文件而被跳过，请改名。"),
+    ("CON", "单位名称“CON”是系统保留名（CON、PRN、AUX、NUL、COM1、LPT1 等，或 default），不能用作文件夹名，请改名。"),
+    ("甲" * 70, f"单位名称“{'甲' * 20}…”过长（最多 60 个字，且不超过 255 字节），请用简称作文件夹名。"),
+    ("a/b", "单位名称“a/b”含有路径符号（\\ / : * ? \" < > |）或控制字符，不能用作文件夹名，请改名。"),
+])
+def test_names_no_folder_takes(county: Path, name: str, expected: str) -> None:
+    before = sorted(str(p) for p in county.rglob("*"))
+    result = run(county, "--new-unit", name)
+    assert result.exit_code == 1 and expected in result.output, result.output
+    assert sorted(str(p) for p in county.rglob("*")) == before
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+@pytest.mark.parametrize("folder", ["data", "templates"])
+def test_a_read_only_folder_makes_neither_file(county: Path, folder: str) -> None:
+    before = sorted(str(p) for p in county.rglob("*"))
+    (county / folder).chmod(0o555)
+    try:
+        result = run(county, "--new-unit", UNIT)
+    finally:
+        (county / folder).chmod(0o755)
+    assert result.exit_code == 1
+    assert f"无法写入 {county / folder / UNIT}（Permission denied）。请检查该文件夹是否存在、是否只读、磁盘是否已满。" \
+        f"未新建任何文件。" in result.output
+    assert sorted(str(p) for p in county.rglob("*")) == before  # both files or neither
+
+
+def test_a_templates_folder_that_is_a_file_makes_neither(county: Path) -> None:
+    """(The read-only case, as root can run it: the template cannot be written after the workbook was.)"""
+    shutil.rmtree(county / "templates")
+    (county / "templates").write_bytes(b"not a folder")
+    before = sorted(str(p) for p in county.rglob("*"))
+    result = run(county, "--new-unit", UNIT)
+    assert result.exit_code == 1
+    assert f"无法写入 {county / 'templates'}" in result.output and "未新建任何文件。" in result.output
+    assert sorted(str(p) for p in county.rglob("*")) == before

@@ -268,8 +268,12 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 
 def _report(root: Path, unit: str, unit_name: str, title: str) -> Path:
-    """A unit's report: in its own folder ``output/<year>/<unit>/``, named after its 单位全称 and title."""
-    return root / "output" / str(YEAR) / unit / f"{YEAR}年度{unit_name}{title}.docx"
+    """A unit's report: in its own folder ``output/<year>/<unit>/``, named after its 单位全称 and title (in the
+    title's own word order: the neighbour's template puts the unit first)."""
+    folder = root / "output" / str(YEAR) / unit
+    if unit == NEIGHBOUR:
+        return folder / f"{unit_name}{YEAR}年度{title}.docx"
+    return folder / f"{YEAR}年度{unit_name}{title}.docx"
 
 
 def _all_text(path: Path) -> list[str]:
@@ -351,7 +355,7 @@ def test_only_the_province_template_has_a_form_and_its_excel_copy_is_that_form(c
     root, _ = county
     folder = root / "output" / str(YEAR)
     assert not (folder / SAME_COUNTY / f"{YEAR}年度桃源县茶庵铺镇人民政府部门整体支出绩效自评报告-附表.xlsx").exists()
-    assert not (folder / NEIGHBOUR / f"{YEAR}年度汉寿县岩汪湖镇人民政府整体支出绩效自评报告-附表.xlsx").exists()
+    assert not (folder / NEIGHBOUR / f"汉寿县岩汪湖镇人民政府{YEAR}年度整体支出绩效自评报告-附表.xlsx").exists()
     assert (folder / SAME_COUNTY / f"{YEAR}年度桃源县茶庵铺镇人民政府部门整体支出绩效自评报告.docx").is_file()
     report = _report(root, PROVINCE, "某县石门乡人民政府", "部门绩效自评报告")
     rows = [[c.text for c in r.cells] for r in docx.Document(report).tables[0].rows]

@@ -13,7 +13,7 @@ from generator.web.wording import for_page
 CLI_ONLY = {  # said at the command line, or written into the clerk's workbook: never on the page
     "data_dir_missing", "init_prev_missing", "init_note", "wb_instructions", "new_unit_note", "new_unit_done",
     "new_unit_beside_single", "year_required", "web_no_admin", "web_port_busy", "web_proxy_bad", "init_exists",
-    "new_unit_exists", "web_admin_exists",
+    "new_unit_exists", "web_admin_exists", "new_unit_workbook_done",
 }
 COMMAND = re.compile(r"generate |docs/|(?<![\w-])--[a-z]")
 

@@ -27,8 +27,8 @@ BODY: list[tuple[str, str]] = [
     ("blank", ""),
     ("h1", "一、单位概况"),
     ("h2", "（一）机构、人员构成"),
-    ("body", "{{ 基本信息.单位简称 }}内设机构{{ 机构.内设机构.公布个数|个数 }}个：{{ 机构.内设机构.名单|join('、') }}；"
-             "下设{{ 机构.下设机构.概述 }}：{{ 机构.下设机构.名单|join('、') }}。"),
+    ("body", "{{ 基本信息.单位简称 }}内设机构{{ 机构.内设机构.公布个数|个数 }}个：{{ 机构.内设机构.名单|列举('、') }}；"
+             "下设{{ 机构.下设机构.概述 }}：{{ 机构.下设机构.名单|列举('、') }}。"),
     ("body", "人员构成：截止{{ 年度 }}年12月底，{{ 基本信息.辖区名称 }}核定编制{{ 人员编制.合计.核定编制|个数 }}个，"
              "实有编制人数{{ 人员编制.合计.实有人数|个数 }}人，其中核定行政编制{{ 人员编制.行政编制.核定编制|个数 }}个，"
              "机关工勤{{ 人员编制.机关工勤.核定编制|个数 }}个，实有行政人员{{ 人员编制.行政编制.实有人数|个数 }}人，"
@@ -264,8 +264,17 @@ def slim_package(doc) -> None:
                 owner.rels.pop(rid)
 
 
+ROOT = Path(__file__).resolve().parents[1]
+# the county's default template, and the same file shipped in the package (``generate new-unit`` in an empty
+# county folder copies it); tests/test_new_unit.py checks that the two are the same
+TARGETS = (ROOT / "templates" / "default" / "report.docx", ROOT / "generator" / "default_template" / "report.docx")
+
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else \
-        Path(__file__).resolve().parents[1] / "templates" / "default" / "report.docx"
-    build(target)
-    print(target)
+    if len(sys.argv) > 1:
+        build(Path(sys.argv[1]))
+        print(sys.argv[1])
+    else:
+        build(TARGETS[0])
+        TARGETS[1].parent.mkdir(parents=True, exist_ok=True)
+        TARGETS[1].write_bytes(TARGETS[0].read_bytes())
+        print("\n".join(map(str, TARGETS)))

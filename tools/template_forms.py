@@ -63,7 +63,7 @@ class Form:
     notes: tuple[str, ...] = ()  # paragraphs under the table
     landscape: bool = False
     each: tuple[str, str] | None = None  # (var, iterable): one table per item
-    empty_note: str = ""         # shown when ``each`` has no items
+    empty_note: str = ""         # shown when ``each`` has no items (a name: a claim of absence needs its figures)
 
 
 FILTER_OF = {"wan": "万元", "yuan_wan": "元折万元", "pct": "百分比", "score": "分数", "number": "数字",
@@ -223,7 +223,8 @@ PROJECT = Form(
     widths=SCORE_GRID,
     landscape=True,
     each=("项", "项目"),
-    empty_note="本单位本年度没有项目支出，无项目支出绩效自评表。",
+    # said only when the unit states its 项目支出 as 0 (compute: 项目合计.无项目说明; else the template check asks)
+    empty_note="{{ 项目合计.无项目说明 }}",
     lead=(
         (H("项目名称"), L("{{ 项.项目名称 }}", 8)),
         (H("主管部门"), L("{{ 项.主管部门 }}", 4), H("实施单位"), L("{{ 项.实施单位 }}", 3)),
@@ -233,8 +234,9 @@ PROJECT = Form(
          C(expr="项.资金.合计.分值", kind="number"), C(expr="项.资金.合计.执行率", kind="pct"),
          C(expr="项.资金.合计.得分", kind="score")),
     ) + tuple(
-        (H("", vmerge="continue"), L(label, 2), C(expr=f"项.资金.{source}.年初预算数", kind="wan"),
-         C(expr=f"项.资金.{source}.全年预算数", kind="wan"), C(expr=f"项.资金.{source}.全年执行数", kind="wan"),
+        (H("", vmerge="continue"), L(label, 2), C(expr=f"项.资金.{source}.年初预算数", kind="wan", optional=True),
+         C(expr=f"项.资金.{source}.全年预算数", kind="wan", optional=True),
+         C(expr=f"项.资金.{source}.全年执行数", kind="wan", optional=True),
          C("—"), C(), C("—"))
         for label, source in (("其中：当年财政拨款", "当年财政拨款"), ("　　　上年结转资金", "上年结转资金"),
                               ("　　　其他资金", "其他资金"))

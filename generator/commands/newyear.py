@@ -19,18 +19,20 @@ with its cell before anything is written.
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from .. import schema
+from ..compute import total
 from ..errors import UserError
 from ..messages import msg
 from ..layout import (LOCK_FILE_PREFIX, WORKBOOK_SUFFIX, check_unit_name, default_template, is_single_layout,
-                      unit_data_dir, unit_template, workbook_name, workbook_path, workbook_with_suffix)
+                      package_template, unit_data_dir, unit_template, workbook_name, workbook_path,
+                      workbook_with_suffix)
 from ..read import OLD_FORMATS, find_workbook, list_units, read_workbook
 from ..validate import validate
 from .workbook import write_workbook
@@ -105,7 +107,7 @@ def next_year_data(data: dict[str, Any], year: int) -> tuple[dict[str, Any], set
         todo.add(f"绩效指标.{i}.实际完成值")
     projects = []
     for i, p in enumerate(data.get("项目") or []):
-        executed = sum((p.get(f"全年执行{s}") or Decimal(0) for _, s in schema.FUND_SOURCES), Decimal(0))
+        executed = total([p.get(f"全年执行{s}") for _, s in schema.FUND_SOURCES])  # of the sources it stated
         projects.append({"项目名称": p.get("项目名称"), "主管部门": p.get("主管部门"), "实施单位": p.get("实施单位"),
                          "上年决算数": executed, **{c: None for c in FUND_COLUMNS}, "预期目标": p.get("预期目标"),
                          "实际完成情况": None, "备注": p.get("备注")})
@@ -255,42 +257,73 @@ def blank_workbook(target: Path, year: int, name: str) -> None:
     _write_new(Path(target), blank, ["", msg("new_unit_note", unit=name, year=year)], todo)
 
 
-def new_unit(year: int, unit: str, data_dir: Path | str = "data", templates_dir: Path | str = "templates"
-             ) -> list[str]:
-    """``--new-unit``: ``DATA/<unit>/YEAR.xlsx`` (every input cell marked, the unit's name filled in, nothing of
-    any other unit) and the unit's template (``layout.unit_template``: a copy of the default); never overwrites;
-    the next steps."""
-    name = check_unit_name(unit)
-    data_dir, templates_dir = Path(data_dir), Path(templates_dir)
-    workbook = workbook_path(data_dir, year, name)
-    template = unit_template(templates_dir, name)
-    default = default_template(templates_dir)
-    for path in (workbook, template):
-        if path.exists():
-            raise UserError(msg("new_unit_exists", path=path))
-    if not default.is_file():
-        raise UserError(msg("template_missing", path=default))
-    workbook.parent.mkdir(parents=True, exist_ok=True)
-    blank_workbook(workbook, year, name)
-    template.parent.mkdir(parents=True, exist_ok=True)
-    tmp = template.with_name(f".{template.name}.new-{os.getpid()}")
+def default_template_bytes(templates_dir: Path) -> bytes:
+    """The county's default template (``TEMPLATES/default/report.docx``), else the one shipped in the package."""
+    county = default_template(templates_dir)
+    return county.read_bytes() if county.is_file() else package_template()
+
+
+def _place_new(target: Path, content: bytes) -> None:
+    """Write ``content`` to ``target`` only if nothing is there (atomically where the OS can)."""
+    tmp = target.with_name(f".{target.name}.new-{os.getpid()}")
     try:
-        shutil.copyfile(default, tmp)
+        tmp.write_bytes(content)
         try:
-            os.link(tmp, template)
+            os.link(tmp, target)
         except FileExistsError:
-            raise UserError(msg("new_unit_exists", path=template)) from None
+            raise UserError(msg("new_unit_exists", path=target)) from None
         except OSError:
-            if template.exists():
-                raise UserError(msg("new_unit_exists", path=template)) from None
-            os.replace(tmp, template)
+            if target.exists():
+                raise UserError(msg("new_unit_exists", path=target)) from None
+            os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
-    options = "".join(f" {flag} {path}" for flag, path, default in (("--data", data_dir, "data"),
-                                                                   ("--templates", templates_dir, "templates"))
-                      if path != Path(default))  # the next steps work as printed, from where this ran
-    lines = msg("new_unit_done", unit=name, workbook=workbook, template=template, year=year,
-                options=options).splitlines()
+
+
+def new_unit(year: int, name: str, data_dir: Path | str = "data", templates_dir: Path | str = "templates",
+             out_dir: Path | str = Path("output"), workbook_only: bool = False) -> list[str]:
+    """``generate new-unit NAME``: ``DATA/<unit>/YEAR.xlsx`` (every input cell marked, the unit's name filled in,
+    nothing of any other unit) and ``TEMPLATES/<unit>/report.docx`` (a copy of the county's default template, or
+    of the package's when the county has none) — both or neither, never overwriting. ``workbook_only``: a fresh
+    blank workbook for a unit that has its template, which is left as it is. Returns the next steps, as commands
+    carrying the same folders."""
+    unit = check_unit_name(name)  # (a name a county run would skip, or no file system takes: refused here)
+    data_dir, templates_dir, out_dir = Path(data_dir), Path(templates_dir), Path(out_dir)
+    workbook = workbook_path(data_dir, year, unit)
+    template = unit_template(templates_dir, unit)
+    if workbook.exists():
+        raise UserError(msg("new_unit_exists", path=workbook))
+    if not workbook_only and template.exists():
+        raise UserError(msg("new_unit_exists", path=template))
+    content = None if workbook_only else default_template_bytes(templates_dir)
+    made: list[Path] = []  # what this call created (files and folders), removed again if anything fails
+    try:
+        for folder in (workbook.parent,) + (() if workbook_only else (template.parent,)):
+            missing = [p for p in (folder, *folder.parents) if not p.exists()]
+            folder.mkdir(parents=True, exist_ok=True)
+            made += sorted(missing, key=lambda p: len(p.parts))
+        blank_workbook(workbook, year, unit)
+        made.append(workbook)
+        if content is not None:
+            _place_new(template, content)
+            made.append(template)
+    except BaseException as exc:
+        for path in reversed(made):  # both files or neither
+            with contextlib.suppress(OSError):
+                path.rmdir() if path.is_dir() else path.unlink()
+        if isinstance(exc, OSError):
+            where = exc.filename or workbook
+            raise UserError(msg("new_unit_os_error", path=where, detail=exc.strerror or str(exc))) from None
+        raise
+    # the next steps work as printed, from where this ran; --out only for the step that writes
+    given = [(flag, path) for flag, path, default in (("--data", data_dir, "data"),
+                                                      ("--templates", templates_dir, "templates"),
+                                                      ("--out", out_dir, "output")) if path != Path(default)]
+    check_options = "".join(f" {flag} {path}" for flag, path in given if flag != "--out")
+    options = "".join(f" {flag} {path}" for flag, path in given)
+    key = "new_unit_workbook_done" if workbook_only else "new_unit_done"
+    lines = msg(key, unit=unit, workbook=workbook, template=template, year=year, options=options,
+                check_options=check_options).splitlines()
     if is_single_layout(data_dir, year):  # a one-unit folder: the others are reached with --unit
-        lines.append(msg("new_unit_beside_single", path=workbook_path(data_dir, year), unit=name, year=year))
+        lines.append(msg("new_unit_beside_single", path=workbook_path(data_dir, year), unit=unit, year=year))
     return lines

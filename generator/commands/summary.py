@@ -87,17 +87,18 @@ class Column:
     number_format: str
     value: Callable[[Report], Any]
     summed: bool = False  # add up in the 合计 row
+    group: str = ""  # columns totalled together: over the units that state every one of them
 
 
 COLUMNS: tuple[Column, ...] = (
     Column("单位文件夹", 16, "@", lambda r: r.unit),
     Column("单位", 30, "@", _entry("基本信息.单位全称")),
-    Column("全年预算数（万元）", 14, "0.00", _money("预算.全年预算数"), summed=True),
-    Column("全年执行数（万元）", 14, "0.00", _money("预算.执行数"), summed=True),
-    Column("执行率", 10, "0.00%", _entry("预算.执行率", 4)),
-    Column("三公经费本年（元）", 14, "0.00", _money("三公经费.本年决算.合计"), summed=True),
-    Column("三公经费上年（元）", 14, "0.00", _money("三公经费.上年决算.合计"), summed=True),
-    Column("三公经费增减（元）", 14, "0.00", _money("三公经费.变动额"), summed=True),
+    Column("全年预算数（万元）", 14, "0.00", _money("预算.全年预算数"), summed=True, group="budget"),
+    Column("全年执行数（万元）", 14, "0.00", _money("预算.执行数"), summed=True, group="budget"),
+    Column("执行率", 10, "0.00%", _entry("预算.执行率", 4), group="budget"),
+    Column("三公经费本年（元）", 14, "0.00", _money("三公经费.本年决算.合计"), summed=True, group="sangong"),
+    Column("三公经费上年（元）", 14, "0.00", _money("三公经费.上年决算.合计"), summed=True, group="sangong"),
+    Column("三公经费增减（元）", 14, "0.00", _money("三公经费.变动额"), summed=True, group="sangong"),
     Column("自评分", 10, "0.00", _money("自评.总分")),
     Column("评分规则", 16, "@", _entry("自评.评分规则")),  # 国家默认, or 县规则 and its name
     Column("未完成指标数", 12, "0", _entry("绩效指标.未完成个数", 0), summed=True),
@@ -134,16 +135,30 @@ def summary_rows(reports: Sequence[Report]) -> list[list[Any]]:
 
 
 def total_row(reports: Sequence[Report]) -> list[Any]:
-    """合计 over the units that were generated; the rate is recomputed from the sums."""
+    """合计 over the units that were generated and state every figure of a column's group (a blank is not 0);
+    the rate is recomputed from the sums of the same units; the status cell says whom a total leaves out."""
     ok = [r for r in reports if r.error is None]
     row: list[Any] = [msg("summary_total"), None]
+    notes: list[str] = []
+    groups: dict[str, list[Column]] = {}
     for column in COLUMNS[2:]:
-        values = [v for v in (column.value(r) for r in ok) if v is not None]
-        row.append(sum(values) if column.summed and values else None)
+        groups.setdefault(column.group or column.header, []).append(column)
+    covered: dict[str, list[Report]] = {}
+    for key, columns in groups.items():
+        covered[key] = [r for r in ok if all(c.value(r) is not None for c in columns)]
+        if not any(c.summed or c.header == "执行率" for c in columns) or len(covered[key]) == len(ok):
+            continue
+        names = "、".join(c.header for c in columns)
+        missing = "、".join(str(r.unit or r.unit_name) for r in ok if r not in covered[key])
+        notes.append(msg("summary_total_covers", columns=names, covered=len(covered[key]), count=len(ok),
+                         missing=missing) if covered[key] else msg("summary_total_none", columns=names))
+    for column in COLUMNS[2:]:
+        units = covered[column.group or column.header]
+        row.append(sum(column.value(r) for r in units) if column.summed and units else None)
     budget, executed = row[2], row[3]
     rate_index = next(i for i, c in enumerate(COLUMNS) if c.header == "执行率")
     row[rate_index] = round_half_up(executed / budget, 4) if budget and executed is not None else None
-    return row + [None]
+    return row + ["；".join(notes) or None]
 
 
 def build_summary(year: int, reports: Sequence[Report], extra: Extra | None = None) -> bytes:

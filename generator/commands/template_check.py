@@ -88,8 +88,8 @@ def run(year: int, templates_dir: Path, data_dir: Path, unit: str | None = None,
         result.problems = [str(p) for p in template.problems]
         return result
     if workbook is not None:
-        try:
-            _, ctx, _ = load(workbook, year)
+        try:  # the template's needs checked as generate checks them: the same list, the same order
+            _, ctx, _ = load(workbook, year, template)
         except UserError as exc:
             result.problems = [str(p) for p in exc.problems] or [exc.render()]
             return result
