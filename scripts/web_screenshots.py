@@ -9,7 +9,8 @@ chromium take a picture of each page:
 
 * web-login.png    the login page
 * web-unit.png     a township's page: its workbook, the audit, its report, its template, its history
-* web-county.png   the bureau's page of every township
+* web-county.png   the bureau's page of every township: states, deadline, the draw for 复核
+* web-review.png   a township's page after the bureau sent its report back with comments
 * web-accounts.png the bureau's accounts page, a township's account just created
 * web-pages.png    the report's pages shown in the page (needs LibreOffice and pdftoppm; skipped otherwise)
 
@@ -111,6 +112,7 @@ def main() -> int:
         return 1
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
@@ -171,13 +173,46 @@ def main() -> int:
             find("#generate-all").click()
             deadline = time.time() + 300
             while time.time() < deadline:
-                text = find("#progress-text").text
+                try:
+                    text = find("#progress-text").text
+                except StaleElementReferenceException:  # the page reloaded as the batch ended
+                    continue
                 if "完成" in text or "结束" in text:
                     break
                 time.sleep(0.5)
+            # the season: 郑家驿镇 submits (each remaining error explained); the bureau sets a deadline and draws
+            login("zjy")
+            driver.get(url + f"/unit/郑家驿镇/{YEAR}/")
+            for box in driver.find_elements(By.CSS_SELECTOR, "textarea[name^=explain-]"):
+                box.send_keys("已核实，按决算报表填列")
+            find("#submit-review").click()
+            wait.until(lambda d: find("#review-state").text == "已提交")
+            login("county")
+            driver.get(url + f"/county/{YEAR}/")
+            driver.execute_script("document.getElementById('deadline').value = arguments[0]",
+                                  f"{time.localtime().tm_year}-12-31")
+            find("#set-deadline").click()
+            find("#days-left")
+            find("#sample-amount").send_keys("1")
+            find("#sample-seed").send_keys("2025")
+            find("#draw").click()
+            find("#samples")
             driver.get(url + f"/county/{YEAR}/")
             find("#units")
             shoot(driver, args.out / "web-county.png")
+            # sent back with 意见 and a comment pinned to a cell; what the clerk then sees
+            driver.get(url + f"/unit/郑家驿镇/{YEAR}/")
+            find("#comment").send_keys("请核对资产总额，并补充偏差原因")
+            find("#pin-target-0").send_keys("财务 › B3")
+            find("#pin-text-0").send_keys("与决算报表不符")
+            find("#return").click()
+            wait.until(lambda d: find("#review-state").text == "已退回")
+            login("zjy")
+            driver.get(url + f"/unit/郑家驿镇/{YEAR}/#review")
+            find("#steps")
+            driver.execute_script("document.getElementById('review').scrollIntoView()")
+            shoot(driver, args.out / "web-review.png")
+            login("county")
             driver.get(url + "/admin/accounts")
             find("#new-account").send_keys("cap-2")
             find("#unit-name").send_keys("茶庵铺镇")

@@ -92,13 +92,21 @@ def find(driver, css: str, timeout: float = WAIT):
 
 def click_and_load(driver, css: str) -> None:
     """Click a button that sends a form, and wait until the next page has replaced this one."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = driver.find_element(By.TAG_NAME, "html")
     find(driver, css).click()
-    WebDriverWait(driver, WAIT).until(ec.staleness_of(page))
+
+    def replaced(_driver) -> bool:
+        try:
+            page.is_enabled()
+        except WebDriverException:  # stale, or (asked while the page is swapped) "does not belong to the document"
+            return True
+        return False
+
+    WebDriverWait(driver, WAIT).until(replaced)
 
 
 def body(driver) -> str:

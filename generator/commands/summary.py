@@ -109,6 +109,18 @@ STATUS_HEADER = "状态"
 STATUS_WIDTH = 30
 
 
+@dataclass(frozen=True)
+class Extra:
+    """Columns a caller adds after 状态 (the web's review season: state, version, 复核分, grade), their values by
+    unit folder, and a note written under the table (when it was made, of which versions)."""
+
+    headers: tuple[str, ...]
+    widths: tuple[int, ...]
+    formats: tuple[str, ...]
+    values: dict[str, list[Any]]
+    note: str | None = None
+
+
 def summary_rows(reports: Sequence[Report]) -> list[list[Any]]:
     """One row per unit: the COLUMNS values then the status; failed units have only folder and status."""
     rows = []
@@ -149,7 +161,7 @@ def total_row(reports: Sequence[Report]) -> list[Any]:
     return row + ["；".join(notes) or None]
 
 
-def build_summary(year: int, reports: Sequence[Report]) -> bytes:
+def build_summary(year: int, reports: Sequence[Report], extra: Extra | None = None) -> bytes:
     """The summary workbook as .xlsx bytes: title, header, one row per unit, 合计.
 
     Printed landscape, all columns on one page width, the header repeated on
@@ -157,19 +169,24 @@ def build_summary(year: int, reports: Sequence[Report]) -> bytes:
     """
     styles = Styles(border_rgb=BORDER_RGB)
     ws = Sheet("汇总", styles)
-    headers = [c.header for c in COLUMNS] + [STATUS_HEADER]
-    formats = [c.number_format for c in COLUMNS] + ["@"]
+    headers = [c.header for c in COLUMNS] + [STATUS_HEADER] + list(extra.headers if extra else ())
+    formats = [c.number_format for c in COLUMNS] + ["@"] + list(extra.formats if extra else ())
     ws.put(1, 1, msg("summary_title", year=year), styles.xf(TITLE_FONT, align=("center", "", False)))
     ws.merge(1, 1, 1, len(headers))
     header_xf = styles.xf(HEADER_FONT, border=True, align=("center", "center", True), fill=HEADER_FILL)
     for j, header in enumerate(headers, start=1):
         ws.put(HEADER_ROW, j, header, header_xf)
     rows = summary_rows(reports)
+    if extra:
+        rows = [row + (extra.values.get(r.unit) or [None] * len(extra.headers)) for r, row in zip(reports, rows)]
     for i, (report, values) in enumerate(zip(reports, rows, strict=True)):
         _write_row(ws, FIRST_ROW + i, values, formats, FAILED_FILL if report.error is not None else None)
     last = FIRST_ROW + len(rows)
-    _write_row(ws, last, total_row(reports), formats, TOTAL_FILL, bold=True)
-    ws.char_widths = tuple(c.width for c in COLUMNS) + (STATUS_WIDTH,)
+    _write_row(ws, last, total_row(reports) + [None] * len(extra.headers if extra else ()), formats, TOTAL_FILL,
+               bold=True)
+    if extra and extra.note:
+        ws.put(last + 2, 1, extra.note, styles.xf(CELL_FONT))
+    ws.char_widths = tuple(c.width for c in COLUMNS) + (STATUS_WIDTH,) + tuple(extra.widths if extra else ())
     ws.heights[HEADER_ROW] = 32
     ws.freeze = (FIRST_ROW, 3)
     ws.landscape = ws.fit_width = True
@@ -187,8 +204,9 @@ def _write_row(ws: Sheet, row: int, values: list[Any], formats: list[str], fill:
         ws.put(row, j, value, xf)
 
 
-def write_summary(year: int, reports: Sequence[Report], folder: Folder, force: bool = False) -> tuple[Path, list[str]]:
+def write_summary(year: int, reports: Sequence[Report], folder: Folder, force: bool = False,
+                  extra: Extra | None = None) -> tuple[Path, list[str]]:
     """Write the summary in the year folder this run holds (``layout.summary_path``): (path, notices)."""
     path = folder.path / summary_name(year)
-    notices = folder.write({path: build_summary(year, reports)}, force=force)
+    notices = folder.write({path: build_summary(year, reports, extra)}, force=force)
     return path, notices

@@ -87,12 +87,14 @@ def create_app(data_dir: Path | str, templates_dir: Path | str, out_dir: Path | 
 
     from .admin import bp as admin_bp
     from .county import bp as county_bp
+    from .review import bp as review_bp
     from .unit import bp as unit_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(unit_bp)
     app.register_blueprint(county_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(review_bp)
 
     @app.route("/")
     def front_door() -> Any:

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, re
 from ..errors import ERROR, HINT
 from ..layout import zip_name
 from ..messages import msg
-from . import db
+from . import db, review
 from .auth import bureau_required
 from .db import connection
 from .state import Job, counts, site, valid_year
@@ -49,9 +49,14 @@ def show(year: int) -> Any:
             "rate": figure(state.values, "预算.执行率"), "generated": s.generated_at(state), "stale": s.stale(state),
             "clash": s.clash(state), "name": (state.values.get("基本信息") or {}).get("单位全称"),
         })
-    return render_template("county.html", year=year, years=s.year_choices(year), rows=rows, job=s.job(year),
+    con = connection()
+    for row, season in zip(rows, review.county_rows(con, s, year, [r["unit"] for r in rows]), strict=True):
+        row["season"] = season
+    wanted = request.args.get("state")
+    shown = [r for r in rows if not wanted or r["season"].state == wanted]
+    return render_template("county.html", year=year, years=s.year_choices(year), rows=shown, job=s.job(year),
                            running=s.running_job(), summary=s.summary_file(year), convert=s.can_convert(),
-                           received=sum(r["received"] for r in rows))
+                           received=sum(r["received"] for r in rows), **review.county_view(con, year, rows, wanted))
 
 
 def _record_batch(job: Job, reports: Any) -> None:
@@ -66,6 +71,8 @@ def _record_batch(job: Job, reports: Any) -> None:
             detail = report.error or report.pdf_error or msg("web_generated", year=job.year)
             db.add_history(con, report.unit, job.year, job.account, "generate", report.error is None, errors, hints,
                            detail=site().display(detail)[:8000])
+            review.record_generated(con, site(), report.unit, job.year, report, rebuild=False)
+        review.rebuild_summary(con, site(), job.year)  # with each unit's state, version and 复核分
     finally:
         con.close()
 

@@ -111,6 +111,7 @@ def init(state_dir: Path) -> Path:
     con = connect(path)
     try:
         con.executescript(SCHEMA)
+        con.executescript(REVIEW_SCHEMA)
         con.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
         con.commit()
     finally:
@@ -303,3 +304,213 @@ def history(con: sqlite3.Connection, unit: str, limit: int = 50) -> list[sqlite3
 def last_history(con: sqlite3.Connection, unit: str, year: int, kind: str) -> sqlite3.Row | None:
     return con.execute("SELECT * FROM history WHERE unit = ? AND year = ? AND kind = ? ORDER BY time DESC, id DESC "
                        "LIMIT 1", (unit, year, kind)).fetchone()
+
+
+# ================================================================== the review season (issue 25, helper "review")
+# Versions of each unit's workbook, the review state per unit and year, every step with its comments, deadlines,
+# sampling for 复核 and the 复核 scores. Kept apart from the accounts above; created by ``init`` with the rest.
+
+REVIEW_SCHEMA = """
+CREATE TABLE IF NOT EXISTS versions (
+    id INTEGER PRIMARY KEY,
+    unit TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    number INTEGER NOT NULL,
+    time REAL NOT NULL,
+    account TEXT NOT NULL,
+    ok INTEGER NOT NULL,                      -- 0: rejected (unreadable or invalid), kept with its messages
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    message TEXT,                             -- why it was rejected (Chinese, with cells)
+    generated REAL,                           -- when its report was made (its files are in its folder)
+    template TEXT,                            -- the template's name it was made with (its copy is in its folder)
+    errors INTEGER, hints INTEGER,
+    score TEXT, rate TEXT,                    -- 自评分, 执行率 as computed (Decimal text)
+    findings TEXT,                            -- JSON: the audit of its report [[key, severity, where, message]]
+    UNIQUE (unit, year, number)
+);
+CREATE TABLE IF NOT EXISTS reviews (           -- one per unit and year once anything happened
+    unit TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('submitted', 'returned', 'approved')),
+    version INTEGER NOT NULL,                 -- the version the state is about
+    submitted REAL,                           -- when it was last submitted
+    updated REAL NOT NULL,
+    PRIMARY KEY (unit, year)
+);
+CREATE TABLE IF NOT EXISTS review_steps (
+    id INTEGER PRIMARY KEY,
+    unit TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    time REAL NOT NULL,
+    account TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('submit', 'return', 'approve', 'reopen', 'recheck')),
+    comment TEXT
+);
+CREATE INDEX IF NOT EXISTS review_steps_unit ON review_steps (unit, year, time);
+CREATE TABLE IF NOT EXISTS review_notes (      -- comments pinned to a finding, a cell or a paragraph; explanations
+    id INTEGER PRIMARY KEY,
+    step INTEGER NOT NULL REFERENCES review_steps (id),
+    kind TEXT NOT NULL CHECK (kind IN ('finding', 'cell', 'paragraph', 'explanation')),
+    target TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS review_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);  -- grade bands
+CREATE TABLE IF NOT EXISTS deadlines (year INTEGER PRIMARY KEY, day TEXT NOT NULL, account TEXT NOT NULL,
+                                      time REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS samples (
+    id INTEGER PRIMARY KEY,
+    year INTEGER NOT NULL,
+    time REAL NOT NULL,
+    account TEXT NOT NULL,
+    how TEXT NOT NULL,                        -- "count:3", "share:0.2" or "pick"
+    seed TEXT,
+    pool TEXT NOT NULL,                       -- JSON: the units drawn from, in order
+    drawn TEXT NOT NULL                       -- JSON: the units drawn
+);
+CREATE TABLE IF NOT EXISTS rechecks (
+    unit TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    score TEXT,                               -- 复核分 (Decimal text)
+    items TEXT,                               -- JSON: {indicator: score} when scored per indicator
+    opinion TEXT,
+    account TEXT NOT NULL,
+    time REAL NOT NULL,
+    PRIMARY KEY (unit, year)
+);
+"""
+
+
+def versions(con: sqlite3.Connection, unit: str, year: int) -> list[sqlite3.Row]:
+    return con.execute("SELECT * FROM versions WHERE unit = ? AND year = ? ORDER BY number DESC",
+                       (unit, year)).fetchall()
+
+
+def version(con: sqlite3.Connection, unit: str, year: int, number: int) -> sqlite3.Row | None:
+    return con.execute("SELECT * FROM versions WHERE unit = ? AND year = ? AND number = ?",
+                       (unit, year, number)).fetchone()
+
+
+def last_good_version(con: sqlite3.Connection, unit: str, year: int) -> sqlite3.Row | None:
+    return con.execute("SELECT * FROM versions WHERE unit = ? AND year = ? AND ok = 1 ORDER BY number DESC LIMIT 1",
+                       (unit, year)).fetchone()
+
+
+def add_version(con: sqlite3.Connection, unit: str, year: int, account: str, ok: bool, sha256: str, size: int,
+                message: str | None, unless_current: bool = False) -> int | None:
+    """The next number of the unit's year, taken in one transaction; with ``unless_current``, None (and nothing
+    added) when the last good version already has these bytes (two requests seeing one new file add it once)."""
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        if unless_current:
+            last = con.execute("SELECT sha256 FROM versions WHERE unit = ? AND year = ? AND ok = 1 "
+                               "ORDER BY number DESC LIMIT 1", (unit, year)).fetchone()
+            if last is not None and last[0] == sha256:
+                con.execute("COMMIT")
+                return None
+        number = con.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM versions WHERE unit = ? AND year = ?",
+                             (unit, year)).fetchone()[0]
+        con.execute("INSERT INTO versions (unit, year, number, time, account, ok, sha256, size, message) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (unit, year, number, time.time(), account, int(ok), sha256, size, message))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return int(number)
+
+
+def set_version_generated(con: sqlite3.Connection, unit: str, year: int, number: int, template: str, errors: int,
+                          hints: int, score: str | None, rate: str | None, findings: str) -> None:
+    con.execute("UPDATE versions SET generated = ?, template = ?, errors = ?, hints = ?, score = ?, rate = ?, "
+                "findings = ? WHERE unit = ? AND year = ? AND number = ?",
+                (time.time(), template, errors, hints, score, rate, findings, unit, year, number))
+
+
+def review(con: sqlite3.Connection, unit: str, year: int) -> sqlite3.Row | None:
+    return con.execute("SELECT * FROM reviews WHERE unit = ? AND year = ?", (unit, year)).fetchone()
+
+
+def reviews(con: sqlite3.Connection, year: int) -> dict[str, sqlite3.Row]:
+    return {r["unit"]: r for r in con.execute("SELECT * FROM reviews WHERE year = ?", (year,))}
+
+
+def add_step(con: sqlite3.Connection, unit: str, year: int, version_number: int, account: str, action: str,
+             comment: str | None, state: str | None, notes: list[tuple[str, str, str]] = ()) -> int:
+    """Record a step with its pinned notes and (unless ``state`` is None) move the unit's state, in one
+    transaction."""
+    now = time.time()
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        step = int(con.execute("INSERT INTO review_steps (unit, year, version, time, account, action, comment) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               (unit, year, version_number, now, account, action, comment)).lastrowid)
+        con.executemany("INSERT INTO review_notes (step, kind, target, text) VALUES (?, ?, ?, ?)",
+                        [(step, kind, target, text) for kind, target, text in notes])
+        if state is not None:
+            con.execute("INSERT INTO reviews (unit, year, state, version, submitted, updated) VALUES (?, ?, ?, ?, ?, ?) "
+                        "ON CONFLICT (unit, year) DO UPDATE SET state = excluded.state, version = excluded.version, "
+                        "submitted = COALESCE(excluded.submitted, reviews.submitted), updated = excluded.updated",
+                        (unit, year, state, version_number, now if action == "submit" else None, now))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return step
+
+
+def steps(con: sqlite3.Connection, unit: str, year: int) -> list[sqlite3.Row]:
+    return con.execute("SELECT * FROM review_steps WHERE unit = ? AND year = ? ORDER BY time DESC, id DESC",
+                       (unit, year)).fetchall()
+
+
+def notes(con: sqlite3.Connection, step_ids: list[int]) -> dict[int, list[sqlite3.Row]]:
+    out: dict[int, list[sqlite3.Row]] = {}
+    if step_ids:
+        marks = ",".join("?" * len(step_ids))
+        for row in con.execute(f"SELECT * FROM review_notes WHERE step IN ({marks}) ORDER BY id", step_ids):
+            out.setdefault(row["step"], []).append(row)
+    return out
+
+
+def set_deadline(con: sqlite3.Connection, year: int, day: str, account: str) -> None:
+    con.execute("INSERT INTO deadlines VALUES (?, ?, ?, ?) ON CONFLICT (year) DO UPDATE SET day = excluded.day, "
+                "account = excluded.account, time = excluded.time", (year, day, account, time.time()))
+
+
+def deadline(con: sqlite3.Connection, year: int) -> sqlite3.Row | None:
+    return con.execute("SELECT * FROM deadlines WHERE year = ?", (year,)).fetchone()
+
+
+def add_sample(con: sqlite3.Connection, year: int, account: str, how: str, seed: str | None, pool: str,
+               drawn: str) -> int:
+    return int(con.execute("INSERT INTO samples (year, time, account, how, seed, pool, drawn) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?)", (year, time.time(), account, how, seed, pool,
+                                                            drawn)).lastrowid)
+
+
+def samples(con: sqlite3.Connection, year: int) -> list[sqlite3.Row]:
+    return con.execute("SELECT * FROM samples WHERE year = ? ORDER BY id DESC", (year,)).fetchall()
+
+
+def set_recheck(con: sqlite3.Connection, unit: str, year: int, score: str | None, items: str | None,
+                opinion: str | None, account: str) -> None:
+    con.execute("INSERT INTO rechecks VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (unit, year) DO UPDATE SET "
+                "score = excluded.score, items = excluded.items, opinion = excluded.opinion, "
+                "account = excluded.account, time = excluded.time",
+                (unit, year, score, items, opinion, account, time.time()))
+
+
+def rechecks(con: sqlite3.Connection, year: int) -> dict[str, sqlite3.Row]:
+    return {r["unit"]: r for r in con.execute("SELECT * FROM rechecks WHERE year = ?", (year,))}
+
+
+def setting(con: sqlite3.Connection, key: str) -> str | None:
+    row = con.execute("SELECT value FROM review_settings WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def set_setting(con: sqlite3.Connection, key: str, value: str) -> None:
+    con.execute("INSERT INTO review_settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value))

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..api import (Options, Report, UnitState, audit_workbook, generate_unit, removed_message, unit_names,
+from ..api import (Options, Report, UnitState, audit_workbook, generate_unit, load, removed_message, unit_names,
                    unit_state)
 from ..audit import clashing_units, name_clashes
 from ..commands.batch import generate_batch, result_lines
@@ -43,6 +43,7 @@ from ..read import list_units, read_workbook
 from ..rules import load_rules
 from ..umask import file_mode
 from .pages import PageImages, can_convert
+from .wording import for_page
 
 HEAVY_AT_ONCE = 1  # requests reading a workbook or generating at once; the others wait, pages stay quick
 OUTPUT_KINDS = ("docx", "tables", "pdf")  # files of a unit's set the page offers
@@ -80,6 +81,7 @@ class Outcome:
     state: UnitState | None = None
     check: CheckResult | None = None
     report: Report | None = None
+    error: UserError | None = None  # a refused workbook's problems, with their cells
 
 
 @dataclass
@@ -159,7 +161,7 @@ class Site:
         for path, name in ((self.state_dir, ""), (self.data_dir, "data"), (self.templates_dir, "templates"),
                            (self.out_dir, "output")):
             text = text.replace(str(path) + os.sep, f"{name}/" if name else "").replace(str(path), name)
-        return re.sub(r"staging/up-[^/\\\s]+/", "", text)
+        return for_page(re.sub(r"staging/up-[^/\\\s]+/", "", text))
 
     # ------------------------------------------------------------------ units and years
     def folder_units(self) -> list[str]:
@@ -292,6 +294,10 @@ class Site:
                 return Outcome(False, self.display(exc.render()))
             if raw.problems:
                 return Outcome(False, self.display(ValidationError(raw.file, raw.problems).render()))
+            try:
+                load(staged, year)
+            except UserError as exc:  # refused (kept as a rejected version): the good workbook stays
+                return Outcome(False, self.display(exc.render()), error=exc)
             target = self.workbook_path(unit, year)
             refused = self._move_in(staged, target)
             if refused is not None:
@@ -480,12 +486,12 @@ class Site:
             except Exception as exc:  # a bug: said on the page, the server goes on
                 job.error, job.ok = msg("internal_error", detail=f"{type(exc).__name__}: {exc}"), False
             finally:
-                job.finished = time.time()
-                if on_done is not None:
+                if on_done is not None:  # (before the job says it has finished: its records are then there)
                     try:
                         on_done(job, reports)
                     except Exception:
                         pass
+                job.finished = time.time()
 
         job.thread = threading.Thread(target=work, name=f"batch-{year}", daemon=True)
         job.thread.start()

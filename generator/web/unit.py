@@ -16,37 +16,18 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from ..errors import UserError
 from ..messages import msg
-from ..names import lookup
-from . import db
+from . import db, review
+from .access import allowed
 from .auth import login_required
 from .db import connection
-from .state import OUTPUT_KINDS, Outcome, short_cell, site, valid_unit, valid_year
+from .review import figure
+from .state import OUTPUT_KINDS, Outcome, short_cell, site
 
 bp = Blueprint("unit", __name__, url_prefix="/unit")
 
 KINDS = (*OUTPUT_KINDS, "audit", "workbook", "blank", "template")
 DETAIL_MAX = 8000  # characters of a message kept in the history
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def allowed(unit: str, year: int | None = None) -> None:
-    """Refuse (403 or 404) unless the logged-in account may see ``unit``."""
-    account = g.account
-    if not account.bureau and unit != account.unit:
-        abort(403, description=msg("web_other_unit"))
-    if not valid_unit(unit):
-        abort(404)
-    if account.bureau and unit not in site().units(list(db.unit_accounts(connection()))):
-        abort(404)
-    if year is not None and not valid_year(year):
-        abort(404)
-
-
-def figure(values: dict[str, Any], name: str) -> Any:
-    try:
-        return lookup(values, name)
-    except KeyError:
-        return None
 
 
 def view_model(unit: str, year: int) -> dict[str, Any]:
@@ -57,7 +38,7 @@ def view_model(unit: str, year: int) -> dict[str, Any]:
     if state.audit is not None:
         for f in state.audit.ordered():
             findings.append({"severity": f.severity, "sheet": f.sheet, "cells": [short_cell(c) for c in f.cells],
-                             "message": f.message})
+                             "message": s.display(f.message)})
     problems = []
     if state.error is not None:
         header = state.error.header
@@ -78,12 +59,16 @@ def view_model(unit: str, year: int) -> dict[str, Any]:
         "template": template.name if template else None, "own_template": own,
         "convert": s.can_convert(), "history": db.history(con, unit),
         "last_check": last_check, "previous": s.workbook_path(unit, year - 1).is_file(),
-        "has_workbook": state.workbook is not None,
+        "has_workbook": state.workbook is not None, **review.unit_view(unit, year),
     }
 
 
 def page(unit: str, year: int, outcome: Outcome | None = None, area: str | None = None, status: int = 200) -> Any:
-    return render_template("unit.html", outcome=outcome, area=area, **view_model(unit, year)), status
+    s = site()
+    refused = [{"where": s.display(str(p.location)) if p.location else "", "message": s.display(p.message)}
+               for p in (outcome.error.problems if outcome is not None and outcome.error is not None else [])]
+    return render_template("unit.html", outcome=outcome, area=area, refused=refused,
+                           **view_model(unit, year)), status
 
 
 @bp.route("/<unit>/")
@@ -145,6 +130,9 @@ def _receive(unit: str, year: int, kind: str) -> Outcome | Any:
     data = Hashed(upload.stream)  # (werkzeug has spooled a large upload to a temporary file as it arrived)
     store = site().store_workbook if kind == "workbook" else site().store_template
     outcome = store(unit, year, data)
+    if kind == "workbook":  # kept as a version (the workbook is at most MAX_WORKBOOK_MB)
+        upload.stream.seek(0)
+        outcome = review.received(unit, year, upload.stream.read(), outcome)
     _record(unit, year, kind, outcome, data)
     return outcome
 
@@ -176,7 +164,12 @@ def generate(unit: str, year: int) -> Any:
     allowed(unit, year)
     pdf = request.form.get("pdf") == "1" and site().can_convert() is None
     force = request.form.get("force") == "1"
+    refused = review.refuse_generate(connection(), site(), unit, year)
+    if refused:
+        return page(unit, year, Outcome(False, refused), "report", 409)
     outcome = site().generate(unit, year, pdf, force)
+    if outcome.ok:
+        review.record_generated(connection(), site(), unit, year, outcome.report)
     _record(unit, year, "generate", outcome)
     if outcome.ok and not outcome.lines:
         flash(outcome.message)
@@ -205,7 +198,7 @@ def download(unit: str, year: int, kind: str) -> Any:
         path = s.workbook_path(unit, year)
         if path.is_symlink() or not path.is_file():
             abort(404, description=msg("web_file_missing"))
-        return send_file(path, as_attachment=True, download_name=path.name)
+        return send_file(path, as_attachment=True, download_name=msg("web_current_name", year=year))
     if kind == "template":
         path, _ = s.template_of(unit)
         if path is None or not path.is_file():
@@ -214,8 +207,8 @@ def download(unit: str, year: int, kind: str) -> Any:
         if data is None:
             abort(404, description=msg("web_template_unusable"))
         return send_file(io.BytesIO(data), as_attachment=True, download_name=path.name, mimetype=DOCX_TYPE)
-    try:  # blank
-        return _bytes(*s.blank(unit, year))
+    try:  # blank: named apart from the unit's own workbook
+        return _bytes(s.blank(unit, year)[0], msg("web_blank_name", year=year))
     except UserError as exc:
         return page(unit, year, Outcome(False, s.display(exc.render())), "workbook", 422)
 
