@@ -795,8 +795,9 @@ def rebuild_summary(con: Any, s: Site, year: int) -> str | None:
 
     checks, given = db.rechecks(con, year), bands(con)
     reports, values, held = [], {}, []
+    names = s.names(year)
     for unit, _ in s._year_units(year):
-        st = s.state(year, unit)
+        st = s.state(year, unit, names)
         current = current_version(con, s, unit, year)
         state, _ = state_of(con, unit, year, current is not None)
         report = Report(unit=unit, unit_name=(st.values.get("基本信息") or {}).get("单位全称") or unit, year=year,
