@@ -534,7 +534,7 @@ def county_rows(con: Any, s: Site, year: int, units: list[str]) -> list[CountyRo
     checks, given = db.rechecks(con, year), bands(con)
     day = deadline_day(con, year)
     late_now = day is not None and dt.date.today() > day
-    out = []
+    out, names = [], None
     for unit in units:
         current = current_version(con, s, unit, year)
         has = current is not None or bool(db.versions(con, unit, year))
@@ -542,7 +542,8 @@ def county_rows(con: Any, s: Site, year: int, units: list[str]) -> list[CountyRo
         shown = db.version(con, unit, year, review["version"]) if review is not None else current
         score = _decimal(shown["score"]) if shown is not None else None
         if score is None and shown is not None and current is not None and shown["number"] == current["number"]:
-            score = figure(s.state(year, unit).values, "自评.总分")  # made outside the page (全部生成, the CLI)
+            names = s.names(year) if names is None else names  # (once for the page)
+            score = figure(s.state(year, unit, names).values, "自评.总分")  # made outside the page (全部生成, CLI)
         recheck = _decimal(checks[unit]["score"]) if unit in checks else None
         submitted = review["submitted"] if review is not None else None
         late = day is not None and ((submitted is None and late_now) or

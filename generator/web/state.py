@@ -6,7 +6,8 @@ validate, compute, audit, the names of its files), generation is
 output folder through ``write.Folder``), the blank workbook is
 ``commands.newyear``, the template check ``commands.template_check.run``. This
 module keeps what a web server needs around them: a cache of states keyed by
-the stat of the files they are read from (the output folder is listed apart), staging of uploads, the one background batch per folder, the
+the stat of the files they are read from (the output folder is listed apart),
+staging of uploads, the one background batch per folder, the
 page images of a report, and the paths, always resolved from (unit, year, kind).
 """
 
