@@ -207,7 +207,8 @@ class Site:
         except UserError:
             template = None
         return (_stat(self.workbook_path(unit, year)), _stat(self.workbook_path(unit, year - 1)),
-                _stat(self.unit_dir(unit)), str(template), _stat(template), _stat(rules_path(self.data_dir)),
+                _stat(self.unit_dir(unit)), str(template), _stat(template),
+                _stat(rules_path(self.data_dir)),  # (the county's 评分规则.xlsx scores and grades the unit)
                 _stat(self.data_dir))
 
     def state(self, year: int, unit: str, names: dict[str, tuple[str, str]] | None = None) -> UnitState:
