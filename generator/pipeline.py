@@ -146,11 +146,12 @@ def title_stem(template: Template, ctx: dict[str, Any]) -> str | None:
 # ------------------------------------------------------------------ reading one workbook
 
 
-def load(workbook: Path, year: int | None, template: Template | None = None,
-         rules: Rules | None = None) -> tuple[dict[str, Any], Context, list[Problem]]:
+def load(workbook: Path, year: int | None, template: Template | None = None, rules: Rules | None = None,
+         raw: Any = None) -> tuple[dict[str, Any], Context, list[Problem]]:
     """Read, validate and compute one workbook: (data, context, notices); a ValidationError lists every problem,
-    those of the template's needs included when ``template`` is given. Scored by ``rules`` (national if None)."""
-    raw = read_workbook(workbook)
+    those of the template's needs included when ``template`` is given. Scored by ``rules`` (national if None).
+    ``raw``: ``read_workbook(workbook)`` when the caller has read it already (it is not read again)."""
+    raw = read_workbook(workbook) if raw is None else raw
     data, problems, notices = validate(raw, year)
     ctx = compute(data, rules or NATIONAL)
     problems = problems + ctx.problems

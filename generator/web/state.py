@@ -318,7 +318,7 @@ class Site:
             if raw.problems:
                 return Outcome(False, self.display(ValidationError(raw.file, raw.problems).render()))
             try:
-                load(staged, year)
+                load(staged, year, raw=raw)  # (read once)
             except UserError as exc:  # refused (kept as a rejected version): the good workbook stays
                 return Outcome(False, self.display(exc.render()), error=exc)
             target = self.workbook_path(unit, year)
