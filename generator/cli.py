@@ -162,7 +162,7 @@ def _show_checks(results, verbose: bool) -> int:
 
 def _show_reports(reports, verbose: bool) -> None:
     if getattr(reports, "batch", False):  # several units: one line per unit, then the totals
-        from .commands.batch import result_lines
+        from .batch import result_lines
 
         for text, is_error in result_lines(reports):
             click.echo(text, err=is_error)

@@ -35,7 +35,7 @@ from ..layout import (LOCK_FILE_PREFIX, WORKBOOK_SUFFIX, check_unit_name, defaul
                       workbook_with_suffix)
 from ..read import OLD_FORMATS, find_workbook, list_units, read_workbook
 from ..validate import validate
-from .workbook import write_workbook
+from ..workbook_layout import write_workbook
 
 STABLE_TEXTS = ("duties", "goals", "evaluation_work")  # 文字内容 sections carried over as written
 STABLE_SENTENCES = (schema.SENTENCES["subunit_summary"],)  # 句子覆盖 rows whose override is carried over

@@ -1,7 +1,7 @@
 """``generate rules``: write the county's blank settings workbook ``DATA/评分规则.xlsx``.
 
 A sheet per rule family (``rules.py`` reads the same sheets and labels), laid out like the
-clerk's workbook (``commands/workbook.py``): title in row 1, headers in row 2, yellow input
+clerk's workbook (``workbook_layout.py``): title in row 1, headers in row 2, yellow input
 cells from row 3, the national default beside each rule, labels locked by sheet protection
 without a password, numbers checked by data validation. Every input cell is left empty:
 empty is the national rule, so the workbook as written changes no score.
@@ -21,7 +21,7 @@ from .. import schema
 from ..errors import UserError
 from ..formats import xlsx_book as xb
 from ..messages import msg
-from .workbook import ALLOW, BORDER, CELL_FONT, HELP_FONT, LABEL_FILL, LABEL_FONT, TITLE_FONT, _header, _input, _title
+from ..workbook_layout import ALLOW, BORDER, CELL_FONT, HELP_FONT, LABEL_FILL, LABEL_FONT, TITLE_FONT, _header, _input, _title
 
 INSTRUCTIONS = "说明"
 NATIONAL_WEIGHT_TEXT = {**{k: str(v) for k, v in r.NATIONAL_WEIGHTS.items()}, "成本指标": "—"}

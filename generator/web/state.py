@@ -2,7 +2,7 @@
 
 No report logic lives here: a unit's state is ``api.unit_state`` (read,
 validate, compute, audit, the names of its files), generation is
-``api.generate_unit`` / ``commands.batch.generate_batch`` (which hold the
+``api.generate_unit`` / ``batch.generate_batch`` (which hold the
 output folder through ``write.Folder``), the blank workbook is
 ``commands.newyear``, the template check ``commands.template_check.run``. This
 module keeps what a web server needs around them: a cache of states keyed by
@@ -29,7 +29,7 @@ from typing import Any, BinaryIO
 from ..api import (Options, Report, UnitState, audit_workbook, generate_unit, load, removed_message, unit_names,
                    unit_state)
 from ..audit import clashing_units, name_clashes
-from ..commands.batch import generate_batch, result_lines
+from ..batch import generate_batch, result_lines
 from ..commands.newyear import blank_workbook, init_workbook
 from ..commands.template_check import CheckResult
 from ..commands.template_check import run as check_template

@@ -27,10 +27,10 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 
-from .. import schema
-from ..fields import FIELD_HEADERS, field_rows
-from ..formats import xlsx_book as xb
-from ..messages import msg
+from . import schema
+from .fields import FIELD_HEADERS, field_rows
+from .formats import xlsx_book as xb
+from .messages import msg
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # light yellow: type here
 TODO_FILL = PatternFill("solid", fgColor="F8CBAD")  # orange: to fill for the new year
@@ -237,14 +237,14 @@ def write_workbook(path: Path, data: dict[str, Any], notes: list[str] | None = N
 
 def _add_fields_sheet(path: Path) -> None:
     """模板字段: every name, how to write it, what it prints (a formula where it is one cell), where from."""
-    from ..pipeline import load
+    from .pipeline import load
 
     try:
         _, ctx, _ = load(path, None)
     except Exception:  # a workbook not yet filled (a new unit) still gets the sheet, from its empty context
-        from ..compute import compute
-        from ..read import read_workbook
-        from ..validate import validate
+        from .compute import compute
+        from .read import read_workbook
+        from .validate import validate
 
         ctx = compute(validate(read_workbook(path), None)[0])
     wb = load_workbook(path)
