@@ -141,7 +141,7 @@ def _show_audit(result, verbose: bool, where: Path | None = None) -> None:
 
 
 def _show_checks(results, verbose: bool) -> int:
-    """``--check`` for one unit or every unit of a county folder; exit 1 if any unit has an error."""
+    """``generate check`` for one unit or every unit of a county folder; exit 1 if any unit has an error."""
     code = 0
     for unit, result in results:
         if len(results) > 1 or isinstance(result, UserError):

@@ -204,7 +204,7 @@ def county_names(data_dir: Path, year: int) -> dict[str, tuple[str, str]]:
 def check(year: int, unit: str | None = None, data_dir: Path | str = "data",
           templates_dir: Path | str = "templates", names: dict[str, tuple[str, str]] | None = None,
           rules: Rules | None = None) -> AuditResult:
-    """Audit only (``generate --check``): what the unit's template needs, and every contradiction; write nothing.
+    """Audit only (``generate check``): what the unit's template needs, and every contradiction; write nothing.
     Scored by ``rules``, else by the settings workbook of ``data_dir`` (``rules.load_rules``)."""
     rules = rules or load_rules(data_dir, year)
     workbook = find_workbook(Path(data_dir), year, unit)
@@ -219,7 +219,7 @@ def check(year: int, unit: str | None = None, data_dir: Path | str = "data",
 
 def check_all(year: int, unit: str | None = None, data_dir: Path | str = "data",
               templates_dir: Path | str = "templates") -> list[tuple[str | None, AuditResult | UserError]]:
-    """``generate --check`` over a folder: one (unit, result or the unit's error) per unit."""
+    """``generate check`` over a folder: one (unit, result or the unit's error) per unit."""
     rules = load_rules(data_dir, year)  # (refused once for the county, before any unit is scored)
     units = find_units(Path(data_dir), year, unit)
     if units is None:

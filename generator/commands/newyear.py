@@ -1,4 +1,4 @@
-"""``generate --year YEAR --init`` (next year's workbook from last year's) and ``--new-unit`` (a new unit).
+"""``generate init --year YEAR`` (next year's workbook from last year's) and ``generate new-unit`` (a new unit).
 
 ``DATA/YEAR.xlsx`` (or ``DATA/<unit>/YEAR.xlsx`` for every unit) is created
 beside ``YEAR-1.xlsx``:
@@ -44,7 +44,7 @@ FUND_COLUMNS = tuple(f"{stage}{source}" for _, stage in schema.FUND_STAGES for _
 
 @dataclass
 class InitResult:
-    """What ``--init`` did for one unit."""
+    """What ``generate init`` did for one unit."""
 
     unit: str | None
     source: Path

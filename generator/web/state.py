@@ -318,7 +318,7 @@ class Site:
         return None
 
     def store_template(self, unit: str, year: int, upload: BinaryIO) -> Outcome:
-        """Check the uploaded template (``--template-check``: against the unit's workbook when it can be read,
+        """Check the uploaded template (``generate template-check``: against the unit's workbook when it can be read,
         else the sample); store it as ``templates/<unit>/report.docx`` only when the check passes."""
         folder = self.stage_dir()
         staged = folder / TEMPLATE_NAME
@@ -423,7 +423,7 @@ class Site:
         return audit_workbook(state.workbook, state.audit, state.names["stem"]), state.names["audit_xlsx"]
 
     def blank(self, unit: str, year: int) -> tuple[bytes, str]:
-        """``year``'s blank workbook: from last year's (``--init``) when the unit has one, else a new unit's."""
+        """``year``'s blank workbook: from last year's (``generate init``) when the unit has one, else a new unit's."""
         folder = self.stage_dir()
         try:
             target = folder / workbook_name(year)
