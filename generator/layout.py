@@ -232,3 +232,15 @@ def set_names(docx_name: str) -> set[str]:
 def audit_xlsx_of(audit_md: Path) -> Path:
     """The annotated workbook written beside a ``…-审核.md``."""
     return Path(audit_md).with_name(Path(audit_md).name[: -len(".md")] + WORKBOOK_SUFFIX)
+
+
+def set_suffix(kind: str) -> str:
+    """What the name of a unit's file of ``kind`` (a key of ``file_names``) ends with: ``tables`` → ``-附表.xlsx``."""
+    return _stem_names("")[kind]
+
+
+# a version the web page keeps of a unit's workbook (the review season): DATA/.web/versions/<unit>/<year>/<n>/
+VERSION_WORKBOOK = "workbook.xlsx"  # the workbook as uploaded
+VERSION_TEMPLATE = "template.docx"  # the template its report was made with
+VERSION_OUT = "out"  # its report's set
+VERSION_WORKBOOK_DOWNLOAD = "工作簿.xlsx"  # the uploaded workbook's name in a download (``2024-第3版-工作簿.xlsx``)

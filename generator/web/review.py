@@ -33,6 +33,7 @@ from flask import Blueprint, abort, flash, g, redirect, request, send_file, url_
 from ..compare import Comparison, compare_workbooks, docx_paragraphs, show
 from ..errors import ERROR, SEP
 from ..formats.xlsx_write import Sheet, Styles, package
+from ..layout import VERSION_OUT, VERSION_TEMPLATE, VERSION_WORKBOOK, VERSION_WORKBOOK_DOWNLOAD, set_suffix
 from ..messages import msg
 from ..names import lookup
 from . import db
@@ -89,7 +90,7 @@ def record_upload(con: Any, s: Site, unit: str, year: int, account: str, data: b
     number = db.add_version(con, unit, year, account, ok, hashlib.sha256(data).hexdigest(), len(data),
                             None if ok else message, unless_current)
     if number is not None:
-        _write_new(version_dir(s, unit, year, number) / "workbook.xlsx", data)
+        _write_new(version_dir(s, unit, year, number) / VERSION_WORKBOOK, data)
     return number
 
 
@@ -161,15 +162,15 @@ def record_generated(con: Any, s: Site, unit: str, year: int, report: Any, rebui
     staging = folder.with_name(f".{current['number']}-{secrets.token_hex(4)}")
     staging.mkdir(parents=True)
     try:
-        (staging / "out").mkdir()
+        (staging / VERSION_OUT).mkdir()
         for path in report.outputs:
             if Path(path).is_file():
-                shutil.copyfile(path, staging / "out" / Path(path).name)
-        shutil.copyfile(report.template, staging / "template.docx")
-        target_out, target_template = folder / "out", folder / "template.docx"
+                shutil.copyfile(path, staging / VERSION_OUT / Path(path).name)
+        shutil.copyfile(report.template, staging / VERSION_TEMPLATE)
+        target_out, target_template = folder / VERSION_OUT, folder / VERSION_TEMPLATE
         shutil.rmtree(target_out, ignore_errors=True)  # a draft regenerated: its earlier files are replaced
-        (staging / "out").replace(target_out)
-        (staging / "template.docx").replace(target_template)
+        (staging / VERSION_OUT).replace(target_out)
+        (staging / VERSION_TEMPLATE).replace(target_template)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     ordered = sorted(report.findings, key=lambda f: f.severity != ERROR)  # errors first, as the audit lists them
@@ -205,17 +206,15 @@ def finding_key(finding: Any) -> str:
 def version_file(s: Site, unit: str, year: int, number: int, kind: str) -> Path | None:
     folder = version_dir(s, unit, year, number)
     if kind == "workbook":
-        path = folder / "workbook.xlsx"
+        path = folder / VERSION_WORKBOOK
     elif kind == "template":
-        path = folder / "template.docx"
+        path = folder / VERSION_TEMPLATE
     elif kind in VERSION_FILES:
-        suffix = {"docx": ("整体支出绩效自评报告.docx", "报告.docx", ".docx"), "pdf": (".pdf",),
-                  "tables": ("-附表.xlsx",), "audit_xlsx": ("-审核.xlsx",), "audit_md": ("-审核.md",)}[kind]
-        found = [p for p in sorted((folder / "out").glob("*")) if p.name.endswith(suffix[-1])]
+        found = [p for p in sorted((folder / VERSION_OUT).glob("*")) if p.name.endswith(set_suffix(kind))]
         if kind == "docx":
             found = [p for p in found if not p.name.endswith("-附表.docx")]
         if kind == "pdf":
-            found = [p for p in found if not p.name.endswith("-附表.pdf")]
+            found = [p for p in found if not p.name.endswith(set_suffix("tables_pdf"))]
         path = found[0] if found else folder / "none"
     else:
         return None
@@ -224,7 +223,7 @@ def version_file(s: Site, unit: str, year: int, number: int, kind: str) -> Path 
 
 def download_name(year: int, number: int, path: Path, kind: str) -> str:
     """A version's file named so that two downloads never share a name: ``2024-第3版-….docx``."""
-    return msg("web_version_file", year=year, number=number, name=path.name if kind != "workbook" else "工作簿.xlsx")
+    return msg("web_version_file", year=year, number=number, name=path.name if kind != "workbook" else VERSION_WORKBOOK_DOWNLOAD)
 
 
 # ------------------------------------------------------------------ comparison
