@@ -189,7 +189,8 @@ def _show_reports(reports, verbose: bool) -> None:
 
 _FOLDER = {"type": click.Path(path_type=Path), "show_default": True, "metavar": "文件夹"}
 OPTIONS: dict[str, Callable[[Callable], Callable]] = {
-    "year": click.option("--year", "year", type=_Whole(YEAR_MIN, YEAR_MAX), default=None, metavar="年度", help=msg("help_year")),
+    "year": click.option("--year", "year", type=_Whole(YEAR_MIN, YEAR_MAX), default=None, metavar="年度",
+                         help=msg("help_year")),
     "unit": click.option("--unit", "unit", default=None, metavar="单位", help=msg("help_unit")),
     "data_dir": click.option("--data", "data_dir", default=Path("data"), help=msg("help_data"), **_FOLDER),
     "templates_dir": click.option("--templates", "templates_dir", default=Path("templates"), help=msg("help_templates"),

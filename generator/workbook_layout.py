@@ -1,4 +1,5 @@
-"""Lay out a clerk's workbook from the schema: the example, next year's (``generate init``), a new unit's (``generate new-unit``).
+"""Lay out a clerk's workbook from the schema: the example, next year's (``generate init``), a new
+unit's (``generate new-unit``).
 
 The layout is what the reader expects: sheet title in row 1, headers in row 2,
 data from row 3; labels in column A of field sheets, values under the header

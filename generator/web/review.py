@@ -223,7 +223,8 @@ def version_file(s: Site, unit: str, year: int, number: int, kind: str) -> Path 
 
 def download_name(year: int, number: int, path: Path, kind: str) -> str:
     """A version's file named so that two downloads never share a name: ``2024-第3版-….docx``."""
-    return msg("web_version_file", year=year, number=number, name=path.name if kind != "workbook" else VERSION_WORKBOOK_DOWNLOAD)
+    name = path.name if kind != "workbook" else VERSION_WORKBOOK_DOWNLOAD
+    return msg("web_version_file", year=year, number=number, name=name)
 
 
 # ------------------------------------------------------------------ comparison
