@@ -877,15 +877,12 @@ def compute(data: dict[str, Any], rules: scoring.Rules = scoring.NATIONAL) -> Co
     scored = scoring.unit_total(rules, budget_part, v.get("预算", {}).get("执行率"), indicators["一级"],
                                 item_steps)
     b.ctx.rule_steps[:0] = scored.steps  # the unit's steps in order, then its projects' indicators'
-    # a total score needs every scored part: the budget execution and every indicator (none listed: no total)
-    stated = bool(indicators["行"]) and budget_part is not None
-    total_score = scored.total if stated else None
-    score = {
+    score = {  # (a total needs every scored part: ``rules.total_score`` leaves it None otherwise)
         "预算执行得分": budget_part,
         "指标得分": scored.indicators,
-        "总分": total_score,
-        "满分": scored.weight if indicators["行"] else None,
-        "等级": rules.grade(total_score),
+        "总分": scored.total,
+        "满分": scored.weight,
+        "等级": rules.grade(scored.total),
         "评分规则": rules.label,
         "规则说明": scoring.note(rules, scored.steps),
     }

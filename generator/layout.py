@@ -14,8 +14,6 @@ Each output folder has its record of the files we wrote (``.generated.json``,
 its journal ``.generated.log``) and its lock (``.generated.lock``): a run holds
 the lock of the folder it writes, so units generate side by side, and the
 county summary's lock (``output/<year>/``) is held only while the summary is written.
-A version the web page keeps of an upload (the review season) holds ``workbook.xlsx``,
-``template.docx`` and ``out/`` (``VERSION_*``).
 
 Read, pipeline, batch, write, commands and web call these functions; none of them
 spells a path rule of its own (``tests/test_layout_rules.py`` greps for that).
@@ -231,18 +229,31 @@ def set_names(docx_name: str) -> set[str]:
     return set(_stem_names(docx_name[: -len(".docx")]).values())
 
 
+def kind_of(name: str) -> str | None:
+    """Which file of a unit's set ``name`` is (a key of ``file_names``), by its ending; None for another file."""
+    for kind, ending in (("tables", f"-附表{WORKBOOK_SUFFIX}"), ("audit_xlsx", f"-审核{WORKBOOK_SUFFIX}"),
+                         ("audit_md", "-审核.md"), ("tables_pdf", "-附表.pdf"), ("pdf", ".pdf"), ("docx", ".docx")):
+        if name.endswith(ending):
+            return kind
+    return None
+
+
+# --- the web's kept versions (web/review.py): STATE/versions/<unit>/<year>/<n>/ -------------------------------
+VERSION_WORKBOOK = "workbook.xlsx"  # the workbook as uploaded
+VERSION_TEMPLATE = "template.docx"  # the template its files were generated with
+VERSION_OUTPUT = "out"  # the files generated from it
+WORKBOOK_DOWNLOAD = "工作簿.xlsx"  # a version's workbook as downloaded (after the year and the version number)
+RECHECKS_DOWNLOAD = "rechecks.xlsx"  # the bureau's 复核 table
+
+
+def versions_root(state_dir: Path, unit: str, year: int) -> Path:
+    return Path(state_dir) / "versions" / unit / str(year)
+
+
+def version_dir(state_dir: Path, unit: str, year: int, number: int) -> Path:
+    return versions_root(state_dir, unit, year) / str(number)
+
+
 def audit_xlsx_of(audit_md: Path) -> Path:
     """The annotated workbook written beside a ``…-审核.md``."""
     return Path(audit_md).with_name(Path(audit_md).name[: -len(".md")] + WORKBOOK_SUFFIX)
-
-
-def set_suffix(kind: str) -> str:
-    """What the name of a unit's file of ``kind`` (a key of ``file_names``) ends with: ``tables`` → ``-附表.xlsx``."""
-    return _stem_names("")[kind]
-
-
-# a version the web page keeps of a unit's workbook (the review season): DATA/.web/versions/<unit>/<year>/<n>/
-VERSION_WORKBOOK = "workbook.xlsx"  # the workbook as uploaded
-VERSION_TEMPLATE = "template.docx"  # the template its report was made with
-VERSION_OUT = "out"  # its report's set
-VERSION_WORKBOOK_DOWNLOAD = "工作簿.xlsx"  # the uploaded workbook's name in a download (``2024-第3版-工作簿.xlsx``)

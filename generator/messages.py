@@ -700,9 +700,13 @@ MESSAGES: dict[str, str] = {
     "web_say_year": "但这是 {g1} 年度的页面。请上传 {g1} 年度的工作簿，或到该年度的页面上传。",
     "web_say_rules": "评分规则工作簿由县财政局维护，请告诉县财政局。",
     "web_say_strict": "，未生成报告",
-    "web_grade_bands": "等级：优 ≥ {a} 分，良 {b}–{a} 分（不含 {a}），中 {c}–{b} 分（不含 {b}），差 < {c} 分。",
-    "web_bands_bad": "等级分档“{values}”有误：请填 100 以内、从高到低的三个分数（优、良、中的最低分），如 90、80、60。",
-    "web_bands_set": "已改为 {bands}",
+    # --- grade bands on the web: the county's 评分规则.xlsx › 等级划分 (web/review.py) ---------------
+    "web_grade_bands": "等级（{source}）：优 ≥ {a} 分，良 {b}–{a} 分（不含 {a}），中 {c}–{b} 分（不含 {b}），差 < {c} 分。",
+    "web_grade_source_county": "按 {file} › {sheet}",
+    "web_grade_source_default": "未设置等级划分，按默认",
+    "web_grade_bands_where": "等级划分见 {file} › {sheet}；未设置时按 优≥{a}、良{b}–{a}、中{c}–{b}、差<{c}。",
+    "web_grade_bands_unusable": "{file} 有误，暂不评定等级（各单位页面列出它的问题）。",
+    "web_grade_same": "有复核分的按复核分定等级，否则按自评分；两者用同一等级划分。",
     # --- the web page hardened (issue 27, item 8) -----------------------------------------
     "web_template_stored_cleaned": "模板检查通过，已删除其中不属于报告的内容（见下方，如宏）后保存为本单位的模板，以后生成报告都用它。",
     "web_template_unusable": "当前使用的模板无法读取（不是有效的 Word 文档），请重新上传模板。",

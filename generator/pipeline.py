@@ -255,8 +255,8 @@ def unit_state(year: int, unit: str | None, data_dir: Path | str = "data", templ
     """``check`` for one unit, kept rather than raised, with the names of its files and those already written."""
     state = UnitState(unit, year)
     try:
-        rules = load_rules(data_dir, year)
         state.workbook = find_workbook(Path(data_dir), year, unit)
+        rules = load_rules(data_dir, year)  # (after: a bad settings workbook is the error of a workbook received)
         template = load_template(resolve_template(Path(templates_dir), unit), make_env())
         data, ctx, notices = load(state.workbook, year, template if not template.problems else None, rules)
     except UserError as exc:

@@ -110,10 +110,16 @@ class Rules:
     def budget_weight(self) -> Decimal:
         return (self.weights or NATIONAL_WEIGHTS)[BUDGET]
 
+    @property
+    def bands(self) -> tuple[tuple[str, Decimal], ...]:
+        """The grade bands in force: (grade, lowest total), best first; the county's, else the national ones."""
+        return self.grades or NATIONAL_GRADES
+
     def grade(self, total: Decimal | None) -> str | None:
+        """The grade of a total (a 自评分 or a 复核分) by the bands in force; None for no total."""
         if total is None:
             return None
-        for name, low in self.grades or NATIONAL_GRADES:
+        for name, low in self.bands:
             if total >= low:
                 return name
         return GRADE_NAMES[-1]
@@ -543,7 +549,8 @@ def budget_step(rules: Rules, rate: Decimal | None, score: Decimal | None) -> St
 class Total:
     """Steps 3–5 for the unit: the indicator part after weights, the total before and after its cap.
 
-    A part not stated (a group whose score or 分值 is unknown) leaves what depends on it None."""
+    A part not stated leaves what depends on it None: a group whose score or 分值 is unknown, no group at all
+    (no indicator listed), and for the total a blank 预算执行率 score (not stated is not zero)."""
 
     indicators: Decimal | None  # the indicators' score after weights
     weight: Decimal | None  # 满分: 预算执行率 + the indicators' points after weights
@@ -557,7 +564,8 @@ def _sum(values: list[Decimal | None]) -> Decimal | None:
 
 def total_score(rules: Rules, budget_part: Decimal | None, groups: list[dict[str, Any]],
                 rate: Decimal | None) -> Total:
-    """Weights, total and cap: ``groups`` are the 一级指标 groups (``名称``, ``分值``, ``得分``) as typed."""
+    """Weights, total and cap: ``groups`` are the 一级指标 groups (``名称``, ``分值``, ``得分``) as typed.
+    The total needs every scored part: 预算执行率's score (``budget_part``) and at least one group, each stated."""
     steps: list[Step] = []
     scores: list[Decimal | None] = []
     points: list[Decimal | None] = []
@@ -574,8 +582,8 @@ def total_score(rules: Rules, budget_part: Decimal | None, groups: list[dict[str
                               weight=fmt.number(weight), old=fmt.score(score), new=fmt.score(new))))
         scores.append(new)
         points.append(weight)
-    indicators, typed_points = _sum(scores), _sum(points)
-    total = None if indicators is None else (budget_part if budget_part is not None else ZERO) + indicators
+    indicators, typed_points = (_sum(scores), _sum(points)) if groups else (None, None)
+    total = None if indicators is None or budget_part is None else budget_part + indicators
     cap = rules.cap_for(rate)
     if cap is not None and total is not None and total > cap.top:
         capped = fmt.round_half_up(cap.top, 2)

@@ -5,7 +5,6 @@ county summary's, a unit's output folder — are written in layout.py alone. Thi
 module under generator/ (with ``ast``: comments and docstrings do not count) and fails on a string that
 spells such a rule: a text ending in ``.xlsx`` (a bare ``".xlsx"`` is a file type, not a place, and is
 allowed), an f-string building a name that ends in ``.xlsx``, or any text holding ``report.docx``.
-A web page's address (``@bp.route("/county/<int:year>/rechecks.xlsx")``) is a URL, not a place on disk.
 User-facing messages (messages.py) may mention paths in prose; they are not read here.
 """
 
@@ -31,17 +30,10 @@ def docstrings(tree: ast.AST) -> set[int]:
     return out
 
 
-def routes(tree: ast.AST) -> set[int]:
-    """ids of the Constant nodes that are a web page's address: the first argument of ``….route(…)``."""
-    return {id(node.args[0]) for node in ast.walk(tree)
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "route"
-            and node.args and isinstance(node.args[0], ast.Constant)}
-
-
 def path_rules(path: Path) -> list[str]:
     """``file:line: text`` of every string in ``path`` that spells a layout rule."""
     tree = ast.parse(path.read_text("utf-8"), str(path))
-    skip = docstrings(tree) | routes(tree)
+    skip = docstrings(tree)
     inside_fstrings = {id(v) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for v in node.values}
     found = []
     for node in ast.walk(tree):
@@ -69,11 +61,9 @@ def test_the_checker_finds_each_kind_of_rule(tmp_path: Path) -> None:
                       'B = "data/2024.xlsx"\n'
                       'C = folder / "report.docx"\n'
                       'D = p.suffix == ".xlsx"\n'
-                      '@bp.route("/county/<int:year>/rechecks.xlsx")\n'
-                      'def page(): return "x/rechecks.xlsx"\n'
                       '# a comment: output/2024/x.xlsx\n', "utf-8")
     found = sorted((line.split(": ", 1)[0].rsplit(":", 1)[1] for line in path_rules(sample)), key=int)
-    assert found == ["2", "3", "4", "7"]
+    assert found == ["2", "3", "4"]
 
 
 def test_no_module_but_layout_spells_a_path_rule() -> None:

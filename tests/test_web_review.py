@@ -22,6 +22,7 @@ import pytest
 from flask import Flask
 
 from conftest import EXAMPLE, cell_value, set_cells
+from test_rules import rules_book
 from test_web import books  # noqa: F401  (the session's workbooks)
 from test_web import ASSETS, NAMES, YEAR, client, generate, make_app, snapshot, text_of, wait_batch
 from generator.web import db
@@ -297,18 +298,77 @@ def test_the_county_summary_follows_each_change(season, uploads) -> None:
     assert rows["B镇"]["审核状态"] == "草稿" and rows["A镇"]["审核状态"] == "已提交" and "B镇 第1版" in note
 
 
-def test_the_county_sets_its_grade_bands(season) -> None:
+def test_grades_follow_the_bands_of_the_countys_scoring_rules(season) -> None:
+    """One source for the grade bands: the county's 评分规则.xlsx › 等级划分 (national 90/80/60 without it), for the
+    自评分 and the 复核分 alike, on the county page, the unit page, the 复核 table and the summary; none set on the page.
+
+    By hand: the example's 自评分 is 86.78 + 8.51 = 95.29. National bands: 95.29 ≥ 90 → 优, 复核分 85.99 in
+    [80, 90) → 良. The county's 优 ≥ 96, 良 ≥ 86, 中 ≥ 70: 95.29 in [86, 96) → 良, 85.99 in [70, 86) → 中, and
+    86 (the lowest score of 良, included) → 良."""
     app, root = season
     bureau, a = client(app, "county"), client(app, "a-clerk")
-    bureau.post(f"/unit/A镇/{YEAR}/recheck", {"score": "86"})
-    row = lambda: re.search(r'<tr data-unit="A镇">.*?</tr>', bureau.get(f"/county/{YEAR}/").text, re.S).group(0)
-    assert "<td>良</td>" in row()
-    r = bureau.post(f"/county/{YEAR}/bands", {"good": "85", "fair": "75", "pass": "60"}, follow_redirects=True)
-    assert "已改为 等级：优 ≥ 85 分，良 75–85 分（不含 85），中 60–75 分（不含 75），差 < 60 分。" in flashed(r)
-    assert "<td>优</td>" in row()
-    r = bureau.post(f"/county/{YEAR}/bands", {"good": "70", "fair": "80", "pass": "60"}, follow_redirects=True)
-    assert "等级分档“70、80、60”有误" in flashed(r) and "<td>优</td>" in row()
-    assert a.post(f"/county/{YEAR}/bands", {"good": "50", "fair": "40", "pass": "30"}).status_code == 403
+    summary = root / "output" / str(YEAR) / f"{YEAR}年度部门整体支出绩效自评汇总表.xlsx"
+    national = "等级（未设置等级划分，按默认）：优 ≥ 90 分，良 80–90 分（不含 90），中 60–80 分（不含 80），差 < 60 分。"
+    county = "等级（按 评分规则.xlsx › 等级划分）：优 ≥ 96 分，良 86–96 分（不含 96），中 70–86 分（不含 86），差 < 70 分。"
+
+    def grades() -> dict[str, str]:
+        page = bureau.get(f"/county/{YEAR}/").text
+        rows = {unit: re.search(rf'<tr data-unit="{unit}">.*?</tr>', page, re.S).group(0) for unit in NAMES}
+        return {unit: re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[10] for unit, row in rows.items()}  # 等级
+
+    def exported() -> tuple[str, dict[str, object]]:
+        ws = openpyxl.load_workbook(io.BytesIO(bureau.get(f"/county/{YEAR}/rechecks.xlsx").data)).active
+        return ws["A2"].value, {r[0]: r[6] for r in ws.iter_rows(min_row=4, values_only=True)}
+
+    def summarized() -> tuple[str, dict[str, object]]:
+        ws = openpyxl.load_workbook(summary).active
+        headers = [c.value for c in ws[2]]
+        rows = {r[0]: dict(zip(headers, r))["等级"] for r in ws.iter_rows(min_row=3, values_only=True) if r[0] in NAMES}
+        note = next(v for r in ws.iter_rows(values_only=True) for v in r if isinstance(v, str) and "本表生成于" in v)
+        return note, rows
+
+    # without 评分规则.xlsx: the national bands, stated with where the county sets its own
+    bureau.post(f"/unit/A镇/{YEAR}/recheck", {"score": "85.99"})
+    page = text_of(bureau.get(f"/county/{YEAR}/"))
+    assert grades() == {"A镇": "良", "B镇": "优"}
+    assert national in page and "等级划分见 评分规则.xlsx › 等级划分；未设置时按 优≥90、良80–90、中60–80、差<60。" in page
+    assert exported() == (national + "有复核分的按复核分定等级，否则按自评分；两者用同一等级划分。", {"A镇": "良"})
+    assert summarized() == (AnyWith(national), {"A镇": "良", "B镇": "优"})
+    # the page sets no bands of its own
+    assert 'name="good"' not in bureau.get(f"/county/{YEAR}/").text
+    assert bureau.post(f"/county/{YEAR}/bands", {"good": "85", "fair": "75", "pass": "60"}).status_code == 404
+
+    # the county's bands, typed into its 评分规则.xlsx: every grade follows, the 复核分's as the 自评分's
+    rules_book(root / "data", {"等级划分": {"B3": 96, "B4": 86, "B5": 70}})
+    page = text_of(bureau.get(f"/county/{YEAR}/"))
+    assert grades() == {"A镇": "中", "B镇": "良"} and county in page and national not in page
+    assert exported() == (county + "有复核分的按复核分定等级，否则按自评分；两者用同一等级划分。", {"A镇": "中"})
+    bureau.post(f"/unit/A镇/{YEAR}/recheck", {"score": "86"})  # (the summary is rebuilt)
+    assert grades() == {"A镇": "良", "B镇": "良"}
+    assert summarized() == (AnyWith(county), {"A镇": "良", "B镇": "良"})
+    page = bureau.get(f"/unit/A镇/{YEAR}/")
+    assert 'id="recheck-grade">良<' in page.text and county in text_of(page)
+    generate(a, "A镇")  # the unit's page: its 自评分 graded as in its report, the bands stated
+    page = a.get(f"/unit/A镇/{YEAR}/")
+    assert re.search(r'自评分 <strong>95\.29</strong>\W*等级 <strong id="self-grade">良<', page.text)
+    assert county in text_of(page)
+
+    # a bad 等级划分 (良 above 优): no grade anywhere rather than one by bands no one set; the page says why
+    book = openpyxl.load_workbook(root / "data" / "评分规则.xlsx")
+    book["等级划分"]["B4"] = 97
+    book.save(root / "data" / "评分规则.xlsx")
+    page = text_of(bureau.get(f"/county/{YEAR}/"))
+    assert grades() == {"A镇": "", "B镇": ""} and "评分规则.xlsx 有误，暂不评定等级（各单位页面列出它的问题）。" in page
+    assert "评分规则.xlsx › 等级划分 › B4" in text_of(a.get(f"/unit/A镇/{YEAR}/"))
+
+
+class AnyWith(str):
+    """Equal to any text that contains it (the summary's note also says when it was made)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and str(self) in other
+
+    __hash__ = str.__hash__
 
 
 def test_a_recheck_item_by_item(season) -> None:

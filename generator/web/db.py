@@ -356,7 +356,8 @@ CREATE TABLE IF NOT EXISTS review_notes (      -- comments pinned to a finding, 
     target TEXT NOT NULL,
     text TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS review_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);  -- grade bands
+-- (review_settings, the grade bands of an earlier page, is no longer made nor read: the bands are the county's
+--  评分规则.xlsx › 等级划分; a database that has it keeps it, unused)
 CREATE TABLE IF NOT EXISTS deadlines (year INTEGER PRIMARY KEY, day TEXT NOT NULL, account TEXT NOT NULL,
                                       time REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS samples (
@@ -505,12 +506,3 @@ def set_recheck(con: sqlite3.Connection, unit: str, year: int, score: str | None
 def rechecks(con: sqlite3.Connection, year: int) -> dict[str, sqlite3.Row]:
     return {r["unit"]: r for r in con.execute("SELECT * FROM rechecks WHERE year = ?", (year,))}
 
-
-def setting(con: sqlite3.Connection, key: str) -> str | None:
-    row = con.execute("SELECT value FROM review_settings WHERE key = ?", (key,)).fetchone()
-    return row[0] if row else None
-
-
-def set_setting(con: sqlite3.Connection, key: str, value: str) -> None:
-    con.execute("INSERT INTO review_settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value))

@@ -31,11 +31,13 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, request, send_file, url_for
 
 from ..compare import Comparison, compare_workbooks, docx_paragraphs, show
-from ..errors import ERROR, SEP
+from .. import layout
+from ..errors import ERROR, SEP, UserError
 from ..formats.xlsx_write import Sheet, Styles, package
-from ..layout import VERSION_OUT, VERSION_TEMPLATE, VERSION_WORKBOOK, VERSION_WORKBOOK_DOWNLOAD, set_suffix
+from ..layout import RULES_NAME
 from ..messages import msg
 from ..names import lookup
+from ..rules import NATIONAL_GRADES, SHEET_GRADES, Rules, load_rules
 from . import db
 from .access import allowed, unit_list
 from .auth import bureau_required, login_required
@@ -53,7 +55,6 @@ VERSION_FILES = ("docx", "tables", "pdf", "audit_xlsx", "audit_md")
 COMMENT_MAX = 4000
 PINS = 3  # rows for comments pinned to a cell or a paragraph in the 退回 form
 CELL = re.compile(r"\s*([^\s›!]+)\s*(?:›|!|\s)\s*\$?([A-Za-z]{1,3})\$?([1-9]\d{0,6})\s*")
-DEFAULT_BANDS = ((Decimal(90), "优"), (Decimal(80), "良"), (Decimal(60), "中"), (Decimal(0), "差"))
 _compare_cache: dict[tuple, Comparison] = {}
 _compare_lock = threading.Lock()
 
@@ -66,11 +67,11 @@ class Refused(Exception):
 
 
 def versions_root(s: Site, unit: str, year: int) -> Path:
-    return s.state_dir / "versions" / unit / str(year)
+    return layout.versions_root(s.state_dir, unit, year)
 
 
 def version_dir(s: Site, unit: str, year: int, number: int) -> Path:
-    return versions_root(s, unit, year) / str(number)
+    return layout.version_dir(s.state_dir, unit, year, number)
 
 
 def _write_new(path: Path, data: bytes) -> None:
@@ -90,7 +91,7 @@ def record_upload(con: Any, s: Site, unit: str, year: int, account: str, data: b
     number = db.add_version(con, unit, year, account, ok, hashlib.sha256(data).hexdigest(), len(data),
                             None if ok else message, unless_current)
     if number is not None:
-        _write_new(version_dir(s, unit, year, number) / VERSION_WORKBOOK, data)
+        _write_new(version_dir(s, unit, year, number) / layout.VERSION_WORKBOOK, data)
     return number
 
 
@@ -162,15 +163,15 @@ def record_generated(con: Any, s: Site, unit: str, year: int, report: Any, rebui
     staging = folder.with_name(f".{current['number']}-{secrets.token_hex(4)}")
     staging.mkdir(parents=True)
     try:
-        (staging / VERSION_OUT).mkdir()
+        out, template = layout.VERSION_OUTPUT, layout.VERSION_TEMPLATE
+        (staging / out).mkdir()
         for path in report.outputs:
             if Path(path).is_file():
-                shutil.copyfile(path, staging / VERSION_OUT / Path(path).name)
-        shutil.copyfile(report.template, staging / VERSION_TEMPLATE)
-        target_out, target_template = folder / VERSION_OUT, folder / VERSION_TEMPLATE
-        shutil.rmtree(target_out, ignore_errors=True)  # a draft regenerated: its earlier files are replaced
-        (staging / VERSION_OUT).replace(target_out)
-        (staging / VERSION_TEMPLATE).replace(target_template)
+                shutil.copyfile(path, staging / out / Path(path).name)
+        shutil.copyfile(report.template, staging / template)
+        shutil.rmtree(folder / out, ignore_errors=True)  # a draft regenerated: its earlier files are replaced
+        (staging / out).replace(folder / out)
+        (staging / template).replace(folder / template)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     ordered = sorted(report.findings, key=lambda f: f.severity != ERROR)  # errors first, as the audit lists them
@@ -206,15 +207,11 @@ def finding_key(finding: Any) -> str:
 def version_file(s: Site, unit: str, year: int, number: int, kind: str) -> Path | None:
     folder = version_dir(s, unit, year, number)
     if kind == "workbook":
-        path = folder / VERSION_WORKBOOK
+        path = folder / layout.VERSION_WORKBOOK
     elif kind == "template":
-        path = folder / VERSION_TEMPLATE
+        path = folder / layout.VERSION_TEMPLATE
     elif kind in VERSION_FILES:
-        found = [p for p in sorted((folder / VERSION_OUT).glob("*")) if p.name.endswith(set_suffix(kind))]
-        if kind == "docx":
-            found = [p for p in found if not p.name.endswith("-附表.docx")]
-        if kind == "pdf":
-            found = [p for p in found if not p.name.endswith(set_suffix("tables_pdf"))]
+        found = [p for p in sorted((folder / layout.VERSION_OUTPUT).glob("*")) if layout.kind_of(p.name) == kind]
         path = found[0] if found else folder / "none"
     else:
         return None
@@ -223,8 +220,7 @@ def version_file(s: Site, unit: str, year: int, number: int, kind: str) -> Path 
 
 def download_name(year: int, number: int, path: Path, kind: str) -> str:
     """A version's file named so that two downloads never share a name: ``2024-第3版-….docx``."""
-    name = path.name if kind != "workbook" else VERSION_WORKBOOK_DOWNLOAD
-    return msg("web_version_file", year=year, number=number, name=name)
+    return msg("web_version_file", year=year, number=number, name=path.name if kind != "workbook" else layout.WORKBOOK_DOWNLOAD)
 
 
 # ------------------------------------------------------------------ comparison
@@ -291,6 +287,8 @@ def unit_view(unit: str, year: int) -> dict[str, Any]:
             and version_file(s, unit, year, base["number"], "workbook") is not None):
         changed = comparison(s, unit, year, base["number"], target["number"])
     pins = _pins(s, unit, year, steps, notes, current)
+    rules = county_rules(s, year)
+    recheck = db.rechecks(con, year).get(unit) if g.account.bureau else None
     return {
         "review_state": state, "review_state_name": STATE_NAMES[state], "review": review, "reviewed": reviewed,
         "current": current, "versions": rows, "changed_from": base["number"] if changed else None,
@@ -298,11 +296,12 @@ def unit_view(unit: str, year: int) -> dict[str, Any]:
         "can_submit": can_submit, "current_findings": parse_findings(current),
         "reviewed_findings": parse_findings(reviewed), "changed": changed, "pins": pins, "pin_rows": PINS,
         "action_names": ACTION_NAMES, "note_names": NOTE_NAMES, "state_names": STATE_NAMES,
-        "locked": locked_number(con, unit, year), "bands": bands_text(bands(con)),
+        "locked": locked_number(con, unit, year), "bands": bands_text(rules),
         "score_items": score_items(s.state(year, unit).values) if g.account.bureau else [],
         "paragraphs": report_paragraphs(s, unit, year, review["version"]) if g.account.bureau and state == SUBMITTED
         else [],
-        "recheck": db.rechecks(con, year).get(unit) if g.account.bureau else None,
+        "recheck": recheck,
+        "recheck_grade": rules.grade(_decimal(recheck["score"])) if recheck is not None and rules else None,
     }
 
 
@@ -323,31 +322,34 @@ def _pins(s: Site, unit: str, year: int, steps: list, notes: dict, current: Any)
     return out
 
 
-Bands = tuple[tuple[Decimal, str], ...]
+def county_rules(s: Site, year: int) -> Rules | None:
+    """The county's scoring rules of ``year``: ``评分规则.xlsx`` beside the units (national when it is absent or
+    its 等级划分 is empty). Their bands grade every 自评分 and 复核分 on the page (``Rules.grade``, as the report's
+    自评.等级); None when the workbook cannot be used (each unit's page lists its problems)."""
+    try:
+        return load_rules(s.data_dir, year)
+    except (UserError, OSError):
+        return None
 
 
-def bands(con: Any) -> Bands:
-    """The county's grade bands (lowest score of 优, 良, 中; below is 差): set by the bureau, else 90/80/60."""
-    row = db.setting(con, "grade_bands")
-    if row is None:
-        return DEFAULT_BANDS
-    lows = [Decimal(v) for v in json.loads(row)]
-    return tuple(zip([*lows, Decimal(0)], ("优", "良", "中", "差"), strict=True))
+def bands_text(rules: Rules | None) -> str:
+    """The grade bands in force and where they come from, said wherever a grade is shown."""
+    if rules is None:
+        return msg("web_grade_bands_unusable", file=RULES_NAME)
+    a, b, c = (plain(low) for _, low in rules.bands[:3])
+    source = (msg("web_grade_source_county", file=RULES_NAME, sheet=SHEET_GRADES) if rules.grades
+              else msg("web_grade_source_default"))
+    return msg("web_grade_bands", source=source, a=a, b=b, c=c)
 
 
-def bands_text(given: Bands = DEFAULT_BANDS) -> str:
-    a, b, c = (plain(low) for low, _ in given[:3])
-    return msg("web_grade_bands", a=a, b=b, c=c)
+def bands_where() -> str:
+    """Where the bureau sets the bands, and the default."""
+    a, b, c = (plain(low) for _, low in NATIONAL_GRADES[:3])
+    return msg("web_grade_bands_where", file=RULES_NAME, sheet=SHEET_GRADES, a=a, b=b, c=c)
 
 
 def plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
-
-
-def grade(score: Decimal | None, given: Bands = DEFAULT_BANDS) -> str | None:
-    if score is None:
-        return None
-    return next(name for low, name in given if score >= low)
 
 
 # ------------------------------------------------------------------ the steps
@@ -531,7 +533,7 @@ def _decimal(text: Any) -> Decimal | None:
 
 
 def county_rows(con: Any, s: Site, year: int, units: list[str]) -> list[CountyRow]:
-    checks, given = db.rechecks(con, year), bands(con)
+    checks, rules = db.rechecks(con, year), county_rules(s, year)
     day = deadline_day(con, year)
     late_now = day is not None and dt.date.today() > day
     out = []
@@ -549,7 +551,7 @@ def county_rows(con: Any, s: Site, year: int, units: list[str]) -> list[CountyRo
                                     (submitted is not None and dt.date.fromtimestamp(submitted) > day))
         out.append(CountyRow(unit, state, STATE_NAMES[state], shown["number"] if shown is not None else None,
                              submitted, shown["errors"] if shown is not None else None, score, recheck,
-                             grade(recheck if recheck is not None else score, given), late))
+                             rules.grade(recheck if recheck is not None else score) if rules else None, late))
     return out
 
 
@@ -565,7 +567,8 @@ def county_view(con: Any, year: int, rows: list[dict[str, Any]], wanted: str | N
         "samples": [{"time": r["time"], "account": r["account"], "how": how_text(r["how"]), "seed": r["seed"],
                      "drawn": json.loads(r["drawn"]), "pool": len(json.loads(r["pool"]))} for r in db.samples(con, year)],
         "sampled": sampled_units(con, year), "pool": [r.unit for r in seasons if r.state in (SUBMITTED, APPROVED)],
-        "bands": bands_text(bands(con)), "band_lows": [plain(low) for low, _ in bands(con)[:3]],
+        "bands": bands_text(county_rules(site(), year)), "bands_where": bands_where(),
+        "grade_same": msg("web_grade_same"),
     }
 
 
@@ -583,23 +586,6 @@ def how_text(how: str) -> str:
 def deadline_day(con: Any, year: int) -> dt.date | None:
     row = db.deadline(con, year)
     return dt.date.fromisoformat(row["day"]) if row is not None else None
-
-
-@bp.route("/county/<int:year>/bands", methods=["POST"])
-@bureau_required
-def set_bands(year: int) -> Any:
-    """The county's grade bands: the lowest score of 优, 良 and 中 (100 ≥ 优 > 良 > 中 > 0)."""
-    _year(year)
-    texts = [(request.form.get(k) or "").strip() for k in ("good", "fair", "pass")]
-    lows = [_decimal(t) for t in texts]
-    if any(v is None for v in lows) or not (100 >= lows[0] > lows[1] > lows[2] > 0):
-        flash(msg("web_bands_bad", values="、".join(texts)), "error")
-    else:
-        con = connection()
-        db.set_setting(con, "grade_bands", json.dumps([str(v) for v in lows]))
-        flash(msg("web_bands_set", bands=bands_text(bands(con))))
-        rebuild_summary(con, site(), year)
-    return redirect(url_for("county.show", year=year) + "#season", code=303)
 
 
 @bp.route("/county/<int:year>/deadline", methods=["POST"])
@@ -734,7 +720,7 @@ def sampled_units(con: Any, year: int) -> list[str]:
     return sorted(json.loads(rows[0]["drawn"])) if rows else []
 
 
-@bp.route("/county/<int:year>/rechecks.xlsx")
+@bp.route(f"/county/<int:year>/{layout.RECHECKS_DOWNLOAD}")
 @bureau_required
 def rechecks_xlsx(year: int) -> Any:
     _year(year)
@@ -745,8 +731,8 @@ def rechecks_xlsx(year: int) -> Any:
     ws = Sheet("复核", styles)
     font, bold = ("宋体", 11, False), ("宋体", 11, True)
     ws.put(1, 1, msg("web_recheck_title", year=year), styles.xf(("宋体", 14, True)))
-    given = bands(con)
-    ws.put(2, 1, bands_text(given), styles.xf(font))
+    rules = county_rules(s, year)
+    ws.put(2, 1, bands_text(rules) + msg("web_grade_same"), styles.xf(font))
     headers = ["单位", "状态", "版本", "自评分", "复核分", "差额（复核−自评）", "等级", "复核意见"]
     for j, h in enumerate(headers, start=1):
         ws.put(3, j, h, styles.xf(bold, border=True))
@@ -758,7 +744,7 @@ def rechecks_xlsx(year: int) -> Any:
         re_score = _decimal(check["score"]) if check else None
         values = [unit, r.state_name if r else "", r.version if r else None, self_score, re_score,
                   re_score - self_score if re_score is not None and self_score is not None else None,
-                  grade(re_score, given) if re_score is not None else None, check["opinion"] if check else None]
+                  rules.grade(re_score) if rules else None, check["opinion"] if check else None]
         for j, v in enumerate(values, start=1):
             number = j in (4, 5, 6) and v is not None
             ws.put(i, j, v, styles.xf(font, border=True, number_format="0.00" if number else "General"))
@@ -793,7 +779,7 @@ def rebuild_summary(con: Any, s: Site, year: int) -> str | None:
     from ..pipeline import Report
     from ..write import Folder
 
-    checks, given = db.rechecks(con, year), bands(con)
+    checks, rules = db.rechecks(con, year), county_rules(s, year)
     reports, values, held = [], {}, []
     for unit, _ in s._year_units(year):
         st = s.state(year, unit)
@@ -808,14 +794,15 @@ def rebuild_summary(con: Any, s: Site, year: int) -> str | None:
         recheck = _decimal(checks[unit]["score"]) if unit in checks else None
         score = figure(st.values, "自评.总分")
         number = current["number"] if current is not None else None
-        values[unit] = [STATE_NAMES[state], number, recheck, grade(recheck if recheck is not None else score, given)]
+        values[unit] = [STATE_NAMES[state], number, recheck,
+                        rules.grade(recheck if recheck is not None else score) if rules else None]
         if number is not None:
             held.append(msg("web_summary_version", unit=unit, number=number))
     if not reports:
         return None
     extra = Extra(("审核状态", "版本", "复核分", "等级"), (8, 6, 8, 6), ("@", "0", "0.00", "@"), values,
                   msg("web_summary_note", time=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-                      versions="、".join(held) or "—", bands=bands_text(given)))
+                      versions="、".join(held) or "—", bands=bands_text(rules)))
     try:
         with Folder(s.year_dir(year), wait=s.generate_wait) as folder:
             write_summary(year, reports, folder, force=True, extra=extra)

@@ -36,8 +36,9 @@ from ..commands.template_check import run as check_template
 from ..errors import SEP, UserError, ValidationError
 from ..formats.docx_package import PackageError, Removed, cleaned
 from ..formats.pdf_resident import give_turn_back, turn
-from ..layout import (TEMPLATE_NAME, is_own_template, is_workbook_name, output_dir, resolve_template, summary_path,
-                      unit_data_dir, unit_template, valid_unit, valid_year, workbook_name, workbook_path, year_dir)
+from ..layout import (TEMPLATE_NAME, is_own_template, is_workbook_name, output_dir, resolve_template, rules_path,
+                      summary_path, unit_data_dir, unit_template, valid_unit, valid_year, workbook_name, workbook_path,
+                      year_dir)
 from ..messages import msg
 from ..read import list_units, read_workbook
 from ..rules import load_rules
@@ -202,7 +203,8 @@ class Site:
         except UserError:
             template = None
         return (_stat(self.workbook_path(unit, year)), _stat(self.workbook_path(unit, year - 1)), str(template),
-                _stat(template), _stat(self.output_dir(unit, year)))
+                _stat(template), _stat(self.output_dir(unit, year)),
+                _stat(rules_path(self.data_dir)))  # (the county's 评分规则.xlsx scores and grades the unit)
 
     def state(self, year: int, unit: str) -> UnitState:
         """The unit's state (``own_state``) with, in its audit, any other unit whose workbook gives the same

@@ -55,7 +55,8 @@ def view_model(unit: str, year: int) -> dict[str, Any]:
         "notices": [s.display(str(n)) for n in (state.audit.notices if state.audit else [])],
         "files": {k: s.output_file(state, k) for k in OUTPUT_KINDS},
         "generated": s.generated_at(state), "stale": s.stale(state), "clash": s.clash(state),
-        "score": figure(state.values, "自评.总分"), "rate": figure(state.values, "预算.执行率"),
+        "score": figure(state.values, "自评.总分"), "grade": figure(state.values, "自评.等级"),  # (by 评分规则.xlsx)
+        "rate": figure(state.values, "预算.执行率"),
         "template": template.name if template else None, "own_template": own,
         "convert": s.can_convert(), "history": db.history(con, unit),
         "last_check": last_check, "previous": s.workbook_path(unit, year - 1).is_file(),
