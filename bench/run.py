@@ -13,7 +13,7 @@ how each is measured. The generator measured is the one in this folder
 (``PYTHONPATH`` is set to it for every process), not an installed copy.
 
 Workbooks are made in a temporary folder from the example's data
-(``examples/zhengjiayi.py``, with ``generator.commands.workbook.write_workbook``);
+(``examples/zhengjiayi.py``, with ``generator.workbook_layout.write_workbook``);
 nothing is written into the project except ``bench/RESULTS.md``.
 """
 
@@ -156,7 +156,7 @@ def example_data(projects: int | None = None, indicators: int | None = None, nam
 
 
 def write_workbook(path: Path, data: dict) -> Path:
-    from generator.commands.workbook import write_workbook as write
+    from generator.workbook_layout import write_workbook as write
 
     path.parent.mkdir(parents=True, exist_ok=True)
     write(path, data, notes=example_module().NOTES)

@@ -36,7 +36,7 @@ def generate(year: int, unit: str | None = None, data_dir: Path | str = "data",
     """Generate the report of one unit (``DATA/YEAR.xlsx`` or ``DATA/<unit>/YEAR.xlsx``), or of every unit.
 
     When ``DATA`` has no ``YEAR.xlsx`` but unit sub-folders that do, and no
-    ``unit`` is given, all units are generated (``commands.batch``) with a county
+    ``unit`` is given, all units are generated (``batch``) with a county
     summary; failed units come back as Reports with ``error`` set. Each unit's
     files go to its own folder (``layout.output_dir``). ``flags`` are
     ``Options`` fields (``force=True``, ``pdf=True``…). The scoring rules (``DATA/评分规则.xlsx``, else the
@@ -47,7 +47,7 @@ def generate(year: int, unit: str | None = None, data_dir: Path | str = "data",
         options = dataclasses.replace(options, rules=load_rules(data_dir, year))
     units = find_units(Path(data_dir), year, unit)
     if units is not None:
-        from .commands.batch import generate_batch  # (process pools: imported for county folders only)
+        from .batch import generate_batch  # (process pools: imported for county folders only)
 
         reports = generate_batch(year, units, Path(templates_dir), Path(out_dir), options)
     else:

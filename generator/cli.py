@@ -26,6 +26,7 @@ from pathlib import Path
 import click
 
 from .errors import UserError
+from .layout import YEAR_MAX, YEAR_MIN
 from .messages import CLICK, msg
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -140,7 +141,7 @@ def _show_audit(result, verbose: bool, where: Path | None = None) -> None:
 
 
 def _show_checks(results, verbose: bool) -> int:
-    """``--check`` for one unit or every unit of a county folder; exit 1 if any unit has an error."""
+    """``generate check`` for one unit or every unit of a county folder; exit 1 if any unit has an error."""
     code = 0
     for unit, result in results:
         if len(results) > 1 or isinstance(result, UserError):
@@ -162,7 +163,7 @@ def _show_checks(results, verbose: bool) -> int:
 
 def _show_reports(reports, verbose: bool) -> None:
     if getattr(reports, "batch", False):  # several units: one line per unit, then the totals
-        from .commands.batch import result_lines
+        from .batch import result_lines
 
         for text, is_error in result_lines(reports):
             click.echo(text, err=is_error)
@@ -188,7 +189,8 @@ def _show_reports(reports, verbose: bool) -> None:
 
 _FOLDER = {"type": click.Path(path_type=Path), "show_default": True, "metavar": "文件夹"}
 OPTIONS: dict[str, Callable[[Callable], Callable]] = {
-    "year": click.option("--year", "year", type=_Whole(1990, 2200), default=None, metavar="年度", help=msg("help_year")),
+    "year": click.option("--year", "year", type=_Whole(YEAR_MIN, YEAR_MAX), default=None, metavar="年度",
+                         help=msg("help_year")),
     "unit": click.option("--unit", "unit", default=None, metavar="单位", help=msg("help_unit")),
     "data_dir": click.option("--data", "data_dir", default=Path("data"), help=msg("help_data"), **_FOLDER),
     "templates_dir": click.option("--templates", "templates_dir", default=Path("templates"), help=msg("help_templates"),
@@ -209,7 +211,7 @@ OPTIONS: dict[str, Callable[[Callable], Callable]] = {
     "fields": click.option("--fields", is_flag=True, default=False, help=msg("help_fields_verb")),
     "workbook_only": click.option("--workbook-only", "workbook_only", is_flag=True, default=False,
                                   help=msg("help_workbook_only")),
-    "compare_year": click.option("--year", "year", type=_Whole(1990, 2200), default=None, metavar="年度",
+    "compare_year": click.option("--year", "year", type=_Whole(YEAR_MIN, YEAR_MAX), default=None, metavar="年度",
                                  help=msg("help_compare_year")),
     "host": click.option("--host", default="127.0.0.1", show_default=True, metavar="地址", help=msg("help_host")),
     "port": click.option("--port", type=_Whole(1, 65535), default=8000, show_default=True, metavar="端口",

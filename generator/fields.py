@@ -6,7 +6,7 @@ own) and gives one ``FieldRow`` per name: ``财务.资产总额`` — 数字 —
 — ``2024.xlsx › 财务 › B3`` — ``1813.15`` — ``{{ 财务.资产总额|万元 }}``. Items of a
 list are shown once, as ``项目[].主管部门``. The same rows make ``docs/fields.md``
 (``commands/fieldref.py``), the 模板字段 sheet of the workbooks we write and of
-the annotated copy (``fields_sheet``), and ``--template-check --fields``.
+the annotated copy (``fields_sheet``), and ``generate template-check --fields``.
 
 Meanings come from the schema where a name is a workbook field, and from
 ``MEANINGS`` otherwise; a name without a meaning fails the drift test, so a

@@ -15,7 +15,7 @@ its journal ``.generated.log``) and its lock (``.generated.lock``): a run holds
 the lock of the folder it writes, so units generate side by side, and the
 county summary's lock (``output/<year>/``) is held only while the summary is written.
 
-Read, pipeline, write, commands and web call these functions; none of them
+Read, pipeline, batch, write, commands and web call these functions; none of them
 spells a path rule of its own (``tests/test_layout_rules.py`` greps for that).
 """
 

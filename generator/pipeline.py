@@ -8,7 +8,7 @@ A unit is made in memory (``make_unit``: the report, its forms as Excel, the
 audit lists), then written as one set (``write.Folder.commit``), with its PDF
 converted from the staged report before anything is moved in, so a run
 replaces a unit's whole set of files or none of it. Several units of a county
-folder go through ``commands.batch``, which makes units in worker processes and
+folder go through ``batch``, which makes units in worker processes and
 commits them here, in the one process that holds the output folder.
 """
 
@@ -210,7 +210,7 @@ def county_names(data_dir: Path, year: int) -> dict[str, tuple[str, str]]:
 def check(year: int, unit: str | None = None, data_dir: Path | str = "data",
           templates_dir: Path | str = "templates", names: dict[str, tuple[str, str]] | None = None,
           rules: Rules | None = None) -> AuditResult:
-    """Audit only (``generate --check``): what the unit's template needs, and every contradiction; write nothing.
+    """Audit only (``generate check``): what the unit's template needs, and every contradiction; write nothing.
     Scored by ``rules``, else by the settings workbook of ``data_dir`` (``rules.load_rules``)."""
     rules = rules or load_rules(data_dir, year)
     workbook = find_workbook(Path(data_dir), year, unit)
@@ -225,7 +225,7 @@ def check(year: int, unit: str | None = None, data_dir: Path | str = "data",
 
 def check_all(year: int, unit: str | None = None, data_dir: Path | str = "data",
               templates_dir: Path | str = "templates") -> list[tuple[str | None, AuditResult | UserError]]:
-    """``generate --check`` over a folder: one (unit, result or the unit's error) per unit."""
+    """``generate check`` over a folder: one (unit, result or the unit's error) per unit."""
     rules = load_rules(data_dir, year)  # (refused once for the county, before any unit is scored)
     units = find_units(Path(data_dir), year, unit)
     if units is None:
@@ -436,7 +436,7 @@ def generate_unit(workbook: Path, year: int, templates_dir: Path, out_dir: Path,
         made.report.messages += adopt_earlier(folder, out_dir, year, made.docx_name, options)
         staged = stage_files({folder.path / n: b for n, b in made.files.items()})
         if options.pdf:
-            from .convert import convert_staged  # (LibreOffice: only with --pdf)
+            from .pdf_export import convert_staged  # (LibreOffice: only with --pdf)
 
             convert_staged([(made.report, staged)], options, jobs=1)
         commit_unit(folder, made.report, staged, made.docx_name, options.force)

@@ -36,7 +36,8 @@ from .formatting import FILTERS
 from .limits import LimitExceeded, Limits, bounded
 from .messages import msg
 from .names import value_kind
-from .template import MARKUP_FILTERS, Template, jinja_zh, package_message
+from .template import Template, package_message
+from .template_lint import MARKUP_FILTERS, jinja_zh
 
 MAX_POWER = 1000  # largest exponent ``**`` may use in a template
 MAX_REPEAT = 1_000_000  # longest string or list ``*`` may build in a template

@@ -32,7 +32,7 @@ from typing import Any
 from . import formatting as fmt
 from . import schema
 from .errors import Location, Problem, ValidationError
-from .layout import RULES_NAME, rules_path, unit_data_dir
+from .layout import RULES_NAME, YEAR_MAX, YEAR_MIN, rules_path, unit_data_dir
 from .messages import msg
 from .read import normalize_label
 
@@ -289,7 +289,7 @@ def _read_name(r: _Reader, year: int | None) -> str:
     rows = r.labelled_rows(ws, SHEET_INFO, (LABEL_NAME, LABEL_YEAR))
     if LABEL_YEAR in rows:
         stated = r.number(ws, SHEET_INFO, rows[LABEL_YEAR], 2, LABEL_YEAR)
-        if stated is not None and (stated != stated.to_integral_value() or not 1990 <= stated <= 2200):
+        if stated is not None and (stated != stated.to_integral_value() or not YEAR_MIN <= stated <= YEAR_MAX):
             r.err(SHEET_INFO, f"B{rows[LABEL_YEAR]}", msg("rules_year_invalid", value=fmt.number(stated)))
         elif stated is not None and year is not None and stated != year:
             r.err(SHEET_INFO, f"B{rows[LABEL_YEAR]}", msg("rules_year_other", stated=int(stated), year=year))

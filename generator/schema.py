@@ -2,7 +2,7 @@
 
 This is the single description of the clerk's workbook. The reader locates
 cells by it, the validator types values by it, the workbook builder lays out
-new workbooks (the example, ``--init``, ``--new-unit``) by it, and the field
+new workbooks (the example, ``generate init``, ``generate new-unit``) by it, and the field
 reference (``docs/fields.md``, the 模板字段 sheet) is generated from it.
 
 A template names a value by the workbook's own words: the sheet and the label

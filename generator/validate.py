@@ -23,6 +23,7 @@ from typing import Any
 
 from . import schema
 from .errors import SEP, Location, Problem
+from .layout import YEAR_MAX, YEAR_MIN
 from .messages import msg
 from .read import RawCell, RawWorkbook
 
@@ -159,7 +160,7 @@ class Validator:
             return text
         if kind == "year":
             n = self.number(cell, value, label, "expect_year")
-            if n is None or n != n.to_integral_value() or not 1990 <= n <= 2200:
+            if n is None or n != n.to_integral_value() or not YEAR_MIN <= n <= YEAR_MAX:
                 if n is not None:
                     self.problem(cell, msg("expect_year", label=label, value=value))
                 return None
@@ -287,12 +288,12 @@ class Validator:
         cell = self.raw.fields.get(schema.BASIC.name, {}).get("year")
         value = cell.value if cell is not None else None
         return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
-            and 1990 <= value <= 2200 else None
+            and YEAR_MIN <= value <= YEAR_MAX else None
 
     def _plausible(self, d: dt.date) -> bool:
         year = self.report_year()
         if year is None:
-            return 1990 <= d.year <= 2200
+            return YEAR_MIN <= d.year <= YEAR_MAX
         return abs(d.year - year) <= DATE_RANGE_YEARS
 
     def _serial_refused(self, cell: RawCell, number: Decimal, label: str) -> None:
@@ -412,7 +413,7 @@ def _date_hint(text: str) -> str:
     t = unicodedata.normalize("NFKC", text).strip()
     m = re.fullmatch(r"(\d{4})[.]?(\d{1,2})", t) or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", t) \
         or re.fullmatch(r"(\d{4})[.](\d{1,2})[.](\d{1,2})", t)
-    if not m or not 1990 <= int(m.group(1)) <= 2200 or not 1 <= int(m.group(2)) <= 12:
+    if not m or not YEAR_MIN <= int(m.group(1)) <= YEAR_MAX or not 1 <= int(m.group(2)) <= 12:
         return ""
     if m.re.groups == 3:
         try:

@@ -18,8 +18,11 @@ SOURCE = ROOT / PACKAGE
 # The rule, written here and not read from the code: a module under generator/formats/ may use
 # the shared helpers (schema, names, formatting, errors, messages, limits) and other formats, but
 # never a stage of the pipeline, nor what is built on the stages.
-STAGES = ("read", "validate", "compute", "audit", "render", "write", "template", "pipeline", "api", "commands",
-          "web")
+STAGES = ("read", "validate", "compute", "audit", "render", "write", "template", "template_lint", "pipeline",
+          "pdf_export", "batch", "summary", "workbook_layout", "api", "commands", "web")
+# commands/ holds what backs a verb of the command line (issue 28 item 7), nothing a library module needs: only
+# the command line, the web page (the same verbs, on a page) and other commands import it
+COMMAND_USERS = ("cli", "web", "commands")
 FORBIDDEN_FOR_FORMATS = tuple(f"{PACKAGE}.{name}" for name in STAGES)
 
 
@@ -147,10 +150,12 @@ def test_the_graph_covers_the_package() -> None:
     edges = graph()
     # the layout of docs/architecture.md: stages, formats and commands are all there and parsed
     for name in ("read", "validate", "compute", "audit", "render", "write", "pipeline", "template",
-                 "formats.xlsx_read", "formats.docx_render", "commands.batch"):
+                 "template_lint", "formats.xlsx_read", "formats.docx_render", "batch", "summary", "pdf_export",
+                 "workbook_layout", "commands.newyear", "commands.template_check"):
         assert f"{PACKAGE}.{name}" in edges, name
     assert f"{PACKAGE}.compute" in edges[f"{PACKAGE}.pipeline"]  # the pipeline uses its stages
     assert f"{PACKAGE}.formats.docx_render" in edges[f"{PACKAGE}.render"]
+    assert f"{PACKAGE}.template_lint" in edges[f"{PACKAGE}.template"]  # the loader runs the linter
 
 
 def test_no_import_cycle() -> None:
@@ -167,6 +172,19 @@ def test_formats_import_no_stage() -> None:
         for target in sorted(targets):
             if any(target == f or target.startswith(f + ".") for f in FORBIDDEN_FOR_FORMATS):
                 bad.append(f"{name} imports {target}")
+    assert not bad, bad
+
+
+def test_commands_hold_commands_only() -> None:
+    """Library code lives outside commands/: no module but the command line's, the web's and the commands'
+    own imports a command."""
+    users = tuple(f"{PACKAGE}.{name}" for name in COMMAND_USERS)
+    bad = []
+    for name, targets in sorted(graph().items()):
+        if name in users or name.startswith(tuple(u + "." for u in users)):
+            continue
+        bad += [f"{name} imports {t}" for t in sorted(targets)
+                if t == f"{PACKAGE}.commands" or t.startswith(f"{PACKAGE}.commands.")]
     assert not bad, bad
 
 

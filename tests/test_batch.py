@@ -15,8 +15,8 @@ from click.testing import CliRunner
 import generator.formats.pdf as pdf_module
 from conftest import EXAMPLE, ROOT
 from generator.cli import main
-from generator.commands import batch
-from generator.commands.summary import COLUMNS, FIRST_ROW, HEADER_ROW, STATUS_HEADER
+from generator import batch
+from generator.summary import COLUMNS, FIRST_ROW, HEADER_ROW, STATUS_HEADER
 from generator.messages import msg
 from generator.pipeline import Options
 from generator.read import find_units

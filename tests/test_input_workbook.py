@@ -1,4 +1,4 @@
-"""The clerk's input workbook (issue 13 item 6), as commands/workbook.write_workbook lays it out for the example,
+"""The clerk's input workbook (issue 13 item 6), as workbook_layout.write_workbook lays it out for the example,
 ``--init`` and ``--new-unit``: labels locked under a sheet protection without a password, input cells unlocked,
 validations with input prompts, drop-downs with the error alert on, dates as dates, print setup."""
 

@@ -131,7 +131,7 @@ def fields_sheet(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[st
         import zhengjiayi
     finally:
         sys.path.pop(0)
-    from generator.commands.workbook import write_workbook
+    from generator.workbook_layout import write_workbook
 
     path = tmp_path_factory.mktemp("fields") / "2024.xlsx"
     write_workbook(path, zhengjiayi.data(), notes=zhengjiayi.NOTES)

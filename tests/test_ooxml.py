@@ -31,7 +31,7 @@ from test_sheetml import every_feature
 from test_xlsx_annotate import FINDINGS, clerk_book as annotate_source
 from test_xlsx_book import clerk_book, prepare, saved
 from generator.cli import main
-from generator.commands.workbook import write_workbook
+from generator.workbook_layout import write_workbook
 from generator.formats.xlsx_annotate import annotate
 
 sys.path.insert(0, str(ROOT / "examples"))

@@ -14,7 +14,7 @@ sys.path.insert(1, str(ROOT))  # the package, installed or not
 
 import zhengjiayi  # noqa: E402
 
-from generator.commands.workbook import write_workbook  # noqa: E402
+from generator.workbook_layout import write_workbook  # noqa: E402
 
 if __name__ == "__main__":
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "data" / "2024.xlsx"

@@ -1,4 +1,4 @@
-"""``generate --year YEAR --init`` (next year's workbook from last year's) and ``--new-unit`` (a new unit).
+"""``generate init --year YEAR`` (next year's workbook from last year's) and ``generate new-unit`` (a new unit).
 
 ``DATA/YEAR.xlsx`` (or ``DATA/<unit>/YEAR.xlsx`` for every unit) is created
 beside ``YEAR-1.xlsx``:
@@ -35,7 +35,7 @@ from ..layout import (LOCK_FILE_PREFIX, WORKBOOK_SUFFIX, check_unit_name, defaul
                       workbook_with_suffix)
 from ..read import OLD_FORMATS, find_workbook, list_units, read_workbook
 from ..validate import validate
-from .workbook import write_workbook
+from ..workbook_layout import write_workbook
 
 STABLE_TEXTS = ("duties", "goals", "evaluation_work")  # 文字内容 sections carried over as written
 STABLE_SENTENCES = (schema.SENTENCES["subunit_summary"],)  # 句子覆盖 rows whose override is carried over
@@ -44,7 +44,7 @@ FUND_COLUMNS = tuple(f"{stage}{source}" for _, stage in schema.FUND_STAGES for _
 
 @dataclass
 class InitResult:
-    """What ``--init`` did for one unit."""
+    """What ``generate init`` did for one unit."""
 
     unit: str | None
     source: Path

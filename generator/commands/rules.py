@@ -1,7 +1,7 @@
 """``generate rules``: write the county's blank settings workbook ``DATA/评分规则.xlsx``.
 
 A sheet per rule family (``rules.py`` reads the same sheets and labels), laid out like the
-clerk's workbook (``commands/workbook.py``): title in row 1, headers in row 2, yellow input
+clerk's workbook (``workbook_layout.py``): title in row 1, headers in row 2, yellow input
 cells from row 3, the national default beside each rule, labels locked by sheet protection
 without a password, numbers checked by data validation. Every input cell is left empty:
 empty is the national rule, so the workbook as written changes no score.
@@ -21,7 +21,8 @@ from .. import schema
 from ..errors import UserError
 from ..formats import xlsx_book as xb
 from ..messages import msg
-from .workbook import ALLOW, BORDER, CELL_FONT, HELP_FONT, LABEL_FILL, LABEL_FONT, TITLE_FONT, _header, _input, _title
+from ..workbook_layout import (ALLOW, BORDER, CELL_FONT, HELP_FONT, LABEL_FILL, LABEL_FONT, TITLE_FONT, input_cell,
+                               put_header, put_title)
 
 INSTRUCTIONS = "说明"
 NATIONAL_WEIGHT_TEXT = {**{k: str(v) for k, v in r.NATIONAL_WEIGHTS.items()}, "成本指标": "—"}
@@ -67,11 +68,11 @@ def _labelled(wb: Workbook, name: str, title: str, headers: list[str], rows: lis
               prompt: str, maximum: int | None = 100) -> None:
     """A sheet of labelled rows: label | input | national default | help."""
     ws = wb.create_sheet(name)
-    _title(ws, title)
-    _header(ws, headers)
+    put_title(ws, title)
+    put_header(ws, headers)
     for i, (label, default, help_text) in enumerate(rows, start=r.FIRST_ROW):
         _label(ws, i, 1, label)
-        _input(ws.cell(row=i, column=2), "text")
+        input_cell(ws.cell(row=i, column=2), "text")
         if len(headers) > 3:
             ws.cell(row=i, column=3, value=default).font = CELL_FONT
         _help(ws, i, len(headers), help_text)
@@ -89,12 +90,12 @@ def _labelled(wb: Workbook, name: str, title: str, headers: list[str], rows: lis
 
 def _caps(wb: Workbook) -> None:
     ws = wb.create_sheet(r.SHEET_CAPS)
-    _title(ws, "按预算执行率封顶总分（不填：不封顶，国家默认）")
-    _header(ws, list(r.CAP_HEADERS) + ["填写说明"])
+    put_title(ws, "按预算执行率封顶总分（不填：不封顶，国家默认）")
+    put_header(ws, list(r.CAP_HEADERS) + ["填写说明"])
     last = r.FIRST_ROW + r.CAP_ROWS - 1
     for row in range(r.FIRST_ROW, last + 1):
         for col in (1, 2, 3):
-            _input(ws.cell(row=row, column=col), "text")
+            input_cell(ws.cell(row=row, column=col), "text")
     _help(ws, r.FIRST_ROW, 4, "每档一行：执行率在下限（含）至上限（不含）之间时，总分最高为所填分数。"
                               "如 70、80、89 表示执行率 70%—80% 的总分最高 89 分。各档首尾相接、不重叠，最低一档从 0 开始。")
     xb.validate_number(ws, f"A{r.FIRST_ROW}:B{last}", "请输入百分数的数字，如 70 表示 70%。", minimum=0)

@@ -1,10 +1,10 @@
-"""``generate --template-check [TEMPLATE]``: check a Word template before any report is generated.
+"""``generate template-check [TEMPLATE]``: check a Word template before any report is generated.
 
 A township edits its own copy of the report template in Word; this tells the
 author everything that is wrong with it, each with its place (part, paragraph
 number and text), verdict first:
 
-* what the template linter finds (``template.load_template``: broken tags,
+* what the template linter finds (``template_lint``, run by ``template.load_template``: broken tags,
   structure docxtpl would corrupt, ``include``/``import``, unknown filters,
   sandbox violations), and what was removed from it as foreign (macros, OLE
   objects, remote templates and links);
@@ -183,5 +183,5 @@ def sample_data(year: int, uses: list[str] = ()) -> dict[str, Any]:
 
 
 def sample_context(year: int, uses: list[str] = ()) -> Context:
-    """The context of ``sample_data``: what ``--template-check`` renders a template with when no unit is named."""
+    """The context of ``sample_data``: what ``generate template-check`` renders a template with when no unit is named."""
     return compute(sample_data(year, uses))

@@ -9,7 +9,7 @@ comments — with the relationships that point to them, and every external link
 that is not a web or mail hyperlink: a remote attached template, an externally
 linked image, UNC (``\\\\server\\share``) and ``file:`` links, ``altChunk``
 imports, ``INCLUDETEXT``/``INCLUDEPICTURE``/``LINK``/``DDE`` fields. It returns
-what it removed, so the run and ``--template-check`` can name each one. The
+what it removed, so the run and ``generate template-check`` can name each one. The
 main document's content type is set to a plain document (not a macro-enabled
 one, nor a template).
 

@@ -344,7 +344,7 @@ class PdfConverter:
 
     @staticmethod
     def _resident(sources: Sequence[Path], outdir: Path, timeout: float) -> Sequence[Path]:
-        """Convert what the process's resident LibreOffice can (``formats.pdf_resident``, when ``--serve``
+        """Convert what the process's resident LibreOffice can (``formats.pdf_resident``, when ``generate serve``
         started one); the sources left for a one-shot soffice call."""
         pool = pdf_resident.current()
         if pool is None:

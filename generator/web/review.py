@@ -775,7 +775,7 @@ def rechecks_xlsx(year: int) -> Any:
 def rebuild_summary(con: Any, s: Site, year: int) -> str | None:
     """Write the county summary again from every unit's current version, with its state, version, 复核分 and
     grade, and when and of which versions it was made; None, or why it was not written (Chinese)."""
-    from ..commands.summary import Extra, write_summary
+    from ..summary import Extra, write_summary
     from ..errors import UserError
     from ..pipeline import Report
     from ..write import Folder

@@ -2,7 +2,7 @@
 
 No report logic lives here: a unit's state is ``api.unit_state`` (read,
 validate, compute, audit, the names of its files), generation is
-``api.generate_unit`` / ``commands.batch.generate_batch`` (which hold the
+``api.generate_unit`` / ``batch.generate_batch`` (which hold the
 output folder through ``write.Folder``), the blank workbook is
 ``commands.newyear``, the template check ``commands.template_check.run``. This
 module keeps what a web server needs around them: a cache of states keyed by
@@ -30,7 +30,7 @@ from typing import Any, BinaryIO
 from ..api import (Options, Report, UnitState, audit_workbook, generate_unit, load, read_state, removed_message,
                    unit_names, unit_outputs)
 from ..audit import clashing_units, name_clashes
-from ..commands.batch import generate_batch, result_lines
+from ..batch import generate_batch, result_lines
 from ..commands.newyear import blank_workbook, init_workbook
 from ..commands.template_check import CheckResult
 from ..commands.template_check import run as check_template
@@ -341,7 +341,7 @@ class Site:
         return None
 
     def store_template(self, unit: str, year: int, upload: BinaryIO) -> Outcome:
-        """Check the uploaded template (``--template-check``: against the unit's workbook when it can be read,
+        """Check the uploaded template (``generate template-check``: against the unit's workbook when it can be read,
         else the sample); store it as ``templates/<unit>/report.docx`` only when the check passes."""
         folder = self.stage_dir()
         staged = folder / TEMPLATE_NAME
@@ -452,7 +452,7 @@ class Site:
         return audit_workbook(state.workbook, state.audit, state.names["stem"]), state.names["audit_xlsx"]
 
     def blank(self, unit: str, year: int) -> tuple[bytes, str]:
-        """``year``'s blank workbook: from last year's (``--init``) when the unit has one, else a new unit's."""
+        """``year``'s blank workbook: from last year's (``generate init``) when the unit has one, else a new unit's."""
         folder = self.stage_dir()
         try:
             target = folder / workbook_name(year)

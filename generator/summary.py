@@ -15,14 +15,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..errors import ERROR, HINT
-from ..formats.xlsx_write import Sheet, Styles, package
-from ..formatting import round_half_up
-from ..layout import summary_name
-from ..messages import msg
-from ..names import lookup
-from ..pipeline import Report
-from ..write import Folder
+from .errors import ERROR, HINT
+from .formats.xlsx_write import Sheet, Styles, package
+from .formatting import round_half_up
+from .layout import summary_name
+from .messages import msg
+from .names import lookup
+from .pipeline import Report
+from .write import Folder
 
 BORDER_RGB = "FF999999"
 TITLE_FONT = ("宋体", 14, True)

@@ -26,16 +26,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import ERROR, HINT, UserError
-from ..limits import hard_deadline, set_process_memory
-from ..messages import msg
-from ..layout import is_own_template, output_dir, resolve_template, summary_name
-from ..pipeline import (Options, Report, Reports, adopt_earlier, commit_unit, make_unit, unit_folder, unit_names,
+from .errors import ERROR, HINT, UserError
+from .limits import hard_deadline, set_process_memory
+from .messages import msg
+from .layout import is_own_template, output_dir, resolve_template, summary_name
+from .pipeline import (Options, Report, Reports, adopt_earlier, commit_unit, make_unit, unit_folder, unit_names,
                         year_folder)
-from ..read import find_workbook
-from ..render import make_env
-from ..write import Folder, Staged, discard, load_record, stage_files
-from ..convert import convert_staged
+from .read import find_workbook
+from .render import make_env
+from .write import Folder, Staged, discard, load_record, stage_files
+from .pdf_export import convert_staged
 from .summary import summary_context, write_summary
 
 

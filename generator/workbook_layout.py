@@ -1,4 +1,5 @@
-"""Lay out a clerk's workbook from the schema: the example, next year's (``--init``), a new unit's.
+"""Lay out a clerk's workbook from the schema: the example, next year's (``generate init``), a new
+unit's (``generate new-unit``).
 
 The layout is what the reader expects: sheet title in row 1, headers in row 2,
 data from row 3; labels in column A of field sheets, values under the header
@@ -27,10 +28,10 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 
-from .. import schema
-from ..fields import FIELD_HEADERS, field_rows
-from ..formats import xlsx_book as xb
-from ..messages import msg
+from . import schema
+from .fields import FIELD_HEADERS, field_rows
+from .formats import xlsx_book as xb
+from .messages import msg
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # light yellow: type here
 TODO_FILL = PatternFill("solid", fgColor="F8CBAD")  # orange: to fill for the new year
@@ -68,7 +69,8 @@ def _excel(value: Any) -> Any:
     return value
 
 
-def _input(cell, kind: str = "text", todo: bool = False) -> None:
+def input_cell(cell, kind: str = "text", todo: bool = False) -> None:
+    """A cell the clerk types into: yellow (orange when ``todo``), bordered, its number format by ``kind``."""
     cell.fill = TODO_FILL if todo else INPUT_FILL
     cell.border = BORDER
     cell.font = CELL_FONT
@@ -77,12 +79,14 @@ def _input(cell, kind: str = "text", todo: bool = False) -> None:
         cell.number_format = NUMBER_FORMATS[kind]
 
 
-def _title(ws, text: str) -> None:
+def put_title(ws, text: str) -> None:
+    """The sheet's title in row 1."""
     ws.cell(row=1, column=1, value=text).font = TITLE_FONT
     ws.row_dimensions[1].height = 24
 
 
-def _header(ws, labels: list[str]) -> None:
+def put_header(ws, labels: list[str]) -> None:
+    """The column headers in the header row (``schema.HEADER_ROW``)."""
     for j, label in enumerate(labels, start=1):
         c = ws.cell(row=schema.HEADER_ROW, column=j, value=label)
         c.font = LABEL_FONT
@@ -103,15 +107,15 @@ def _validate(ws, ref: str, f: schema.Field, unit: str = "") -> None:
 
 
 def _fields_sheet(ws, sheet: schema.FieldsSheet, values: dict[str, Any], todo: set[str]) -> list[str]:
-    _title(ws, sheet.title)
-    _header(ws, ["项目", "内容", "单位", "填写说明"])
+    put_title(ws, sheet.title)
+    put_header(ws, ["项目", "内容", "单位", "填写说明"])
     inputs = []
     for i, f in enumerate(sheet.fields, start=schema.FIRST_DATA_ROW):
         label = ws.cell(row=i, column=1, value=f.label)
         label.font, label.fill, label.border = LABEL_FONT, LABEL_FILL, BORDER
         value = values.get(f.zh)
         c = ws.cell(row=i, column=2, value=_excel(value))
-        _input(c, f.kind, todo=f"{sheet.name}.{f.zh}" in todo)
+        input_cell(c, f.kind, todo=f"{sheet.name}.{f.zh}" in todo)
         if f.kind in ("wan", "yuan", "area") and isinstance(value, Decimal):
             c.number_format = "0.00"
         _validate(ws, c.coordinate, f)
@@ -128,8 +132,8 @@ def _fields_sheet(ws, sheet: schema.FieldsSheet, values: dict[str, Any], todo: s
 
 
 def _grid_sheet(ws, sheet: schema.GridSheet, values: dict[str, dict[str, Any]], todo: set[str]) -> list[str]:
-    _title(ws, sheet.title)
-    _header(ws, ["项目"] + [f"{c.label}（{sheet.unit}）" for c in sheet.columns])
+    put_title(ws, sheet.title)
+    put_header(ws, ["项目"] + [f"{c.label}（{sheet.unit}）" for c in sheet.columns])
     inputs = []
     for i, r in enumerate(sheet.rows, start=schema.FIRST_DATA_ROW):
         label = ws.cell(row=i, column=1, value=r.label)
@@ -137,7 +141,7 @@ def _grid_sheet(ws, sheet: schema.GridSheet, values: dict[str, dict[str, Any]], 
         for j, c in enumerate(sheet.columns, start=2):
             value = (values.get(c.zh) or {}).get(r.zh)
             cell = ws.cell(row=i, column=j, value=_excel(value))
-            _input(cell, sheet.cell_kind, todo=f"{sheet.name}.{c.zh}.{r.zh}" in todo)
+            input_cell(cell, sheet.cell_kind, todo=f"{sheet.name}.{c.zh}.{r.zh}" in todo)
             inputs.append(cell.coordinate)
     last_row = schema.FIRST_DATA_ROW + len(sheet.rows) - 1
     ref = f"B{schema.FIRST_DATA_ROW}:{get_column_letter(len(sheet.columns) + 1)}{last_row}"
@@ -150,8 +154,8 @@ def _grid_sheet(ws, sheet: schema.GridSheet, values: dict[str, dict[str, Any]], 
 
 
 def _table_sheet(ws, sheet: schema.TableSheet, rows: list[dict[str, Any]], todo: set[str]) -> list[str]:
-    _title(ws, sheet.title)
-    _header(ws, [f"{c.label}（{c.unit}）" if c.unit else c.label for c in sheet.columns])
+    put_title(ws, sheet.title)
+    put_header(ws, [f"{c.label}（{c.unit}）" if c.unit else c.label for c in sheet.columns])
     n = len(rows)
     for i, row in enumerate(rows):
         r = schema.FIRST_DATA_ROW + i
@@ -159,7 +163,7 @@ def _table_sheet(ws, sheet: schema.TableSheet, rows: list[dict[str, Any]], todo:
         for j, f in enumerate(sheet.columns, start=1):
             value = row.get(f.zh)
             cell = ws.cell(row=r, column=j, value=_excel(value))
-            _input(cell, f.kind, todo=f"{sheet.name}.{i}.{f.zh}" in todo)
+            input_cell(cell, f.kind, todo=f"{sheet.name}.{i}.{f.zh}" in todo)
             if f.kind == "value":
                 number_format = _value_format(value, unit)
                 if number_format:
@@ -169,7 +173,7 @@ def _table_sheet(ws, sheet: schema.TableSheet, rows: list[dict[str, Any]], todo:
     first, last = schema.FIRST_DATA_ROW, schema.FIRST_DATA_ROW + n + SPARE_ROWS
     for r in range(first + n, last + 1):  # spare yellow rows where clerks add lines
         for j, f in enumerate(sheet.columns, start=1):
-            _input(ws.cell(row=r, column=j), f.kind)
+            input_cell(ws.cell(row=r, column=j), f.kind)
     for j, f in enumerate(sheet.columns, start=1):
         letter = get_column_letter(j)
         ws.column_dimensions[letter].width = f.width
@@ -237,20 +241,20 @@ def write_workbook(path: Path, data: dict[str, Any], notes: list[str] | None = N
 
 def _add_fields_sheet(path: Path) -> None:
     """模板字段: every name, how to write it, what it prints (a formula where it is one cell), where from."""
-    from ..pipeline import load
+    from .pipeline import load
 
     try:
         _, ctx, _ = load(path, None)
     except Exception:  # a workbook not yet filled (a new unit) still gets the sheet, from its empty context
-        from ..compute import compute
-        from ..read import read_workbook
-        from ..validate import validate
+        from .compute import compute
+        from .read import read_workbook
+        from .validate import validate
 
         ctx = compute(validate(read_workbook(path), None)[0])
     wb = load_workbook(path)
     ws = wb.create_sheet(schema.FIELDS_SHEET)
-    _title(ws, msg("wb_fields_title"))
-    _header(ws, list(FIELD_HEADERS))
+    put_title(ws, msg("wb_fields_title"))
+    put_header(ws, list(FIELD_HEADERS))
     r = schema.FIRST_DATA_ROW
     for row in field_rows(ctx):
         if row.kind in ("对象",):
