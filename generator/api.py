@@ -21,13 +21,13 @@ from typing import Any
 
 from .layout import output_dir, resolve_template, valid_unit, valid_year, workbook_path
 from .pipeline import (Options, Report, Reports, UnitState, audit_workbook, check, check_all, county_names,
-                       generate_unit, load, removed_message, unit_names, unit_state)
+                       generate_unit, load, read_state, removed_message, unit_names, unit_outputs, unit_state)
 from .read import find_units, find_workbook
 from .rules import load_rules, stray_rules
 
 __all__ = ["Options", "Report", "Reports", "UnitState", "audit_workbook", "check", "check_all", "county_names",
-           "generate", "generate_unit", "load", "output_dir", "removed_message", "resolve_template", "unit_names",
-           "unit_state", "valid_unit", "valid_year", "workbook_path"]
+           "generate", "generate_unit", "load", "output_dir", "read_state", "removed_message", "resolve_template",
+           "unit_names", "unit_outputs", "unit_state", "valid_unit", "valid_year", "workbook_path"]
 
 
 def generate(year: int, unit: str | None = None, data_dir: Path | str = "data",

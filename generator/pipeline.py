@@ -15,7 +15,9 @@ commits them here, in the one process that holds the output folder.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -81,6 +83,8 @@ class Report:
     findings: list[Finding] = field(default_factory=list)  # the audit (审核) of the workbook
     audit_path: Path | None = None  # the readable 审核 list written next to the report
     template_notes: list[str] = field(default_factory=list)  # what was removed from the template, told
+    # ``generate_unit``: the unit's state (``unit_state``) from the files this generation read (not from a batch)
+    state: UnitState | None = field(default=None, repr=False, compare=False)
 
 
 class Reports(list):  # list[Report]
@@ -111,6 +115,7 @@ class Made:
     report: Report
     files: dict[str, bytes]
     docx_name: str
+    state: UnitState | None = None  # what ``read_state`` gives for the same files (read once, not again)
 
 
 TITLE_SCAN = 12  # body paragraphs in which a report's title is looked for (cover lines come first)
@@ -141,11 +146,12 @@ def title_stem(template: Template, ctx: dict[str, Any]) -> str | None:
 # ------------------------------------------------------------------ reading one workbook
 
 
-def load(workbook: Path, year: int | None, template: Template | None = None,
-         rules: Rules | None = None) -> tuple[dict[str, Any], Context, list[Problem]]:
+def load(workbook: Path, year: int | None, template: Template | None = None, rules: Rules | None = None,
+         raw: Any = None) -> tuple[dict[str, Any], Context, list[Problem]]:
     """Read, validate and compute one workbook: (data, context, notices); a ValidationError lists every problem,
-    those of the template's needs included when ``template`` is given. Scored by ``rules`` (national if None)."""
-    raw = read_workbook(workbook)
+    those of the template's needs included when ``template`` is given. Scored by ``rules`` (national if None).
+    ``raw``: ``read_workbook(workbook)`` when the caller has read it already (it is not read again)."""
+    raw = read_workbook(workbook) if raw is None else raw
     data, problems, notices = validate(raw, year)
     ctx = compute(data, rules or NATIONAL)
     problems = problems + ctx.problems
@@ -253,6 +259,15 @@ class UnitState:
 def unit_state(year: int, unit: str | None, data_dir: Path | str = "data", templates_dir: Path | str = "templates",
                out_dir: Path | str = "output") -> UnitState:
     """``check`` for one unit, kept rather than raised, with the names of its files and those already written."""
+    state = read_state(year, unit, data_dir, templates_dir)
+    state.outputs = unit_outputs(state.names, output_dir(Path(out_dir), year, unit))
+    return state
+
+
+def read_state(year: int, unit: str | None, data_dir: Path | str = "data",
+               templates_dir: Path | str = "templates") -> UnitState:
+    """``unit_state`` without its files in the output folder: all that the unit's workbooks, its template and the
+    county's rules give (read, validate, compute, audit, the names of its files)."""
     state = UnitState(unit, year)
     try:
         state.workbook = find_workbook(Path(data_dir), year, unit)
@@ -267,10 +282,19 @@ def unit_state(year: int, unit: str | None, data_dir: Path | str = "data", templ
     state.values = ctx.values
     state.context = ctx
     state.names = file_names(ctx.values, title_stem(template, ctx.values))
-    folder = output_dir(Path(out_dir), year, unit)
-    state.outputs = {kind: folder / name for kind, name in state.names.items()
-                     if kind != "stem" and (folder / name).is_file()}
     return state
+
+
+def unit_outputs(names: dict[str, str], folder: Path) -> dict[str, Path]:
+    """kind → file of the unit's set (``names``, from ``file_names``) that exists in ``folder`` (one listing)."""
+    if not names:
+        return {}
+    try:
+        with os.scandir(folder) as entries:
+            present = {e.name for e in entries if e.is_file()}
+    except OSError:
+        return {}
+    return {kind: folder / name for kind, name in names.items() if kind != "stem" and name in present}
 
 
 # ------------------------------------------------------------------ making one unit
@@ -308,6 +332,8 @@ def make_unit(workbook: Path, year: int, template_path: Path, unit: str | None =
                         template=template_path, notices=notices, context=ctx.values,
                         template_notes=[removed_message(r) for r in template.told])
         result = audit_loaded(workbook, year, data, ctx, template)
+        state = UnitState(unit, year, Path(workbook), audit=dataclasses.replace(
+            result, findings=list(result.findings), notices=notices), values=ctx.values, context=ctx, names=names)
         county = options.names
         if county is None and unit is not None:  # a unit of a county folder: its neighbours' 单位全称
             county = county_names(Path(workbook).parent.parent, year)
@@ -327,7 +353,7 @@ def make_unit(workbook: Path, year: int, template_path: Path, unit: str | None =
             files[names["tables"]] = tables
         files[names["audit_md"]] = result.markdown(msg("audit_md_title", name=names["stem"])).encode("utf-8")
         files[names["audit_xlsx"]] = audit_workbook(workbook, result, names["stem"], ctx)
-        return Made(report, files, names["docx"])
+        return Made(report, files, names["docx"], state)
 
 
 def audit_workbook(workbook: Path, result: AuditResult, stem: str, ctx: Context | None = None) -> bytes:
@@ -414,4 +440,6 @@ def generate_unit(workbook: Path, year: int, templates_dir: Path, out_dir: Path,
 
             convert_staged([(made.report, staged)], options, jobs=1)
         commit_unit(folder, made.report, staged, made.docx_name, options.force)
+        made.report.state = made.state
+        made.state.outputs = unit_outputs(made.state.names, folder.path)
     return made.report

@@ -708,6 +708,101 @@ def test_county_batch_with_progress_summary_and_zip(root: Path) -> None:
     assert "上传工作簿" not in [h["kind"] for h in history]
 
 
+# ----------------------------------------------------------------------------- a unit's state, kept and renewed
+
+
+GENERATED = r"\d{4}-\d\d-\d\d \d\d:\d\d"  # the time of the last report, in its column
+
+
+def county_row(bureau: Client, unit: str) -> str:
+    """The county page's row of ``unit``, as a reader sees it."""
+    html = bureau.get(f"/county/{YEAR}/").get_data(as_text=True)
+    row = re.search(rf'<tr data-unit="{unit}">(.*?)</tr>', html, re.S)
+    assert row, html
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row.group(1)))
+
+
+def test_the_county_page_follows_an_edited_workbook_new_rules_and_a_generation(app: Flask, root: Path) -> None:
+    """Kept states are never stale: a workbook changed in data/ (as by the CLI or a copy), the county's rules
+    workbook put in place, and a generation each show on the next county page."""
+    from decimal import Decimal
+
+    from test_rules import CAPS, rules_book
+
+    bureau = client(app, "county")
+    site = app.extensions["generator"]
+    row = county_row(bureau, "A镇")
+    assert NAMES["A镇"] in row and not re.search(GENERATED, row)
+    assert site.state(YEAR, "A镇").values["自评"]["总分"] == Decimal("95.29")  # 8.51 + 86.78, the example's
+    generate(bureau, "A镇")
+    row = county_row(bureau, "A镇")
+    assert re.search(GENERATED, row) and "工作簿已更新" not in row
+    assert set(site.state(YEAR, "A镇").outputs) >= {"docx", "tables", "audit_md", "audit_xlsx"}
+    # the workbook edited in place (the slip in 资产总额): the report is marked as older than it, the slip found
+    workbook = root / "data" / "A镇" / f"{YEAR}.xlsx"
+    workbook_for(workbook, NAMES["A镇"], {ASSETS: 9999.99})
+    later = time.time_ns() + 10**9  # (later than the report, whatever the clock's grain)
+    os.utime(workbook, ns=(later, later))
+    assert "工作簿已更新" in county_row(bureau, "A镇")
+    assert any(f"财务 › {ASSETS}" in f.line() for f in site.state(YEAR, "A镇").audit.errors)
+    # and given another 单位全称
+    workbook_for(workbook, "桃源县A镇新名人民政府")
+    os.utime(workbook, ns=(later + 10**9, later + 10**9))
+    row = county_row(bureau, "A镇")
+    assert "桃源县A镇新名人民政府" in row and NAMES["A镇"] not in row
+    # the county's rules: 85.09% falls in the band 70–90, at most 89 → 95.29 is capped at 89.00
+    rules_book(root / "data", {"执行率封顶": CAPS | {"B3": 90}})
+    assert site.state(YEAR, "A镇").values["自评"]["总分"] == Decimal("89.00")
+    assert site.state(YEAR, "B镇").values["自评"]["总分"] == Decimal("89.00")
+    # generated again: the page shows it, and the state kept is the one a fresh read gives
+    assert not re.search(GENERATED, county_row(bureau, "A镇"))  # (no report of that name yet)
+    generate(bureau, "A镇")
+    assert re.search(GENERATED, county_row(bureau, "A镇"))
+    assert site.state(YEAR, "A镇").outputs["docx"] == root / "output" / "2024" / "A镇" / report_name(
+        "桃源县A镇新名人民政府")
+    from generator.api import unit_state
+    kept, fresh = site.state(YEAR, "A镇"), unit_state(YEAR, "A镇", root / "data", root / "templates", root / "output")
+    assert kept.values["自评"]["总分"] == Decimal("89.00")
+    assert (kept.workbook, kept.names, kept.outputs) == (fresh.workbook, fresh.names, fresh.outputs)
+    assert [f.line() for f in kept.audit.findings] == [f.line() for f in fresh.audit.findings]
+    assert kept.values == fresh.values
+
+
+def test_a_units_workbook_is_read_again_only_when_a_file_it_comes_from_changes(app: Flask, root: Path,
+                                                                                 monkeypatch) -> None:
+    """The county page reads each workbook once; a generation reads its unit's once, and neither the pages after
+    it nor the other units' rows read anything again; a touched workbook is read again, alone."""
+    import generator.pipeline
+
+    reads: list[Path] = []
+    real = generator.pipeline.read_workbook
+
+    def counted(path, *args, **kwargs):
+        reads.append(Path(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(generator.pipeline, "read_workbook", counted)
+    bureau = client(app, "county")
+    bureau.get(f"/county/{YEAR}/")
+    assert sorted(p.parent.name for p in reads) == ["A镇", "B镇"]
+    reads.clear()
+    bureau.get(f"/county/{YEAR}/")
+    assert reads == []
+    generate(bureau, "A镇")
+    assert [p.parent.name for p in reads] == ["A镇"]  # the generation's own read, nothing more
+    reads.clear()
+    generate(client(app, "b-clerk"), "B镇")
+    bureau.get(f"/county/{YEAR}/")
+    bureau.get("/unit/A镇/2024/")
+    assert [p.parent.name for p in reads] == ["B镇"]
+    reads.clear()
+    workbook = root / "data" / "B镇" / f"{YEAR}.xlsx"
+    st = workbook.stat()
+    os.utime(workbook, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    bureau.get(f"/county/{YEAR}/")
+    assert [p.parent.name for p in reads] == ["B镇"]
+
+
 # ----------------------------------------------------------------------------- twenty units: the page = the CLI
 
 

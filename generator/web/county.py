@@ -38,8 +38,9 @@ def show(year: int) -> Any:
     s = site()
     accounts = db.unit_accounts(connection())
     rows = []
+    names = s.names(year)  # (once for the page, not for each row)
     for unit in s.units(list(accounts)):
-        state = s.state(year, unit)
+        state = s.state(year, unit, names)
         errors, hints = counts(state)
         rows.append({
             "unit": unit, "accounts": accounts.get(unit, []), "state": state,
@@ -47,7 +48,7 @@ def show(year: int) -> Any:
             "error": s.display(state.error.render()).splitlines()[0] if state.error is not None else None,
             "errors": errors, "hints": hints, "score": figure(state.values, "自评.总分"),
             "rate": figure(state.values, "预算.执行率"), "generated": s.generated_at(state), "stale": s.stale(state),
-            "clash": s.clash(state), "name": (state.values.get("基本信息") or {}).get("单位全称"),
+            "clash": s.clash(state, names), "name": (state.values.get("基本信息") or {}).get("单位全称"),
         })
     con = connection()
     for row, season in zip(rows, review.county_rows(con, s, year, [r["unit"] for r in rows]), strict=True):

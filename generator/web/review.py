@@ -536,7 +536,7 @@ def county_rows(con: Any, s: Site, year: int, units: list[str]) -> list[CountyRo
     checks, rules = db.rechecks(con, year), county_rules(s, year)
     day = deadline_day(con, year)
     late_now = day is not None and dt.date.today() > day
-    out = []
+    out, names = [], None
     for unit in units:
         current = current_version(con, s, unit, year)
         has = current is not None or bool(db.versions(con, unit, year))
@@ -544,7 +544,8 @@ def county_rows(con: Any, s: Site, year: int, units: list[str]) -> list[CountyRo
         shown = db.version(con, unit, year, review["version"]) if review is not None else current
         score = _decimal(shown["score"]) if shown is not None else None
         if score is None and shown is not None and current is not None and shown["number"] == current["number"]:
-            score = figure(s.state(year, unit).values, "自评.总分")  # made outside the page (全部生成, the CLI)
+            names = s.names(year) if names is None else names  # (once for the page)
+            score = figure(s.state(year, unit, names).values, "自评.总分")  # made outside the page (全部生成, CLI)
         recheck = _decimal(checks[unit]["score"]) if unit in checks else None
         submitted = review["submitted"] if review is not None else None
         late = day is not None and ((submitted is None and late_now) or
@@ -781,8 +782,9 @@ def rebuild_summary(con: Any, s: Site, year: int) -> str | None:
 
     checks, rules = db.rechecks(con, year), county_rules(s, year)
     reports, values, held = [], {}, []
+    names = s.names(year)
     for unit, _ in s._year_units(year):
-        st = s.state(year, unit)
+        st = s.state(year, unit, names)
         current = current_version(con, s, unit, year)
         state, _ = state_of(con, unit, year, current is not None)
         report = Report(unit=unit, unit_name=(st.values.get("基本信息") or {}).get("单位全称") or unit, year=year,

@@ -6,7 +6,8 @@ validate, compute, audit, the names of its files), generation is
 output folder through ``write.Folder``), the blank workbook is
 ``commands.newyear``, the template check ``commands.template_check.run``. This
 module keeps what a web server needs around them: a cache of states keyed by
-the files' stat, staging of uploads, the one background batch per folder, the
+the stat of the files they are read from (the output folder is listed apart),
+staging of uploads, the one background batch per folder, the
 page images of a report, and the paths, always resolved from (unit, year, kind).
 """
 
@@ -26,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..api import (Options, Report, UnitState, audit_workbook, generate_unit, load, removed_message, unit_names,
-                   unit_state)
+from ..api import (Options, Report, UnitState, audit_workbook, generate_unit, load, read_state, removed_message,
+                   unit_names, unit_outputs)
 from ..audit import clashing_units, name_clashes
 from ..batch import generate_batch, result_lines
 from ..commands.newyear import blank_workbook, init_workbook
@@ -198,21 +199,25 @@ class Site:
 
     # ------------------------------------------------------------------ a unit's state
     def _signature(self, year: int, unit: str) -> tuple:
+        """The stat of every file a unit's state is read from: its workbooks (this year's, last year's for the
+        audit), its folder (an Excel lock file, an old-format workbook), its template, the county's rules and the
+        data folder (which units there are). Not the output folder: a generation does not change what is read."""
         try:
             template = resolve_template(self.templates_dir, unit)
         except UserError:
             template = None
-        return (_stat(self.workbook_path(unit, year)), _stat(self.workbook_path(unit, year - 1)), str(template),
-                _stat(template), _stat(self.output_dir(unit, year)),
-                _stat(rules_path(self.data_dir)))  # (the county's 评分规则.xlsx scores and grades the unit)
+        return (_stat(self.workbook_path(unit, year)), _stat(self.workbook_path(unit, year - 1)),
+                _stat(self.unit_dir(unit)), str(template), _stat(template),
+                _stat(rules_path(self.data_dir)),  # (the county's 评分规则.xlsx scores and grades the unit)
+                _stat(self.data_dir))
 
-    def state(self, year: int, unit: str) -> UnitState:
+    def state(self, year: int, unit: str, names: dict[str, tuple[str, str]] | None = None) -> UnitState:
         """The unit's state (``own_state``) with, in its audit, any other unit whose workbook gives the same
-        单位全称 (``audit.name_clashes``)."""
+        单位全称 (``audit.name_clashes``; ``names``: ``self.names(year)``, when the caller has it already)."""
         state = self.own_state(year, unit)
         if state.audit is None:
             return state
-        clashes = name_clashes(unit, self.names(year))
+        clashes = name_clashes(unit, self.names(year) if names is None else names)
         if not clashes:
             return state
         audit = dataclasses.replace(state.audit, findings=state.audit.findings + clashes)
@@ -235,17 +240,32 @@ class Site:
         return out
 
     def own_state(self, year: int, unit: str) -> UnitState:
-        """``pipeline.unit_state``, reused while the unit's workbooks, template and output folder are unchanged."""
-        key = (year, unit)
+        """``api.unit_state``: what the unit's files give (``read_state``), read again only when one of them
+        changed (``_signature``), with the files of its output folder listed anew each time."""
+        state = self.cached_state(year, unit)
+        if state is not None:
+            return state
+        signature = self._signature(year, unit)  # (before reading: a file changed meanwhile is read again)
+        self._remember(year, unit, signature, read_state(year, unit, self.data_dir, self.templates_dir))
+        return self._with_outputs(self._cache[(year, unit)][1])
+
+    def cached_state(self, year: int, unit: str) -> UnitState | None:
+        """``own_state`` when nothing it is read from has changed since it was read, else None (nothing read)."""
         signature = self._signature(year, unit)
         with self._lock:
-            cached = self._cache.get(key)
-        if cached is not None and cached[0] == signature:
-            return cached[1]
-        state = unit_state(year, unit, self.data_dir, self.templates_dir, self.out_dir)
+            cached = self._cache.get((year, unit))
+        if cached is None or cached[0] != signature:
+            return None
+        return self._with_outputs(cached[1])
+
+    def _remember(self, year: int, unit: str, signature: tuple, state: UnitState) -> None:
         with self._lock:
-            self._cache[key] = (signature, state)
-        return state
+            self._cache[(year, unit)] = (signature, dataclasses.replace(state, outputs={}))
+
+    def _with_outputs(self, state: UnitState) -> UnitState:
+        if not state.names or state.unit is None:
+            return state
+        return dataclasses.replace(state, outputs=unit_outputs(state.names, self.output_dir(state.unit, state.year)))
 
     def _year_units(self, year: int) -> list[tuple[str, Path]]:
         try:
@@ -253,9 +273,10 @@ class Site:
         except OSError:
             return []
 
-    def clash(self, state: UnitState) -> str | None:
-        """The other units whose workbook gives the same 单位全称 (shown on the county page), or None."""
-        return "、".join(clashing_units(state.unit, self.names(state.year))) or None
+    def clash(self, state: UnitState, names: dict[str, tuple[str, str]] | None = None) -> str | None:
+        """The other units whose workbook gives the same 单位全称 (shown on the county page), or None (``names``:
+        ``self.names(year)``, when the caller has it already)."""
+        return "、".join(clashing_units(state.unit, self.names(state.year) if names is None else names)) or None
 
     def output_file(self, state: UnitState, kind: str) -> Path | None:
         """The unit's file of ``kind`` in its own output folder, if it exists."""
@@ -297,7 +318,7 @@ class Site:
             if raw.problems:
                 return Outcome(False, self.display(ValidationError(raw.file, raw.problems).render()))
             try:
-                load(staged, year)
+                load(staged, year, raw=raw)  # (read once)
             except UserError as exc:  # refused (kept as a rejected version): the good workbook stays
                 return Outcome(False, self.display(exc.render()), error=exc)
             target = self.workbook_path(unit, year)
@@ -393,6 +414,7 @@ class Site:
             return Outcome(False, msg("web_no_workbook", year=year), state=state)
         if state.error is not None:
             return Outcome(False, self.display(state.error.render()), state=state)
+        signature = self._signature(year, unit)  # (before the generation reads the files)
         try:
             options = Options(pdf=pdf, force=force, wait=self.generate_wait, names=self.names(year),
                               rules=load_rules(self.data_dir, year),
@@ -401,11 +423,16 @@ class Site:
                                    options=options)
         except UserError as exc:
             return Outcome(False, self.web_hints(self.display(exc.render())), state=state)
+        if report.state is not None:  # what the generation read is the unit's state: not read again
+            self._remember(year, unit, signature, report.state)
         lines = [self.display(m) for m in report.messages]
         if report.pdf_error:
             lines.append(self.display(msg("pdf_not_written", reason=report.pdf_error)))
-        with turn(self._turns):  # (taken again after a conversion: the unit's state is read anew)
+        if self.cached_state(year, unit) is not None:
             after = self.state(year, unit)
+        else:
+            with turn(self._turns):  # (taken again after a conversion: a changed file is read anew)
+                after = self.state(year, unit)
         return Outcome(True, msg("web_generated", year=year), lines=lines, state=after, report=report)
 
     @staticmethod
@@ -508,9 +535,10 @@ class Site:
         ``output/<year>/<unit>/``), and the county summary, in one zip (a temporary file)."""
         out = tempfile.TemporaryFile()
         count = 0
+        names = self.names(year)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
             for unit in units:
-                state = self.state(year, unit)
+                state = self.state(year, unit, names)
                 for kind in OUTPUT_KINDS:
                     path = self.output_file(state, kind)
                     if path is not None:
