@@ -146,29 +146,38 @@ def default_template(templates_dir: Path) -> Path:
     return Path(templates_dir) / DEFAULT_TEMPLATE_DIR / TEMPLATE_NAME
 
 
-def package_template() -> bytes:
-    """The default template shipped in the package (``generator/default_template/report.docx``), for a county
-    folder that has no ``templates/default/`` yet."""
+def package_template_path() -> Path:
+    """The default template shipped in the package (``generator/default_template/report.docx``)."""
     import importlib.resources
 
-    return importlib.resources.files("generator").joinpath(*PACKAGE_TEMPLATE).read_bytes()
+    return Path(str(importlib.resources.files("generator").joinpath(*PACKAGE_TEMPLATE)))
+
+
+def package_template() -> bytes:
+    """The shipped default template's bytes, for a county folder that has no ``templates/default/`` yet."""
+    return package_template_path().read_bytes()
 
 
 def resolve_template(templates_dir: Path, unit: str | None) -> Path:
-    """``templates/<unit>/report.docx`` if it exists, else ``templates/default/report.docx``."""
+    """``templates/<unit>/report.docx`` if it exists, else ``templates/default/report.docx``, else (a folder set up
+    from nothing) the default template shipped in the package."""
     if unit:
         own = unit_template(templates_dir, unit)
         if own.exists() or own.is_symlink():
             return own
     default = default_template(templates_dir)
-    if not default.exists() and not default.is_symlink():
-        raise UserError(msg("template_missing", path=default))
-    return default
+    if default.exists() or default.is_symlink():
+        return default
+    shipped = package_template_path()
+    if shipped.is_file():
+        return shipped
+    raise UserError(msg("template_missing", path=default))
 
 
 def is_own_template(template: Path, unit: str | None) -> bool:
-    """True when ``template`` is the unit's own (not the shared default)."""
-    return Path(template).parent.name != DEFAULT_TEMPLATE_DIR and (unit is None or Path(template).parent.name == unit)
+    """True when ``template`` is the unit's own (not the shared default, nor the package's)."""
+    parent = Path(template).parent.name
+    return parent not in (DEFAULT_TEMPLATE_DIR, PACKAGE_TEMPLATE[0]) and (unit is None or parent == unit)
 
 
 # ---------------------------------------------------------------------------- output

@@ -310,3 +310,17 @@ def test_a_templates_folder_that_is_a_file_makes_neither(county: Path) -> None:
     assert result.exit_code == 1
     assert f"无法写入 {county / 'templates'}" in result.output and "未新建任何文件。" in result.output
     assert sorted(str(p) for p in county.rglob("*")) == before
+
+
+def test_a_folder_without_templates_uses_the_packages_default_template(tmp_path: Path) -> None:
+    """No templates/ at all (a folder set up from nothing): the report is written through the shipped default."""
+    (tmp_path / "data").mkdir()
+    shutil.copyfile(ROOT / "data" / "2024.xlsx", tmp_path / "data" / "2024.xlsx")
+    args = ["--year", "2024", "--data", str(tmp_path / "data"), "--templates", str(tmp_path / "templates"),
+            "--out", str(tmp_path / "output")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    report = tmp_path / "output" / "2024" / "2024年度桃源县郑家驿镇人民政府整体支出绩效自评报告.docx"
+    text = "\n".join(p.text for p in docx.Document(report).paragraphs)
+    assert "1813.15万元" in text  # 财务 › 资产总额 of the example, through the shipped template
+    assert not (tmp_path / "templates").exists()  # nothing written into the templates folder
