@@ -29,8 +29,7 @@ from .compute import Context, compute
 from .errors import ERROR, Problem, UserError, ValidationError
 from .fields import fields_sheet
 from .formats import docx_tables
-from .layout import (DEFAULT_TEMPLATE_DIR, TEMPLATE_NAME, file_names, output_dir,  # noqa: F401 (re-exported)
-                     previous_workbook, resolve_template, safe_filename, set_names, year_dir)
+from .layout import file_names, output_dir, previous_workbook, resolve_template, safe_filename, set_names, year_dir
 from .limits import Limits
 from .messages import msg
 from .names import lookup

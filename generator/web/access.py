@@ -7,7 +7,8 @@ from flask import abort, g
 from ..messages import msg
 from . import db
 from .db import connection
-from .state import site, valid_unit, valid_year
+from ..layout import valid_unit, valid_year
+from .state import site
 
 
 def unit_list() -> list[str]:

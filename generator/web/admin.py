@@ -15,7 +15,8 @@ from . import db
 from .auth import bureau_required, normalize_username
 from .db import connection
 from .passwords import hash_password, one_time_password
-from .state import site, valid_unit
+from ..layout import valid_unit
+from .state import site
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

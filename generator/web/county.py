@@ -9,12 +9,12 @@ from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, re
     url_for
 
 from ..errors import ERROR, HINT
-from ..layout import zip_name
+from ..layout import valid_year, zip_name
 from ..messages import msg
 from . import db, review
 from .auth import bureau_required
 from .db import connection
-from .state import Job, counts, site, valid_year
+from .state import Job, counts, site
 from .unit import figure
 
 bp = Blueprint("county", __name__, url_prefix="/county")

@@ -34,7 +34,7 @@ from ..compare import Comparison, compare_workbooks, docx_paragraphs, show
 from .. import layout
 from ..errors import ERROR, SEP, UserError
 from ..formats.xlsx_write import Sheet, Styles, package
-from ..layout import RULES_NAME
+from ..layout import RULES_NAME, valid_year
 from ..messages import msg
 from ..names import lookup
 from ..rules import NATIONAL_GRADES, SHEET_GRADES, Rules, load_rules
@@ -42,7 +42,7 @@ from . import db
 from .access import allowed, unit_list
 from .auth import bureau_required, login_required
 from .db import connection
-from .state import Site, site, valid_year
+from .state import Site, site
 
 bp = Blueprint("review", __name__)
 

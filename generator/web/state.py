@@ -38,7 +38,7 @@ from ..errors import SEP, UserError, ValidationError
 from ..formats.docx_package import PackageError, Removed, cleaned
 from ..formats.pdf_resident import give_turn_back, turn
 from ..layout import (TEMPLATE_NAME, is_own_template, is_workbook_name, output_dir, resolve_template, rules_path,
-                      summary_path, unit_data_dir, unit_template, valid_unit, valid_year, workbook_name, workbook_path,
+                      summary_path, unit_data_dir, unit_template, valid_unit, workbook_name, workbook_path,
                       year_dir)
 from ..messages import msg
 from ..read import list_units, read_workbook
