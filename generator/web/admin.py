@@ -10,12 +10,12 @@ from typing import Any
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
+from ..layout import valid_unit
 from ..messages import msg
 from . import db
 from .auth import bureau_required, normalize_username
 from .db import connection
 from .passwords import hash_password, one_time_password
-from ..layout import valid_unit
 from .state import site
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
