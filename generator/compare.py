@@ -35,6 +35,7 @@ from .names import lookup
 from .pipeline import audit_loaded, load, resolve_template
 from .read import read_workbook
 from .render import make_env, render
+from .rules import Rules
 from .template import load_template
 from .validate import plain_number, validate
 
@@ -300,9 +301,9 @@ def _findings(result: AuditResult) -> dict[tuple, FindingLine]:
     return out
 
 
-def side(workbook: Path, year: int | None, template: Path, env: Any = None) -> Side:
-    """One workbook through read → validate → compute → audit → render, in memory; the reader's UserError when it
-    is not a workbook."""
+def side(workbook: Path, year: int | None, template: Path, env: Any = None, rules: Rules | None = None) -> Side:
+    """One workbook through read → validate → compute → audit → render, in memory (read once; scored by ``rules``,
+    national if None); the reader's UserError when it is not a workbook."""
     raw = read_workbook(workbook)  # raises for what is not a workbook of the form
     data, _, _ = validate(raw, year)
     s = Side(Path(workbook).name, _figures(data))
@@ -311,7 +312,7 @@ def side(workbook: Path, year: int | None, template: Path, env: Any = None) -> S
     env = env or make_env()
     try:
         loaded = load_template(template, env)
-        data, ctx, _ = load(workbook, year, loaded if not loaded.problems else None)
+        data, ctx, _ = load(workbook, year, loaded if not loaded.problems else None, rules=rules, raw=raw)
     except UserError as exc:
         s.problem = exc.render()
         return s
@@ -331,14 +332,15 @@ def side(workbook: Path, year: int | None, template: Path, env: Any = None) -> S
 
 def compare_workbooks(old: Path, new: Path, year: int | None = None, templates_dir: Path | None = None, *,
                       unit: str | None = None, old_template: Path | None = None,
-                      new_template: Path | None = None) -> Comparison:
+                      new_template: Path | None = None, rules: Rules | None = None) -> Comparison:
     """What changed from workbook ``old`` to ``new`` (see the module's text). The report is rendered with
     ``old_template`` / ``new_template`` when given (a version's own), else the unit's template of
-    ``templates_dir`` (``templates/`` by default) or the default one."""
+    ``templates_dir`` (``templates/`` by default) or the default one; both are scored by ``rules`` (the county's;
+    national if None)."""
     templates = Path(templates_dir) if templates_dir is not None else Path("templates")
     env = make_env()
-    first = side(Path(old), year, old_template or resolve_template(templates, unit), env)
-    second = side(Path(new), year, new_template or resolve_template(templates, unit), env)
+    first = side(Path(old), year, old_template or resolve_template(templates, unit), env, rules)
+    second = side(Path(new), year, new_template or resolve_template(templates, unit), env, rules)
     result = Comparison(first, second)
     for key in [*first.figures, *(k for k in second.figures if k not in first.figures)]:
         a, b = first.figures.get(key), second.figures.get(key)

@@ -129,3 +129,17 @@ def test_a_row_put_in_between_changes_no_other(pair, tmp_path: Path) -> None:
     assert {(f.sheet, f.cell, f.old, f.new) for f in result.figures} == {
         ("绩效指标", f"{headers[h]}5", None, v if isinstance(v, str) else Decimal(v)) for h, v in row.items()}
     assert all(f.label.startswith("新增指标：走访群众 › ") for f in result.figures)
+
+
+def test_both_sides_are_scored_by_the_rules_given(tmp_path: Path) -> None:
+    """The page compares a unit's versions under the county's rules: 自评分 is the capped one on both sides."""
+    from test_rules import rules_book
+
+    from generator.rules import load_rules
+
+    # the example executes 85.09% of its budget: the band 80–100 caps its 95.29 at 89 (worked: min(95.29, 89))
+    rules_book(tmp_path, {"执行率封顶": {"A3": 80, "B3": 100, "C3": 89, "A4": 0, "B4": 80, "C4": 100}})
+    rules = load_rules(tmp_path, 2024)
+    result = compare_workbooks(EXAMPLE, EXAMPLE, 2024, ROOT / "templates", rules=rules)
+    assert result.old.score == result.new.score == Decimal("89.00")
+    assert compare_workbooks(EXAMPLE, EXAMPLE, 2024, ROOT / "templates").new.score == Decimal("95.29")

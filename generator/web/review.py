@@ -227,15 +227,17 @@ def download_name(year: int, number: int, path: Path, kind: str) -> str:
 
 
 def comparison(s: Site, unit: str, year: int, a: int, b: int) -> Comparison:
-    """What changed from version ``a`` to ``b`` (cached: versions never change once their report is made)."""
-    key = (str(s.state_dir), unit, year, a, b)
+    """What changed from version ``a`` to ``b`` (cached: versions never change once their report is made; the
+    county's rules, which score both, may: their file's time is part of the key)."""
+    rules_file = layout.rules_path(s.data_dir)
+    key = (str(s.state_dir), unit, year, a, b, rules_file.stat().st_mtime_ns if rules_file.is_file() else None)
     with _compare_lock:
         if key in _compare_cache:
             return _compare_cache[key]
     templates = [version_file(s, unit, year, n, "template") for n in (a, b)]
     result = compare_workbooks(version_file(s, unit, year, a, "workbook"), version_file(s, unit, year, b, "workbook"),
                                year, s.templates_dir, unit=unit, old_template=templates[0],
-                               new_template=templates[1])
+                               new_template=templates[1], rules=county_rules(s, year))
     for side, n in ((result.old, a), (result.new, b)):
         side.name = msg("web_version_name", number=n)
         if side.problem:
