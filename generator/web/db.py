@@ -13,6 +13,8 @@ import os
 import secrets
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -398,27 +400,34 @@ def last_good_version(con: sqlite3.Connection, unit: str, year: int) -> sqlite3.
                        (unit, year)).fetchone()
 
 
+@contextmanager
+def transaction(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` when the block raises (the connection is in autocommit
+    mode, so a block of statements is one transaction only through this)."""
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
 def add_version(con: sqlite3.Connection, unit: str, year: int, account: str, ok: bool, sha256: str, size: int,
                 message: str | None, unless_current: bool = False) -> int | None:
     """The next number of the unit's year, taken in one transaction; with ``unless_current``, None (and nothing
     added) when the last good version already has these bytes (two requests seeing one new file add it once)."""
-    con.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(con):
         if unless_current:
             last = con.execute("SELECT sha256 FROM versions WHERE unit = ? AND year = ? AND ok = 1 "
                                "ORDER BY number DESC LIMIT 1", (unit, year)).fetchone()
             if last is not None and last[0] == sha256:
-                con.execute("COMMIT")
                 return None
         number = con.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM versions WHERE unit = ? AND year = ?",
                              (unit, year)).fetchone()[0]
         con.execute("INSERT INTO versions (unit, year, number, time, account, ok, sha256, size, message) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (unit, year, number, time.time(), account, int(ok), sha256, size, message))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return int(number)
 
 
@@ -433,17 +442,12 @@ def review(con: sqlite3.Connection, unit: str, year: int) -> sqlite3.Row | None:
     return con.execute("SELECT * FROM reviews WHERE unit = ? AND year = ?", (unit, year)).fetchone()
 
 
-def reviews(con: sqlite3.Connection, year: int) -> dict[str, sqlite3.Row]:
-    return {r["unit"]: r for r in con.execute("SELECT * FROM reviews WHERE year = ?", (year,))}
-
-
 def add_step(con: sqlite3.Connection, unit: str, year: int, version_number: int, account: str, action: str,
              comment: str | None, state: str | None, notes: list[tuple[str, str, str]] = ()) -> int:
     """Record a step with its pinned notes and (unless ``state`` is None) move the unit's state, in one
     transaction."""
     now = time.time()
-    con.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(con):
         step = int(con.execute("INSERT INTO review_steps (unit, year, version, time, account, action, comment) "
                                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                                (unit, year, version_number, now, account, action, comment)).lastrowid)
@@ -454,10 +458,6 @@ def add_step(con: sqlite3.Connection, unit: str, year: int, version_number: int,
                         "ON CONFLICT (unit, year) DO UPDATE SET state = excluded.state, version = excluded.version, "
                         "submitted = COALESCE(excluded.submitted, reviews.submitted), updated = excluded.updated",
                         (unit, year, state, version_number, now if action == "submit" else None, now))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return step
 
 

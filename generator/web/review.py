@@ -7,7 +7,7 @@ the PDF). A folder is written once and never changed; the database (``db.version
 and why. The unit's current version is the last good one: its workbook is ``data/<unit>/<year>.xlsx``, the one
 the CLI reads; a rejected upload never reaches ``data/``.
 
-States per unit and year (``db.reviews``; none yet is 未收到 or 草稿): 已提交 → 已退回 | 已通过, 已退回 →
+States per unit and year (``db.review``; none yet is 未收到 or 草稿): 已提交 → 已退回 | 已通过, 已退回 →
 已提交 (a new or the same version), 已通过 → 已退回 (reopened by the bureau). A submitted or approved version is
 never regenerated; a new upload is a new draft beside it.
 """

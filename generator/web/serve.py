@@ -79,16 +79,11 @@ def reset_password(data_dir: Path | str, name: str) -> int:
             return 1
         password = one_time_password()
         locked = username in db.locked_accounts(con, time.time())  # (locked for some address)
-        con.execute("BEGIN IMMEDIATE")
-        try:
+        with db.transaction(con):
             db.set_password(con, account.id, hash_password(password), must_change=True)
             db.clear_account_failures(con, username)
             if not account.active:
                 db.set_active(con, account.id, True)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     finally:
         con.close()
     click.echo(msg("web_password_reset_done", name=username, password=password))
